@@ -1,0 +1,1 @@
+"""The budget service of the Seoul CG platform."""

@@ -1,0 +1,7 @@
+"""Event type → handler map for what the budget service consumes."""
+
+from __future__ import annotations
+
+from cg_shared.messaging import HandlerMap
+
+handlers = HandlerMap()

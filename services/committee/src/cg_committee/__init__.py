@@ -1,0 +1,1 @@
+"""The committee service of the Seoul CG platform."""

@@ -1,0 +1,1 @@
+"""The planning service of the Seoul CG platform."""

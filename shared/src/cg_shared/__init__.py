@@ -1,0 +1,1 @@
+"""Shared platform package for the Seoul CG services."""

@@ -1,0 +1,188 @@
+"""The FastAPI application shape every service shares.
+
+``create_service_app`` wires settings, database, auth, problem+json errors, CORS, body limit +
+Idempotency-Key middleware, metrics, health endpoints, the audit/dead-letter admin routes, and a
+lifespan that runs the outbox relay and the event consumer as background tasks (each switchable by
+settings so Kubernetes can scale them apart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from cg_shared.audit import admin_router
+from cg_shared.auth import TokenVerifier
+from cg_shared.db import create_engine, make_sessionmaker
+from cg_shared.events import topics as topic_names
+from cg_shared.http import install_problem_handlers
+from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
+from cg_shared.messaging.broker import broker_reachable, ensure_topics, make_producer
+from cg_shared.messaging.consumer import EventConsumer, HandlerMap
+from cg_shared.messaging.outbox import OutboxRelay
+from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
+from cg_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
+
+
+class BrokerHealth:
+    """Cached broker reachability for /readyz (a probe every few seconds must not hammer Kafka)."""
+
+    def __init__(self, settings: ServiceSettings, ttl_s: float = 3.0) -> None:
+        self.settings = settings
+        self.ttl_s = ttl_s
+        self._checked_at = 0.0
+        self._ok = False
+        self._lock = asyncio.Lock()
+
+    async def ok(self) -> bool:
+        async with self._lock:
+            if time.monotonic() - self._checked_at > self.ttl_s:
+                self._ok = await broker_reachable(self.settings)
+                self._checked_at = time.monotonic()
+            return self._ok
+
+
+def service_topics(settings: ServiceSettings) -> list[str]:
+    """Topics this service needs to exist: its own, its DLQ and the ones it consumes."""
+    own = [t for t in topic_names.EVENT_TOPICS if t.startswith(f"cg.{settings.service_name}.")]
+    return [*own, settings.dlq_topic, *topic_names.CONSUMES.get(settings.service_name, ())]
+
+
+async def run_relay(app: FastAPI) -> None:
+    settings: ServiceSettings = app.state.settings
+    backoff = 0.5
+    while True:
+        producer = make_producer(settings)
+        try:
+            await producer.start()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("broker unavailable for the relay; retrying", extra={"error": repr(exc)})
+            with contextlib.suppress(Exception):
+                await producer.stop()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+            continue
+
+        async def recreate_topics() -> None:
+            await ensure_topics(settings, service_topics(settings))
+
+        if settings.kafka_create_topics:
+            with contextlib.suppress(Exception):
+                await recreate_topics()
+        relay = OutboxRelay(
+            service=settings.service_name,
+            sessions=app.state.sessions,
+            producer=producer,
+            batch_size=settings.relay_batch_size,
+            idle_interval_s=settings.relay_idle_interval_s,
+            on_unknown_topic=recreate_topics if settings.kafka_create_topics else None,
+        )
+        app.state.relay = relay
+        try:
+            await relay.run()
+            return
+        finally:
+            with contextlib.suppress(Exception):
+                await producer.stop()
+
+
+async def run_consumer(app: FastAPI) -> None:
+    settings: ServiceSettings = app.state.settings
+    handlers: HandlerMap = app.state.handlers
+    if not handlers.subscriptions:
+        return
+    if settings.kafka_create_topics:
+        for _ in range(50):
+            try:
+                await ensure_topics(settings, handlers.topics())
+                break
+            except Exception:
+                await asyncio.sleep(1.0)
+    consumer = EventConsumer(settings=settings, sessions=app.state.sessions, handlers=handlers)
+    app.state.consumer = consumer
+    await consumer.run()
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    handlers: HandlerMap | None = None,
+    version: str = "0.1.0",
+    background: Sequence[BackgroundTask] = (),
+    openapi_tags: list[dict[str, Any]] | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_relay:
+            tasks.append(asyncio.create_task(run_relay(app), name="outbox-relay"))
+        if settings.run_consumer:
+            tasks.append(asyncio.create_task(run_consumer(app), name="event-consumer"))
+        tasks.extend(
+            asyncio.create_task(task(app), name=getattr(task, "__name__", "task")) for task in background
+        )
+        try:
+            yield
+        finally:
+            if app.state.consumer is not None:
+                app.state.consumer.stop()
+            if app.state.relay is not None:
+                app.state.relay.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.verifier = TokenVerifier(settings)
+    app.state.handlers = handlers or HandlerMap()
+    app.state.broker_health = BrokerHealth(settings)
+    app.state.relay = None
+    app.state.consumer = None
+
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    app.include_router(admin_router())
+    for router in routers:
+        app.include_router(router)
+    # Starlette applies the last-added middleware outermost.
+    app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    return app

@@ -1,0 +1,143 @@
+"""Append-only audit trail: every write records actor, time, action and before/after.
+
+Service functions call :func:`record_audit` inside their own transaction, so an audit row exists
+exactly when the change it describes was committed. ``/v1/audit`` is readable by ``smg_admin`` only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_shared.auth import Principal, Role, require_roles
+from cg_shared.db import utcnow
+from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, encode_cursor, page_params
+from cg_shared.messaging.tables import AuditEntry, DeadLetter
+
+SYSTEM_ACTOR = "system"
+
+
+def record_audit(
+    session: AsyncSession,
+    *,
+    actor: Principal | str | None,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    sgg_code: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> None:
+    if isinstance(actor, Principal):
+        actor_sub, actor_role = actor.sub, actor.role.value
+    else:
+        actor_sub, actor_role = actor or SYSTEM_ACTOR, None
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=actor_sub,
+            actor_role=actor_role,
+            sgg_code=sgg_code,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            request_id=request_id,
+        )
+    )
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    from fastapi.encoders import jsonable_encoder
+
+    result: dict[str, Any] = jsonable_encoder(value)
+    return result
+
+
+class AuditRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor: str
+    actor_role: str | None
+    sgg_code: str | None
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class DeadLetterRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    handler: str | None
+    topic: str
+    partition: int | None
+    offset: int | None
+    event_id: str | None
+    event_type: str | None
+    error: str
+    raw: str
+    attempts: int
+    created_at: datetime
+
+
+def admin_router() -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["operations"], responses=PROBLEM_RESPONSES)
+    admin = require_roles(Role.SMG_ADMIN)
+
+    @router.get("/audit", response_model=Page[AuditRead], summary="Audit trail (smg_admin)")
+    async def list_audit(
+        request: Request,
+        page: Annotated[PageParams, Depends(page_params)],
+        _: Annotated[Principal, admin],
+        entity_type: Annotated[str | None, Query(max_length=100)] = None,
+        entity_id: Annotated[str | None, Query(max_length=100)] = None,
+    ) -> Page[AuditRead]:
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(page.limit + 1)
+        if entity_type:
+            stmt = stmt.where(AuditEntry.entity_type == entity_type)
+        if entity_id:
+            stmt = stmt.where(AuditEntry.entity_id == entity_id)
+        if page.cursor:
+            stmt = stmt.where(AuditEntry.id < int(page.cursor[0]))
+        async with request.app.state.sessions() as session:
+            rows = list((await session.execute(stmt)).scalars())
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        return Page(
+            items=[AuditRead.model_validate(r) for r in rows],
+            next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+        )
+
+    @router.get(
+        "/dead-letters", response_model=Page[DeadLetterRead], summary="Dead-lettered messages (smg_admin)"
+    )
+    async def list_dead_letters(
+        request: Request,
+        page: Annotated[PageParams, Depends(page_params)],
+        _: Annotated[Principal, admin],
+    ) -> Page[DeadLetterRead]:
+        stmt = select(DeadLetter).order_by(DeadLetter.id).limit(page.limit + 1)
+        if page.cursor:
+            stmt = stmt.where(DeadLetter.id > int(page.cursor[0]))
+        async with request.app.state.sessions() as session:
+            rows = list((await session.execute(stmt)).scalars())
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        return Page(
+            items=[DeadLetterRead.model_validate(r) for r in rows],
+            next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+        )
+
+    return router

@@ -1,0 +1,47 @@
+"""``cg-dev-token --role ROLE [--sgg-code CODE]``: print a development bearer token.
+
+Accepted by every service running with dev settings (``CG_AUTH_MODE=dev``, same ``CG_JWT_SECRET``).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from cg_shared.auth import BOROUGH_SCOPED, Role, mint_dev_token
+from cg_shared.settings import DEFAULT_DEV_SECRET
+
+cli = typer.Typer(add_completion=False, help=__doc__)
+
+
+@cli.command()
+def token(
+    role: Annotated[Role, typer.Option(help="Role claim")],
+    sgg_code: Annotated[str | None, typer.Option("--sgg-code", help="Borough code, e.g. 11200")] = None,
+    sub: Annotated[str | None, typer.Option(help="Subject (user id)")] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+    org: Annotated[list[str] | None, typer.Option(help="Organisation membership (repeatable)")] = None,
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds")] = 8 * 3600,
+) -> None:
+    if role in BOROUGH_SCOPED and not sgg_code:
+        raise typer.BadParameter(f"--sgg-code is required for {role.value}")
+    if sgg_code is not None and (len(sgg_code) != 5 or not sgg_code.isdigit()):
+        raise typer.BadParameter("--sgg-code must be a 5-digit borough code such as 11200")
+    secret = os.environ.get("CG_JWT_SECRET", DEFAULT_DEV_SECRET)
+    typer.echo(
+        mint_dev_token(
+            secret=secret,
+            role=role.value,
+            sgg_code=sgg_code,
+            sub=sub,
+            name=name,
+            organisations=org,
+            ttl_s=ttl,
+        )
+    )
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,82 @@
+"""CloudEvents 1.0 envelope (structured JSON mode) and the registry of typed event payloads."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+
+class EventPayload(BaseModel):
+    """Base of every event's ``data``. Frozen; unknown fields are kept so additive changes never break."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    event_type: ClassVar[str]
+    topic: ClassVar[str]
+    producer: ClassVar[str]
+    description: ClassVar[str] = ""
+
+
+_P = TypeVar("_P", bound=type[EventPayload])
+
+EVENT_TYPES: dict[str, type[EventPayload]] = {}
+
+
+def event_type(name: str, *, topic: str, description: str = "") -> Any:
+    """Class decorator registering a payload model under its CloudEvents ``type``."""
+    parts = name.split(".")
+    if len(parts) < 7 or parts[:3] != ["kr", "seoul", "cg"] or not parts[-1].startswith("v"):
+        raise ValueError(f"event type {name!r} must be kr.seoul.cg.<service>.<aggregate>.<verb>.vN")
+
+    def wrap(cls: _P) -> _P:
+        if name in EVENT_TYPES:
+            raise ValueError(f"event type {name} registered twice")
+        cls.event_type = name
+        cls.topic = topic
+        cls.producer = parts[3]
+        cls.description = description or (cls.__doc__ or "").strip()
+        EVENT_TYPES[name] = cls
+        return cls
+
+    return wrap
+
+
+class CloudEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: str = SPEC_VERSION
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    subject: str | None = None
+    datacontenttype: str = CONTENT_TYPE
+    data: dict[str, Any] = Field(default_factory=dict)
+    traceparent: str | None = None
+
+    def payload(self) -> EventPayload:
+        """The typed payload; raises ``KeyError`` for an unknown type and ``ValidationError`` for bad data."""
+        return EVENT_TYPES[self.type].model_validate(self.data)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> CloudEvent:
+        return cls.model_validate_json(raw)
+
+
+def make_event(payload: EventPayload, *, subject: str, event_id: str | None = None) -> CloudEvent:
+    return CloudEvent(
+        id=event_id or str(uuid.uuid4()),
+        source=f"/cg/{payload.producer}",
+        type=payload.event_type,
+        subject=subject,
+        data=payload.model_dump(mode="json"),
+    )

@@ -1,0 +1,299 @@
+"""HTTP conventions: RFC 9457 problem details, cursor pagination, ETags, Idempotency-Key, body limits.
+
+Domain code raises :class:`Problem` subclasses; :func:`install_problem_handlers` maps them (and
+validation errors, HTTP errors and anything unexpected) to ``application/problem+json`` in one place.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "https://cg.seoul.go.kr/problems/"
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw"
+    )
+    message: str
+    type: str | None = None
+
+
+class ProblemDetail(BaseModel):
+    type: str = Field(description="Stable URI identifying the problem kind")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Problem(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] | None = None,
+        slug: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        if slug:
+            self.slug = slug
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            doc["instance"] = instance
+        if self.errors:
+            doc["errors"] = [e.model_dump(exclude_none=True) for e in self.errors]
+        doc.update(jsonable_encoder(self.extra))
+        return doc
+
+
+class BadRequest(Problem):
+    pass
+
+
+class Unauthorized(Problem):
+    status = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+
+    def __init__(self, detail: str, **kw: Any) -> None:
+        kw.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kw)
+
+
+class Forbidden(Problem):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(Problem):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(Problem):
+    status = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class PreconditionFailed(Problem):
+    status = 412
+    slug = "precondition-failed"
+    title = "The resource changed since you read it"
+
+
+class PreconditionRequired(Problem):
+    status = 428
+    slug = "precondition-required"
+    title = "A precondition header is required"
+
+
+class PayloadTooLarge(Problem):
+    status = 413
+    slug = "payload-too-large"
+    title = "Request body too large"
+
+
+class Unprocessable(Problem):
+    status = 422
+    slug = "validation-error"
+    title = "The request is not valid"
+
+
+class ServiceUnavailable(Problem):
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(str(request.url.path) if request else None),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=problem.headers,
+    )
+
+
+def _loc(loc: Sequence[Any]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(field=_loc(e.get("loc", ())), message=str(e.get("msg", "")), type=e.get("type"))
+            for e in exc.errors()
+        ]
+        names = ", ".join(e.field for e in errors[:5])
+        return problem_response(Unprocessable(f"invalid fields: {names}", errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
+        problem.status = exc.status_code
+        problem.slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
+            exc.status_code, f"http-{exc.status_code}"
+        )
+        problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        return problem_response(problem, request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        problem = Problem("an unexpected error occurred; it has been logged", slug="internal-error")
+        problem.status = 500
+        problem.title = "Internal error"
+        return problem_response(problem, request)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ProblemDetail, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": desc}
+    for code, desc in {
+        400: "Bad request",
+        401: "Missing or invalid bearer token",
+        403: "Role or borough not allowed",
+        404: "Not found",
+        409: "Conflict with the current state",
+        412: "If-Match did not match the current ETag",
+        413: "Body too large",
+        422: "Validation error naming the fields",
+        428: "Required header missing",
+    }.items()
+}
+
+
+# --- pagination -------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(default=None, description="Opaque; pass as ?cursor= for the next page")
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), ensure_ascii=False, default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise Unprocessable(
+            "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
+        ) from exc
+    if not isinstance(value, list):
+        raise Unprocessable("cursor is not valid", errors=[FieldError(field="query.cursor", message="bad")])
+    return value
+
+
+LimitParam = Annotated[int, Query(ge=1, le=500, description="Page size (max 500)")]
+CursorParam = Annotated[str | None, Query(max_length=2000, description="Opaque cursor from next_cursor")]
+
+
+class PageParams(BaseModel):
+    limit: int = 50
+    cursor: list[Any] | None = None
+
+
+def page_params(limit: LimitParam = 50, cursor: CursorParam = None) -> PageParams:
+    return PageParams(limit=limit, cursor=decode_cursor(cursor))
+
+
+# --- ETag / If-Match -------------------------------------------------------------------------
+
+
+def etag_for(version: int | str) -> str:
+    return f'W/"{version}"'
+
+
+def check_if_match(if_match: str | None, version: int, *, required: bool = True) -> None:
+    """Optimistic concurrency: 428 when the header is required and missing, 412 on a stale ETag."""
+    if if_match is None:
+        if required:
+            raise PreconditionRequired("send If-Match with the ETag you read (GET returns it)")
+        return
+    candidates = {c.strip() for c in if_match.split(",")}
+    if "*" in candidates:
+        return
+    if etag_for(version) not in candidates and f'"{version}"' not in candidates:
+        raise PreconditionFailed(
+            f"the resource is at version {version}; re-read it and retry",
+            extra={"current_etag": etag_for(version)},
+        )
+
+
+IfMatchHeader = Annotated[str | None, Header(alias="If-Match", description="ETag from a previous GET")]
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Repeat the same key to retry a POST safely; the first response is replayed",
+    ),
+]
+
+
+def require_idempotency_key(key: str | None) -> str:
+    if not key:
+        raise PreconditionRequired(
+            "this endpoint requires an Idempotency-Key header",
+            errors=[FieldError(field="header.Idempotency-Key", message="required")],
+        )
+    return key
+
+
+def request_fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (method.encode(), path.encode(), query.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()

@@ -1,0 +1,83 @@
+"""Kafka connection settings, topic administration and the shared producer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from cg_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def client_kwargs(settings: ServiceSettings) -> dict[str, Any]:
+    """Connection options shared by producers, consumers and the admin client."""
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.kafka_bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+        "client_id": f"cg-{settings.service_name}",
+    }
+    if settings.kafka_security_protocol in {"SSL", "SASL_SSL"}:
+        kwargs["ssl_context"] = ssl.create_default_context(cafile=settings.kafka_ssl_cafile)
+    if settings.kafka_security_protocol.startswith("SASL"):
+        kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism or "SCRAM-SHA-512"
+        kwargs["sasl_plain_username"] = settings.kafka_sasl_username
+        if settings.kafka_sasl_password is not None:
+            kwargs["sasl_plain_password"] = settings.kafka_sasl_password.get_secret_value()
+    return kwargs
+
+
+def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
+    # acks=all with the idempotent consumer downstream: at-least-once delivery, effectively-once
+    # effects. aiokafka's idempotent/transactional producer does not work against Tansu (DESIGN §3).
+    return AIOKafkaProducer(
+        **client_kwargs(settings),
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=100,
+    )
+
+
+async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, timeout_s: float = 10.0) -> None:
+    """Create missing topics (idempotent). Tansu's memory engine forgets topics on restart."""
+    wanted = sorted(set(topics))
+    admin = AIOKafkaAdminClient(**client_kwargs(settings), request_timeout_ms=int(timeout_s * 1000))
+    await asyncio.wait_for(admin.start(), timeout_s)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t not in existing]
+        if not missing:
+            return
+        new = [
+            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_topic_replication) for t in missing
+        ]
+        # Another service may create the same topic between our list and create.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            await admin.create_topics(new)
+        log.info("created topics", extra={"topics": missing})
+    finally:
+        await admin.close()
+
+
+async def broker_reachable(settings: ServiceSettings, *, timeout_s: float = 2.0) -> bool:
+    admin = AIOKafkaAdminClient(**client_kwargs(settings), request_timeout_ms=int(timeout_s * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), timeout_s)
+        await asyncio.wait_for(admin.list_topics(), timeout_s)
+        return True
+    except (KafkaError, OSError, TimeoutError):
+        return False
+    finally:
+        try:
+            await admin.close()
+        except Exception:
+            log.debug("admin close failed", exc_info=True)

@@ -1,0 +1,303 @@
+"""Idempotent consumer: manual offset commits, an inbox keyed by (handler, event id), retries, DLQ.
+
+For each message, every handler registered for its CloudEvents type runs in its own transaction
+together with the insert of its inbox row, so a redelivered event is skipped per handler and a crash
+between the database commit and the offset commit applies nothing twice. A message that cannot be
+decoded, or whose handler keeps failing, is written to the ``dead_letters`` table and — through the
+outbox, so in the same transaction — to the service's dead-letter topic; then the consumer moves on.
+Infrastructure faults (database unreachable) are not the message's fault: the consumer waits and
+retries the same message instead of dead-lettering it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cg_shared.db import utcnow
+from cg_shared.events.envelope import EVENT_TYPES, CloudEvent, EventPayload
+from cg_shared.messaging.outbox import add_raw_to_outbox
+from cg_shared.messaging.tables import DeadLetter, InboxMessage
+from cg_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+CONSUMED = Counter(
+    "cg_consumer_events_total", "Consumed events by handler and outcome", ["handler", "outcome"]
+)
+DEAD_LETTERS = Counter("cg_dead_letters_total", "Messages sent to the dead-letter store", ["service"])
+
+Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """``handler`` runs for every event of ``event_type``; ``name`` keys its inbox rows."""
+
+    event_type: str
+    name: str
+    handler: Handler
+
+
+@dataclass
+class HandlerMap:
+    """The event type → handlers map a service declares in its ``consumers.py``."""
+
+    subscriptions: list[Subscription] = field(default_factory=list)
+
+    def on(
+        self, payload_type: type[EventPayload], *, name: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        def register(func: Handler) -> Handler:
+            self.subscriptions.append(
+                Subscription(payload_type.event_type, name or f"{func.__module__}.{func.__name__}", func)
+            )
+            return func
+
+        return register
+
+    def for_type(self, event_type: str) -> list[Subscription]:
+        return [s for s in self.subscriptions if s.event_type == event_type]
+
+    def topics(self) -> set[str]:
+        return {EVENT_TYPES[s.event_type].topic for s in self.subscriptions}
+
+
+class _AlreadyApplied(Exception):
+    pass
+
+
+class TransientError(Exception):
+    """Raised by a handler for a fault that is not the message's (retry forever, never dead-letter)."""
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TransientError | OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def _dlq_event(service: str, *, raw: str, error: str, record: ConsumerRecord[Any, Any]) -> CloudEvent:
+    return CloudEvent(
+        source=f"/cg/{service}",
+        type=f"kr.seoul.cg.{service}.dead_letter.recorded.v1",
+        subject=f"{record.topic}/{record.partition}/{record.offset}",
+        data={
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "error": error,
+            "raw": raw,
+        },
+    )
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        settings: ServiceSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        handlers: HandlerMap,
+        topics: Iterable[str] | None = None,
+        consumer_factory: Callable[..., AIOKafkaConsumer] = AIOKafkaConsumer,
+    ) -> None:
+        from cg_shared.messaging.broker import client_kwargs
+
+        self.settings = settings
+        self.service = settings.service_name
+        self.sessions = sessions
+        self.handlers = handlers
+        self.topics = sorted(set(topics) if topics is not None else handlers.topics())
+        self.max_attempts = settings.consumer_max_attempts
+        self._consumer_kwargs = {
+            **client_kwargs(settings),
+            "group_id": settings.consumer_group,
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": 200,
+            "metadata_max_age_ms": 5_000,
+        }
+        self._consumer_factory = consumer_factory
+        self._consumer: AIOKafkaConsumer | None = None
+        self._stopping = asyncio.Event()
+        self.processed = 0
+
+    async def run(self) -> None:
+        if not self.topics:
+            return
+        backoff = 0.5
+        while not self._stopping.is_set():
+            consumer = self._consumer_factory(*self.topics, **self._consumer_kwargs)
+            self._consumer = consumer
+            try:
+                await consumer.start()
+                backoff = 0.5
+                await self._poll(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("consumer loop failed; reconnecting", extra={"error": repr(exc)})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                try:
+                    await consumer.stop()
+                except Exception:
+                    log.debug("consumer stop failed", exc_info=True)
+                self._consumer = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        while not self._stopping.is_set():
+            batches = await consumer.getmany(timeout_ms=200, max_records=200)
+            for tp, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                # Commit only after every handler's transaction committed: at-least-once delivery.
+                await consumer.commit({TopicPartition(tp.topic, tp.partition): records[-1].offset + 1})
+
+    async def process(self, record: ConsumerRecord[Any, Any]) -> None:
+        raw_bytes: bytes = record.value or b""
+        try:
+            cloud_event = CloudEvent.from_json(raw_bytes)
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(record, handler=None, error=f"undecodable message: {exc}", event=None)
+            CONSUMED.labels("-", "undecodable").inc()
+            return
+        subs = self.handlers.for_type(cloud_event.type)
+        if not subs:
+            CONSUMED.labels("-", "ignored").inc()
+            return
+        try:
+            payload: Any = cloud_event.payload()
+        except ValidationError as exc:
+            for sub in subs:
+                await self._dead_letter(
+                    record, handler=sub.name, error=f"invalid payload: {exc}", event=cloud_event
+                )
+            CONSUMED.labels("-", "invalid").inc()
+            return
+        for sub in subs:
+            await self._run_handler(sub, record, cloud_event, payload)
+        self.processed += 1
+
+    async def _run_handler(
+        self, sub: Subscription, record: ConsumerRecord[Any, Any], cloud_event: CloudEvent, payload: Any
+    ) -> None:
+        attempt = 0
+        transient_wait = 0.2
+        while True:
+            try:
+                outcome = await self._apply_once(sub, record, cloud_event, payload)
+                CONSUMED.labels(sub.name, outcome).inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if _is_transient(exc) and not self._stopping.is_set():
+                    log.warning("transient fault in handler; retrying", extra={"handler": sub.name})
+                    await asyncio.sleep(transient_wait)
+                    transient_wait = min(transient_wait * 2, 5.0)
+                    continue
+                attempt += 1
+                if attempt < self.max_attempts:
+                    await asyncio.sleep(0.05 * attempt)
+                    continue
+                error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                await self._dead_letter(
+                    record, handler=sub.name, error=error, event=cloud_event, attempts=attempt
+                )
+                CONSUMED.labels(sub.name, "dead_lettered").inc()
+                return
+
+    async def _apply_once(
+        self, sub: Subscription, record: ConsumerRecord[Any, Any], cloud_event: CloudEvent, payload: Any
+    ) -> str:
+        try:
+            async with self.sessions() as session, session.begin():
+                seen = await session.scalar(
+                    select(InboxMessage.event_id).where(
+                        InboxMessage.handler == sub.name, InboxMessage.event_id == cloud_event.id
+                    )
+                )
+                if seen is not None:
+                    return "duplicate"
+                session.add(
+                    InboxMessage(
+                        handler=sub.name,
+                        event_id=cloud_event.id,
+                        event_type=cloud_event.type,
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        processed_at=utcnow(),
+                    )
+                )
+                try:
+                    await session.flush()
+                except IntegrityError as exc:
+                    raise _AlreadyApplied from exc
+                await sub.handler(session, cloud_event, payload)
+        except _AlreadyApplied:
+            # A concurrent consumer of the same group applied it first; our transaction rolled back.
+            return "duplicate"
+        return "applied"
+
+    async def _dead_letter(
+        self,
+        record: ConsumerRecord[Any, Any],
+        *,
+        handler: str | None,
+        error: str,
+        event: CloudEvent | None,
+        attempts: int = 1,
+    ) -> None:
+        raw = (record.value or b"").decode("utf-8", errors="replace")
+        log.error(
+            "dead-lettering message", extra={"topic": record.topic, "offset": record.offset, "error": error}
+        )
+        while True:
+            try:
+                async with self.sessions() as session, session.begin():
+                    session.add(
+                        DeadLetter(
+                            handler=handler,
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            key=record.key.decode("utf-8", errors="replace") if record.key else None,
+                            event_id=event.id if event else None,
+                            event_type=event.type if event else None,
+                            raw=raw,
+                            error=error,
+                            attempts=attempts,
+                            created_at=utcnow(),
+                        )
+                    )
+                    add_raw_to_outbox(
+                        session,
+                        _dlq_event(self.service, raw=raw, error=error, record=record),
+                        topic=self.settings.dlq_topic,
+                        key=event.subject if event else None,
+                    )
+                DEAD_LETTERS.labels(self.service).inc()
+                return
+            except Exception:
+                if self._stopping.is_set():
+                    raise
+                log.warning("could not store dead letter; retrying", exc_info=True)
+                await asyncio.sleep(1.0)

@@ -1,0 +1,82 @@
+"""Alembic glue shared by every service: the async env runner and the platform-table migration.
+
+Each service's ``migrations/env.py`` is two lines calling :func:`run_env`; its first revision calls
+:func:`create_platform_tables`. The database URL comes from the service settings (``CG_DATABASE_URL``)
+unless the Alembic config carries an explicit ``sqlalchemy.url`` (tests set it).
+SQLite gets ``render_as_batch`` so ALTERs work there too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context, op
+from alembic.config import Config
+from sqlalchemy import MetaData, insert
+from sqlalchemy.engine import Connection
+
+from cg_shared.db import create_engine
+from cg_shared.messaging.tables import OutboxRelayLease, platform_metadata
+from cg_shared.settings import ServiceSettings
+
+
+def _do_run(connection: Connection, target_metadata: list[MetaData]) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_env(service_metadata: MetaData, settings_factory: Any) -> None:
+    """Body of a service's ``env.py`` (online mode only: we always migrate a live database)."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url") or settings_factory().database_url
+    target = [service_metadata, platform_metadata]
+
+    async def run() -> None:
+        engine = create_engine(url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(_do_run, target)
+                await connection.commit()
+        finally:
+            await engine.dispose()
+
+    conn = config.attributes.get("connection")
+    if conn is not None:
+        _do_run(conn, target)
+    else:
+        asyncio.run(run())
+
+
+def create_platform_tables() -> None:
+    bind = op.get_bind()
+    platform_metadata.create_all(bind=bind)
+    op.execute(insert(OutboxRelayLease).values(name="default"))
+
+
+def drop_platform_tables() -> None:
+    platform_metadata.drop_all(bind=op.get_bind())
+
+
+def alembic_config(service_dir: Path, database_url: str | None = None) -> Config:
+    config = Config(str(service_dir / "alembic.ini"))
+    config.set_main_option("script_location", str(service_dir / "migrations"))
+    if database_url:
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(service_dir: Path, settings: ServiceSettings, revision: str = "head") -> None:
+    """``alembic upgrade head`` for the settings' database (blocking; run it outside an event loop)."""
+    command.upgrade(alembic_config(service_dir, settings.database_url), revision)
+
+
+async def upgrade_async(service_dir: Path, database_url: str, revision: str = "head") -> None:
+    await asyncio.to_thread(command.upgrade, alembic_config(service_dir, database_url), revision)

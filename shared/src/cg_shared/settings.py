@@ -1,0 +1,127 @@
+"""Typed service settings.
+
+Values come from ``CG_*`` environment variables (and an optional ``.env`` file). Nothing is read at
+import time: services build a ``ServiceSettings`` inside ``create_app`` / the CLI, so a bad value fails
+at startup with a message naming the variable, never halfway through a request.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ClassVar
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    PROD = "prod"
+
+
+class AuthMode(StrEnum):
+    DEV = "dev"  # HS256 with a local secret; tokens minted by `cg-dev-token`
+    JWKS = "jwks"  # RS256 tokens from the city's identity provider, keys from a JWKS URL
+
+
+DEFAULT_DEV_SECRET = "cg-dev-secret-change-me-0123456789abcdef"  # dev only; refused in prod
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CG_", env_file=".env", extra="ignore")
+
+    service_name: str = "cg"
+    env: Environment = Environment.DEV
+    database_url: str = ""
+    data_dir: Path = Path("var")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = None
+    kafka_topic_partitions: int = Field(default=3, ge=1)
+    kafka_topic_replication: int = Field(default=1, ge=1)
+    kafka_create_topics: bool = True
+
+    auth_mode: AuthMode = AuthMode.DEV
+    jwt_secret: SecretStr = SecretStr(DEFAULT_DEV_SECRET)
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    run_api: bool = True
+    run_relay: bool = True
+    run_consumer: bool = True
+
+    relay_batch_size: int = Field(default=200, ge=1, le=5000)
+    relay_idle_interval_s: float = Field(default=0.05, gt=0)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    _required_in_prod: ClassVar[tuple[str, ...]] = (
+        "database_url",
+        "kafka_bootstrap_servers",
+        "auth_mode",
+        "jwks_url",
+        "jwt_issuer",
+        "jwt_audience",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must start with postgresql+asyncpg:// or sqlite+aiosqlite://")
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        if self.env is Environment.PROD:
+            missing = [
+                f"CG_{name.upper()}"
+                for name in ("jwks_url", "jwt_issuer", "jwt_audience")
+                if not getattr(self, name)
+            ]
+            if missing:
+                raise ValueError(f"production requires {', '.join(missing)}")
+            if self.auth_mode is not AuthMode.JWKS:
+                raise ValueError("production requires CG_AUTH_MODE=jwks")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production requires CG_DATABASE_URL to point at PostgreSQL")
+        if self.auth_mode is AuthMode.JWKS and not self.jwks_url:
+            raise ValueError("CG_AUTH_MODE=jwks requires CG_JWKS_URL")
+        return self
+
+    @classmethod
+    def required_in_production(cls) -> set[str]:
+        """Environment variables an operator must set for ``CG_ENV=prod`` (checked by deploy tests)."""
+        return {"CG_ENV"} | {f"CG_{name.upper()}" for name in cls._required_in_prod}
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def dlq_topic(self) -> str:
+        return f"cg.dlq.{self.service_name}"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"cg-{self.service_name}"

@@ -1,0 +1,1 @@
+"""Test support shared by every package: PostgreSQL and Tansu broker fixtures, API helpers."""

@@ -1,0 +1,78 @@
+"""pytest plugin (loaded from pyproject ``addopts``): PostgreSQL, SQLite and Tansu fixtures."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from cg_shared.testing.postgres import PostgresServer, find_or_start_postgres
+from cg_shared.testing.tansu import TansuBroker
+
+DatabaseFactory = Callable[[str], Awaitable[str]]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+async def postgres_server() -> AsyncIterator[PostgresServer | None]:
+    server = await find_or_start_postgres()
+    if server is None:
+        if _in_ci():
+            pytest.fail("CI=true but no PostgreSQL server is reachable and no binaries to start one")
+        warnings.warn(
+            "NO POSTGRESQL AVAILABLE: PostgreSQL-backed tests are skipped and only SQLite runs",
+            stacklevel=1,
+        )
+    yield server
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_factory(
+    postgres_server: PostgresServer | None, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[DatabaseFactory]:
+    """``await database_factory("postgresql" | "sqlite")`` → URL of a brand-new empty database."""
+    created: list[str] = []
+    counter = 0
+
+    async def make(backend: str) -> str:
+        nonlocal counter
+        if backend == "sqlite":
+            counter += 1
+            path: Path = tmp_path_factory.mktemp("sqlite") / f"db{counter}.sqlite"
+            return f"sqlite+aiosqlite:///{path}"
+        if postgres_server is None:
+            pytest.skip("PostgreSQL not available (see warning)")
+        name = await postgres_server.create_database()
+        created.append(name)
+        return postgres_server.url_for(name)
+
+    yield make
+    if postgres_server is not None:
+        for name in created:
+            try:
+                await postgres_server.drop_database(name)
+            except Exception as exc:
+                warnings.warn(f"could not drop test database {name}: {exc}", stacklevel=1)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """Parametrize a test over both databases."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    """A Tansu broker on a free port for the whole session (tests may restart it)."""
+    instance = TansuBroker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log")
+    instance.start()
+    yield instance
+    instance.stop()
