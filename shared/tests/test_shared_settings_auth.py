@@ -62,7 +62,9 @@ async def test_dev_token_roundtrip_and_failures() -> None:
     verifier = TokenVerifier(ServiceSettings())
     token = mint_dev_token(secret=DEFAULT_DEV_SECRET, role="borough_officer", sgg_code="11200")
     principal = await verifier.verify(token)
-    assert principal == Principal(sub="dev-borough_officer-11200", role=Role.BOROUGH_OFFICER, sgg_code="11200")
+    assert principal == Principal(
+        sub="dev-borough_officer-11200", role=Role.BOROUGH_OFFICER, sgg_code="11200"
+    )
     assert principal.can_act_for("11200") and not principal.can_act_for("11500")
 
     expired = mint_dev_token(secret=DEFAULT_DEV_SECRET, role="resident", now=time.time() - 7200, ttl_s=60)

@@ -92,15 +92,17 @@ class DeadLetterRead(BaseModel):
     created_at: datetime
 
 
+AdminPrincipal = Annotated[Principal, require_roles(Role.SMG_ADMIN)]
+
+
 def admin_router() -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["operations"], responses=PROBLEM_RESPONSES)
-    admin = require_roles(Role.SMG_ADMIN)
 
     @router.get("/audit", response_model=Page[AuditRead], summary="Audit trail (smg_admin)")
     async def list_audit(
         request: Request,
         page: Annotated[PageParams, Depends(page_params)],
-        _: Annotated[Principal, admin],
+        _: AdminPrincipal,
         entity_type: Annotated[str | None, Query(max_length=100)] = None,
         entity_id: Annotated[str | None, Query(max_length=100)] = None,
     ) -> Page[AuditRead]:
@@ -126,7 +128,7 @@ def admin_router() -> APIRouter:
     async def list_dead_letters(
         request: Request,
         page: Annotated[PageParams, Depends(page_params)],
-        _: Annotated[Principal, admin],
+        _: AdminPrincipal,
     ) -> Page[DeadLetterRead]:
         stmt = select(DeadLetter).order_by(DeadLetter.id).limit(page.limit + 1)
         if page.cursor:

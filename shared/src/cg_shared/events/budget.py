@@ -61,6 +61,9 @@ class ElectionClosed(EventPayload):
     ballot_count: int
     selected_request_ids: list[str]
     cost_krw: int
+    # Added (optional): the funded ids as on the ballot paper; for elections imported from Pabulib files
+    # these are the file's project ids, which have no budget request.
+    selected_project_keys: list[str] = []
 
 
 class AllocationLine(BaseModel):
@@ -72,6 +75,8 @@ class AllocationLine(BaseModel):
     envelope_id: str | None = None
     source: str = "borough"  # smg_grant | borough | national | private — for registry funding lines
     amount_krw: int
+    # Added (optional): which kind of envelope the money came from (smg_grant | borough | integrated).
+    envelope_kind: str | None = None
 
 
 @event_type(

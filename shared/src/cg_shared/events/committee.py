@@ -34,6 +34,7 @@ class MemberAppointed(EventPayload):
     seat_kind: str
     term_start: date
     term_end: date
+    renewals: int = 0  # additive: 0 for a first appointment, n for the n-th renewal (re-appointment)
 
 
 @event_type(
@@ -106,3 +107,6 @@ class DecisionRecorded(EventPayload):
     reasons: list[str] = []
     tally: Tally
     decided_at: datetime
+    # Additive: where in the committee's record the decision sits.
+    agenda_item_id: str | None = None
+    motion_id: str | None = None

@@ -42,6 +42,12 @@ class PlanItemData(BaseModel):
     requested_budget: list[YearlyAmount] = []
     program_codes: ProgramCodes = ProgramCodes()
     linked_project_ids: list[str] = []
+    # Additive (optional) fields: organisations that applied for the item (civic-group proposers), the
+    # proposals it came from, and its place in the borough — for registry projects and recusal.
+    applicant_organisations: list[str] = []
+    source_proposal_ids: list[str] = []
+    dong: str | None = None
+    description: str = ""
 
 
 @event_type(
@@ -116,6 +122,11 @@ class PlanEvaluated(EventPayload):
     grade: str | None = None  # 가 | 나 | 다
     item_completion_rate: float | None = None
     participants: int | None = None
+    # Additive (optional): which evaluation record, what kind of plan, KPI achievement and events counted.
+    evaluation_id: str | None = None
+    kind: str | None = None
+    kpi_achievement_rate: float | None = None
+    deliberation_events: int | None = None
 
 
 @event_type(

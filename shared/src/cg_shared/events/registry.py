@@ -83,3 +83,18 @@ class ProjectDuplicateSuspected(EventPayload):
     sgg_code: str | None = None
     score: float
     reasons: list[str]
+
+
+@event_type(
+    "kr.seoul.cg.registry.project.deleted.v1",
+    topic=topics.REGISTRY_PROJECT,
+    description=(
+        "A project registered in error was deleted from the registry; read models should drop it "
+        "(its history and audit trail stay in the registry)."
+    ),
+)
+class ProjectDeleted(EventPayload):
+    project_id: str
+    code: str
+    sgg_code: str | None = None
+    version: int = 1
