@@ -119,7 +119,8 @@ def build() -> dict[str, Any]:
 
 
 def render() -> str:
-    return yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=110)
+    text: str = yaml.safe_dump(build(), sort_keys=False, allow_unicode=True, width=110)
+    return text
 
 
 def main() -> None:
