@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from cg_shared.db import UtcDateTime
 
 revision: str = "0002"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from cg_shared.events import CloudEvent
-from cg_shared.events.registry import ProjectRegistered, ProjectUpdated
-from cg_shared.messaging import HandlerMap
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cg_planning.items import service as items
+from cg_planning.plans import service as plans
 from cg_planning.registry_projects import service as registry_projects
+from cg_shared.events import CloudEvent
+from cg_shared.events.budget import AllocationFinalized
+from cg_shared.events.committee import DecisionRecorded
+from cg_shared.events.registry import ProjectDeleted, ProjectRegistered, ProjectUpdated
+from cg_shared.messaging import HandlerMap
 
 handlers = HandlerMap()
 
@@ -22,3 +26,18 @@ async def on_project_registered(session: AsyncSession, event: CloudEvent, payloa
 @handlers.on(ProjectUpdated, name="planning.registry_project.updated")
 async def on_project_updated(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
     await registry_projects.apply_snapshot(session=session, snapshot=payload)
+
+
+@handlers.on(ProjectDeleted, name="planning.registry_project.deleted")
+async def on_project_deleted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    await registry_projects.apply_deletion(session=session, deleted=payload)
+
+
+@handlers.on(DecisionRecorded, name="planning.committee_decision.recorded")
+async def on_decision_recorded(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    await plans.apply_committee_decision(session=session, event=event, decision=payload)
+
+
+@handlers.on(AllocationFinalized, name="planning.budget_allocation.finalized")
+async def on_allocation_finalized(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    await items.record_funding(session=session, event=event, allocation=payload)

@@ -2,20 +2,51 @@
 
 from __future__ import annotations
 
-from cg_shared.app import create_service_app
 from fastapi import FastAPI
 
 from cg_planning.consumers import handlers
+from cg_planning.deliberations.router import router as deliberations_router
+from cg_planning.items.router import router as items_router
+from cg_planning.plans.router import router as plans_router
+from cg_planning.proposals.router import router as proposals_router
 from cg_planning.registry_projects.router import router as registry_projects_router
-from cg_planning.settings import PlanningSettings, get_settings
+from cg_planning.settings import get_settings
+from cg_shared.app import create_service_app
+from cg_shared.settings import ServiceSettings
+
+DESCRIPTION = """The Local CG Innovation Plan (지역사회혁신계획): 3-year master plans and annual action plans,
+resident proposals, deliberation records, plan items with convergence suggestions, the workflow to
+adoption by the borough committee, funding and yearly evaluation.
+
+Reads are public. Writes need a bearer token: plans, items, deliberation and screening a
+`borough_officer` of the plan's borough (or `smg_admin`); proposals a `resident`. Adoption happens only
+through the committee's `DecisionRecorded` event — see `GET /v1/plan-workflow` for the state machine."""
+
+TAGS = [
+    {"name": "plans", "description": "Plans, their workflow, evaluation and participation metrics"},
+    {"name": "items", "description": "Plan items (CG agendas/tasks) and convergence with registry projects"},
+    {"name": "deliberations", "description": "Forums, surveys, working groups, hearings per item"},
+    {"name": "proposals", "description": "Resident and civic-group proposals and their screening"},
+    {"name": "registry read model", "description": "Registry projects as planning knows them (from events)"},
+]
 
 
-def create_app(settings: PlanningSettings | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    return create_service_app(
-        settings,
+ROUTERS = (plans_router, items_router, deliberations_router, proposals_router, registry_projects_router)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    app: FastAPI = create_service_app(
+        settings or get_settings(),
         title="Seoul CG Platform — planning",
-        description="The Local CG Innovation Plan: proposals, deliberation, items, adoption, evaluation.",
-        routers=[registry_projects_router],
+        description=DESCRIPTION,
+        routers=[
+            plans_router,
+            items_router,
+            deliberations_router,
+            proposals_router,
+            registry_projects_router,
+        ],
         handlers=handlers,
+        openapi_tags=TAGS,
     )
+    return app

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from cg_shared.db import UtcDateTime
 from sqlalchemy import JSON, BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cg_planning.db import Base
+from cg_shared.db import UtcDateTime
 
 
 class RegistryProject(Base):
@@ -23,10 +23,13 @@ class RegistryProject(Base):
     policy_field: Mapped[str | None] = mapped_column(String(50))
     origin: Mapped[str] = mapped_column(String(20), default="department")
     status: Mapped[str] = mapped_column(String(20), default="planned")
+    lead_department: Mapped[str | None] = mapped_column(String(200))
     partner_organisations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     target_groups: Mapped[list[Any]] = mapped_column(JSON, default=list)
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     total_krw: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when the registry registered one of our adopted items as a project: never suggest an item to itself.
+    plan_item_id: Mapped[str | None] = mapped_column(String(36), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

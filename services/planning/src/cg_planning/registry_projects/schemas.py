@@ -17,10 +17,12 @@ class RegistryProjectRead(BaseModel):
     policy_field: str | None
     origin: str
     status: str
+    lead_department: str | None = None
     partner_organisations: list[str]
     target_groups: list[str]
     start_date: date | None
     end_date: date | None
     total_krw: int
+    plan_item_id: str | None = None
     version: int
     updated_at: datetime

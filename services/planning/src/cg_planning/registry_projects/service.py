@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from cg_shared.db import utcnow
-from cg_shared.events.registry import ProjectSnapshot
-from cg_shared.http import NotFound
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cg_planning.common import cursor_after
 from cg_planning.registry_projects.models import RegistryProject
 from cg_planning.registry_projects.schemas import RegistryProjectRead
+from cg_shared.db import utcnow
+from cg_shared.events.registry import ProjectDeleted, ProjectSnapshot
+from cg_shared.http import NotFound, Page, PageParams, encode_cursor
+
+DELETED = "deleted"
 
 _FIELDS = (
     "code",
@@ -18,11 +22,13 @@ _FIELDS = (
     "policy_field",
     "origin",
     "status",
+    "lead_department",
     "partner_organisations",
     "target_groups",
     "start_date",
     "end_date",
     "total_krw",
+    "plan_item_id",
     "version",
 )
 
@@ -33,15 +39,64 @@ async def apply_snapshot(*, session: AsyncSession, snapshot: ProjectSnapshot) ->
     if row is None:
         row = RegistryProject(project_id=snapshot.project_id)
         session.add(row)
-    elif row.version > snapshot.version:
-        return
+    elif row.version > snapshot.version or row.status == DELETED:
+        return  # a deletion is final: a replayed older snapshot must not bring the project back
     for name in _FIELDS:
         setattr(row, name, getattr(snapshot, name))
     row.updated_at = utcnow()
 
 
+async def apply_deletion(*, session: AsyncSession, deleted: ProjectDeleted) -> None:
+    """Keep a tombstone (status ``deleted``) so late snapshots cannot resurrect the project."""
+    row = await session.get(RegistryProject, deleted.project_id, with_for_update=True)
+    if row is None:
+        row = RegistryProject(
+            project_id=deleted.project_id,
+            code=deleted.code,
+            title_ko="",
+            title_en="",
+            sgg_code=deleted.sgg_code,
+            origin="department",
+            partner_organisations=[],
+            target_groups=[],
+            total_krw=0,
+        )
+        session.add(row)
+    row.status = DELETED
+    row.version = max(row.version or 0, deleted.version)
+    row.updated_at = utcnow()
+
+
 async def get(*, session: AsyncSession, project_id: str) -> RegistryProjectRead:
     row = await session.get(RegistryProject, project_id)
-    if row is None:
+    if row is None or row.status == DELETED:
         raise NotFound(f"registry project {project_id} is not (yet) known to planning")
     return RegistryProjectRead.model_validate(row)
+
+
+async def list_projects(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    sgg_code: str | None = None,
+    policy_field: str | None = None,
+) -> Page[RegistryProjectRead]:
+    stmt = (
+        select(RegistryProject)
+        .where(RegistryProject.status != DELETED)
+        .order_by(RegistryProject.project_id)
+        .limit(page.limit + 1)
+    )
+    if sgg_code:
+        stmt = stmt.where(RegistryProject.sgg_code == sgg_code)
+    if policy_field:
+        stmt = stmt.where(RegistryProject.policy_field == policy_field)
+    if (after := cursor_after(page, str)) is not None:
+        stmt = stmt.where(RegistryProject.project_id > after[0])
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(
+        items=[RegistryProjectRead.model_validate(r) for r in rows],
+        next_cursor=encode_cursor([rows[-1].project_id]) if more and rows else None,
+    )

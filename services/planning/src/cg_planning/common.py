@@ -1,0 +1,81 @@
+"""Small helpers every planning use case shares: ids, officer checks, loading a plan by id."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_planning.plans.models import Plan
+from cg_planning.plans.workflow import EDITABLE_STATES, PlanState, allowed_moves
+from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
+from cg_shared.districts import DISTRICTS
+from cg_shared.http import Conflict, FieldError, NotFound, PageParams, Unprocessable
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def ensure_officer(principal: Principal, sgg_code: str) -> None:
+    """Writes on plans, items, deliberations and screening: the borough's officers (or the city)."""
+    ensure_role(principal, Role.BOROUGH_OFFICER)
+    ensure_borough(principal, sgg_code)
+
+
+def ensure_known_borough(sgg_code: str, *, field: str) -> None:
+    if sgg_code not in DISTRICTS:
+        raise Unprocessable(
+            f"unknown borough code {sgg_code}",
+            errors=[FieldError(field=field, message=f"{sgg_code} is not one of Seoul's 25 borough codes")],
+        )
+
+
+async def load_plan(session: AsyncSession, plan_id: str, *, for_update: bool = False) -> Plan:
+    plan = await session.get(Plan, plan_id, with_for_update=for_update)
+    if plan is None:
+        raise NotFound(f"no plan with id {plan_id}")
+    return plan
+
+
+def state_conflict(plan: Plan, doing: str) -> Conflict:
+    state = PlanState(plan.state)
+    moves = [m.target.value for m in allowed_moves(state)]
+    return Conflict(
+        f"plan {plan.id} is {state.value}: {doing} is only possible while the plan is in "
+        + ", ".join(sorted(s.value for s in EDITABLE_STATES)),
+        slug="plan-state",
+        extra={"current_state": state.value, "allowed_moves": moves},
+    )
+
+
+def ensure_editable(plan: Plan, doing: str) -> None:
+    if PlanState(plan.state) not in EDITABLE_STATES:
+        raise state_conflict(plan, doing)
+
+
+def cursor_after(page: PageParams, *kinds: type) -> tuple[Any, ...] | None:
+    """The typed keyset values of ``page.cursor`` (None on the first page); 422 when it was tampered with."""
+    if not page.cursor:
+        return None
+    values = page.cursor
+    try:
+        if len(values) != len(kinds):
+            raise ValueError("wrong length")
+        out: list[Any] = []
+        for kind, raw in zip(kinds, values, strict=True):
+            if kind is datetime:
+                out.append(datetime.fromisoformat(str(raw)))
+            elif kind is date:
+                out.append(date.fromisoformat(str(raw)))
+            elif kind is int:
+                out.append(int(raw))
+            else:
+                out.append(str(raw))
+    except (ValueError, TypeError) as exc:
+        raise Unprocessable(
+            "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
+        ) from exc
+    return tuple(out)

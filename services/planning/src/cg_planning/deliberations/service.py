@@ -1,0 +1,107 @@
+"""Deliberation record use cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_planning.common import cursor_after, ensure_officer, load_plan, new_id
+from cg_planning.deliberations.models import Deliberation
+from cg_planning.deliberations.schemas import DeliberationCreate, DeliberationRead
+from cg_planning.items.service import load_item
+from cg_planning.plans.workflow import PlanState
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal
+from cg_shared.db import utcnow
+from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
+
+KST = timezone(timedelta(hours=9))
+
+
+def _today_in_seoul(now: datetime | None = None) -> date:
+    # Records are dated in local time; at 08:00 KST the UTC date is still yesterday.
+    return (now or datetime.now(UTC)).astimezone(KST).date()
+
+
+async def record(
+    *, session: AsyncSession, principal: Principal, item_id: str, deliberation_in: DeliberationCreate
+) -> DeliberationRead:
+    item = await load_item(session, item_id)
+    ensure_officer(principal, item.sgg_code)
+    plan = await load_plan(session, item.plan_id)
+    if PlanState(plan.state) is PlanState.CLOSED:
+        raise Conflict(
+            f"plan {plan.id} is CLOSED: no more deliberation records",
+            slug="plan-state",
+            extra={"current_state": plan.state, "allowed_moves": []},
+        )
+    errors: list[FieldError] = []
+    if deliberation_in.held_on > _today_in_seoul():
+        errors.append(
+            FieldError(field="body.held_on", message="a deliberation record cannot be in the future")
+        )
+    if deliberation_in.changed_item and not (deliberation_in.change_summary or "").strip():
+        errors.append(
+            FieldError(field="body.change_summary", message="say what changed when changed_item is true")
+        )
+    if errors:
+        raise Unprocessable("the deliberation record is not valid", errors=errors)
+    row = Deliberation(
+        id=new_id(),
+        item_id=item.id,
+        plan_id=item.plan_id,
+        sgg_code=item.sgg_code,
+        kind=deliberation_in.kind.value,
+        held_on=deliberation_in.held_on,
+        participants_count=deliberation_in.participants_count,
+        summary=deliberation_in.summary,
+        changed_item=deliberation_in.changed_item,
+        change_summary=deliberation_in.change_summary if deliberation_in.changed_item else None,
+        recorded_by=principal.sub,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    read = DeliberationRead.model_validate(row)
+    record_audit(
+        session,
+        actor=principal,
+        action="deliberation.record",
+        entity_type="deliberation",
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        after=read.model_dump(),
+    )
+    return read
+
+
+async def list_for_item(*, session: AsyncSession, item_id: str, page: PageParams) -> Page[DeliberationRead]:
+    await load_item(session, item_id)
+    stmt = (
+        select(Deliberation)
+        .where(Deliberation.item_id == item_id)
+        .order_by(Deliberation.held_on, Deliberation.id)
+        .limit(page.limit + 1)
+    )
+    if (after := cursor_after(page, date, str)) is not None:
+        after_on, after_id = after
+        stmt = stmt.where(
+            (Deliberation.held_on > after_on)
+            | ((Deliberation.held_on == after_on) & (Deliberation.id > after_id))
+        )
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(
+        items=[DeliberationRead.model_validate(r) for r in rows],
+        next_cursor=encode_cursor([rows[-1].held_on.isoformat(), rows[-1].id]) if more and rows else None,
+    )
+
+
+async def get(*, session: AsyncSession, deliberation_id: str) -> DeliberationRead:
+    row = await session.get(Deliberation, deliberation_id)
+    if row is None:
+        raise NotFound(f"no deliberation record with id {deliberation_id}")
+    return DeliberationRead.model_validate(row)

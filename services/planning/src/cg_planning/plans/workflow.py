@@ -1,0 +1,255 @@
+"""The plan workflow as an explicit state machine (pure: no I/O, no framework).
+
+DISCOVERY → DELIBERATION → DRAFTING → COMMITTEE_REVIEW → ADOPTED | REVISION → DRAFTING …
+→ IN_EXECUTION → EVALUATED → CLOSED.
+
+Every allowed move is one row of :data:`TRANSITIONS` with its trigger (how it is asked for), the actor
+who may cause it and a guard over :class:`PlanFacts`. Anything not in the table is illegal. The service
+layer gathers the facts from the database, asks :func:`plan_move` and records the result; keeping the
+rules here makes them testable without a database and lets the API publish the table as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class PlanState(StrEnum):
+    DISCOVERY = "DISCOVERY"
+    DELIBERATION = "DELIBERATION"
+    DRAFTING = "DRAFTING"
+    COMMITTEE_REVIEW = "COMMITTEE_REVIEW"
+    ADOPTED = "ADOPTED"
+    REVISION = "REVISION"
+    IN_EXECUTION = "IN_EXECUTION"
+    EVALUATED = "EVALUATED"
+    CLOSED = "CLOSED"
+
+
+class Trigger(StrEnum):
+    """How a move is asked for; each has exactly one entry point in the system."""
+
+    MANUAL = "manual"  # POST /v1/plans/{id}/transitions
+    SUBMIT = "submit"  # POST /v1/plans/{id}/submit
+    COMMITTEE_DECISION = "committee_decision"  # the committee's DecisionRecorded event, never an API call
+    EVALUATION = "evaluation"  # POST /v1/plans/{id}/evaluation
+
+
+class Actor(StrEnum):
+    BOROUGH_OFFICER = "borough_officer"  # of the plan's borough; smg_admin may act everywhere
+    COMMITTEE = "committee"  # the borough's CG committee, through its recorded decision
+
+
+# Items may be added, edited, accepted from proposals only while the plan is being prepared: the
+# committee reviews (and adopts) a fixed text.
+EDITABLE_STATES: frozenset[PlanState] = frozenset(
+    {PlanState.DISCOVERY, PlanState.DELIBERATION, PlanState.DRAFTING, PlanState.REVISION}
+)
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    item_id: str
+    title_ko: str
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    decision_id: str
+    outcome: str  # adopted | rejected
+    valid: bool
+
+    @property
+    def adopts(self) -> bool:
+        return self.valid and self.outcome == "adopted"
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the guards may look at; the service builds it from the database."""
+
+    kind: str = "annual"  # master | annual
+    item_count: int = 0
+    items_without_deliberation: tuple[ItemRef, ...] = ()
+    decision: DecisionFacts | None = None
+    term_end_year: int | None = None
+    last_evaluated_year: int | None = None
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    ok: bool
+    reasons: tuple[str, ...] = ()
+    items: tuple[ItemRef, ...] = ()
+
+
+Guard = Callable[[PlanFacts], GuardResult]
+
+_OK = GuardResult(True)
+
+
+def _always(_: PlanFacts) -> GuardResult:
+    return _OK
+
+
+def _has_items(facts: PlanFacts) -> GuardResult:
+    if facts.item_count >= 1:
+        return _OK
+    return GuardResult(False, ("the plan has no items yet",))
+
+
+def _ready_for_review(facts: PlanFacts) -> GuardResult:
+    if facts.item_count == 0:
+        return GuardResult(False, ("the plan has no items",))
+    missing = facts.items_without_deliberation
+    if missing:
+        named = ", ".join(f"{i.title_ko} ({i.item_id})" for i in missing)
+        return GuardResult(
+            False, (f"every item needs at least one deliberation record; missing for: {named}",), missing
+        )
+    return _OK
+
+
+def _decision_adopts(facts: PlanFacts) -> GuardResult:
+    if facts.decision is not None and facts.decision.adopts:
+        return _OK
+    return GuardResult(False, ("adoption needs a valid committee decision with outcome 'adopted'",))
+
+
+def _decision_does_not_adopt(facts: PlanFacts) -> GuardResult:
+    if facts.decision is not None and not facts.decision.adopts:
+        return _OK
+    return GuardResult(False, ("revision needs a committee decision that rejected or was invalid",))
+
+
+def _another_year_to_run(facts: PlanFacts) -> GuardResult:
+    # A 3-year master plan is evaluated every year and goes back into execution until its last year.
+    if facts.kind != "master":
+        return GuardResult(False, ("only a master plan runs for more than one year",))
+    if facts.term_end_year is None or facts.last_evaluated_year is None:
+        return GuardResult(False, ("no evaluated year recorded",))
+    if facts.last_evaluated_year >= facts.term_end_year:
+        return GuardResult(False, (f"the plan's term ended with {facts.term_end_year}",))
+    return _OK
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: PlanState
+    target: PlanState
+    trigger: Trigger
+    actor: Actor
+    guard: Guard = field(default=_always, compare=False)
+    guard_text: str = "none"
+
+    @property
+    def via(self) -> str:
+        return {
+            Trigger.MANUAL: "POST /v1/plans/{id}/transitions",
+            Trigger.SUBMIT: "POST /v1/plans/{id}/submit",
+            Trigger.COMMITTEE_DECISION: "committee DecisionRecorded event (cg.committee.decision)",
+            Trigger.EVALUATION: "POST /v1/plans/{id}/evaluation",
+        }[self.trigger]
+
+
+S = PlanState
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        S.DISCOVERY, S.DELIBERATION, Trigger.MANUAL, Actor.BOROUGH_OFFICER, _has_items, "at least one item"
+    ),
+    Transition(S.DELIBERATION, S.DRAFTING, Trigger.MANUAL, Actor.BOROUGH_OFFICER),
+    Transition(
+        S.DRAFTING,
+        S.COMMITTEE_REVIEW,
+        Trigger.SUBMIT,
+        Actor.BOROUGH_OFFICER,
+        _ready_for_review,
+        "at least one item; every item has at least one deliberation record",
+    ),
+    Transition(
+        S.COMMITTEE_REVIEW,
+        S.ADOPTED,
+        Trigger.COMMITTEE_DECISION,
+        Actor.COMMITTEE,
+        _decision_adopts,
+        "decision valid (quorum, majority, recusals) and outcome adopted",
+    ),
+    Transition(
+        S.COMMITTEE_REVIEW,
+        S.REVISION,
+        Trigger.COMMITTEE_DECISION,
+        Actor.COMMITTEE,
+        _decision_does_not_adopt,
+        "decision rejected, or invalid",
+    ),
+    Transition(S.REVISION, S.DRAFTING, Trigger.MANUAL, Actor.BOROUGH_OFFICER),
+    Transition(S.ADOPTED, S.IN_EXECUTION, Trigger.MANUAL, Actor.BOROUGH_OFFICER),
+    Transition(S.IN_EXECUTION, S.EVALUATED, Trigger.EVALUATION, Actor.BOROUGH_OFFICER),
+    Transition(
+        S.EVALUATED,
+        S.IN_EXECUTION,
+        Trigger.MANUAL,
+        Actor.BOROUGH_OFFICER,
+        _another_year_to_run,
+        "master plan whose last evaluated year is before the end of its term",
+    ),
+    Transition(S.EVALUATED, S.CLOSED, Trigger.MANUAL, Actor.BOROUGH_OFFICER),
+)
+
+
+class IllegalTransition(Exception):
+    """The move is not in the table from the current state (or not by this trigger)."""
+
+    def __init__(self, current: PlanState, target: PlanState, trigger: Trigger, hint: str | None = None):
+        self.current = current
+        self.target = target
+        self.trigger = trigger
+        self.allowed = allowed_moves(current)
+        self.hint = hint
+        moves = ", ".join(f"{t.target.value} via {t.via}" for t in self.allowed) or "none (final state)"
+        text = f"plan is {current.value}; cannot move to {target.value} by {trigger.value}. Allowed: {moves}"
+        super().__init__(f"{text}. {hint}" if hint else text)
+
+
+class GuardFailed(Exception):
+    """The move is in the table but its guard refuses it for these facts."""
+
+    def __init__(self, transition: Transition, result: GuardResult):
+        self.transition = transition
+        self.reasons = result.reasons
+        self.items = result.items
+        super().__init__(
+            f"cannot move from {transition.source.value} to {transition.target.value}: "
+            + "; ".join(result.reasons)
+        )
+
+
+def allowed_moves(state: PlanState) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.source is state]
+
+
+def _find(state: PlanState, target: PlanState) -> Transition | None:
+    return next((t for t in TRANSITIONS if t.source is state and t.target is target), None)
+
+
+def plan_move(state: PlanState, target: PlanState, trigger: Trigger, facts: PlanFacts) -> Transition:
+    """The transition to apply, or :class:`IllegalTransition` / :class:`GuardFailed`."""
+    transition = _find(state, target)
+    if transition is None:
+        raise IllegalTransition(state, target, trigger)
+    if transition.trigger is not trigger:
+        # The move exists but has its own entry point: say which, so nobody can route around it.
+        raise IllegalTransition(
+            state, target, trigger, hint=f"{target.value} is reached only via {transition.via}"
+        )
+    result = transition.guard(facts)
+    if not result.ok:
+        raise GuardFailed(transition, result)
+    return transition
+
+
+def decision_target(decision: DecisionFacts) -> PlanState:
+    """Where a committee decision sends a plan under review."""
+    return PlanState.ADOPTED if decision.adopts else PlanState.REVISION

@@ -1,0 +1,423 @@
+"""Resident proposal use cases: submit, screen (accept / merge / reject), public and own listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_planning.common import (
+    cursor_after,
+    ensure_editable,
+    ensure_known_borough,
+    ensure_officer,
+    load_plan,
+    new_id,
+)
+from cg_planning.items import service as items
+from cg_planning.items.models import PlanItem
+from cg_planning.items.schemas import ItemCreate, YearlyAmountIn
+from cg_planning.plans.models import Plan
+from cg_planning.proposals.models import Proposal
+from cg_planning.proposals.schemas import (
+    ProposalCreate,
+    ProposalMine,
+    ProposalPublic,
+    ProposalStatus,
+    ProposerKind,
+    ScreeningDecision,
+    ScreeningRequest,
+)
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal, Role
+from cg_shared.db import utcnow
+from cg_shared.http import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    Page,
+    PageParams,
+    Unprocessable,
+    encode_cursor,
+)
+
+
+def _unprocessable(field: str, message: str) -> Unprocessable:
+    return Unprocessable(message, errors=[FieldError(field=field, message=message)])
+
+
+def public_view(p: Proposal) -> ProposalPublic:
+    return ProposalPublic(
+        id=p.id,
+        sgg_code=p.sgg_code,
+        plan_id=p.plan_id,
+        title=p.title,
+        problem=p.problem,
+        idea=p.idea,
+        dong=p.dong,
+        estimated_cost_krw=p.estimated_cost_krw,
+        target_group=p.target_group,
+        proposer_kind=ProposerKind(p.proposer_kind),
+        status=ProposalStatus(p.status),
+        screening_reason=p.screening_reason,
+        item_id=p.item_id,
+        merged_into_proposal_id=p.merged_into_proposal_id,
+        screened_at=p.screened_at,
+        created_at=p.created_at,
+        version=p.version,
+    )
+
+
+def _outcome(p: Proposal, item: PlanItem | None) -> str:
+    status = ProposalStatus(p.status)
+    if status is ProposalStatus.SUBMITTED:
+        return "awaiting screening by the borough"
+    if status is ProposalStatus.REJECTED:
+        return f"not taken up: {p.screening_reason}"
+    where = f"plan item '{item.title_ko}'" if item else None
+    if status is ProposalStatus.ACCEPTED:
+        return f"accepted into {where}"
+    if where:
+        return f"merged into {where}" + (f" ({p.screening_reason})" if p.screening_reason else "")
+    return "merged into another proposal that is still being screened"
+
+
+# --- submit ---------------------------------------------------------------------------------------
+
+
+async def submit(
+    *, session: AsyncSession, principal: Principal, proposal_in: ProposalCreate
+) -> ProposalPublic:
+    if principal.role is not Role.RESIDENT:
+        raise Forbidden(
+            f"role {principal.role.value} may not submit proposals; residents and civic groups "
+            "(resident tokens) do"
+        )
+    ensure_known_borough(proposal_in.sgg_code, field="body.sgg_code")
+    if proposal_in.plan_id is not None:
+        plan = await session.get(Plan, proposal_in.plan_id)
+        if plan is None:
+            raise _unprocessable("body.plan_id", f"no plan with id {proposal_in.plan_id}")
+        if plan.sgg_code != proposal_in.sgg_code:
+            raise _unprocessable("body.plan_id", f"plan {plan.id} is a plan of borough {plan.sgg_code}")
+        ensure_editable(plan, "proposing to it")
+    orgs = principal.organisations
+    kind = proposal_in.proposer_kind or (ProposerKind.CIVIC_GROUP if orgs else ProposerKind.RESIDENT)
+    organisation: str | None = None
+    if kind is ProposerKind.CIVIC_GROUP:
+        organisation = proposal_in.organisation or (orgs[0] if orgs else None)
+        if organisation is None:
+            raise _unprocessable("body.organisation", "a civic-group proposal names its organisation")
+        if orgs and organisation not in orgs:
+            raise _unprocessable(
+                "body.organisation", f"{organisation!r} is not one of your organisations: {', '.join(orgs)}"
+            )
+    now = utcnow()
+    proposal = Proposal(
+        id=new_id(),
+        sgg_code=proposal_in.sgg_code,
+        plan_id=proposal_in.plan_id,
+        title=proposal_in.title,
+        problem=proposal_in.problem,
+        idea=proposal_in.idea,
+        dong=proposal_in.dong,
+        estimated_cost_krw=proposal_in.estimated_cost_krw,
+        target_group=proposal_in.target_group,
+        proposer_sub=principal.sub,
+        proposer_name=(principal.name or "")[:100] or None,
+        contact=proposal_in.contact,
+        proposer_kind=kind.value,
+        organisation=organisation,
+        status=ProposalStatus.SUBMITTED.value,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(proposal)
+    await session.flush()
+    view = public_view(proposal)
+    # The audit trail is smg_admin-only, but still keeps no contact details: the actor names the person.
+    record_audit(
+        session,
+        actor=principal,
+        action="proposal.submit",
+        entity_type="proposal",
+        entity_id=proposal.id,
+        sgg_code=proposal.sgg_code,
+        after=view.model_dump(),
+    )
+    return view
+
+
+# --- screening ------------------------------------------------------------------------------------
+
+
+async def _followers(session: AsyncSession, root_id: str) -> list[Proposal]:
+    """Every proposal merged (directly or through others) into ``root_id``."""
+    found: list[Proposal] = []
+    frontier = [root_id]
+    while frontier:
+        rows = list(
+            (
+                await session.execute(
+                    select(Proposal).where(Proposal.merged_into_proposal_id.in_(frontier)).with_for_update()
+                )
+            ).scalars()
+        )
+        found.extend(rows)
+        frontier = [r.id for r in rows]
+    return found
+
+
+async def _link_to_item(
+    session: AsyncSession, principal: Principal, proposals: list[Proposal], item: PlanItem
+) -> None:
+    """Point proposals at an item and add civic-group proposers to its applicants (for recusal)."""
+    plan = await load_plan(session, item.plan_id)
+    ensure_editable(plan, "taking proposals into its items")
+    before = items.snapshot(item)
+    applicants = list(item.applicant_organisations)
+    for p in proposals:
+        p.item_id = item.id
+        if p.organisation and p.organisation not in applicants:
+            applicants.append(p.organisation)
+    item.applicant_organisations = applicants
+    item.version += 1
+    item.updated_at = utcnow()
+    await session.flush()
+    await items.emit_updated(session, item)
+    record_audit(
+        session,
+        actor=principal,
+        action="plan_item.link_proposals",
+        entity_type="plan_item",
+        entity_id=item.id,
+        sgg_code=item.sgg_code,
+        before=before,
+        after=items.snapshot(item),
+    )
+
+
+async def _item_in_borough(session: AsyncSession, item_id: str, sgg_code: str) -> PlanItem:
+    item = await session.get(PlanItem, item_id, with_for_update=True)
+    if item is None:
+        raise _unprocessable("body.item_id", f"no plan item with id {item_id}")
+    if item.sgg_code != sgg_code:
+        raise _unprocessable("body.item_id", f"item {item_id} belongs to borough {item.sgg_code}")
+    return item
+
+
+async def _new_item_from(
+    session: AsyncSession, principal: Principal, proposal: Proposal, screening: ScreeningRequest
+) -> PlanItem:
+    plan_id = screening.plan_id or proposal.plan_id
+    if plan_id is None:
+        raise _unprocessable("body.plan_id", "name the plan the new item goes into (or give item_id)")
+    plan = await session.get(Plan, plan_id, with_for_update=True)
+    if plan is None:
+        raise _unprocessable("body.plan_id", f"no plan with id {plan_id}")
+    if plan.sgg_code != proposal.sgg_code:
+        raise _unprocessable("body.plan_id", f"plan {plan.id} is a plan of borough {plan.sgg_code}")
+    overrides = screening.item.model_dump(exclude_unset=True) if screening.item else {}
+    fields = {
+        "title_ko": proposal.title,
+        "description": f"{proposal.problem}\n\n{proposal.idea}",
+        "dong": proposal.dong,
+        "target_groups": [proposal.target_group],
+        # An annual plan's item asks for the proposal's estimate in that year unless the officer says otherwise.
+        "requested_budget": (
+            [YearlyAmountIn(fiscal_year=plan.fiscal_year, amount_krw=proposal.estimated_cost_krw)]
+            if plan.fiscal_year is not None
+            else []
+        ),
+    }
+    fields.update({k: v for k, v in overrides.items() if not (k == "title_ko" and not v)})
+    fields.pop("origin", None)  # the origin is the proposer's, never chosen at screening
+    item_in = ItemCreate.model_validate(fields)
+    return await items.create_row(
+        session,
+        principal=principal,
+        plan=plan,
+        item_in=item_in,
+        origin=proposal.proposer_kind,
+        source_proposal_id=proposal.id,
+        extra_applicants=[proposal.organisation] if proposal.organisation else [],
+    )
+
+
+async def screen(
+    *, session: AsyncSession, principal: Principal, proposal_id: str, screening: ScreeningRequest
+) -> ProposalPublic:
+    proposal = await session.get(Proposal, proposal_id, with_for_update=True)
+    if proposal is None:
+        raise NotFound(f"no proposal with id {proposal_id}")
+    ensure_officer(principal, proposal.sgg_code)
+    if proposal.status != ProposalStatus.SUBMITTED.value:
+        raise Conflict(
+            f"proposal {proposal.id} was already screened ({proposal.status})",
+            slug="proposal-screened",
+            extra={"current_status": proposal.status},
+        )
+    before = public_view(proposal).model_dump()
+    decision = screening.decision
+    if decision is ScreeningDecision.REJECT:
+        if not screening.reason:
+            raise _unprocessable("body.reason", "a rejection gives the proposer a reason")
+        proposal.status = ProposalStatus.REJECTED.value
+    elif decision is ScreeningDecision.ACCEPT:
+        if screening.item_id and screening.plan_id:
+            raise _unprocessable(
+                "body.item_id", "give item_id (existing item) or plan_id (new item), not both"
+            )
+        if screening.proposal_id:
+            raise _unprocessable("body.proposal_id", "proposal_id is for merge, not accept")
+        followers = await _followers(session, proposal.id)
+        if screening.item_id:
+            item = await _item_in_borough(session, screening.item_id, proposal.sgg_code)
+            await _link_to_item(session, principal, [proposal, *followers], item)
+        else:
+            item = await _new_item_from(session, principal, proposal, screening)
+            proposal.item_id = item.id
+            if followers:
+                await _link_to_item(session, principal, followers, item)
+        proposal.status = ProposalStatus.ACCEPTED.value
+    else:
+        if bool(screening.item_id) == bool(screening.proposal_id):
+            raise _unprocessable("body.item_id", "merge needs exactly one of item_id or proposal_id")
+        followers = await _followers(session, proposal.id)
+        if screening.item_id:
+            item = await _item_in_borough(session, screening.item_id, proposal.sgg_code)
+            await _link_to_item(session, principal, [proposal, *followers], item)
+        else:
+            assert screening.proposal_id is not None
+            target = await _merge_root(session, screening.proposal_id, proposal)
+            proposal.merged_into_proposal_id = target.id
+            if target.item_id is not None:
+                item = await _item_in_borough(session, target.item_id, proposal.sgg_code)
+                await _link_to_item(session, principal, [proposal, *followers], item)
+        proposal.status = ProposalStatus.MERGED.value
+    proposal.screening_reason = screening.reason
+    proposal.screened_by = principal.sub
+    proposal.screened_at = utcnow()
+    proposal.version += 1
+    proposal.updated_at = utcnow()
+    await session.flush()
+    view = public_view(proposal)
+    record_audit(
+        session,
+        actor=principal,
+        action=f"proposal.{decision.value}",
+        entity_type="proposal",
+        entity_id=proposal.id,
+        sgg_code=proposal.sgg_code,
+        before=before,
+        after=view.model_dump(),
+    )
+    return view
+
+
+async def _merge_root(session: AsyncSession, target_id: str, proposal: Proposal) -> Proposal:
+    """The proposal a merge really lands on: follow earlier merges to the one that stands."""
+    seen = {proposal.id}
+    current = await session.get(Proposal, target_id, with_for_update=True)
+    if current is None:
+        raise _unprocessable("body.proposal_id", f"no proposal with id {target_id}")
+    while True:
+        if current.id in seen:
+            raise _unprocessable("body.proposal_id", "a proposal cannot be merged into itself")
+        seen.add(current.id)
+        if current.sgg_code != proposal.sgg_code:
+            raise _unprocessable(
+                "body.proposal_id", f"proposal {current.id} is of borough {current.sgg_code}"
+            )
+        if current.status == ProposalStatus.REJECTED.value:
+            raise Conflict(
+                f"proposal {current.id} was rejected; merge into an item or a standing proposal",
+                slug="proposal-screened",
+                extra={"current_status": current.status},
+            )
+        if current.status != ProposalStatus.MERGED.value or current.merged_into_proposal_id is None:
+            return current
+        nxt = await session.get(Proposal, current.merged_into_proposal_id, with_for_update=True)
+        if nxt is None:
+            return current
+        current = nxt
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+async def get_public(*, session: AsyncSession, proposal_id: str) -> ProposalPublic:
+    proposal = await session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise NotFound(f"no proposal with id {proposal_id}")
+    return public_view(proposal)
+
+
+async def list_public(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    sgg_code: str | None,
+    plan_id: str | None,
+    status: ProposalStatus | None,
+) -> Page[ProposalPublic]:
+    stmt = select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    if sgg_code:
+        stmt = stmt.where(Proposal.sgg_code == sgg_code)
+    if plan_id:
+        stmt = stmt.where(Proposal.plan_id == plan_id)
+    if status:
+        stmt = stmt.where(Proposal.status == status.value)
+    if (after := cursor_after(page, datetime, str)) is not None:
+        at, pid = after
+        stmt = stmt.where((Proposal.created_at < at) | ((Proposal.created_at == at) & (Proposal.id < pid)))
+    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(
+        items=[public_view(r) for r in rows],
+        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
+    )
+
+
+async def list_mine(*, session: AsyncSession, principal: Principal, page: PageParams) -> Page[ProposalMine]:
+    stmt = (
+        select(Proposal)
+        .where(Proposal.proposer_sub == principal.sub)
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    )
+    if (after := cursor_after(page, datetime, str)) is not None:
+        at, pid = after
+        stmt = stmt.where((Proposal.created_at < at) | ((Proposal.created_at == at) & (Proposal.id < pid)))
+    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    item_ids = {r.item_id for r in rows if r.item_id}
+    linked = (
+        {
+            i.id: i
+            for i in (await session.execute(select(PlanItem).where(PlanItem.id.in_(item_ids)))).scalars()
+        }
+        if item_ids
+        else {}
+    )
+    out: list[ProposalMine] = []
+    for r in rows:
+        item = linked.get(r.item_id) if r.item_id else None
+        out.append(
+            ProposalMine(
+                **public_view(r).model_dump(),
+                organisation=r.organisation,
+                contact=r.contact,
+                item_title_ko=item.title_ko if item else None,
+                item_plan_id=item.plan_id if item else None,
+                outcome=_outcome(r, item),
+            )
+        )
+    return Page(
+        items=out,
+        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
+    )

@@ -1,0 +1,257 @@
+"""Fixtures and helpers of the planning tests: an app per database backend, event delivery, API steps."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka.structs import ConsumerRecord
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from cg_planning.consumers import handlers
+from cg_planning.main import create_app
+from cg_planning.settings import PlanningSettings
+from cg_shared.events import CloudEvent, EventPayload, make_event
+from cg_shared.events.committee import DecisionRecorded, Tally
+from cg_shared.messaging import EventConsumer
+from cg_shared.messaging.tables import OutboxMessage
+from cg_shared.testing.helpers import auth, migrate
+
+SGG = "11200"  # 성동구
+OTHER_SGG = "11620"  # 관악구
+OFFICER = auth("borough_officer", SGG, sub="officer-seongdong")
+OTHER_OFFICER = auth("borough_officer", OTHER_SGG, sub="officer-gwanak")
+ADMIN = auth("smg_admin", sub="smg-admin")
+
+_years = itertools.count()
+
+
+def fresh_term() -> int:
+    """A first year no other master plan of the module's database uses (terms must not overlap)."""
+    year = 2030 + 3 * next(_years)
+    assert year <= 2098, "too many master plans in one test module's database"
+    return year
+
+
+def resident(sub: str, **claims: Any) -> dict[str, str]:
+    return auth("resident", sub=sub, **claims)
+
+
+@pytest.fixture
+def pl() -> Any:
+    """This module: test files reach the helpers as ``pl.create_master(...)`` (importlib mode has no
+    sibling imports)."""
+    return sys.modules[__name__]
+
+
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+async def planning_app(request: pytest.FixtureRequest, database_factory: Any) -> AsyncIterator[FastAPI]:
+    """One migrated database per backend and test module (no lifespan: no broker needed)."""
+    global _years
+    _years = itertools.count()  # a fresh database has no master plans yet: start the terms again
+    url = await database_factory(request.param)
+    await migrate("planning", url)
+    # The bootstrap address is never dialled: these tests feed events through EventConsumer.process.
+    app = create_app(
+        PlanningSettings(database_url=url, kafka_bootstrap_servers="127.0.0.1:9", log_json=False)
+    )
+    yield app
+    await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(planning_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=planning_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://planning") as c:
+        yield c
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+_offsets = itertools.count()
+
+
+def record_of(event: CloudEvent, topic: str) -> ConsumerRecord[bytes, bytes]:
+    value = event.to_json()
+    return ConsumerRecord(
+        topic=topic,
+        partition=0,
+        offset=next(_offsets),
+        timestamp=0,
+        timestamp_type=0,
+        key=(event.subject or "").encode(),
+        value=value,
+        checksum=None,
+        serialized_key_size=len(event.subject or ""),
+        serialized_value_size=len(value),
+        headers=[],
+    )
+
+
+async def deliver(app: FastAPI, record: ConsumerRecord[bytes, bytes]) -> None:
+    """Run the service's real idempotent consumer on one record (inbox, handlers, DLQ) without a broker."""
+    consumer = EventConsumer(settings=app.state.settings, sessions=app.state.sessions, handlers=handlers)
+    await consumer.process(record)
+
+
+def event_record(payload: EventPayload, subject: str) -> ConsumerRecord[bytes, bytes]:
+    return record_of(make_event(payload, subject=subject), payload.topic)
+
+
+def decision(
+    plan_id: str,
+    *,
+    outcome: str = "adopted",
+    valid: bool = True,
+    sgg_code: str = SGG,
+    reasons: list[str] | None = None,
+) -> DecisionRecorded:
+    return DecisionRecorded(
+        decision_id=str(uuid.uuid4()),
+        committee_id="committee-" + sgg_code,
+        meeting_id=str(uuid.uuid4()),
+        sgg_code=sgg_code,
+        subject_kind="plan",
+        subject_id=plan_id,
+        outcome=outcome,
+        valid=valid,
+        reasons=reasons or [],
+        tally=Tally(seated=30, present=22 if valid else 12, yes=18, no=3, abstain=1),
+        decided_at=datetime.now(UTC),
+    )
+
+
+async def outbox(app: FastAPI, event_type_suffix: str, subject: str | None = None) -> list[dict[str, Any]]:
+    """Events this service staged, filtered by the end of their type (e.g. 'plan.adopted.v1')."""
+    async with app.state.sessions() as session:
+        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
+    out = []
+    for row in rows:
+        if row.event_type.endswith(event_type_suffix) and (
+            subject is None or json.loads(row.payload)["subject"] == subject
+        ):
+            out.append(json.loads(row.payload))
+    return out
+
+
+# --- API steps ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DraftedPlan:
+    master_id: str
+    plan_id: str
+    fiscal_year: int
+    item_ids: list[str]
+
+
+async def create_master(
+    client: httpx.AsyncClient, *, sgg: str = SGG, headers: dict[str, str] = OFFICER
+) -> dict[str, Any]:
+    start = fresh_term()
+    r = await client.post(
+        "/v1/plans",
+        json={
+            "sgg_code": sgg,
+            "kind": "master",
+            "title_ko": f"성동구 민관협치 활성화 기본계획 {start}-{start + 2}",
+            "term_start_year": start,
+            "themes": ["마을공동체", "청년"],
+            "coordinator": {"name": "김협치", "organisation": "성동구 협치지원단"},
+        },
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def create_annual(
+    client: httpx.AsyncClient, master: dict[str, Any], *, offset: int = 1
+) -> dict[str, Any]:
+    year = master["term_start_year"] + offset
+    r = await client.post(
+        "/v1/plans",
+        json={
+            "sgg_code": master["sgg_code"],
+            "kind": "annual",
+            "master_plan_id": master["id"],
+            "fiscal_year": year,
+            "title_ko": f"{year} 성동구 지역사회혁신계획 실행계획",
+        },
+        headers=OFFICER,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def item_body(title: str, *, year: int, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title_ko": title,
+        "policy_field": "community",
+        "responsible_department": "마을공동체과",
+        "partner_organisations": ["성동청년센터"],
+        "target_groups": ["청년"],
+        "requested_budget": [{"fiscal_year": year, "amount_krw": 50_000_000}],
+        "program_codes": {"account": "일반회계", "field": "080"},
+        "kpis": [{"name": "참여 주민 수", "unit": "명", "target": 400}],
+    }
+    body.update(extra)
+    return body
+
+
+async def add_item(client: httpx.AsyncClient, plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.post(f"/v1/plans/{plan_id}/items", json=body, headers=OFFICER)
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+async def deliberate(
+    client: httpx.AsyncClient, item_id: str, *, changed: bool = False, people: int = 30
+) -> None:
+    body: dict[str, Any] = {
+        "kind": "forum",
+        "held_on": "2025-05-14",
+        "participants_count": people,
+        "summary": "동 주민포럼에서 의제 논의",
+        "changed_item": changed,
+    }
+    if changed:
+        body["change_summary"] = "운영 주체를 주민 협의체로 변경"
+    r = await client.post(f"/v1/items/{item_id}/deliberations", json=body, headers=OFFICER)
+    assert r.status_code == 201, r.text
+
+
+async def move(
+    client: httpx.AsyncClient, plan_id: str, to: str, reason: str = "다음 단계로"
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/plans/{plan_id}/transitions", json={"to": to, "reason": reason}, headers=OFFICER
+    )
+
+
+async def drafted_plan(client: httpx.AsyncClient, *, items: int = 2, deliberated: bool = True) -> DraftedPlan:
+    """Master + annual plan in DRAFTING with ``items`` items (each deliberated unless told otherwise)."""
+    master = await create_master(client)
+    annual = await create_annual(client, master)
+    ids = []
+    for n in range(items):
+        item = await add_item(
+            client, annual["id"], item_body(f"성수동 청년 공간 조성 {n}", year=annual["fiscal_year"])
+        )
+        ids.append(item["id"])
+        if deliberated:
+            await deliberate(client, item["id"], changed=n == 0)
+    for to in ("DELIBERATION", "DRAFTING"):
+        r = await move(client, annual["id"], to)
+        assert r.status_code == 200, r.text
+    return DraftedPlan(master["id"], annual["id"], annual["fiscal_year"], ids)
