@@ -32,7 +32,7 @@ run: setup ## start broker + four services (SQLite under var/), demo data seeded
 	$(VENV)/bin/cg-dev-stack
 
 demo: setup ## walk one borough through a CG year against the system `make run` started
-	$(PY) -m cg_demo
+	$(PY) -m demo
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ def make_service_cli(
     service: str,
     service_dir: Path,
     settings_factory: Callable[..., ServiceSettings],
-    app_factory: Callable[[ServiceSettings], Any],
+    app_factory: Callable[..., Any],
     default_port: int,
 ) -> typer.Typer:
     cli = typer.Typer(add_completion=False, help=f"The {service} service of the Seoul CG platform.")
