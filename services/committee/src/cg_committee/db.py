@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from cg_shared.db import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base()
+from cg_shared.db import make_metadata
+
+
+class Base(DeclarativeBase):
+    """A class (not ``make_base()``'s return value) so type checkers see the mapped classes' base.
+
+    Same naming convention as every service (``make_metadata``), own metadata: no table sharing.
+    """
+
+    metadata = make_metadata()

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from cg_shared.app import create_service_app
 from fastapi import FastAPI
 
+from cg_committee.committees.router import router as committees_router
 from cg_committee.consumers import handlers
+from cg_committee.meetings.router import router as meetings_router
+from cg_committee.members.router import router as members_router
+from cg_committee.metrics.router import router as metrics_router
 from cg_committee.settings import CommitteeSettings, get_settings
+from cg_committee.sweep import term_sweeper
+from cg_shared.app import create_service_app
+
+DESCRIPTION = """
+Each borough's collaborative-governance committee (민관협치위원회): seats, members and terms with the
+ordinance's composition rules, open-call applications, working groups, meetings with public notice,
+agenda items (also from planning's `plan.submitted`), attendance, named votes, recusal, decisions with
+computed validity, minutes and an iCalendar feed.
+
+Reads are public (member contact data only for the borough's secretariat); writes need a
+`committee_secretary` or `borough_officer` token of the borough (or `smg_admin`).
+"""
+
+TAGS = [
+    {"name": "committees", "description": "One committee per borough and its versioned ordinance settings"},
+    {"name": "members", "description": "Seats, terms, co-chairs, composition compliance"},
+    {"name": "open calls", "description": "Residents apply; the secretariat shortlists and appoints"},
+    {"name": "working groups", "description": "Working groups (분과) that prepare agenda items"},
+    {"name": "meetings", "description": "Meetings, public notice, attendance, iCalendar"},
+    {"name": "agenda", "description": "Agenda items and where they are placed"},
+    {"name": "votes", "description": "Motions and named votes"},
+    {"name": "decisions", "description": "Decisions with their computed validity and reasons"},
+    {"name": "minutes", "description": "Minutes: draft → approved → published"},
+    {"name": "metrics", "description": "Participation metrics for the tokenism view"},
+]
 
 
 def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
@@ -14,7 +42,9 @@ def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Seoul CG Platform — committee",
-        description="The committee service.",
-        routers=[],
+        description=DESCRIPTION,
+        routers=[committees_router, members_router, meetings_router, metrics_router],
         handlers=handlers,
+        background=[term_sweeper],
+        openapi_tags=TAGS,
     )

@@ -1,0 +1,122 @@
+"""HTTP routes for committees and their ordinance versions: translate, call one service function."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from cg_committee.committees import service
+from cg_committee.committees.schemas import (
+    CommitteeCreate,
+    CommitteeRead,
+    CommitteeUpdate,
+    OrdinanceCreate,
+    OrdinanceRead,
+)
+from cg_committee.common import SaneDate, SggCode
+from cg_shared.auth import CurrentPrincipal
+from cg_shared.deps import SessionDep
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+
+router = APIRouter(prefix="/v1/committees", tags=["committees"], responses=PROBLEM_RESPONSES)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CommitteeRead,
+    summary="Establish a borough's committee (one per borough)",
+    description="Creates the committee with its first ordinance version (defaults from the model ordinance). "
+    "A second committee for the same borough is refused with 409 `committee-exists`.",
+)
+async def establish_committee(
+    committee_in: CommitteeCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> CommitteeRead:
+    async with session.begin():
+        committee = await service.establish(session=session, principal=principal, committee_in=committee_in)
+    response.headers["Location"] = str(request.url_for("get_committee", committee_id=committee.id))
+    response.headers["ETag"] = etag_for(committee.version)
+    return committee
+
+
+@router.get("", response_model=Page[CommitteeRead], summary="Committees (filter by borough: ?sgg_code=11200)")
+async def list_committees(
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    sgg_code: Annotated[SggCode | None, Query()] = None,
+) -> Page[CommitteeRead]:
+    return await service.list_committees(session=session, sgg_code=sgg_code, page=page)
+
+
+@router.get(
+    "/{committee_id}", response_model=CommitteeRead, summary="One committee with its ordinance in force"
+)
+async def get_committee(committee_id: uuid.UUID, session: SessionDep, response: Response) -> CommitteeRead:
+    committee = await service.get(session=session, committee_id=str(committee_id))
+    response.headers["ETag"] = etag_for(committee.version)
+    return committee
+
+
+@router.patch(
+    "/{committee_id}", response_model=CommitteeRead, summary="Rename or describe a committee (If-Match)"
+)
+async def update_committee(
+    committee_id: uuid.UUID,
+    committee_in: CommitteeUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> CommitteeRead:
+    async with session.begin():
+        committee = await service.update(
+            session=session,
+            principal=principal,
+            committee_id=str(committee_id),
+            committee_in=committee_in,
+            if_match=if_match,
+        )
+    response.headers["ETag"] = etag_for(committee.version)
+    return committee
+
+
+@router.post(
+    "/{committee_id}/ordinances",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrdinanceRead,
+    summary="Add an ordinance version (in force from effective_from)",
+    description="The rules in force on a date are those of the latest version with effective_from ≤ that date.",
+)
+async def add_ordinance_version(
+    committee_id: uuid.UUID, ordinance_in: OrdinanceCreate, principal: CurrentPrincipal, session: SessionDep
+) -> OrdinanceRead:
+    async with session.begin():
+        return await service.add_ordinance_version(
+            session=session, principal=principal, committee_id=str(committee_id), ordinance_in=ordinance_in
+        )
+
+
+@router.get(
+    "/{committee_id}/ordinances", response_model=list[OrdinanceRead], summary="Every ordinance version"
+)
+async def list_ordinances(committee_id: uuid.UUID, session: SessionDep) -> list[OrdinanceRead]:
+    return await service.list_ordinances(session=session, committee_id=str(committee_id))
+
+
+@router.get(
+    "/{committee_id}/ordinances/in-force",
+    response_model=OrdinanceRead,
+    summary="The ordinance in force on a date",
+)
+async def ordinance_in_force(
+    committee_id: uuid.UUID,
+    session: SessionDep,
+    on: Annotated[SaneDate | None, Query(description="Default: today (Asia/Seoul)")] = None,
+) -> OrdinanceRead:
+    return await service.ordinance_in_force(session=session, committee_id=str(committee_id), on=on)

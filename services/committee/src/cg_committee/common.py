@@ -1,0 +1,186 @@
+"""Helpers every committee domain uses: Seoul dates, ids, access rules, API field types, paging."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, Field, StringConstraints
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
+from cg_shared.districts import DISTRICTS
+from cg_shared.http import Conflict, FieldError, Page, PageParams, Unprocessable, encode_cursor
+
+# Korea has no daylight-saving time: a fixed offset is exact for date arithmetic. The iCalendar feed
+# uses the tz database name (Asia/Seoul) so calendar clients show the zone by name.
+SEOUL = timezone(timedelta(hours=9), "KST")
+SEOUL_TZ_NAME = "Asia/Seoul"
+
+WRITER_ROLES = (Role.COMMITTEE_SECRETARY, Role.BOROUGH_OFFICER)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_chars(value: str) -> str:
+    # NUL and other control characters are refused: PostgreSQL rejects NUL in text, and nobody
+    # types a form feed into a name on purpose. Hangul typed as decomposed jamo (NFD, as some macOS
+    # input produces) is composed to NFC so the same name is stored, compared and listed alike.
+    if _CONTROL.search(value):
+        raise ValueError("control characters are not allowed")
+    return unicodedata.normalize("NFC", value)
+
+
+NoControl = AfterValidator(_no_control_chars)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), NoControl]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoControl]
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
+LongText = Annotated[str, StringConstraints(max_length=20_000), NoControl]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    Field(examples=["kim.minji@example.kr"]),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9][0-9 \-()]{5,38}$"),
+    Field(examples=["02-2286-5114"]),
+]
+SggCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^11\d{3}$"),
+    Field(description="5-digit borough code", examples=["11200"]),
+]
+Organisations = Annotated[
+    list[OrgName],
+    Field(max_length=50, description="Organisation names (used for conflict-of-interest recusal)"),
+]
+
+
+def _sane_date(value: date) -> date:
+    if not date(1990, 1, 1) <= value <= date(2200, 12, 31):
+        raise ValueError("date must be between 1990-01-01 and 2200-12-31")
+    return value
+
+
+# Dates far outside any plausible term are refused rather than stored (or overflowing date arithmetic).
+SaneDate = Annotated[date, AfterValidator(_sane_date)]
+# A reference to one of our rows in a body: ids are UUID strings, but a bad one must be a 404/422,
+# never a database error (PostgreSQL refuses NUL bytes in text).
+RefId = Annotated[str, StringConstraints(min_length=1, max_length=36), NoControl]
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def seoul_today() -> date:
+    return datetime.now(SEOUL).date()
+
+
+def seoul_date(moment: datetime) -> date:
+    return moment.astimezone(SEOUL).date()
+
+
+def ensure_known_sgg(sgg_code: str, *, field: str) -> None:
+    if sgg_code not in DISTRICTS:
+        raise Unprocessable(
+            f"unknown borough code {sgg_code}",
+            errors=[FieldError(field=field, message=f"{sgg_code} is not one of Seoul's 25 borough codes")],
+        )
+
+
+def ensure_writer(principal: Principal, sgg_code: str) -> None:
+    """Committee records are written by that borough's secretariat or officers (city admins anywhere)."""
+    ensure_role(principal, *WRITER_ROLES)
+    ensure_borough(principal, sgg_code)
+
+
+def is_secretariat(principal: Principal | None, sgg_code: str) -> bool:
+    """Who may see contact data and unpublished records of a borough's committee."""
+    if principal is None:
+        return False
+    if principal.is_admin:
+        return True
+    return principal.role in WRITER_ROLES and principal.sgg_code == sgg_code
+
+
+def rule_conflict(rule: str, detail: str, **extra: Any) -> Conflict:
+    """409 naming the broken rule both in the problem type and in a ``rule`` member."""
+    return Conflict(detail, slug=f"rules/{rule}", extra={"rule": rule, **extra})
+
+
+def unprocessable(field: str, message: str) -> Unprocessable:
+    return Unprocessable(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
+
+# --- keyset pagination -----------------------------------------------------------------------
+
+M = TypeVar("M")
+R = TypeVar("R")
+
+
+def keyset(
+    stmt: Select[Any],
+    *,
+    sort: InstrumentedAttribute[Any],
+    tiebreak: InstrumentedAttribute[Any],
+    page: PageParams,
+    parse: Callable[[Any], Any] = lambda v: v,
+    descending: bool = False,
+) -> Select[Any]:
+    """Order by (sort, tiebreak) and continue after the cursor's (sort, tiebreak) values."""
+    if page.cursor:
+        if len(page.cursor) != 2:
+            raise Unprocessable(
+                "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
+            )
+        try:
+            last_sort, last_id = parse(page.cursor[0]), str(page.cursor[1])
+        except (TypeError, ValueError) as exc:
+            raise Unprocessable(
+                "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
+            ) from exc
+        if descending:
+            stmt = stmt.where(or_(sort < last_sort, and_(sort == last_sort, tiebreak < last_id)))
+        else:
+            stmt = stmt.where(or_(sort > last_sort, and_(sort == last_sort, tiebreak > last_id)))
+    if descending:
+        return stmt.order_by(sort.desc(), tiebreak.desc()).limit(page.limit + 1)
+    return stmt.order_by(sort, tiebreak).limit(page.limit + 1)
+
+
+def make_page(
+    rows: Sequence[M],
+    *,
+    page: PageParams,
+    key: Callable[[M], list[Any]],
+    read: Callable[[M], R],
+) -> Page[R]:
+    more = len(rows) > page.limit
+    rows = list(rows[: page.limit])
+    return Page(
+        items=[read(r) for r in rows],
+        next_cursor=encode_cursor(key(rows[-1])) if more and rows else None,
+    )
+
+
+def parse_date(value: Any) -> date:
+    return date.fromisoformat(str(value))
+
+
+def parse_datetime(value: Any) -> datetime:
+    moment = datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ValueError("naive timestamp in cursor")
+    return moment

@@ -1,0 +1,158 @@
+"""Participation metrics: who holds the seats, who votes, who attends, who sets the agenda."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_committee import rules
+from cg_committee.committees import service as committees
+from cg_committee.committees.models import OrdinanceVersion
+from cg_committee.common import SEOUL, seoul_today, unprocessable
+from cg_committee.meetings.models import AgendaItem, Attendance, Decision, Meeting, Vote
+from cg_committee.meetings.schemas import AgendaOrigin, MeetingStatus
+from cg_committee.members import service as members
+from cg_committee.metrics.schemas import AttendanceByKind, MetricsRead, Share, TurnoverRead
+
+
+def _share(numerator: int, denominator: int) -> Share:
+    return Share(
+        numerator=numerator,
+        denominator=denominator,
+        share=round(numerator / denominator, 4) if denominator else None,
+    )
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """The period as UTC instants: Seoul midnight of ``start`` to Seoul midnight after ``end``."""
+    return (
+        datetime.combine(start, time.min, SEOUL),
+        datetime.combine(end + timedelta(days=1), time.min, SEOUL),
+    )
+
+
+async def committee_metrics(
+    *, session: AsyncSession, committee_id: str, period_from: date | None, period_to: date | None
+) -> MetricsRead:
+    committee = await committees.get_row(session, committee_id)
+    end = period_to or seoul_today()
+    start = period_from or committee.established_on
+    if start > end:
+        raise unprocessable("query.from", "the period must not start after it ends")
+    lo, hi = _bounds(start, end)
+    everyone = await members.committee_members(session, committee_id)
+    facts = {m.id: members.facts(m) for m in everyone}
+    end_rules = await members.rules_on(session, committee_id, end)
+
+    seated_end = [f for f in facts.values() if f.is_seated(end, end_rules)]
+    civilian_seats = sum(1 for f in seated_end if end_rules.is_civilian(f.seat_kind))
+
+    # Votes cast in the decisions of the period, classified by the ordinance each decision used.
+    decisions = list(
+        (
+            await session.execute(
+                select(Decision).where(
+                    Decision.committee_id == committee_id, Decision.decided_at >= lo, Decision.decided_at < hi
+                )
+            )
+        ).scalars()
+    )
+    ordinance_cache: dict[str, rules.Ordinance] = {}
+    civilian_votes = total_votes = 0
+    for decision in decisions:
+        if decision.ordinance_id not in ordinance_cache:
+            row = await session.get(OrdinanceVersion, decision.ordinance_id)
+            ordinance_cache[decision.ordinance_id] = committees.to_rules(row) if row else end_rules
+        ordinance = ordinance_cache[decision.ordinance_id]
+        for vote in (
+            await session.execute(select(Vote).where(Vote.motion_id == decision.motion_id))
+        ).scalars():
+            total_votes += 1
+            voter = facts.get(vote.member_id)
+            if voter is not None and ordinance.is_civilian(voter.seat_kind):
+                civilian_votes += 1
+
+    # Attendance of held meetings: every member seated on the meeting day was expected.
+    held = list(
+        (
+            await session.execute(
+                select(Meeting).where(
+                    Meeting.committee_id == committee_id,
+                    Meeting.status == MeetingStatus.HELD.value,
+                    Meeting.starts_at >= lo,
+                    Meeting.starts_at < hi,
+                )
+            )
+        ).scalars()
+    )
+    expected: Counter[str] = Counter()
+    present: Counter[str] = Counter()
+    for meeting in held:
+        day = meeting.starts_at.astimezone(SEOUL).date()
+        ordinance = await members.rules_on(session, committee_id, day)
+        seated_ids = {f.id for f in facts.values() if f.is_seated(day, ordinance)}
+        marks = {
+            a.member_id: a.status
+            for a in (
+                await session.execute(select(Attendance).where(Attendance.meeting_id == meeting.id))
+            ).scalars()
+        }
+        for member_id in seated_ids:
+            kind = facts[member_id].seat_kind.value
+            expected[kind] += 1
+            if member_id in marks and rules.counts_as_present(marks[member_id], ordinance):
+                present[kind] += 1
+    by_kind = [
+        AttendanceByKind(
+            seat_kind=kind.value,
+            expected=expected[kind.value],
+            present=present[kind.value],
+            rate=round(present[kind.value] / expected[kind.value], 4) if expected[kind.value] else None,
+        )
+        for kind in rules.SeatKind
+    ]
+
+    start_rules = await members.rules_on(session, committee_id, start)
+    seated_start = sum(1 for f in facts.values() if f.is_seated(start, start_rules))
+    appointments = sum(1 for m in everyone if start <= m.first_term_start <= end)
+    departures = sum(1 for m in everyone if m.left_on is not None and start <= m.left_on <= end)
+
+    origins = Counter(
+        (
+            await session.execute(
+                select(AgendaItem.origin).where(
+                    AgendaItem.committee_id == committee_id,
+                    AgendaItem.created_at >= lo,
+                    AgendaItem.created_at < hi,
+                )
+            )
+        ).scalars()
+    )
+    total_items = sum(origins.values())
+    return MetricsRead(
+        committee_id=committee.id,
+        sgg_code=committee.sgg_code,
+        period_from=start,
+        period_to=end,
+        civilian_seats=_share(civilian_seats, len(seated_end)),
+        civilian_votes=_share(civilian_votes, total_votes),
+        attendance_by_seat_kind=by_kind,
+        attendance_overall=_share(sum(present.values()), sum(expected.values())),
+        turnover=TurnoverRead(
+            seated_at_start=seated_start,
+            appointments=appointments,
+            departures=departures,
+            rate=round(departures / seated_start, 4) if seated_start else None,
+        ),
+        civilian_agenda_items=_share(origins.get(AgendaOrigin.CIVILIAN.value, 0), total_items),
+        agenda_items_by_origin={o.value: origins.get(o.value, 0) for o in AgendaOrigin},
+        meetings_held=len(held),
+        decisions=len(decisions),
+        valid_decisions=sum(1 for d in decisions if d.valid),
+        decisions_without_quorum=sum(
+            1 for d in decisions if any(c["rule"] == "quorum" and not c["ok"] for c in d.checks)
+        ),
+    )

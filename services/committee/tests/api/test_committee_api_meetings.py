@@ -1,0 +1,479 @@
+"""Meetings, agenda, attendance, named votes, recusal, decision validity, minutes, calendar and metrics
+through the HTTP API (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from icalendar import Calendar
+
+from cg_shared.testing.helpers import auth
+
+PARTNER = "성동마을넷"
+
+
+async def _board(api: Any, sgg: str, **ordinance: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A full 30-seat committee: 18 civilians (one affiliated with the partner NGO), 12 officials."""
+    committee = await api.committee(sgg, **ordinance)
+    civ, off = await api.seat(committee, 17, 0)
+    partner = await api.appoint(
+        committee, "civilian_open_call", name_ko="마을넷 활동가", affiliations=[f" {PARTNER} "]
+    )
+    _, off = await api.seat(committee, 0, 12)
+    return committee, [partner, *civ, *off]
+
+
+def _present(members: list[dict[str, Any]], count: int, *, first: int = 0) -> list[dict[str, Any]]:
+    chosen = members[first : first + count]
+    ids = {m["id"] for m in chosen}
+    return [{"member_id": m["id"], "status": "present" if m["id"] in ids else "absent"} for m in members]
+
+
+async def _votes(
+    api: Any, sgg: str, item_id: str, choices: list[tuple[dict[str, Any], str]], **kw: Any
+) -> Any:
+    body = {"votes": [{"member_id": m["id"], "choice": c} for m, c in choices]}
+    return await api.call(
+        "POST",
+        f"/v1/agenda-items/{item_id}/votes",
+        json=body,
+        headers=kw.get("headers") or api.writer(sgg),
+        expect=kw.get("expect", 200),
+    )
+
+
+async def _decide(api: Any, sgg: str, meeting_id: str, item_id: str) -> dict[str, Any]:
+    return await api.call(  # type: ignore[no-any-return]
+        "POST",
+        f"/v1/meetings/{meeting_id}/decisions",
+        json={"agenda_item_id": item_id},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+
+
+async def test_quorum_fifteen_of_thirty_invalid_then_sixteen_with_nine_yes_valid(
+    api: Any, boroughs: Any
+) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "2027년 실행계획(안)", "subject_kind": "plan", "subject_id": "plan-q"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    voters = people[1:17]  # not the partner-affiliated member: no recusal here
+
+    await api.attendance(committee, meeting["id"], _present(people, 15, first=1))
+    attendance = await api.call("GET", f"/v1/meetings/{meeting['id']}/attendance", expect=200)
+    assert (attendance["seated_count"], attendance["present_count"], attendance["quorum_met"]) == (
+        30,
+        15,
+        False,
+    )
+    await _votes(api, sgg, item["id"], [(m, "yes") for m in voters[:9]] + [(m, "no") for m in voters[9:15]])
+    first = await _decide(api, sgg, meeting["id"], item["id"])
+    assert first["valid"] is False
+    assert first["tally"] == {
+        "seated": 30,
+        "present": 15,
+        "yes": 9,
+        "no": 6,
+        "abstain": 0,
+        "recused": 0,
+        "recused_voted": 0,
+    }
+    assert any(r.startswith("quorum: FAILED") for r in first["reasons"])
+    assert (await api.call("GET", f"/v1/agenda-items/{item['id']}", expect=200))["status"] == "scheduled"
+
+    # One more member arrives; the committee votes again on a fresh motion.
+    await api.attendance(committee, meeting["id"], _present(people, 16, first=1))
+    await _votes(api, sgg, item["id"], [(m, "yes") for m in voters[:9]] + [(m, "no") for m in voters[9:16]])
+    second = await _decide(api, sgg, meeting["id"], item["id"])
+    assert second["valid"] is True and second["outcome"] == "adopted"
+    assert (second["tally"]["present"], second["tally"]["yes"], second["tally"]["no"]) == (16, 9, 7)
+    assert second["motion_id"] != first["motion_id"]
+    assert (await api.call("GET", f"/v1/agenda-items/{item['id']}", expect=200))["status"] == "decided"
+
+    public = await api.call("GET", f"/v1/decisions/{second['id']}", expect=200)  # no token
+    assert len(public["votes"]) == 16 and {v["choice"] for v in public["votes"]} == {"yes", "no"}
+    events = [json.loads(p)["data"] for p in await api.outbox_payloads(".decision.recorded.v1")]
+    mine = {e["decision_id"]: e for e in events if e["subject_id"] == "plan-q"}
+    assert mine[first["id"]]["valid"] is False and mine[second["id"]]["valid"] is True
+    assert mine[second["id"]]["subject_kind"] == "plan" and mine[second["id"]]["outcome"] == "adopted"
+    assert mine[second["id"]]["tally"]["present"] == 16
+    listed = await api.call("GET", f"/v1/committees/{committee['id']}/decisions", expect=200)
+    assert {d["id"] for d in listed["items"]} == {first["id"], second["id"]}
+    assert "decision.record" in await api.audit_actions(second["id"])
+
+
+async def test_partner_affiliated_member_is_recused_and_their_vote_invalidates(
+    api: Any, boroughs: Any
+) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    partner = people[0]
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={
+            "title_ko": "마을돌봄 협약",
+            "partner_organisations": [PARTNER],
+            "applicant_organisations": ["성동구청"],
+        },
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    assert [(r["member_id"], r["organisations"]) for r in item["recusals"]] == [(partner["id"], [PARTNER])]
+    await api.attendance(committee, meeting["id"], _present(people, 20))
+    voted = await _votes(
+        api, sgg, item["id"], [(m, "yes") for m in people[:12]] + [(m, "no") for m in people[12:20]]
+    )
+    assert len(voted["warnings"]) == 1 and partner["id"] in voted["warnings"][0]
+    assert [v["recused"] for v in voted["motion"]["votes"] if v["member_id"] == partner["id"]] == [True]
+    decision = await _decide(api, sgg, meeting["id"], item["id"])
+    assert decision["valid"] is False and decision["outcome"] == "adopted"  # enough yes, but tainted
+    assert decision["recused_member_ids"] == [partner["id"]]
+    assert decision["tally"]["recused_voted"] == 1
+    recusal = next(c for c in decision["checks"] if c["rule"] == "recusal")
+    assert recusal["ok"] is False and recusal["member_ids"] == [partner["id"]]
+
+    # The vote is taken again without the recused member: now valid.
+    await _votes(
+        api, sgg, item["id"], [(m, "yes") for m in people[1:12]] + [(m, "no") for m in people[12:20]]
+    )
+    clean = await _decide(api, sgg, meeting["id"], item["id"])
+    assert clean["valid"] is True and clean["tally"]["recused"] == 1 and clean["tally"]["recused_voted"] == 0
+
+
+async def test_votes_need_presence_and_proxies_need_the_ordinance(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "안건"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    proxy = [{"member_id": people[0]["id"], "status": "proxy", "proxy_holder": "대리인"}]
+    refused = await api.attendance(committee, meeting["id"], proxy, expect=409)
+    assert refused["rule"] == "proxy_allowed"
+    await api.attendance(committee, meeting["id"], _present(people, 16))
+    absent = await _votes(api, sgg, item["id"], [(people[20], "yes")], expect=409)
+    assert absent["rule"] == "voter_present"
+    stranger = await _votes(
+        api, sgg, item["id"], [({"id": "00000000-0000-4000-8000-000000000000"}, "yes")], expect=422
+    )
+    assert stranger["errors"][0]["field"] == "body.votes.0.member_id"
+
+
+async def test_proxy_counts_toward_quorum_where_allowed(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg, proxy_allowed=True)
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "안건"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    entries = _present(people, 15, first=1)
+    entries[-1] = {"member_id": people[-1]["id"], "status": "proxy", "proxy_holder": "부구청장 대리 출석"}
+    attendance = await api.attendance(committee, meeting["id"], entries)
+    assert attendance["present_count"] == 16 and attendance["quorum_met"] is True
+    await _votes(api, sgg, item["id"], [(m, "yes") for m in people[1:10]])
+    decision = await _decide(api, sgg, meeting["id"], item["id"])
+    assert decision["valid"] is True and decision["tally"]["present"] == 16
+
+
+async def test_quorum_is_checked_at_the_time_of_the_vote(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "안건"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    entries = _present(people, 16, first=1)
+    day = meeting["starts_at"][:10]
+    entries[1]["left_at"] = f"{day}T15:00:00+09:00"  # left early: 15 remain after 15:00
+    await api.attendance(committee, meeting["id"], entries)
+    await _votes(api, sgg, item["id"], [(m, "yes") for m in people[3:12]])
+    late = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/decisions",
+        json={"agenda_item_id": item["id"], "voted_at": f"{day}T15:30:00+09:00"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    assert late["valid"] is False and late["tally"]["present"] == 15
+
+
+async def test_committee_member_may_cast_only_their_own_vote(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    me = await api.appoint(committee, "civilian_appointed", name_ko="본인", user_sub="member-me")
+    other = await api.appoint(committee, "civilian_appointed", name_ko="타인", user_sub="member-other")
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "안건"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    await api.attendance(committee, meeting["id"], _present([me, other], 2))
+    token = auth("committee_member", sgg, sub="member-me")
+    own = await _votes(api, sgg, item["id"], [(me, "yes")], headers=token)
+    assert [v["cast_by"] for v in own["motion"]["votes"]] == ["member-me"]
+    await _votes(api, sgg, item["id"], [(other, "no")], headers=token, expect=403)
+    await _votes(
+        api,
+        sgg,
+        item["id"],
+        [(me, "no")],
+        headers=auth("committee_member", "11110", sub="member-me"),
+        expect=403,
+    )
+    await _votes(api, sgg, item["id"], [(me, "no")], headers=auth("resident", sub="member-me"), expect=403)
+    changed = await _votes(api, sgg, item["id"], [(me, "abstain")], headers=token)
+    assert [v["choice"] for v in changed["motion"]["votes"]] == ["abstain"]
+
+
+async def test_ordinance_subjects_need_two_thirds(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    meeting = await api.meeting(committee)
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "조례 개정 의견", "subject_kind": "ordinance"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    await api.attendance(committee, meeting["id"], _present(people, 20, first=1))
+    await _votes(
+        api, sgg, item["id"], [(m, "yes") for m in people[1:14]] + [(m, "no") for m in people[14:21]]
+    )
+    decision = await _decide(api, sgg, meeting["id"], item["id"])
+    assert decision["valid"] is True and decision["outcome"] == "rejected"  # 13 of 20 < two thirds
+    assert decision["required_majority"] == "two_thirds"
+
+
+async def test_pending_items_join_the_next_meeting_and_cancellation_moves_them(
+    api: Any, boroughs: Any
+) -> None:
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    await api.appoint(committee, "civilian_appointed")
+    pending = await api.call(
+        "POST",
+        f"/v1/committees/{committee['id']}/agenda-items",
+        json={"title_ko": "주민 제안 의제", "origin": "civilian"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    assert pending["status"] == "pending" and pending["meeting_id"] is None
+    past = await api.meeting(committee, days_ahead=-3, title_ko="지난 회의", notice_on="2020-01-01")
+    assert (await api.call("GET", f"/v1/agenda-items/{pending['id']}", expect=200))["meeting_id"] is None
+    later = await api.meeting(committee, days_ahead=20, title_ko="둘째 회의")
+    sooner = await api.meeting(committee, days_ahead=5, title_ko="첫 회의")
+    placed = await api.call("GET", f"/v1/agenda-items/{pending['id']}", expect=200)
+    assert placed["meeting_id"] == later["id"]  # it was the next meeting when it was scheduled
+    direct = await api.call(
+        "POST",
+        f"/v1/committees/{committee['id']}/agenda-items",
+        json={"title_ko": "다음 회의 안건"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    assert direct["meeting_id"] == sooner["id"] and direct["status"] == "scheduled"
+    etag = (await api.client.get(f"/v1/meetings/{sooner['id']}")).headers["ETag"]
+    cancelled = await api.call(
+        "PATCH",
+        f"/v1/meetings/{sooner['id']}",
+        json={"status": "cancelled"},
+        headers={**api.writer(sgg), "If-Match": etag},
+        expect=200,
+    )
+    assert cancelled["status"] == "cancelled"
+    moved = await api.call("GET", f"/v1/agenda-items/{direct['id']}", expect=200)
+    assert moved["meeting_id"] == later["id"]
+    agenda = await api.call("GET", f"/v1/meetings/{later['id']}/agenda-items", expect=200)
+    assert [i["id"] for i in agenda] == [pending["id"], direct["id"]]
+    assert [i["position"] for i in agenda] == [1, 2]
+    assert past["status"] == "scheduled"
+
+
+async def test_minutes_draft_approved_published(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    await api.appoint(committee, "civilian_appointed")
+    meeting = await api.meeting(committee)
+    url = f"/v1/meetings/{meeting['id']}/minutes"
+    draft = await api.call("POST", url, json={"body_ko": "1. 개회"}, headers=api.writer(sgg), expect=201)
+    assert draft["status"] == "draft"
+    assert (await api.client.get(url)).status_code == 404  # the public sees published minutes only
+    assert (await api.client.get(url, headers=api.writer(sgg))).status_code == 200
+    edited = await api.call(
+        "PUT",
+        url,
+        json={"body_ko": "1. 개회\n2. 안건 심의"},
+        headers={**api.writer(sgg), "If-Match": 'W/"1"'},
+        expect=200,
+    )
+    assert edited["version"] == 2
+    not_held = await api.call("POST", f"{url}/approval", headers=api.writer(sgg), expect=409)
+    assert "held" in not_held["detail"]
+    etag = (await api.client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
+    held = await api.call(
+        "PATCH",
+        f"/v1/meetings/{meeting['id']}",
+        json={"status": "held"},
+        headers={**api.writer(sgg), "If-Match": etag},
+        expect=200,
+    )
+    assert held["held_at"] is not None
+    assert await api.outbox_count(".meeting.held.v1") >= 1
+    too_soon = await api.call("POST", f"{url}/publication", headers=api.writer(sgg), expect=409)
+    assert too_soon["type"].endswith("/minutes-state")
+    await api.call("POST", f"{url}/approval", headers=api.writer(sgg), expect=200)
+    await api.call(
+        "PUT", url, json={"body_ko": "바꿈"}, headers={**api.writer(sgg), "If-Match": 'W/"3"'}, expect=409
+    )
+    published = await api.call("POST", f"{url}/publication", headers=api.writer(sgg), expect=200)
+    assert published["status"] == "published"
+    public = await api.call("GET", url, expect=200)
+    assert public["body_ko"] == "1. 개회\n2. 안건 심의"
+    assert await api.audit_actions(meeting["id"]) == [
+        "meeting.schedule",
+        "minutes.create",
+        "minutes.update",
+        "meeting.update",
+        "minutes.approve",
+        "minutes.publish",
+    ]
+
+
+async def test_calendar_feed_in_seoul_time(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    await api.appoint(committee, "civilian_appointed")
+    meeting = await api.meeting(committee, title_ko="성동구 민관협치위원회 정기회의")
+    await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "실행계획 심의"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    response = await api.client.get(f"/v1/committees/{committee['id']}/calendar.ics")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/calendar")
+    assert "DTSTART;TZID=Asia/Seoul:" in response.text
+    calendar = Calendar.from_ical(response.content)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) == 1
+    start = events[0].decoded("dtstart")
+    assert start.hour == 14 and str(start.tzinfo) == "Asia/Seoul"
+    assert str(events[0]["summary"]) == "성동구 민관협치위원회 정기회의"
+    assert "실행계획 심의" in str(events[0]["description"])
+    assert [str(t["TZID"]) for t in calendar.walk("VTIMEZONE")] == ["Asia/Seoul"]
+
+
+async def test_participation_metrics(api: Any, boroughs: Any) -> None:
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    civ, off = await api.seat(committee, 3, 2)
+    people = [*civ, *off]
+    meeting = await api.meeting(committee, days_ahead=0)
+    await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "주민 의제", "proposed_by_member_id": civ[0]["id"]},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "구청 의제"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    assert item["origin"] == "public"
+    # Two of three civilians and one of two officials attend; all attendees vote.
+    await api.attendance(
+        committee,
+        meeting["id"],
+        [
+            {"member_id": m["id"], "status": "present" if m in (civ[0], civ[1], off[0]) else "absent"}
+            for m in people
+        ],
+    )
+    await _votes(api, sgg, item["id"], [(civ[0], "yes"), (civ[1], "no"), (off[0], "yes")])
+    await _decide(api, sgg, meeting["id"], item["id"])
+    etag = (await api.client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
+    await api.call(
+        "PATCH",
+        f"/v1/meetings/{meeting['id']}",
+        json={"status": "held"},
+        headers={**api.writer(sgg), "If-Match": etag},
+        expect=200,
+    )
+    await api.call(
+        "POST",
+        f"/v1/members/{off[1]['id']}/departure",
+        json={"reason": "resigned"},
+        headers=api.writer(sgg),
+        expect=200,
+    )
+    metrics = await api.call("GET", f"/v1/committees/{committee['id']}/metrics", expect=200)
+    assert metrics["civilian_seats"] == {"numerator": 3, "denominator": 4, "share": 0.75}
+    assert metrics["civilian_votes"] == {"numerator": 2, "denominator": 3, "share": 0.6667}
+    rates = {a["seat_kind"]: a for a in metrics["attendance_by_seat_kind"]}
+    assert (rates["civilian_appointed"]["present"], rates["civilian_appointed"]["expected"]) == (2, 3)
+    # The second official resigned with effect from the meeting day, so was no longer expected there.
+    assert (rates["official"]["present"], rates["official"]["expected"]) == (1, 1)
+    assert rates["expert"]["rate"] is None
+    assert metrics["attendance_overall"] == {"numerator": 3, "denominator": 4, "share": 0.75}
+    assert metrics["civilian_agenda_items"] == {"numerator": 1, "denominator": 2, "share": 0.5}
+    assert metrics["turnover"]["departures"] == 1 and metrics["turnover"]["appointments"] == 5
+    assert (metrics["meetings_held"], metrics["decisions"], metrics["valid_decisions"]) == (1, 1, 1)
+
+
+async def test_meeting_writes_are_scoped_to_the_borough(api: Any, boroughs: Any) -> None:
+    sgg, other = next(boroughs), next(boroughs)
+    committee = await api.committee(sgg)
+    meeting = await api.meeting(committee)
+    before = await api.audit_total()
+    for method, url, body in [
+        (
+            "POST",
+            f"/v1/committees/{committee['id']}/meetings",
+            {"title_ko": "x", "starts_at": "2030-01-01T10:00:00+09:00"},
+        ),
+        ("POST", f"/v1/meetings/{meeting['id']}/agenda-items", {"title_ko": "x"}),
+        ("POST", f"/v1/meetings/{meeting['id']}/minutes", {"body_ko": "x"}),
+        ("POST", f"/v1/meetings/{meeting['id']}/decisions", {"agenda_item_id": meeting["id"]}),
+        ("PUT", f"/v1/meetings/{meeting['id']}/attendance", {"entries": []}),
+    ]:
+        for headers, expected in [
+            ({}, 401),
+            (auth("resident"), 403),
+            (auth("committee_secretary", other), 403),
+        ]:
+            response = await api.client.request(method, url, json=body, headers={**headers, "If-Match": "*"})
+            assert response.status_code == expected, (method, url, headers, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+    assert await api.audit_total() == before
