@@ -29,6 +29,7 @@ EXTERNAL_ONLY: dict[str, str] = {
     "kr.seoul.cg.committee.meeting.scheduled.v1": "public notice / calendar subscribers",
     "kr.seoul.cg.committee.meeting.held.v1": "participation dashboards",
     "kr.seoul.cg.planning.plan.drafted.v1": "public portal",
+    "kr.seoul.cg.planning.plan.revision_requested.v1": "committee secretariat and proposers (portal notifications)",
     "kr.seoul.cg.planning.plan_item.created.v1": "public portal",
     "kr.seoul.cg.planning.plan_item.updated.v1": "public portal",
     "kr.seoul.cg.planning.plan_item.funded.v1": "public portal",
