@@ -11,12 +11,12 @@ import pytest
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Integer, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from cg_shared.app import create_service_app
 from cg_shared.audit import record_audit
 from cg_shared.auth import CurrentPrincipal, Role, ensure_borough, require_roles
-from cg_shared.db import create_engine, make_base
+from cg_shared.db import create_engine, make_metadata
 from cg_shared.deps import SessionDep
 from cg_shared.http import (
     IfMatchHeader,
@@ -32,7 +32,9 @@ from cg_shared.messaging.tables import AuditEntry, IdempotencyRecord, platform_m
 from cg_shared.settings import ServiceSettings
 from cg_shared.testing.helpers import auth
 
-Base = make_base()
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
 
 
 class Thing(Base):

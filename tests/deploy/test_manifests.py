@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from cg_shared.events.topics import ALL_TOPICS, CONSUMES, SERVICES
 from cg_shared.settings import ServiceSettings
 

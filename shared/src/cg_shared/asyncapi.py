@@ -29,7 +29,11 @@ def build() -> dict[str, Any]:
     envelope.pop("$defs", None)
     schemas["CloudEvent"] = envelope
     for topic in topics.EVENT_TOPICS:
-        channels[topic] = {"address": topic, "messages": {}, "description": f"Key: aggregate id. Topic {topic}."}
+        channels[topic] = {
+            "address": topic,
+            "messages": {},
+            "description": f"Key: aggregate id. Topic {topic}.",
+        }
     for service in topics.SERVICES:
         dlq = topics.dead_letter_topic(service)
         channels[dlq] = {

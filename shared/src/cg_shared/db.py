@@ -1,6 +1,7 @@
 """Async SQLAlchemy 2.0 helpers shared by every service: naming convention, engines, sessions.
 
-Each service owns its database and its own ``DeclarativeBase`` (made by :func:`make_base`), so a
+Each service owns its database and declares its own ``DeclarativeBase`` whose metadata comes from
+:func:`make_metadata` (the platform naming convention), so a
 process that imports two services' models never mixes their tables. The platform tables (outbox,
 inbox, dead letters, idempotency keys, audit log) live in :data:`cg_shared.messaging.tables.platform_metadata`
 and every service's migrations create them too.
@@ -18,7 +19,6 @@ from typing import Any
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -32,15 +32,6 @@ NAMING_CONVENTION: dict[str, str] = {
 
 def make_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def make_base() -> type[DeclarativeBase]:
-    """A fresh declarative base with the platform naming convention (one per service)."""
-
-    class Base(DeclarativeBase):
-        metadata = make_metadata()
-
-    return Base
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -97,7 +97,9 @@ def main() -> None:
             broker.start()
         for spec in specs:
             with console.status(f"migrating {spec.name}…"):
-                subprocess.run([_script(spec.name), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [_script(spec.name), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL
+                )
         with console.status("seeding the registry (first run only)…"):
             subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True)
         for spec in specs:
@@ -125,7 +127,9 @@ def main() -> None:
         table.add_row(spec.name, f"{base}/docs", f"{base}/openapi.json")
     console.print(table)
     console.print(f"broker: 127.0.0.1:{broker_port} (Tansu)   data: {data_dir}   logs: {logs}")
-    console.print("token for writes: [bold]uv run cg-dev-token --role borough_officer --sgg-code 11200[/bold]")
+    console.print(
+        "token for writes: [bold]uv run cg-dev-token --role borough_officer --sgg-code 11200[/bold]"
+    )
     console.print("try [bold]make demo[/bold] in another terminal; Ctrl-C stops everything.")
 
     stop = False
@@ -140,7 +144,9 @@ def main() -> None:
         while not stop:
             for spec, proc in procs:
                 if proc.poll() is not None:
-                    console.print(f"[red]{spec.name} exited with {proc.returncode}; see {logs / spec.name}.log[/red]")
+                    console.print(
+                        f"[red]{spec.name} exited with {proc.returncode}; see {logs / spec.name}.log[/red]"
+                    )
                     stop = True
             time.sleep(0.5)
     finally:
