@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from cg_shared.db import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base()
+from cg_shared.db import make_metadata
+
+
+class Base(DeclarativeBase):
+    # A class statement (not ``make_base()``) so type checkers see a real base class; same naming
+    # convention as every service, own metadata.
+    metadata = make_metadata()

@@ -2,15 +2,59 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+
+from cg_registry.domain import FundingSource, Origin, ProjectStatus
+from cg_registry.projects import service
+from cg_registry.projects.schemas import HistoryEntry, ProjectCreate, ProjectRead, ProjectUpdate
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, etag_for
-from fastapi import APIRouter, Request, Response, status
-
-from cg_registry.projects import service
-from cg_registry.projects.schemas import ProjectCreate, ProjectRead
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
+
+ProjectId = Annotated[str, Path(max_length=36, description="Project id (UUID)")]
+
+
+def project_filters(
+    sgg_code: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Borough code")] = None,
+    city_wide: Annotated[bool | None, Query(description="true: only city-wide; false: only borough")] = None,
+    status: Annotated[ProjectStatus | None, Query()] = None,
+    origin: Annotated[Origin | None, Query()] = None,
+    source: Annotated[FundingSource | None, Query(description="Has a funding line from this source")] = None,
+    policy_field: Annotated[str | None, Query(max_length=40)] = None,
+    active_from: Annotated[date | None, Query(description="Period overlaps [active_from, active_to]")] = None,
+    active_to: Annotated[date | None, Query()] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100, description="Words that must all occur in code, titles, department or partners"
+        ),
+    ] = None,
+    plan_item_id: Annotated[str | None, Query(max_length=100)] = None,
+    has_smg_grant: Annotated[bool | None, Query()] = None,
+    tokenism_risk: Annotated[bool | None, Query()] = None,
+) -> service.ProjectFilters:
+    return service.ProjectFilters(
+        sgg_code=sgg_code,
+        city_wide=city_wide,
+        status=status.value if status else None,
+        origin=origin.value if origin else None,
+        source=source.value if source else None,
+        policy_field=policy_field,
+        active_from=active_from,
+        active_to=active_to,
+        q=q,
+        plan_item_id=plan_item_id,
+        has_smg_grant=has_smg_grant,
+        tokenism_risk=tokenism_risk,
+    )
+
+
+Filters = Annotated[service.ProjectFilters, Depends(project_filters)]
 
 
 @router.post(
@@ -30,8 +74,70 @@ async def register_project(
     return project
 
 
-@router.get("/{project_id}", response_model=ProjectRead, summary="One project")
-async def get_project(project_id: str, session: SessionDep, response: Response) -> ProjectRead:
+@router.get("", response_model=Page[ProjectRead], summary="Search and list projects (public)")
+async def list_projects(
+    session: SessionDep, filters: Filters, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[ProjectRead]:
+    return await service.list_projects(session=session, filters=filters, page=page)
+
+
+@router.get("/{project_id}", response_model=ProjectRead, summary="One project (public)")
+async def get_project(project_id: ProjectId, session: SessionDep, response: Response) -> ProjectRead:
     project = await service.get(session=session, project_id=project_id)
     response.headers["ETag"] = etag_for(project.version)
     return project
+
+
+@router.patch(
+    "/{project_id}",
+    response_model=ProjectRead,
+    summary="Change a project (If-Match with the ETag you read)",
+)
+async def update_project(
+    project_id: ProjectId,
+    project_in: ProjectUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ProjectRead:
+    async with session.begin():
+        project = await service.update_project(
+            session=session,
+            principal=principal,
+            project_id=project_id,
+            project_in=project_in,
+            if_match=if_match,
+        )
+    response.headers["ETag"] = etag_for(project.version)
+    return project
+
+
+@router.delete(
+    "/{project_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete a project registered in error (If-Match required)",
+)
+async def delete_project(
+    project_id: ProjectId, principal: CurrentPrincipal, session: SessionDep, if_match: IfMatchHeader = None
+) -> Response:
+    async with session.begin():
+        await service.delete_project(
+            session=session, principal=principal, project_id=project_id, if_match=if_match
+        )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{project_id}/history",
+    response_model=Page[HistoryEntry],
+    summary="Who changed what and when (any signed-in user: actors are people)",
+)
+async def project_history(
+    project_id: ProjectId,
+    _: CurrentPrincipal,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[HistoryEntry]:
+    return await service.history(session=session, project_id=project_id, page=page)

@@ -1,0 +1,120 @@
+"""Duplicate candidates with reasons, once-per-pair events, the full scan and borough fragmentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cg_registry.duplicates.service import scan_database
+from cg_registry.seed.loader import seed_database
+
+SHARED = {"name": "옥수마을넷", "kind": "civic_group", "role": "operator"}
+
+
+def _body(reg: Any, title: str, **kw: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "title_ko": title,
+        "title_en": "",
+        "policy_field": "care",
+        "target_groups": ["어르신"],
+        "partners": [SHARED],
+        "start_date": "2025-01-01",
+        "end_date": "2025-12-31",
+    }
+    return dict(reg.project_body(**{**fields, **kw}))
+
+
+async def test_planted_pair_found_both_ways_with_reasons(reg: Any, fresh_db: Any, db_backend: str) -> None:
+    url = await fresh_db(db_backend)
+    async with reg.api(url) as client:
+
+        async def post(body: dict[str, Any], headers: dict[str, str] = reg.OFFICER) -> dict[str, Any]:
+            response = await client.post("/v1/projects", json=body, headers=headers)
+            assert response.status_code == 201, response.text
+            return dict(response.json())
+
+        a = await post(_body(reg, "옥수동 어르신 공유부엌 식사 나눔 지원사업"))
+        b = await post(
+            _body(
+                reg,
+                "옥수동 어르신공유부엌 식사나눔 사업",
+                origin="department",
+                start_date="2025-04-01",
+                end_date="2026-03-31",
+            )
+        )
+        unrelated_same_block = await post(_body(reg, "금호동 아동 우리동네 키움센터 운영", partners=[]))
+        other_borough = await post(
+            _body(reg, "옥수동 어르신 공유부엌 식사 나눔 지원사업", sgg_code="11620"), reg.OTHER_OFFICER
+        )
+
+        from_a = (await client.get(f"/v1/projects/{a['id']}/duplicates")).json()
+        from_b = (await client.get(f"/v1/projects/{b['id']}/duplicates")).json()
+        lonely = (await client.get(f"/v1/projects/{unrelated_same_block['id']}/duplicates")).json()
+        missing = await client.get("/v1/projects/nope/duplicates")
+
+        assert [c["project_id"] for c in from_a["candidates"]] == [b["id"]]
+        assert [c["project_id"] for c in from_b["candidates"]] == [a["id"]]
+        candidate = from_a["candidates"][0]
+        assert candidate["suspected"] is True and candidate["score"] == from_b["candidates"][0]["score"]
+        reasons = {r["kind"]: r for r in candidate["reasons"]}
+        assert set(reasons) == {
+            "title_similarity",
+            "same_borough",
+            "same_policy_field",
+            "overlapping_period",
+            "shared_partners",
+            "same_target_groups",
+        }
+        assert "옥수마을넷" in reasons["shared_partners"]["detail"]
+        assert "2025-04-01..2025-12-31" in reasons["overlapping_period"]["detail"]
+        assert lonely["candidates"] == []
+        assert other_borough["id"] not in {c["project_id"] for c in from_a["candidates"]}
+        assert missing.status_code == 404
+
+        # Raised once, when the second project was registered; edits and scans do not repeat it.
+        first = await reg.outbox_events(client.app, "duplicate_suspected")
+        assert [{e["data"]["project_id"], e["data"]["candidate_id"]} for e in first] == [{a["id"], b["id"]}]
+        assert any(r.startswith("shared_partners") for r in first[0]["data"]["reasons"])
+        patched = await client.patch(
+            f"/v1/projects/{b['id']}",
+            json={"title_ko": "옥수동 어르신 공유부엌 식사나눔 사업"},
+            headers={**reg.OFFICER, "If-Match": 'W/"1"'},
+        )
+        assert patched.status_code == 200
+        summary = await scan_database(url)
+        assert summary.suspected_pairs == 1 and summary.new_pairs == 0
+        assert len(await reg.outbox_events(client.app, "duplicate_suspected")) == 1
+
+        fragmentation = (await client.get("/v1/boroughs/11200/fragmentation")).json()
+        assert fragmentation["cluster_count"] == 1
+        cluster = fragmentation["clusters"][0]
+        assert {p["project_id"] for p in cluster["projects"]} == {a["id"], b["id"]}
+        assert cluster["total_krw"] == a["total_krw"] + b["total_krw"] == fragmentation["clustered_krw"]
+        assert cluster["partners_in_common"] == ["옥수마을넷"]
+        assert fragmentation["project_count"] == 3
+        bad = await client.get("/v1/boroughs/99999/fragmentation")
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_full_scan_of_the_seed_finds_the_planted_clusters(reg: Any, fresh_db: Any) -> None:
+    from cg_registry.seed.generator import generate
+
+    url = await fresh_db("postgresql")
+    await seed_database(url, emit_events=False)
+    first = await scan_database(url)
+    again = await scan_database(url)
+    assert first.projects == 1126 and first.suspected_pairs >= 40
+    assert first.new_pairs == first.suspected_pairs
+    assert again.suspected_pairs == first.suspected_pairs and again.new_pairs == 0
+    planted = generate().clusters
+    async with reg.api(url) as client:
+        events = await reg.outbox_events(client.app, "duplicate_suspected")
+        assert len(events) == first.suspected_pairs  # once per pair, the second scan added none
+        by_code = {}
+        for sgg in {c[0].split("-")[1] for c in planted}:
+            fragmentation = (await client.get(f"/v1/boroughs/{sgg}/fragmentation")).json()
+            for cluster in fragmentation["clusters"]:
+                for p in cluster["projects"]:
+                    by_code[p["code"]] = {q["code"] for q in cluster["projects"]}
+    found = sum(1 for codes in planted if set(codes) <= by_code.get(codes[0], set()))
+    assert found >= 0.9 * len(planted), (found, len(planted))

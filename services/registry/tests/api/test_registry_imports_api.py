@@ -1,0 +1,249 @@
+"""Bulk import: XLSX and Hangul CSV, all-or-nothing with a row-by-row report, Idempotency-Key, dry run."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+
+HEADER = [
+    "사업명",
+    "영문사업명",
+    "자치구코드",
+    "정책분야",
+    "발의주체",
+    "시작일",
+    "종료일",
+    "회계연도",
+    "시비",
+    "구비",
+    "협력기관",
+]
+GOOD_ROWS = [
+    [
+        "성수동 청년 창업 공간 조성 사업",
+        "Seongsu youth start-up space",
+        "11200",
+        "youth",
+        "civic_group",
+        "2025-01-01",
+        "2025-12-31",
+        2025,
+        300_000_000,
+        50_000_000,
+        "성수마을넷|civic_group|operator",
+    ],
+    [
+        "행당동 어르신 통합돌봄 네트워크",
+        "Haengdang integrated care",
+        "11200",
+        "care",
+        "department",
+        "2025-03-01",
+        "2026-02-28",
+        2025,
+        0,
+        80_000_000,
+        "",
+    ],
+    [
+        "왕십리 골목길 재생",
+        "Wangsimni alley regeneration",
+        "성동구",
+        "도시재생",
+        "주민",
+        "2025.04.01",
+        "2025.12.31",
+        2025,
+        120_000_000,
+        None,
+        "왕십리 주민협의회|resident_group",
+    ],
+]
+BAD_ROW = [
+    "금호동 마을 축제",
+    "Geumho festival",
+    "99999",
+    "culture",
+    "resident",
+    "2025-05-01",
+    "2025-10-31",
+    2025,
+    -5_000_000,
+    10_000_000,
+    "",
+]
+FIXED_BOUNDARY = "cg-registry-test-boundary-7f3a"  # a retry re-sends the same bytes (see the report note)
+
+
+def workbook(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def upload(
+    client: Any,
+    headers: dict[str, str],
+    data: bytes,
+    *,
+    name: str = "projects.xlsx",
+    key: str | None,
+    **params: Any,
+) -> Any:
+    extra = {"Idempotency-Key": key} if key else {}
+    extra["Content-Type"] = f"multipart/form-data; boundary={FIXED_BOUNDARY}"
+    return await client.post(
+        "/v1/imports/projects",
+        files={"file": (name, data, XLSX if name.endswith(".xlsx") else "text/csv")},
+        params=params,
+        headers={**headers, **extra},
+    )
+
+
+async def count(client: Any) -> int:
+    return len((await client.get("/v1/projects", params={"sgg_code": "11200", "limit": 500})).json()["items"])
+
+
+async def test_xlsx_with_a_bad_row_is_rejected_whole_then_imported_once(
+    reg: Any, fresh_db: Any, db_backend: str
+) -> None:
+    url = await fresh_db(db_backend)
+    bad_file = workbook([*GOOD_ROWS[:2], BAD_ROW, GOOD_ROWS[2]])
+    good_file = workbook(GOOD_ROWS)
+    async with reg.api(url) as client:
+        rejected = await upload(client, reg.ADMIN, bad_file, key="import-1")
+        assert rejected.status_code == 422, rejected.text
+        assert rejected.headers["content-type"].startswith("application/problem+json")
+        problem = rejected.json()
+        assert {(e["field"]) for e in problem["errors"]} == {"row 4: sgg_code", "row 4: smg_grant_krw"}
+        assert problem["report"]["invalid_rows"] == 1 and problem["report"]["valid_rows"] == 3
+        assert problem["report"]["imported"] == 0
+        assert await count(client) == 0  # all or nothing
+
+        resent_bad = await upload(client, reg.ADMIN, bad_file, key="import-1")
+        assert resent_bad.status_code == 422 and resent_bad.headers.get("idempotent-replayed") == "true"
+
+        imported = await upload(client, reg.ADMIN, good_file, key="import-2")
+        assert imported.status_code == 201, imported.text
+        report = imported.json()
+        assert report["imported"] == 3 and report["file_format"] == "xlsx" and report["errors"] == []
+        assert [p["row"] for p in report["projects"]] == [2, 3, 4]
+        again = await upload(client, reg.ADMIN, good_file, key="import-2")
+        assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+        assert again.json() == report
+        assert await count(client) == 3  # not imported twice
+        events = await reg.outbox_events(client.app, "project.registered")
+        assert len(events) == 3
+
+        projects = (await client.get("/v1/projects", params={"sgg_code": "11200"})).json()["items"]
+        alley = next(p for p in projects if p["title_ko"] == "왕십리 골목길 재생")
+        assert alley["origin"] == "resident" and alley["policy_field"] == "urban_regeneration"
+        assert alley["start_date"] == "2025-04-01" and alley["has_smg_grant"] is True
+        audit = (await client.get("/v1/audit", params={"entity_id": alley["id"]}, headers=reg.ADMIN)).json()[
+            "items"
+        ]
+        assert [a["action"] for a in audit] == ["project.import"]
+        history = (await client.get(f"/v1/projects/{alley['id']}/history", headers=reg.ADMIN)).json()["items"]
+        assert [h["action"] for h in history] == ["registered"]
+
+
+async def test_import_rules(reg: Any, fresh_db: Any) -> None:
+    url = await fresh_db("sqlite")
+    bad_file = workbook([GOOD_ROWS[0], BAD_ROW])
+    async with reg.api(url) as client:
+        no_key = await upload(client, reg.OFFICER, bad_file, key=None)
+        assert no_key.status_code == 428
+        assert no_key.headers["content-type"].startswith("application/problem+json")
+        anonymous = await upload(client, {}, bad_file, key="k0")
+        assert anonymous.status_code == 401
+        resident = await upload(client, reg.RESIDENT, bad_file, key="k1")
+        assert resident.status_code == 403
+
+        dry = await upload(client, reg.OFFICER, bad_file, key="k2", dry_run="true")
+        assert dry.status_code == 200 and dry.json()["dry_run"] is True
+        assert dry.json()["valid_rows"] == 1 and dry.json()["invalid_rows"] == 1
+        assert await count(client) == 0
+
+        partial = await upload(client, reg.OFFICER, bad_file, key="k3", valid_rows_only="true")
+        assert partial.status_code == 201
+        assert partial.json()["imported"] == 1 and partial.json()["errors"][0]["row"] == 3
+        assert await count(client) == 1
+
+        # A borough officer cannot import another borough's rows; a repeated code is a row error.
+        foreign = workbook([[*GOOD_ROWS[0][:2], "11620", *GOOD_ROWS[0][3:]]])
+        refused = await upload(client, reg.OFFICER, foreign, key="k4")
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "row 2: sgg_code"
+
+        not_a_sheet = await upload(client, reg.OFFICER, b"\x00\x01binary", name="x.xlsx", key="k5")
+        assert not_a_sheet.status_code == 422 and not_a_sheet.json()["errors"][0]["field"] == "body.file"
+
+
+@pytest.mark.parametrize("encoding", ["cp949", "utf-8-sig", "utf-8"])
+async def test_hangul_csv_from_excel(reg: Any, fresh_db: Any, encoding: str) -> None:
+    url = await fresh_db("sqlite")
+    lines = [",".join(HEADER)] + [",".join("" if v is None else str(v) for v in row) for row in GOOD_ROWS[:2]]
+    data = ("\r\n".join(lines) + "\r\n").encode(encoding)
+    async with reg.api(url) as client:
+        response = await upload(client, reg.OFFICER, data, name="성동구_협치사업.csv", key=f"csv-{encoding}")
+        assert response.status_code == 201, response.text
+        assert response.json()["encoding"] == encoding and response.json()["imported"] == 2
+        titles = sorted(p["title_ko"] for p in (await client.get("/v1/projects")).json()["items"])
+    assert titles == sorted([GOOD_ROWS[0][0], GOOD_ROWS[1][0]])
+
+
+async def test_export_neutralises_formulas_and_reimports(reg: Any, fresh_db: Any) -> None:
+    url = await fresh_db("sqlite")
+    async with reg.api(url) as client:
+        evil = reg.project_body(
+            title_ko='=HYPERLINK("http://evil.example","클릭")',
+            title_en="+cmd|' /C calc'!A0",
+            lead_department="@SUM(1+1)",
+            partners=[{"name": "-2+3 협동조합", "kind": "social_economy"}],
+            target_groups=["=청년"],
+        )
+        assert (await client.post("/v1/projects", json=evil, headers=reg.OFFICER)).status_code == 201
+        exported = await client.get("/v1/exports/projects.csv")
+        text = exported.content.decode("utf-8-sig")
+        import csv
+
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert rows[0]["title_ko"].startswith("'=HYPERLINK")
+        assert rows[0]["title_en"].startswith("'+cmd")
+        assert rows[0]["lead_department"] == "'@SUM(1+1)"
+        assert rows[0]["partners"].startswith("'-2+3 협동조합")
+        assert rows[0]["target_groups"] == "'=청년"
+        assert rows[0]["total_krw"] == "150000000" and rows[0]["smg_grant_krw"] == "120000000"
+        as_json = (await client.get("/v1/exports/projects.json")).json()
+        assert as_json["items"][0]["title_ko"].startswith("=HYPERLINK")  # JSON is data, not a spreadsheet
+        assert as_json["license"] == "KOGL-Type1"
+
+        # The export's own header is an import format: change the code and re-import it.
+        rows[0]["code"] = "CG-11200-R0001"
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        again = await upload(
+            client, reg.OFFICER, buffer.getvalue().encode("utf-8-sig"), name="export.csv", key="reimport"
+        )
+        assert again.status_code == 201, again.text
+        assert sorted(again.json()["ignored_columns"]) == [
+            "borough_en",
+            "borough_ko",
+            "has_smg_grant",
+            "iap2_level",
+            "public_led",
+            "tokenism_risk",
+        ]

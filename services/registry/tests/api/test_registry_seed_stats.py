@@ -1,0 +1,83 @@
+"""The seed reproduces the published figures through GET /v1/stats/summary, on both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+async def test_stats_summary_shows_the_published_figures(reg: Any, seeded_db: Any, db_backend: str) -> None:
+    url = await seeded_db(db_backend)
+    async with reg.api(url) as client:
+        response = await client.get("/v1/stats/summary")
+    assert response.status_code == 200, response.text
+    stats = response.json()
+    assert stats["project_count"] == 1126
+    assert stats["total_krw"] == 7_661_500_000_000
+    assert stats["smg_grant_project_count"] == 920
+    assert stats["smg_grant_krw"] == 6_060_700_000_000
+    assert stats["smg_grant_project_share"] == 0.817
+    # Grant amounts alone are reported separately and are smaller than the worth of funded projects.
+    by_source = {b["source"]: b for b in stats["by_funding_source"]}
+    assert by_source["smg_grant"]["project_count"] == 920
+    assert 0 < stats["smg_grant_amount_krw"] == by_source["smg_grant"]["amount_krw"] < stats["smg_grant_krw"]
+    assert sum(b["amount_krw"] for b in by_source.values()) == stats["total_krw"]
+    for breakdown in ("by_borough", "by_policy_field", "by_origin", "by_iap2_level", "by_status"):
+        buckets = stats[breakdown]
+        assert sum(b["project_count"] for b in buckets) == 1126, breakdown
+        assert sum(b["total_krw"] for b in buckets) == 7_661_500_000_000, breakdown
+        assert sum(b["smg_grant_project_count"] for b in buckets) == 920, breakdown
+    assert len(stats["by_borough"]) == 26  # 25 boroughs + city-wide
+    assert {b["key"] for b in stats["by_origin"]} == {"resident", "civic_group", "department"}
+    tokenism = stats["tokenism"]
+    assert 0 < tokenism["tokenism_risk_count"] < tokenism["assessed_count"] < 1126
+    assert 0 < tokenism["public_led_count"] < 1126
+
+
+async def test_stats_filters_are_consistent(reg: Any, seeded_db: Any) -> None:
+    url = await seeded_db("postgresql")
+    async with reg.api(url) as client:
+        everything = (await client.get("/v1/stats/summary")).json()
+        seongdong = (await client.get("/v1/stats/summary", params={"sgg_code": "11200"})).json()
+        fy2022 = (await client.get("/v1/stats/summary", params={"fiscal_year": 2022})).json()
+        both = (
+            await client.get("/v1/stats/summary", params={"fiscal_year": 2022, "sgg_code": "11200"})
+        ).json()
+        unknown = await client.get("/v1/stats/summary", params={"sgg_code": "99999"})
+        malformed = await client.get("/v1/stats/summary", params={"fiscal_year": "soon"})
+    bucket = next(b for b in everything["by_borough"] if b["key"] == "11200")
+    assert seongdong["project_count"] == bucket["project_count"]
+    assert seongdong["total_krw"] == bucket["total_krw"]
+    assert seongdong["smg_grant_krw"] == bucket["smg_grant_krw"]
+    # Within a fiscal year only that year's lines count: less money, fewer projects.
+    assert 0 < fy2022["project_count"] < 1126
+    assert 0 < fy2022["total_krw"] < everything["total_krw"]
+    fy_source = {b["source"]: b["amount_krw"] for b in fy2022["by_funding_source"]}
+    assert sum(fy_source.values()) == fy2022["total_krw"]
+    fy_bucket = next(b for b in fy2022["by_borough"] if b["key"] == "11200")
+    assert both["project_count"] == fy_bucket["project_count"]
+    assert both["total_krw"] == fy_bucket["total_krw"]
+    for bad in (unknown, malformed):
+        assert bad.status_code == 422
+        assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_exports_publish_the_seed(reg: Any, seeded_db: Any, fmt: str) -> None:
+    url = await seeded_db("sqlite")
+    async with reg.api(url) as client:
+        response = await client.get(f"/v1/exports/projects.{fmt}")
+    assert response.status_code == 200
+    if fmt == "csv":
+        assert response.content.startswith(b"\xef\xbb\xbf")  # Excel reads Hangul from a BOM'd UTF-8 CSV
+        text = response.content.decode("utf-8-sig")
+        lines = text.splitlines()
+        assert lines[0].startswith("code,title_ko,title_en")
+        assert len(lines) == 1127
+        assert "created_by" not in lines[0] and "system:seed" not in text
+    else:
+        body = response.json()
+        assert body["count"] == 1126 and len(body["items"]) == 1126
+        assert sum(p["total_krw"] for p in body["items"]) == 7_661_500_000_000
+        assert "created_by" not in body["items"][0]
