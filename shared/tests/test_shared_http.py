@@ -63,6 +63,7 @@ router = APIRouter(prefix="/v1/things")
 @router.post("", status_code=201, response_model=ThingOut)
 async def create_thing(
     body: ThingIn,
+    response: Response,
     session: SessionDep,
     principal: Annotated[CurrentPrincipal, require_roles(Role.BOROUGH_OFFICER)],
 ) -> ThingOut:
@@ -81,6 +82,7 @@ async def create_thing(
             sgg_code=thing.sgg_code,
             after=out.model_dump(),
         )
+    response.headers["ETag"] = etag_for(out.version)
     return out
 
 
@@ -242,3 +244,37 @@ async def test_audit_readable_by_admin_only(client) -> None:
     assert (await client.get("/v1/audit", headers=OFFICER)).status_code == 403
     r = await client.get("/v1/audit", headers=auth("smg_admin"))
     assert r.status_code == 200 and r.json()["items"][0]["action"] == "thing.create"
+
+
+async def test_replay_keeps_headers_and_multipart_boundary_is_ignored(client) -> None:
+    from cg_shared.idempotency import body_for_fingerprint
+
+    a = body_for_fingerprint("multipart/form-data; boundary=abc123", b"--abc123\r\nfile\r\n--abc123--")
+    b = body_for_fingerprint('multipart/form-data; boundary="zz9"', b"--zz9\r\nfile\r\n--zz9--")
+    assert a == b
+    assert body_for_fingerprint("application/json", b"{}") == b"{}"
+    created = (
+        await client.post("/v1/things", json={"name": "a", "sgg_code": "11200"}, headers=OFFICER)
+    ).json()
+    headers = {**OFFICER, "If-Match": 'W/"1"'}
+    r1 = await client.put(
+        f"/v1/things/{created['id']}", json={"name": "b", "sgg_code": "11200"}, headers=headers
+    )
+    assert r1.headers["etag"] == 'W/"2"'
+
+
+async def test_database_outage_is_503_not_500(client) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    original = client.app.state.sessions
+
+    def broken():
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+
+    client.app.state.sessions = broken
+    try:
+        r = await client.get("/v1/things")
+    finally:
+        client.app.state.sessions = original
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert r.headers["content-type"] == "application/problem+json"

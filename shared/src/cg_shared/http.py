@@ -19,6 +19,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,32 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem_response(problem, request)
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # Mapped here, not left to the 500 handler: Starlette re-raises from the generic handler and
+        # uvicorn then drops the keep-alive connection under the client's other pipelined requests.
+        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+            log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc.orig)})
+            return problem_response(
+                ServiceUnavailable(
+                    "the database is briefly unavailable; retry", headers={"Retry-After": "1"}
+                ),
+                request,
+            )
+        if isinstance(exc, IntegrityError):
+            log.info("integrity conflict", extra={"path": request.url.path, "error": repr(exc.orig)})
+            return problem_response(
+                Conflict("the change conflicts with existing data (a duplicate or a missing reference)"),
+                request,
+            )
+        if isinstance(exc, DataError):
+            return problem_response(Unprocessable("a value is out of range for its field"), request)
+        log.exception("database error", extra={"path": request.url.path})
+        problem = Problem("an unexpected database error occurred; it has been logged", slug="internal-error")
+        problem.status = 500
+        problem.title = "Internal error"
+        return problem_response(problem, request)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
@@ -201,6 +228,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "Body too large",
         422: "Validation error naming the fields",
         428: "Required header missing",
+        503: "Database briefly unavailable; retry after the Retry-After delay",
     }.items()
 }
 

@@ -25,6 +25,18 @@ log = logging.getLogger(__name__)
 
 IN_PROGRESS = 0
 STALE_AFTER = timedelta(minutes=2)
+REPLAYED_HEADERS = (b"etag", b"location", b"allow", b"content-disposition", b"retry-after")
+
+
+def body_for_fingerprint(content_type: str, body: bytes) -> bytes:
+    """The body as far as "the same request" goes: a multipart body's boundary is random per send,
+    so a client re-sending the same file would otherwise never match its first attempt."""
+    if content_type.lower().startswith("multipart/"):
+        for part in content_type.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "boundary" and value:
+                return body.replace(value.strip('"').encode(), b"cg-boundary")
+    return body
 
 
 async def _send_problem(send: Send, problem: Problem, path: str) -> None:
@@ -104,7 +116,12 @@ class BodyLimitAndIdempotencyMiddleware:
             return
         sessions: async_sessionmaker[AsyncSession] = app_state.sessions
         scope_name = f"POST {path}"
-        fingerprint = request_fingerprint("POST", path, scope.get("query_string", b"").decode(), body)
+        fingerprint = request_fingerprint(
+            "POST",
+            path,
+            scope.get("query_string", b"").decode(),
+            body_for_fingerprint(headers.get("content-type", ""), body),
+        )
         try:
             replay = await self._claim(sessions, key, principal, scope_name, fingerprint)
         except Problem as problem:
@@ -206,6 +223,7 @@ class BodyLimitAndIdempotencyMiddleware:
         media_type = next(
             (v.decode() for k, v in headers if k.lower() == b"content-type"), "application/json"
         )
+        kept = {k.decode().lower(): v.decode() for k, v in headers if k.lower() in REPLAYED_HEADERS}
         async with sessions() as session, session.begin():
             if status >= 500:
                 await session.execute(delete(IdempotencyRecord).where(where))
@@ -213,7 +231,12 @@ class BodyLimitAndIdempotencyMiddleware:
                 await session.execute(
                     update(IdempotencyRecord)
                     .where(where)
-                    .values(status_code=status, response_body=body.decode("utf-8"), media_type=media_type)
+                    .values(
+                        status_code=status,
+                        response_body=body.decode("utf-8"),
+                        media_type=media_type,
+                        response_headers=kept or None,
+                    )
                 )
 
     async def _replay(self, send: Send, record: IdempotencyRecord) -> None:
@@ -223,5 +246,6 @@ class BodyLimitAndIdempotencyMiddleware:
             (b"content-length", str(len(body)).encode()),
             (b"idempotent-replayed", b"true"),
         ]
+        headers += [(k.encode(), v.encode()) for k, v in (record.response_headers or {}).items()]
         await send({"type": "http.response.start", "status": record.status_code, "headers": headers})
         await send({"type": "http.response.body", "body": body})

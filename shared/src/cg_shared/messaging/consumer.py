@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -150,6 +151,7 @@ class EventConsumer:
         while not self._stopping.is_set():
             consumer = self._consumer_factory(*self.topics, **self._consumer_kwargs)
             self._consumer = consumer
+            failed = False
             try:
                 await consumer.start()
                 backoff = 0.5
@@ -158,14 +160,18 @@ class EventConsumer:
                 raise
             except Exception as exc:
                 log.warning("consumer loop failed; reconnecting", extra={"error": repr(exc)})
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                failed = True
             finally:
+                # Leave the group BEFORE a replacement joins: a member left half-joined would keep
+                # partitions assigned that nobody fetches.
                 try:
                     await consumer.stop()
                 except Exception:
                     log.debug("consumer stop failed", exc_info=True)
                 self._consumer = None
+            if failed:
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
 
     def stop(self) -> None:
         self._stopping.set()
@@ -176,7 +182,13 @@ class EventConsumer:
             for tp, records in batches.items():
                 await self.process_batch(records)
                 # Commit only after every handler's transaction committed: at-least-once delivery.
-                await consumer.commit({TopicPartition(tp.topic, tp.partition): records[-1].offset + 1})
+                try:
+                    await consumer.commit({TopicPartition(tp.topic, tp.partition): records[-1].offset + 1})
+                except (CommitFailedError, IllegalStateError) as exc:
+                    # The group was rebalanced or forgotten (e.g. the broker restarted empty). aiokafka
+                    # rejoins by itself; uncommitted records come again and the inbox drops them.
+                    log.warning("offset commit failed; rejoining the group", extra={"error": repr(exc)})
+                    break
 
     def _decode(self, record: ConsumerRecord[Any, Any]) -> _Decoded:
         """Parse one record; returns what to apply, or why it cannot be applied."""

@@ -99,6 +99,8 @@ class IdempotencyRecord(PlatformBase):
     status_code: Mapped[int] = mapped_column(Integer)
     response_body: Mapped[str] = mapped_column(Text)
     media_type: Mapped[str] = mapped_column(String(100))
+    # ETag, Location, … of the first response, so a replay gives the client what it needs next.
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
