@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cg_shared.service_cli import make_service_cli
-
+from cg_budget.allocation import commands as allocation_commands
 from cg_budget.main import create_app
 from cg_budget.settings import get_settings
+from cg_shared.service_cli import make_service_cli
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -18,3 +18,5 @@ app = make_service_cli(
     app_factory=create_app,
     default_port=8004,
 )
+# `cg-budget pb-outcome FILE.pb --rule …`: the allocation engine's command.
+allocation_commands.register(app)

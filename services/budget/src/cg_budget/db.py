@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from cg_shared.db import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base()
+from cg_shared.db import make_metadata
+
+
+class Base(DeclarativeBase):
+    """A real class so type checkers see the mapped classes' base; own metadata, platform naming."""
+
+    metadata = make_metadata()

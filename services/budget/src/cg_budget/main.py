@@ -1,20 +1,64 @@
-"""FastAPI application of the budget service."""
+"""FastAPI application of the budget service (CGFBS)."""
 
 from __future__ import annotations
 
-from cg_shared.app import create_service_app
 from fastapi import FastAPI
 
+from cg_budget.budget_requests.router import router as requests_router
 from cg_budget.consumers import handlers
+from cg_budget.cycles.router import legal_calendar_sweep
+from cg_budget.cycles.router import router as cycles_router
+from cg_budget.elections.router import router as elections_router
+from cg_budget.envelopes.router import router as envelopes_router
+from cg_budget.finalisation.router import router as allocations_router
+from cg_budget.integration.router import router as integration_router
 from cg_budget.settings import BudgetSettings, get_settings
+from cg_budget.webhooks.delivery import deliver_webhooks
+from cg_budget.webhooks.router import router as webhooks_router
+from cg_shared.app import create_service_app
+
+DESCRIPTION = """The CG-friendly budgeting system (CGFBS): money follows the plans residents helped make.
+
+* **cycles**: fiscal-year budget cycles per borough (and SMG) on the legal calendar, with deadline warnings,
+  the provisional budget (준예산), supplementary budgets (추경) and settlement.
+* **envelopes**: the SMG CG grant (optionally by formula), the borough's own CG funds and the integrated pool.
+* **requests**: budget requests opened from adopted plan items, with program budget codes and review.
+* **elections** / **ballots**: participatory votes (approval, cumulative, ordinal) decided by greedy, Method of
+  Equal Shares, MES+add1 or add1-comparison, with per-project explanations; Pabulib import/export.
+* **allocations**: finalised money per request → `allocation.finalized`.
+* **imports** / **reconciliation** / **webhooks**: the borough budget-system integration.
+"""
+
+TAGS = [
+    {"name": "cycles", "description": "Fiscal-year cycles and the legal calendar"},
+    {"name": "envelopes", "description": "Money available to a cycle, by source"},
+    {"name": "requests", "description": "Budget requests from adopted plan items"},
+    {"name": "elections", "description": "Participatory elections, ballots, outcomes, Pabulib files"},
+    {"name": "allocations", "description": "Finalised allocations"},
+    {"name": "integration", "description": "Imports, reconciliation, exports for borough IT"},
+    {"name": "webhooks", "description": "Outbound webhooks (Standard Webhooks)"},
+]
 
 
 def create_app(settings: BudgetSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    background = [deliver_webhooks]
+    if settings.calendar_sweep_enabled:
+        background.append(legal_calendar_sweep)
     return create_service_app(
         settings,
         title="Seoul CG Platform — budget",
-        description="The budget service.",
-        routers=[],
+        description=DESCRIPTION,
+        routers=[
+            cycles_router,
+            envelopes_router,
+            requests_router,
+            elections_router,
+            allocations_router,
+            integration_router,
+            webhooks_router,
+        ],
         handlers=handlers,
+        background=background,
+        openapi_tags=TAGS,
     )

@@ -1,0 +1,1 @@
+"""Budget requests opened from adopted plan items, and their review."""

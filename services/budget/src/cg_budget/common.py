@@ -1,0 +1,87 @@
+"""Small helpers every budget domain uses: Seoul dates, ids, borough checks, CSV safety, API types."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from pydantic import Field, StringConstraints
+
+from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
+from cg_shared.districts import DISTRICTS, SMG_CODE
+from cg_shared.http import FieldError, Unprocessable
+
+# Korea has no daylight-saving time, so a fixed offset is exact and needs no tz database.
+SEOUL = timezone(timedelta(hours=9), "KST")
+
+SggCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^11\d{3}$"),
+    Field(description="5-digit borough code (11000 = SMG itself)", examples=["11200"]),
+]
+FiscalYear = Annotated[
+    int, Field(ge=2000, le=2100, description="Fiscal year (= calendar year)", examples=[2027])
+]
+Krw = Annotated[int, Field(ge=0, le=10**15, description="Integer Korean won", examples=[120_000_000])]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+LongText = Annotated[str, StringConstraints(max_length=4000)]
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def seoul_today() -> date:
+    return datetime.now(SEOUL).date()
+
+
+def ensure_known_sgg(sgg_code: str, *, field: str, allow_smg: bool = True) -> None:
+    if sgg_code in DISTRICTS or (allow_smg and sgg_code == SMG_CODE):
+        return
+    raise Unprocessable(
+        f"unknown borough code {sgg_code}",
+        errors=[
+            FieldError(field=field, message=f"{sgg_code} is not a Seoul borough code (or 11000 for SMG)")
+        ],
+    )
+
+
+def ensure_officer(principal: Principal, sgg_code: str) -> None:
+    """Writes on budget records: a borough officer of that borough, or a city admin."""
+    ensure_role(principal, Role.BOROUGH_OFFICER)
+    ensure_borough(principal, sgg_code)
+
+
+def ensure_admin(principal: Principal) -> None:
+    ensure_role(principal, Role.SMG_ADMIN)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """Spreadsheet-formula injection guard (OWASP): a text cell starting with = + - @ (or tab / CR) gets a
+    leading apostrophe so Excel and LibreOffice show it as text instead of evaluating it.
+
+    Numbers stay numbers: a negative integer written by us is data, not a formula.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with every text cell neutralised; ``None`` becomes an empty cell. UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise_cell(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise_cell(v) for v in row])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,1 @@
+"""Fiscal-year budget cycles with the legal calendar."""

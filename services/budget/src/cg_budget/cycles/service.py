@@ -1,0 +1,471 @@
+"""Budget cycle use cases: open, move through the legal calendar, supplementary budgets, deadlines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_budget.budget_requests.models import BudgetRequest
+from cg_budget.common import ensure_known_sgg, ensure_officer, seoul_today
+from cg_budget.cycles import calendar as cal
+from cg_budget.cycles.calendar import CycleStatus, Level
+from cg_budget.cycles.models import Cycle, CycleTransition, SupplementaryBudget
+from cg_budget.cycles.schemas import (
+    CalendarRead,
+    CycleCreate,
+    CycleRead,
+    DeadlineRead,
+    SupplementaryCreate,
+    SupplementaryEnact,
+    SupplementaryRead,
+    TransitionIn,
+    TransitionRead,
+)
+from cg_budget.events import emit
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal
+from cg_shared.db import utcnow
+from cg_shared.districts import SMG_CODE
+from cg_shared.events.budget import CycleOpened
+from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match, encode_cursor
+
+SYSTEM = "system:legal-calendar"
+
+
+def to_read(cycle: Cycle) -> CycleRead:
+    status = CycleStatus(cycle.status)
+    return CycleRead(
+        id=cycle.id,
+        level=Level(cycle.level),
+        sgg_code=cycle.sgg_code,
+        fiscal_year=cycle.fiscal_year,
+        status=status,
+        title_ko=cycle.title_ko,
+        bill_submitted_on=cycle.bill_submitted_on,
+        enacted_on=cycle.enacted_on,
+        provisional_since=cycle.provisional_since,
+        execution_started_on=cycle.execution_started_on,
+        settled_on=cycle.settled_on,
+        allowed_transitions=list(cal.TRANSITIONS[status]),
+        version=cycle.version,
+        created_at=cycle.created_at,
+        updated_at=cycle.updated_at,
+    )
+
+
+async def load(session: AsyncSession, cycle_id: str, *, for_update: bool = False) -> Cycle:
+    cycle = await session.get(Cycle, cycle_id, with_for_update=for_update)
+    if cycle is None:
+        raise NotFound(f"no budget cycle with id {cycle_id}")
+    return cycle
+
+
+async def drafting_supplementary(session: AsyncSession, cycle_id: str) -> SupplementaryBudget | None:
+    return (
+        await session.execute(
+            select(SupplementaryBudget).where(
+                SupplementaryBudget.cycle_id == cycle_id, SupplementaryBudget.status == "drafting"
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def money_window(
+    session: AsyncSession, cycle: Cycle, window: frozenset[CycleStatus], *, what: str
+) -> int:
+    """The revision number money moves under: 0 inside ``window``, n while supplementary budget n is being
+    drafted in an enacted/executing cycle; 409 otherwise."""
+    status = CycleStatus(cycle.status)
+    if status in window:
+        return 0
+    if status in cal.SUPPLEMENTARY_STATES:
+        supplementary = await drafting_supplementary(session, cycle.id)
+        if supplementary is not None:
+            return supplementary.number
+    raise Conflict(
+        f"{what} is not possible while the cycle is {status.value}",
+        slug="cycle-state",
+        extra={
+            "current": status.value,
+            "allowed_states": sorted(s.value for s in window),
+            "hint": "or open a supplementary budget (추경) once the budget is enacted",
+        },
+    )
+
+
+async def open_cycle(*, session: AsyncSession, principal: Principal, cycle_in: CycleCreate) -> CycleRead:
+    ensure_known_sgg(cycle_in.sgg_code, field="body.sgg_code")
+    ensure_officer(principal, cycle_in.sgg_code)
+    existing = await session.scalar(
+        select(Cycle.id).where(Cycle.sgg_code == cycle_in.sgg_code, Cycle.fiscal_year == cycle_in.fiscal_year)
+    )
+    if existing is not None:
+        raise Conflict(
+            f"borough {cycle_in.sgg_code} already has a cycle for fiscal year {cycle_in.fiscal_year}",
+            extra={"cycle_id": existing},
+        )
+    level = Level.SMG if cycle_in.sgg_code == SMG_CODE else Level.BOROUGH
+    now = utcnow()
+    cycle = Cycle(
+        level=level.value,
+        sgg_code=cycle_in.sgg_code,
+        fiscal_year=cycle_in.fiscal_year,
+        status=CycleStatus.OPEN.value,
+        title_ko=cycle_in.title_ko,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.sub,
+    )
+    session.add(cycle)
+    await session.flush()
+    # Requests opened from plans adopted before the cycle existed join it now.
+    await session.execute(
+        update(BudgetRequest)
+        .where(
+            BudgetRequest.sgg_code == cycle.sgg_code,
+            BudgetRequest.fiscal_year == cycle.fiscal_year,
+            BudgetRequest.cycle_id.is_(None),
+        )
+        .values(cycle_id=cycle.id)
+    )
+    read = to_read(cycle)
+    await emit(
+        session,
+        CycleOpened(
+            cycle_id=cycle.id, sgg_code=cycle.sgg_code, fiscal_year=cycle.fiscal_year, level=level.value
+        ),
+        subject=cycle.id,
+        sgg_code=cycle.sgg_code,
+    )
+    record_audit(
+        session,
+        actor=principal,
+        action="cycle.open",
+        entity_type="cycle",
+        entity_id=cycle.id,
+        sgg_code=cycle.sgg_code,
+        after=read.model_dump(),
+    )
+    return read
+
+
+async def get(*, session: AsyncSession, cycle_id: str) -> CycleRead:
+    return to_read(await load(session, cycle_id))
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    page: PageParams,
+    sgg_code: str | None,
+    fiscal_year: int | None,
+    status: CycleStatus | None,
+) -> Page[CycleRead]:
+    stmt = select(Cycle).order_by(Cycle.fiscal_year.desc(), Cycle.sgg_code, Cycle.id).limit(page.limit + 1)
+    if sgg_code:
+        stmt = stmt.where(Cycle.sgg_code == sgg_code)
+    if fiscal_year:
+        stmt = stmt.where(Cycle.fiscal_year == fiscal_year)
+    if status:
+        stmt = stmt.where(Cycle.status == status.value)
+    if page.cursor:
+        year, sgg, cid = page.cursor
+        stmt = stmt.where(
+            (Cycle.fiscal_year < year)
+            | ((Cycle.fiscal_year == year) & (Cycle.sgg_code > sgg))
+            | ((Cycle.fiscal_year == year) & (Cycle.sgg_code == sgg) & (Cycle.id > cid))
+        )
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    last = rows[-1] if rows else None
+    return Page(
+        items=[to_read(r) for r in rows],
+        next_cursor=encode_cursor([last.fiscal_year, last.sgg_code, last.id]) if more and last else None,
+    )
+
+
+def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
+    if target is CycleStatus.BILL_SUBMITTED:
+        cycle.bill_submitted_on = on
+    elif target is CycleStatus.ENACTED:
+        cycle.enacted_on = on
+    elif target is CycleStatus.PROVISIONAL:
+        cycle.provisional_since = on
+    elif target is CycleStatus.EXECUTION:
+        cycle.execution_started_on = on
+    elif target is CycleStatus.SETTLED:
+        cycle.settled_on = on
+    cycle.status = target.value
+    cycle.version += 1
+    cycle.updated_at = utcnow()
+
+
+async def transition(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    cycle_id: str,
+    transition_in: TransitionIn,
+    if_match: str | None,
+) -> CycleRead:
+    cycle = await load(session, cycle_id, for_update=True)
+    ensure_officer(principal, cycle.sgg_code)
+    check_if_match(if_match, cycle.version, required=False)
+    current, target = CycleStatus(cycle.status), transition_in.to
+    if not cal.can_move(current, target):
+        raise Conflict(
+            f"a cycle in {current.value} cannot move to {target.value}; allowed: "
+            + (", ".join(cal.allowed_moves(current)) or "none (final state)"),
+            slug="illegal-transition",
+            extra={
+                "current": current.value,
+                "requested": target.value,
+                "allowed": cal.allowed_moves(current),
+            },
+        )
+    on = transition_in.effective_on or seoul_today()
+    reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
+    if reason:
+        raise Conflict(
+            reason,
+            slug="illegal-transition",
+            extra={
+                "current": current.value,
+                "requested": target.value,
+                "allowed": cal.allowed_moves(current),
+            },
+        )
+    if target is CycleStatus.SETTLED and await drafting_supplementary(session, cycle.id) is not None:
+        raise Conflict("enact or drop the supplementary budget being drafted before the settlement")
+    before = to_read(cycle).model_dump()
+    _apply_move(cycle, target, on)
+    session.add(
+        CycleTransition(
+            cycle_id=cycle.id,
+            from_status=current.value,
+            to_status=target.value,
+            effective_on=on,
+            at=utcnow(),
+            actor=principal.sub,
+            note=transition_in.note,
+        )
+    )
+    await session.flush()
+    read = to_read(cycle)
+    record_audit(
+        session,
+        actor=principal,
+        action=f"cycle.transition.{target.value.lower()}",
+        entity_type="cycle",
+        entity_id=cycle.id,
+        sgg_code=cycle.sgg_code,
+        before=before,
+        after=read.model_dump(),
+    )
+    return read
+
+
+async def apply_legal_calendar(*, session: AsyncSession, today: date) -> list[str]:
+    """Moves the law makes by itself: 준예산 from 1 Jan without a budget; execution of an enacted budget."""
+    moved: list[str] = []
+    candidates = (
+        await session.execute(
+            select(Cycle)
+            .where(
+                Cycle.fiscal_year <= today.year,
+                Cycle.status.in_([s.value for s in (*cal.PRE_ENACTMENT, CycleStatus.ENACTED)]),
+            )
+            .with_for_update()
+        )
+    ).scalars()
+    for cycle in candidates:
+        current = CycleStatus(cycle.status)
+        target = cal.automatic_move(current, cycle.fiscal_year, today)
+        if target is None:
+            continue
+        # Both moves take legal effect on 1 Jan, even when the sweep runs a few days later.
+        on = cal.fiscal_year_start(cycle.fiscal_year)
+        before = to_read(cycle).model_dump()
+        _apply_move(cycle, target, on)
+        session.add(
+            CycleTransition(
+                cycle_id=cycle.id,
+                from_status=current.value,
+                to_status=target.value,
+                effective_on=on,
+                at=utcnow(),
+                actor=SYSTEM,
+                note="automatic move by the legal calendar",
+            )
+        )
+        record_audit(
+            session,
+            actor=SYSTEM,
+            action=f"cycle.transition.{target.value.lower()}",
+            entity_type="cycle",
+            entity_id=cycle.id,
+            sgg_code=cycle.sgg_code,
+            before=before,
+            after=to_read(cycle).model_dump(),
+        )
+        moved.append(cycle.id)
+    return moved
+
+
+def _supplementary_read(row: SupplementaryBudget) -> SupplementaryRead:
+    return SupplementaryRead.model_validate(row)
+
+
+async def calendar(
+    *, session: AsyncSession, cycle_id: str, as_of: date | None, warn_days: int
+) -> CalendarRead:
+    cycle = await load(session, cycle_id)
+    status = CycleStatus(cycle.status)
+    day = as_of or seoul_today()
+    recorded = cal.CycleDates(
+        bill_submitted_on=cycle.bill_submitted_on,
+        enacted_on=cycle.enacted_on,
+        provisional_since=cycle.provisional_since,
+        settled_on=cycle.settled_on,
+    )
+    items = cal.deadlines(Level(cycle.level), cycle.fiscal_year, recorded, as_of=day, warn_days=warn_days)
+    warnings = []
+    for d in items:
+        if d.overdue:
+            warnings.append(
+                f"{d.label_en} ({d.label_ko}) was due {d.due.isoformat()}: {-d.days_left} days overdue"
+            )
+        elif d.warning:
+            warnings.append(
+                f"{d.label_en} ({d.label_ko}) is due {d.due.isoformat()}: {d.days_left} days left"
+            )
+    supplementary = (
+        await session.execute(
+            select(SupplementaryBudget)
+            .where(SupplementaryBudget.cycle_id == cycle.id)
+            .order_by(SupplementaryBudget.number)
+        )
+    ).scalars()
+    transitions = (
+        await session.execute(
+            select(CycleTransition).where(CycleTransition.cycle_id == cycle.id).order_by(CycleTransition.id)
+        )
+    ).scalars()
+    return CalendarRead(
+        cycle_id=cycle.id,
+        sgg_code=cycle.sgg_code,
+        level=Level(cycle.level),
+        fiscal_year=cycle.fiscal_year,
+        status=status,
+        as_of=day,
+        allowed_transitions=list(cal.TRANSITIONS[status]),
+        provisional_budget_in_force=cal.provisional_in_force(status, cycle.fiscal_year, day),
+        deadlines=[
+            DeadlineRead(
+                key=d.key,
+                label_ko=d.label_ko,
+                label_en=d.label_en,
+                due=d.due,
+                met_on=d.met_on,
+                days_left=d.days_left,
+                overdue=d.overdue,
+                warning=d.warning,
+                state=d.state,
+            )
+            for d in items
+        ],
+        warnings=warnings,
+        supplementary_budgets=[_supplementary_read(s) for s in supplementary],
+        transitions=[TransitionRead.model_validate(t) for t in transitions],
+    )
+
+
+async def open_supplementary(
+    *, session: AsyncSession, principal: Principal, cycle_id: str, supplementary_in: SupplementaryCreate
+) -> SupplementaryRead:
+    cycle = await load(session, cycle_id, for_update=True)
+    ensure_officer(principal, cycle.sgg_code)
+    status = CycleStatus(cycle.status)
+    if status not in cal.SUPPLEMENTARY_STATES:
+        raise Conflict(
+            f"a supplementary budget amends an enacted budget; this cycle is {status.value}",
+            slug="cycle-state",
+            extra={
+                "current": status.value,
+                "allowed_states": sorted(s.value for s in cal.SUPPLEMENTARY_STATES),
+            },
+        )
+    if await drafting_supplementary(session, cycle.id) is not None:
+        raise Conflict("a supplementary budget is already being drafted; enact it first")
+    number = (
+        await session.scalar(
+            select(func.coalesce(func.max(SupplementaryBudget.number), 0)).where(
+                SupplementaryBudget.cycle_id == cycle.id
+            )
+        )
+        or 0
+    ) + 1
+    row = SupplementaryBudget(
+        cycle_id=cycle.id,
+        number=number,
+        title=supplementary_in.title,
+        reason=supplementary_in.reason,
+        status="drafting",
+        created_at=utcnow(),
+        created_by=principal.sub,
+    )
+    session.add(row)
+    cycle.version += 1
+    cycle.updated_at = utcnow()
+    await session.flush()
+    read = _supplementary_read(row)
+    record_audit(
+        session,
+        actor=principal,
+        action="cycle.supplementary.open",
+        entity_type="supplementary_budget",
+        entity_id=row.id,
+        sgg_code=cycle.sgg_code,
+        after=read.model_dump(),
+    )
+    return read
+
+
+async def enact_supplementary(
+    *, session: AsyncSession, principal: Principal, cycle_id: str, number: int, enact_in: SupplementaryEnact
+) -> SupplementaryRead:
+    cycle = await load(session, cycle_id, for_update=True)
+    ensure_officer(principal, cycle.sgg_code)
+    row = (
+        await session.execute(
+            select(SupplementaryBudget).where(
+                SupplementaryBudget.cycle_id == cycle.id, SupplementaryBudget.number == number
+            )
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"cycle {cycle_id} has no supplementary budget number {number}")
+    if row.status != "drafting":
+        raise Conflict(f"supplementary budget {number} is already {row.status}")
+    before = _supplementary_read(row).model_dump()
+    row.status = "enacted"
+    row.enacted_on = enact_in.enacted_on or seoul_today()
+    cycle.version += 1
+    cycle.updated_at = utcnow()
+    await session.flush()
+    read = _supplementary_read(row)
+    record_audit(
+        session,
+        actor=principal,
+        action="cycle.supplementary.enact",
+        entity_type="supplementary_budget",
+        entity_id=row.id,
+        sgg_code=cycle.sgg_code,
+        before=before,
+        after=read.model_dump(),
+    )
+    return read

@@ -1,0 +1,1 @@
+"""Participatory elections over budget requests: ballots, outcome by the allocation engine, Pabulib I/O."""

@@ -1,0 +1,230 @@
+"""HTTP routes of participatory elections, ballots, outcomes and Pabulib files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import ValidationError
+
+from cg_budget.common import SggCode
+from cg_budget.elections import service
+from cg_budget.elections.engine import Rule
+from cg_budget.elections.schemas import (
+    BallotCast,
+    BallotImportIn,
+    BallotImportRead,
+    BallotRead,
+    ElectionCreate,
+    ElectionRead,
+    OutcomeRead,
+    PbOutcome,
+)
+from cg_budget.uploads import body_doc, read_text
+from cg_shared.auth import CurrentPrincipal
+from cg_shared.deps import SessionDep
+from cg_shared.http import (
+    PROBLEM_RESPONSES,
+    FieldError,
+    IdempotencyKeyHeader,
+    IfMatchHeader,
+    Page,
+    PageParams,
+    Unprocessable,
+    etag_for,
+    page_params,
+    require_idempotency_key,
+)
+
+router = APIRouter(tags=["elections"], responses=PROBLEM_RESPONSES)
+
+PB_BODY = body_doc(("text/plain", {"type": "string", "description": "A Pabulib .pb file"}))
+BALLOTS_BODY = body_doc(
+    ("application/json", BallotImportIn.model_json_schema(ref_template="#/components/schemas/{model}")),
+    ("text/csv", {"type": "string", "description": "voter_id,vote,points; lists inside a cell split by |"}),
+)
+
+
+@router.post(
+    "/v1/elections",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ElectionRead,
+    summary="Open a participatory election over budget requests",
+)
+async def create_election(
+    election_in: ElectionCreate, principal: CurrentPrincipal, session: SessionDep, response: Response
+) -> ElectionRead:
+    async with session.begin():
+        election = await service.create(session=session, principal=principal, election_in=election_in)
+    response.headers["ETag"] = etag_for(election.version)
+    response.headers["Location"] = f"/v1/elections/{election.id}"
+    return election
+
+
+@router.get("/v1/elections", response_model=Page[ElectionRead], summary="Elections (newest first)")
+async def list_elections(
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    cycle_id: Annotated[str | None, Query(max_length=36)] = None,
+    sgg_code: Annotated[SggCode | None, Query()] = None,
+) -> Page[ElectionRead]:
+    return await service.list_(session=session, page=page, cycle_id=cycle_id, sgg_code=sgg_code)
+
+
+@router.post(
+    "/v1/elections/import-pb",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ElectionRead,
+    summary="Create an election with its ballots from a Pabulib .pb file (Idempotency-Key required)",
+    openapi_extra=PB_BODY,
+)
+async def import_pb(
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    cycle_id: Annotated[str, Query(max_length=36)],
+    idempotency_key: IdempotencyKeyHeader = None,
+    rule: Annotated[Rule | None, Query(description="Default: the file's META rule")] = None,
+    title_ko: Annotated[str | None, Query(max_length=300)] = None,
+) -> ElectionRead:
+    require_idempotency_key(idempotency_key)
+    text, _ = await read_text(request)
+    async with session.begin():
+        election = await service.import_pb(
+            session=session, principal=principal, cycle_id=cycle_id, text=text, rule=rule, title_ko=title_ko
+        )
+    response.headers["ETag"] = etag_for(election.version)
+    response.headers["Location"] = f"/v1/elections/{election.id}"
+    return election
+
+
+@router.get(
+    "/v1/elections/{election_id}", response_model=ElectionRead, summary="One election with its projects"
+)
+async def get_election(election_id: str, session: SessionDep, response: Response) -> ElectionRead:
+    election = await service.get(session=session, election_id=election_id)
+    response.headers["ETag"] = etag_for(election.version)
+    return election
+
+
+@router.post(
+    "/v1/elections/{election_id}/ballots",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BallotRead,
+    summary="Cast your ballot (residents; one per person)",
+)
+async def cast_ballot(
+    election_id: str, ballot_in: BallotCast, principal: CurrentPrincipal, session: SessionDep
+) -> BallotRead:
+    async with session.begin():
+        return await service.cast_ballot(
+            session=session, principal=principal, election_id=election_id, ballot_in=ballot_in
+        )
+
+
+@router.get(
+    "/v1/elections/{election_id}/ballots/me", response_model=BallotRead, summary="The caller's own ballot"
+)
+async def my_ballot(election_id: str, principal: CurrentPrincipal, session: SessionDep) -> BallotRead:
+    return await service.my_ballot(session=session, principal=principal, election_id=election_id)
+
+
+@router.post(
+    "/v1/elections/{election_id}/ballots/imports",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BallotImportRead,
+    summary="Import paper ballots in bulk (CSV or JSON; Idempotency-Key required; all or nothing)",
+    openapi_extra=BALLOTS_BODY,
+)
+async def import_ballots(
+    election_id: str,
+    request: Request,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> BallotImportRead:
+    key = require_idempotency_key(idempotency_key)
+    text, media_type = await read_text(request)
+    if media_type == "text/csv":
+        ballots = service.parse_paper_csv(text)
+    else:
+        try:
+            ballots = BallotImportIn.model_validate(json.loads(text)).ballots
+        except (ValueError, ValidationError) as exc:
+            errors = (
+                [
+                    FieldError(field="body." + ".".join(str(p) for p in e["loc"]), message=e["msg"])
+                    for e in exc.errors()
+                ]
+                if isinstance(exc, ValidationError)
+                else [FieldError(field="body", message=str(exc))]
+            )
+            raise Unprocessable("the ballot file is not valid", errors=errors[:200]) from exc
+    async with session.begin():
+        return await service.import_paper_ballots(
+            session=session,
+            principal=principal,
+            election_id=election_id,
+            ballots=ballots,
+            idempotency_key=key,
+        )
+
+
+@router.post(
+    "/v1/elections/{election_id}/close",
+    response_model=OutcomeRead,
+    summary="Close the election and compute its outcome with the election's rule",
+)
+async def close_election(
+    election_id: str, principal: CurrentPrincipal, session: SessionDep, if_match: IfMatchHeader = None
+) -> OutcomeRead:
+    async with session.begin():
+        return await service.close(
+            session=session, principal=principal, election_id=election_id, if_match=if_match
+        )
+
+
+@router.get(
+    "/v1/elections/{election_id}/outcome",
+    response_model=OutcomeRead,
+    summary="Outcome with a per-project explanation (why funded / why not)",
+)
+async def election_outcome(election_id: str, session: SessionDep) -> OutcomeRead:
+    return await service.outcome(session=session, election_id=election_id)
+
+
+@router.get(
+    "/v1/elections/{election_id}/export.pb",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Pabulib file"}
+    },
+    summary="Export the election as a Pabulib .pb file (voters anonymised)",
+)
+async def export_pb(election_id: str, session: SessionDep) -> Response:
+    text, filename = await service.export_pb(session=session, election_id=election_id)
+    return Response(
+        content=text,
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post(
+    "/v1/pb/outcome",
+    response_model=PbOutcome,
+    summary="Outcome of an uploaded .pb file (same computation as `cg-budget pb-outcome`)",
+    openapi_extra=PB_BODY,
+)
+async def pb_outcome(
+    request: Request,
+    principal: CurrentPrincipal,
+    rule: Annotated[Rule, Query()],
+    explain: Annotated[bool, Query(description="Include per-project explanations")] = False,
+) -> PbOutcome:
+    text, _ = await read_text(request)
+    # Exact rules on large files take CPU time: keep the event loop free.
+    return await asyncio.to_thread(service.compute_pb_outcome, text, rule, explain=explain)

@@ -1,0 +1,1 @@
+"""Finalised allocations: money drawn from envelopes for budget requests."""

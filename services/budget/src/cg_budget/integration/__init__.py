@@ -1,0 +1,1 @@
+"""Borough IT integration: appropriation/execution imports, reconciliation, exports."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks (Standard Webhooks): subscriptions, signed deliveries, retries, delivery log."""

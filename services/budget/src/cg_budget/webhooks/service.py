@@ -1,0 +1,280 @@
+"""Webhook use cases: subscriptions, enqueueing deliveries with an event, and the delivery log."""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_budget.common import ensure_known_sgg, ensure_officer
+from cg_budget.webhooks import signing
+from cg_budget.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from cg_budget.webhooks.schemas import (
+    AttemptRead,
+    DeliveryRead,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookRead,
+    WebhookUpdate,
+)
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.db import utcnow
+from cg_shared.events.envelope import CloudEvent
+from cg_shared.http import (
+    FieldError,
+    NotFound,
+    Page,
+    PageParams,
+    Unprocessable,
+    check_if_match,
+    encode_cursor,
+)
+
+
+def known_event_names() -> tuple[str, ...]:
+    from cg_budget.events import WEBHOOK_EVENT_TYPES
+
+    return WEBHOOK_EVENT_TYPES
+
+
+def validate_url(url: str, *, block_private: bool, field: str = "body.url") -> str:
+    """SSRF guard: only http(s), a host, no credentials; optionally no loopback/private IP literals."""
+    parts = urlsplit(url)
+    problem: str | None = None
+    if parts.scheme not in ("http", "https"):
+        problem = "only http and https URLs are allowed"
+    elif not parts.hostname:
+        problem = "the URL needs a host"
+    elif parts.username or parts.password:
+        problem = "credentials in the URL are not allowed; authenticate with the signature"
+    elif block_private:
+        host = parts.hostname
+        if host == "localhost" or host.endswith(".localhost"):
+            problem = "loopback hosts are not allowed"
+        else:
+            try:
+                address = ipaddress.ip_address(host)
+            except ValueError:
+                address = None
+            if address is not None and (
+                address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+            ):
+                problem = "private, loopback and link-local addresses are not allowed"
+    if problem:
+        raise Unprocessable(
+            f"webhook URL refused: {problem}", errors=[FieldError(field=field, message=problem)]
+        )
+    return url
+
+
+def _validate_event_types(names: list[str], field: str = "body.event_types") -> list[str]:
+    known = set(known_event_names())
+    unknown = [n for n in names if n != "*" and n not in known]
+    if unknown:
+        raise Unprocessable(
+            f"unknown event types: {', '.join(unknown)}",
+            errors=[FieldError(field=field, message=f"known: {', '.join(sorted(known))} or *")],
+        )
+    return sorted(set(names))
+
+
+def _ensure_can_manage(principal: Principal, sgg_code: str | None) -> None:
+    if sgg_code is None:
+        ensure_role(principal, Role.SMG_ADMIN)
+    else:
+        ensure_officer(principal, sgg_code)
+
+
+async def _get(session: AsyncSession, webhook_id: str, *, for_update: bool = False) -> WebhookSubscription:
+    row = await session.get(WebhookSubscription, webhook_id, with_for_update=for_update)
+    if row is None:
+        raise NotFound(f"no webhook subscription with id {webhook_id}")
+    return row
+
+
+async def create(
+    *, session: AsyncSession, principal: Principal, webhook_in: WebhookCreate, block_private: bool
+) -> WebhookCreated:
+    if webhook_in.sgg_code is not None:
+        ensure_known_sgg(webhook_in.sgg_code, field="body.sgg_code")
+    sgg_code = webhook_in.sgg_code
+    if sgg_code is None and principal.role is Role.BOROUGH_OFFICER:
+        sgg_code = principal.sgg_code  # an officer's subscription is for their own borough
+    _ensure_can_manage(principal, sgg_code)
+    url = validate_url(webhook_in.url, block_private=block_private)
+    if webhook_in.secret is not None:
+        try:
+            signing.secret_key(webhook_in.secret)
+        except ValueError as exc:
+            raise Unprocessable(
+                "invalid webhook secret", errors=[FieldError(field="body.secret", message=str(exc))]
+            ) from exc
+    row = WebhookSubscription(
+        sgg_code=sgg_code,
+        url=url,
+        secret=webhook_in.secret or signing.generate_secret(),
+        event_types=_validate_event_types(list(webhook_in.event_types)),
+        description=webhook_in.description,
+        active=True,
+        version=1,
+        created_by=principal.sub,
+        created_at=utcnow(),
+        updated_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    read = WebhookRead.model_validate(row)
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.create",
+        entity_type="webhook",
+        entity_id=row.id,
+        sgg_code=sgg_code,
+        after=read.model_dump(),  # the secret is never written to the audit log
+    )
+    return WebhookCreated(**read.model_dump(), secret=row.secret)
+
+
+async def get(*, session: AsyncSession, principal: Principal, webhook_id: str) -> WebhookRead:
+    row = await _get(session, webhook_id)
+    _ensure_can_manage(principal, row.sgg_code)
+    return WebhookRead.model_validate(row)
+
+
+async def list_(*, session: AsyncSession, principal: Principal, page: PageParams) -> Page[WebhookRead]:
+    ensure_role(principal, Role.BOROUGH_OFFICER)
+    stmt = select(WebhookSubscription).order_by(WebhookSubscription.id).limit(page.limit + 1)
+    if not principal.is_admin:
+        stmt = stmt.where(WebhookSubscription.sgg_code == principal.sgg_code)
+    if page.cursor:
+        stmt = stmt.where(WebhookSubscription.id > str(page.cursor[0]))
+    rows = list((await session.execute(stmt)).scalars())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page(
+        items=[WebhookRead.model_validate(r) for r in rows],
+        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    )
+
+
+async def update(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    webhook_id: str,
+    webhook_in: WebhookUpdate,
+    if_match: str | None,
+    block_private: bool,
+) -> WebhookRead:
+    row = await _get(session, webhook_id, for_update=True)
+    _ensure_can_manage(principal, row.sgg_code)
+    check_if_match(if_match, row.version)
+    before = WebhookRead.model_validate(row).model_dump()
+    if webhook_in.url is not None:
+        row.url = validate_url(webhook_in.url, block_private=block_private)
+    if webhook_in.event_types is not None:
+        row.event_types = _validate_event_types(list(webhook_in.event_types))
+    if webhook_in.description is not None:
+        row.description = webhook_in.description
+    if webhook_in.active is not None:
+        row.active = webhook_in.active
+    row.version += 1
+    row.updated_at = utcnow()
+    await session.flush()
+    read = WebhookRead.model_validate(row)
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.update",
+        entity_type="webhook",
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        before=before,
+        after=read.model_dump(),
+    )
+    return read
+
+
+async def list_deliveries(
+    *, session: AsyncSession, principal: Principal, webhook_id: str, page: PageParams
+) -> Page[DeliveryRead]:
+    row = await _get(session, webhook_id)
+    _ensure_can_manage(principal, row.sgg_code)
+    stmt = (
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == webhook_id)
+        .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+        .limit(page.limit + 1)
+    )
+    if page.cursor:
+        stmt = stmt.where(WebhookDelivery.id < str(page.cursor[0]))
+    deliveries = list((await session.execute(stmt)).scalars())
+    more = len(deliveries) > page.limit
+    deliveries = deliveries[: page.limit]
+    attempts: dict[str, list[AttemptRead]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        rows = await session.execute(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
+            .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+        )
+        for attempt in rows.scalars():
+            attempts[attempt.delivery_id].append(AttemptRead.model_validate(attempt))
+    items = [
+        DeliveryRead(
+            id=d.id,
+            subscription_id=d.subscription_id,
+            event_type=d.event_type,
+            event_id=d.event_id,
+            status=d.status,
+            attempts=d.attempts,
+            next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+            last_status_code=d.last_status_code,
+            created_at=d.created_at,
+            delivered_at=d.delivered_at,
+            attempt_log=attempts[d.id],
+        )
+        for d in deliveries
+    ]
+    # Delivery ids are random, so the cursor is only a tie-breaker hint; pages follow creation time.
+    return Page(items=items, next_cursor=encode_cursor([deliveries[-1].id]) if more and deliveries else None)
+
+
+async def enqueue(
+    session: AsyncSession, *, cloud_event: CloudEvent, event_name: str, sgg_code: str | None
+) -> int:
+    """Queue one delivery per matching active subscription, in the event's own transaction."""
+    stmt = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
+    stmt = stmt.where(
+        or_(WebhookSubscription.sgg_code.is_(None), WebhookSubscription.sgg_code == sgg_code)
+        if sgg_code is not None
+        else WebhookSubscription.sgg_code.is_(None)
+    )
+    body = cloud_event.to_json().decode()
+    now = utcnow()
+    count = 0
+    for sub in (await session.execute(stmt)).scalars():
+        names: list[Any] = sub.event_types
+        if "*" not in names and event_name not in names:
+            continue
+        session.add(
+            WebhookDelivery(
+                id=f"msg_{uuid.uuid4().hex}",
+                subscription_id=sub.id,
+                event_type=event_name,
+                event_id=cloud_event.id,
+                payload=body,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        count += 1
+    return count
