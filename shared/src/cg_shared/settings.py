@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication: int = Field(default=1, ge=1)
     kafka_create_topics: bool = True
+    # Kafka answers a long-poll fetch as soon as data arrives (500 is fine there); Tansu waits the
+    # whole window, so the development default is short to keep event propagation fast.
+    kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
 
     auth_mode: AuthMode = AuthMode.DEV
     jwt_secret: SecretStr = SecretStr(DEFAULT_DEV_SECRET)

@@ -138,6 +138,8 @@ class EventConsumer:
             "auto_offset_reset": "earliest",
             "max_poll_records": 200,
             "metadata_max_age_ms": 5_000,
+            # Tansu does not answer a waiting fetch early when data arrives, so the wait bounds latency.
+            "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         }
         self._consumer_factory = consumer_factory
         self._consumer: AIOKafkaConsumer | None = None
@@ -260,6 +262,8 @@ class EventConsumer:
                         outcomes.append((sub.name, "duplicate"))
                         continue
                     seen.add((sub.name, item.event.id))
+                    # No flush per row: the inbox rows go out with the batch's commit (a duplicate
+                    # raised there rolls the batch back and the per-record path sorts it out).
                     session.add(
                         InboxMessage(
                             handler=sub.name,
@@ -271,7 +275,6 @@ class EventConsumer:
                             processed_at=utcnow(),
                         )
                     )
-                    await session.flush()
                     await sub.handler(session, item.event, item.payload)
                     outcomes.append((sub.name, "applied"))
         return outcomes
