@@ -245,15 +245,22 @@ class MesEngine:
         self.costs = costs
         voters: list[list[int]] = [[] for _ in ids]
         utils: list[list[int]] = [[] for _ in ids]
+        by_points = utility == "points"
         for voter, ballot in enumerate(election.ballots):
             for pid, points in ballot.items():
-                if points <= 0:
-                    continue
-                p = index[pid]
-                u = costs[p] if utility == "cost" else 1 if utility == "cardinality" else points
-                if u > 0:
+                if points > 0:
+                    p = index[pid]
                     voters[p].append(voter)
-                    utils[p].append(u)
+                    if by_points:
+                        utils[p].append(points)
+        if not by_points:
+            # one utility per project: its cost, or 1 (a free project is worth nothing under cost utilities)
+            for p, supporters in enumerate(voters):
+                u = costs[p] if utility == "cost" else 1
+                if u > 0:
+                    utils[p] = [u] * len(supporters)
+                else:
+                    voters[p], utils[p] = [], []
         self.supporters_of = voters
         #: per project the utility of each supporter, or None when all supporters have the same utility
         self.utils_of: list[list[int] | None] = []
@@ -265,14 +272,21 @@ class MesEngine:
         self.max_u: list[int] = []
         for p in range(len(ids)):
             us = utils[p]
-            distinct = sorted(set(us))
-            self.utils_of.append(None if len(distinct) <= 1 else us)
-            self.uniform_u.append(distinct[0] if len(distinct) == 1 else 0)
-            self.bits.append(_bitset(voters[p], n))
-            by_u: dict[int, list[int]] = {}
-            for v, u in zip(voters[p], us, strict=True):
-                by_u.setdefault(u, []).append(v)
-            self.levels.append(tuple((u, _bitset(vs, n)) for u, vs in sorted(by_u.items())))
+            distinct = sorted(set(us)) if by_points else us[:1]
+            bits = _bitset(voters[p], n)
+            self.bits.append(bits)
+            if len(distinct) <= 1:
+                # one utility for every supporter (cost or cardinality utilities, equal points)
+                self.utils_of.append(None)
+                self.uniform_u.append(distinct[0] if distinct else 0)
+                self.levels.append(((distinct[0], bits),) if distinct else ())
+            else:
+                self.utils_of.append(us)
+                self.uniform_u.append(0)
+                by_u: dict[int, list[int]] = {}
+                for v, u in zip(voters[p], us, strict=True):
+                    by_u.setdefault(u, []).append(v)
+                self.levels.append(tuple((u, _bitset(vs, n)) for u, vs in sorted(by_u.items())))
             self.supporters.append(len(voters[p]))
             self.total_u.append(sum(us))
             self.max_u.append(distinct[-1] if distinct else 0)

@@ -378,7 +378,7 @@ def _mes_outcome(
     ids = engine.ids
     costs = engine.costs
     order = [*engine.free, *run.selected]
-    raw_support = engine.election.supporter_counts()
+    raw_support = engine.election.supporter_counts() if 0 in costs else {}
     explanations: dict[str, ProjectExplanation] = {}
     for p, pid in enumerate(ids):
         cost = costs[p]
