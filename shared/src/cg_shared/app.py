@@ -15,6 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -82,6 +83,14 @@ async def run_relay(app: FastAPI) -> None:
         if settings.kafka_create_topics:
             with contextlib.suppress(Exception):
                 await recreate_topics()
+
+        async def renew_producer(old: AIOKafkaProducer) -> AIOKafkaProducer:
+            with contextlib.suppress(Exception):
+                await old.stop()
+            fresh = make_producer(settings)
+            await fresh.start()
+            return fresh
+
         relay = OutboxRelay(
             service=settings.service_name,
             sessions=app.state.sessions,
@@ -89,6 +98,7 @@ async def run_relay(app: FastAPI) -> None:
             batch_size=settings.relay_batch_size,
             idle_interval_s=settings.relay_idle_interval_s,
             on_unknown_topic=recreate_topics if settings.kafka_create_topics else None,
+            renew_producer=renew_producer,
         )
         app.state.relay = relay
         try:
@@ -96,7 +106,7 @@ async def run_relay(app: FastAPI) -> None:
             return
         finally:
             with contextlib.suppress(Exception):
-                await producer.stop()
+                await relay.producer.stop()
 
 
 async def run_consumer(app: FastAPI) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -82,6 +83,13 @@ class _Decoded:
     payload: Any
     subs: list[Subscription]
     error: str | None
+
+
+class BrokerStateLost(Exception):
+    """The broker no longer knows this group's committed offsets (or the group itself)."""
+
+
+GROUP_CHECK_INTERVAL_S = 3.0
 
 
 class _AlreadyApplied(Exception):
@@ -156,12 +164,13 @@ class EventConsumer:
             failed = False
             try:
                 await consumer.start()
+                log.info("consumer started for %s", ", ".join(self.topics))
                 backoff = 0.5
                 await self._poll(consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer loop failed; reconnecting", extra={"error": repr(exc)})
+                log.warning("consumer loop failed; reconnecting: %r", exc)
                 failed = True
             finally:
                 # Leave the group BEFORE a replacement joins: a member left half-joined would keep
@@ -179,18 +188,41 @@ class EventConsumer:
         self._stopping.set()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        committed: dict[TopicPartition, int] = {}
+        next_check = time.monotonic() + GROUP_CHECK_INTERVAL_S
         while not self._stopping.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=200)
             for tp, records in batches.items():
                 await self.process_batch(records)
                 # Commit only after every handler's transaction committed: at-least-once delivery.
+                offset = records[-1].offset + 1
                 try:
-                    await consumer.commit({TopicPartition(tp.topic, tp.partition): records[-1].offset + 1})
+                    await consumer.commit({TopicPartition(tp.topic, tp.partition): offset})
                 except (CommitFailedError, IllegalStateError) as exc:
-                    # The group was rebalanced or forgotten (e.g. the broker restarted empty). aiokafka
-                    # rejoins by itself; uncommitted records come again and the inbox drops them.
-                    log.warning("offset commit failed; rejoining the group", extra={"error": repr(exc)})
-                    break
+                    # The group was rebalanced or forgotten (e.g. the broker restarted empty).
+                    raise BrokerStateLost(f"offset commit failed: {exc!r}") from exc
+                committed[TopicPartition(tp.topic, tp.partition)] = offset
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + GROUP_CHECK_INTERVAL_S
+                await self._check_broker_remembers(consumer, committed)
+
+    async def _check_broker_remembers(
+        self, consumer: AIOKafkaConsumer, committed: dict[TopicPartition, int]
+    ) -> None:
+        """Detect a broker that lost its state (Tansu's memory engine after a restart, or a recreated
+        topic): it no longer knows the offsets we committed. Our in-memory fetch positions then point
+        into a different log and would silently skip its first records, so the consumer is rebuilt
+        and starts again from what the broker knows (the earliest offset; the inbox drops repeats)."""
+        assigned = consumer.assignment()
+        for tp, ours in list(committed.items()):
+            if tp not in assigned:
+                continue
+            try:
+                theirs = await consumer.committed(tp)
+            except Exception:
+                return
+            if theirs is None or theirs < ours:
+                raise BrokerStateLost(f"broker forgot committed offset {ours} of {tp.topic}[{tp.partition}]")
 
     def _decode(self, record: ConsumerRecord[Any, Any]) -> _Decoded:
         """Parse one record; returns what to apply, or why it cannot be applied."""

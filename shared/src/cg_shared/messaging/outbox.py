@@ -85,7 +85,16 @@ def add_raw_to_outbox(session: AsyncSession, cloud_event: CloudEvent, *, topic: 
     session.info[_WAKE_FLAG] = True
 
 
-Sender = Callable[[list[OutboxMessage]], Awaitable[None]]
+class BrokerReset(Exception):
+    """An acknowledgement came back at an offset at or below one already acknowledged for that
+    partition: the broker lost its log (Tansu's memory engine restarted, or the topic was recreated).
+    Tansu even acknowledges writes to topics it no longer has and drops them, so the batch is not
+    marked published; topics are re-created and the batch is sent again."""
+
+
+def _reconnected(before: dict[Any, int], after: dict[Any, int]) -> bool:
+    """A connection that existed before was replaced or dropped (new connections alone are normal)."""
+    return any(after.get(key) != ident for key, ident in before.items() if "bootstrap" not in str(key))
 
 
 class OutboxRelay:
@@ -98,6 +107,7 @@ class OutboxRelay:
         batch_size: int = 200,
         idle_interval_s: float = 0.05,
         on_unknown_topic: Callable[[], Awaitable[None]] | None = None,
+        renew_producer: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
     ) -> None:
         self.service = service
         self.sessions = sessions
@@ -105,6 +115,9 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.idle_interval_s = idle_interval_s
         self.on_unknown_topic = on_unknown_topic
+        self.renew_producer = renew_producer
+        self._acked: dict[tuple[str, int], int] = {}
+        self._connections: dict[Any, int] | None = None
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -125,8 +138,8 @@ class OutboxRelay:
                     raise
                 except Exception as exc:
                     OUTBOX_FAILURES.labels(self.service).inc()
-                    log.warning("outbox relay batch failed; will retry", extra={"error": repr(exc)})
-                    await self._maybe_recreate_topics(exc)
+                    log.warning("outbox relay batch failed; will retry: %r", exc)
+                    await self._recover(exc)
                     await self._sleep(backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
@@ -146,14 +159,23 @@ class OutboxRelay:
             await asyncio.wait_for(self._wake.wait(), seconds)
         self._wake.clear()
 
-    async def _maybe_recreate_topics(self, exc: Exception) -> None:
-        # A broker that restarted empty (Tansu's memory engine) fails sends with unknown-topic or
-        # timeout errors depending on cached metadata: re-creating missing topics is cheap and idempotent.
+    async def _recover(self, exc: Exception) -> None:
+        """After a failed batch: forget acknowledged offsets if the broker reset, re-create missing
+        topics (a broker that restarted empty fails sends with unknown-topic or timeout errors, or
+        acknowledges into nothing), and start a fresh producer so no stale metadata survives."""
+        if isinstance(exc, BrokerReset):
+            self._acked.clear()
+        self._connections = None
         if self.on_unknown_topic is not None:
             try:
                 await self.on_unknown_topic()
             except Exception:
                 log.warning("topic re-creation failed", exc_info=True)
+        if self.renew_producer is not None:
+            try:
+                self.producer = await self.renew_producer(self.producer)
+            except Exception:
+                log.warning("producer renewal failed", exc_info=True)
 
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the leader)."""
@@ -173,10 +195,24 @@ class OutboxRelay:
             if not rows:
                 OUTBOX_PENDING.labels(self.service).set(0)
                 return 0
+            if self._connections is not None and _reconnected(self._connections, self._broker_connections()):
+                # The producer reconnected since the last batch: the broker may have restarted empty
+                # and would acknowledge writes to topics it no longer has. Re-create them first.
+                await self._recover(BrokerReset("producer reconnected while idle"))
+            before = self._broker_connections()
             await self.send(rows)
+            after = self._broker_connections()
+            if _reconnected(before, after):
+                raise BrokerReset("producer reconnected during the batch; sending it again")
+            self._connections = after
             await self.mark_published(session, [r.id for r in rows])
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
+
+    def _broker_connections(self) -> dict[Any, int]:
+        """Identity of the producer's broker connections; a change means it reconnected."""
+        conns = getattr(getattr(self.producer, "client", None), "_conns", None) or {}
+        return {key: id(conn) for key, conn in conns.items()}
 
     async def send(self, rows: list[OutboxMessage]) -> None:
         # Queue the whole batch, then wait for every acknowledgement: one failure fails the batch.
@@ -189,7 +225,17 @@ class OutboxRelay:
             )
             for row in rows
         ]
-        await asyncio.gather(*futures)
+        acks = await asyncio.gather(*futures)
+        reset = [
+            (md.topic, md.partition)
+            for md in acks
+            if (md.topic, md.partition) in self._acked and md.offset <= self._acked[(md.topic, md.partition)]
+        ]
+        if reset:
+            raise BrokerReset(f"broker log went backwards on {sorted(set(reset))}")
+        for md in acks:
+            key = (md.topic, md.partition)
+            self._acked[key] = max(md.offset, self._acked.get(key, -1))
 
     async def mark_published(self, session: AsyncSession, ids: list[int]) -> None:
         await session.execute(
