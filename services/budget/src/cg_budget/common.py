@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS, SMG_CODE
@@ -27,9 +29,25 @@ FiscalYear = Annotated[
     int, Field(ge=2000, le=2100, description="Fiscal year (= calendar year)", examples=[2027])
 ]
 Krw = Annotated[int, Field(ge=0, le=10**15, description="Integer Korean won", examples=[120_000_000])]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-LongText = Annotated[str, StringConstraints(max_length=4000)]
+# C0 controls except tab, LF and CR, and DEL: PostgreSQL cannot store NUL in text (it surfaced as a 500),
+# and the others only arrive by accident or to attack logs and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str) -> str:
+    """Refuse control characters; store Hangul precomposed (NFC), as macOS input arrives decomposed."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters (such as NUL) are not allowed")
+    return unicodedata.normalize("NFC", value)
+
+
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_clean_text)
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_clean_text)
+]
+LongText = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_clean_text)]
 
 
 def new_id() -> str:

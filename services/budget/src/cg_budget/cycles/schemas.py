@@ -88,7 +88,7 @@ class SupplementaryCreate(BaseModel):
 
 
 class SupplementaryEnact(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enacted_on": "2027-06-20"}]})
     enacted_on: date | None = Field(default=None, description="Council decision date; default today in Seoul")
 
 

@@ -46,6 +46,49 @@ BALLOTS_BODY = body_doc(
     ("text/csv", {"type": "string", "description": "voter_id,vote,points; lists inside a cell split by |"}),
 )
 
+PB_FILE_DOC = """
+Send a [Pabulib](https://pabulib.org/format) `.pb` file (UTF-8 text) either as the raw request body with
+`Content-Type: text/plain` or as `multipart/form-data` in the field `file`. The file has the sections
+`META` (key;value: `budget`, `vote_type` approval/ordinal/cumulative, `rule`, …), `PROJECTS`
+(`project_id;cost;…`) and `VOTES` (`voter_id;vote;…`, the projects of a ballot comma-separated):
+
+```
+META
+key;value
+description;Gangnam-gu 2027 participatory budget
+num_projects;2
+num_votes;2
+budget;100000000
+vote_type;approval
+rule;greedy
+PROJECTS
+project_id;cost;name
+1;60000000;경로당 돌봄 프로그램
+2;50000000;골목 안전 조명
+VOTES
+voter_id;vote
+v1;1,2
+v2;2
+```
+"""
+
+BALLOTS_FILE_DOC = """
+Paper ballots in bulk, all or nothing (any invalid row rejects the file with 422, errors name the row).
+Send either JSON (`{"ballots": [{"voter_id": "P-000123", "choices": ["<request id>", …]}]}`), or CSV as the
+raw body (`Content-Type: text/csv`) or as `multipart/form-data` field `file` (a `.csv` filename). CSV
+header `voter_id,vote[,points]`; several choices inside a cell are separated by `|` (a `;`-delimited
+Pabulib-style header separates them by `,` instead); `points` only for cumulative ballots:
+
+```
+voter_id,vote,points
+P-000123,REQ-1|REQ-2,3|2
+P-000124,REQ-2,5
+```
+
+The `Idempotency-Key` header is required (428 without it); a retry with the same key reports
+`replayed: true` and writes nothing.
+"""
+
 
 @router.post(
     "/v1/elections",
@@ -78,6 +121,9 @@ async def list_elections(
     status_code=status.HTTP_201_CREATED,
     response_model=ElectionRead,
     summary="Create an election with its ballots from a Pabulib .pb file (Idempotency-Key required)",
+    description=PB_FILE_DOC
+    + "\nThe election is created in the cycle `cycle_id` with the file's rule unless `rule` is given; "
+    "the `Idempotency-Key` header is required (428 without it).",
     openapi_extra=PB_BODY,
 )
 async def import_pb(
@@ -137,6 +183,7 @@ async def my_ballot(election_id: str, principal: CurrentPrincipal, session: Sess
     status_code=status.HTTP_201_CREATED,
     response_model=BallotImportRead,
     summary="Import paper ballots in bulk (CSV or JSON; Idempotency-Key required; all or nothing)",
+    description=BALLOTS_FILE_DOC,
     openapi_extra=BALLOTS_BODY,
 )
 async def import_ballots(
@@ -217,6 +264,9 @@ async def export_pb(election_id: str, session: SessionDep) -> Response:
     "/v1/pb/outcome",
     response_model=PbOutcome,
     summary="Outcome of an uploaded .pb file (same computation as `cg-budget pb-outcome`)",
+    description=PB_FILE_DOC
+    + "\nNothing is stored: the answer is the outcome under `rule` (greedy, MES, MES+add1 …), with "
+    "per-project explanations when `explain=true`.",
     openapi_extra=PB_BODY,
 )
 async def pb_outcome(

@@ -46,7 +46,18 @@ class WebhookCreate(BaseModel):
 
 
 class WebhookUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"event_types": ["allocation.finalized"], "active": False},
+                {
+                    "url": "https://budget.gu.example.kr/cg/webhooks/v2",
+                    "description": "성동구 e호조 연계 (신규)",
+                },
+            ]
+        },
+    )
     url: Url | None = None
     event_types: list[EventName] | None = Field(default=None, min_length=1, max_length=20)
     description: Annotated[str, StringConstraints(max_length=300)] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -15,9 +16,20 @@ Omitted = SkipJsonSchema[None]
 MAX_KRW = 10**15  # ₩1,000 trillion: far above Seoul's whole budget, far below BIGINT overflow
 
 
+# C0 controls except tab, LF and CR, and DEL. PostgreSQL cannot store NUL in text (a NUL reached the
+# database as a 500 before), and the others only ever arrive by accident or to attack logs and terminals.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("control characters (such as NUL) are not allowed")
+    return value
+
+
 def _nfc(value: str) -> str:
     # Hangul typed on macOS arrives decomposed; store one canonical form so search and dedup agree.
-    return unicodedata.normalize("NFC", value)
+    return unicodedata.normalize("NFC", _no_control(value))
 
 
 def _known_field(value: str) -> str:
@@ -45,7 +57,9 @@ ProjectCode = Annotated[
     Field(examples=["CG-11200-00042"]),
 ]
 Krw = Annotated[int, Field(ge=0, le=MAX_KRW, description="Integer won")]
-ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ExternalId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_control)
+]
 
 
 class Partner(BaseModel):

@@ -26,6 +26,10 @@ _HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _fts_available: dict[str, bool] = {}
 
 
+def has_hangul(q: str) -> bool:
+    return _HANGUL.search(q) is not None
+
+
 def words(q: str) -> list[str]:
     return normalise_text(q).split()[:MAX_WORDS]
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_registry.assessments.models import Assessment
 from cg_registry.projects.models import CodeCounter, FundingLine, Project, ProjectHistory
 from cg_registry.seed.generator import SEED_ACTOR, SeedData, generate
+from cg_registry.state import mark_changed
 from cg_shared.audit import record_audit
 from cg_shared.db import create_engine, json_dumps, make_sessionmaker, utcnow
 from cg_shared.events.envelope import make_event
@@ -163,6 +164,7 @@ async def seed(
     data = generate(scale)
     generated = time.perf_counter()
     rebuild = await _drop_search_indexes(session)
+    mark_changed(session)  # COPY bypasses the session's write tracking: cached statistics must go
     await _bulk(session, _table(Project), data.projects)
     await _bulk(session, _table(FundingLine), data.funding_lines)
     await _bulk(session, _table(Assessment), data.assessments)

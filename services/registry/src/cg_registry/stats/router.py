@@ -4,22 +4,38 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from cg_registry.stats import service
 from cg_registry.stats.schemas import StatsSummary
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES
+from cg_shared.http import PROBLEM_RESPONSES, etag_for
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/summary", response_model=StatsSummary, summary="Counts, money, breakdowns and tokenism metrics")
+@router.get(
+    "/summary",
+    response_model=StatsSummary,
+    responses={304: {"description": "Not modified since the ETag sent in If-None-Match"}},
+    summary="Counts, money, breakdowns and tokenism metrics",
+    description="Cached until the next write to the registry; the `ETag` changes with every write, so "
+    "`If-None-Match` answers 304 while the figures are unchanged.",
+)
 async def stats_summary(
     session: SessionDep,
     sgg_code: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only this borough")] = None,
     fiscal_year: Annotated[
         int | None, Query(ge=2000, le=2100, description="Only funding of this year")
     ] = None,
-) -> StatsSummary:
-    return await service.summary(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    if_none_match: Annotated[
+        str | None, Header(alias="If-None-Match", description="ETag of a summary you hold")
+    ] = None,
+) -> Response:
+    result = await service.summary_response(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    if result.version is None:
+        return Response(content=result.body, media_type="application/json")
+    etag = etag_for(f"stats-{result.version}")
+    if if_none_match is not None and etag in {tag.strip() for tag in if_none_match.split(",")}:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(content=result.body, media_type="application/json", headers={"ETag": etag})

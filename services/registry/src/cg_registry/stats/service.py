@@ -22,6 +22,7 @@ from cg_registry.assessments.rubric import Iap2Level
 from cg_registry.districts import ensure_known_borough
 from cg_registry.domain import POLICY_FIELDS, FundingSource
 from cg_registry.projects.models import FundingLine, Project
+from cg_registry.state import VersionedCache, current_version
 from cg_registry.stats.schemas import Bucket, SourceBucket, StatsSummary, TokenismMetrics
 from cg_shared.districts import DISTRICTS
 
@@ -231,3 +232,34 @@ async def summary(*, session: AsyncSession, sgg_code: str | None, fiscal_year: i
             public_led_share=_share(overall.public_led, overall.project_count),
         ),
     )
+
+
+@dataclass(frozen=True)
+class SummaryResponse:
+    """A summary as the JSON body to send, and the registry version it is valid for (None: uncached)."""
+
+    body: bytes
+    version: int | None
+
+
+# The figures are public open data that change only with writes; every write transaction bumps the
+# registry version, so an entry is reused exactly while nothing it depends on has changed — in every
+# process, since the marker lives in the database. At most 26 × 101 filter keys.
+_cache = VersionedCache(max_entries=26 * 101)
+
+
+async def summary_response(
+    *, session: AsyncSession, sgg_code: str | None, fiscal_year: int | None
+) -> SummaryResponse:
+    ensure_known_borough(sgg_code, field="query.sgg_code")
+    # The marker is read before the figures: if a write commits in between, the figures are newer than
+    # the version they are stored under, never older (the next reader sees the new version and recomputes).
+    version = await current_version(session)
+    key = (sgg_code, fiscal_year)
+    cached = _cache.get(session, version, key)
+    if cached is not None:
+        return SummaryResponse(body=cached, version=version)
+    figures = await summary(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    body = figures.model_dump_json().encode()
+    _cache.put(session, version, key, body)
+    return SummaryResponse(body=body, version=version)
