@@ -52,7 +52,9 @@ def _consumed() -> dict[str, set[str]]:
 
 def test_asyncapi_document_is_current() -> None:
     path = repo_root() / "docs" / "asyncapi.yaml"
-    assert path.read_text(encoding="utf-8") == asyncapi.render(), "docs/asyncapi.yaml is stale: run `make asyncapi`"
+    assert path.read_text(encoding="utf-8") == asyncapi.render(), (
+        "docs/asyncapi.yaml is stale: run `make asyncapi`"
+    )
 
 
 def test_every_produced_type_is_in_the_asyncapi_document() -> None:

@@ -136,7 +136,9 @@ async def test_malformed_message_dead_lettered_and_flow_continues(planning_stack
     assert any(b"undecodable" in v for v in dlq) and any(b"invalid payload" in v for v in dlq)
 
 
-async def test_relay_crash_after_send_resends_and_consumer_applies_once(planning_stack, broker, database_factory):
+async def test_relay_crash_after_send_resends_and_consumer_applies_once(
+    planning_stack, broker, database_factory
+):
     app, client = planning_stack
     url = await database_factory("postgresql")
     await migrate("registry", url)

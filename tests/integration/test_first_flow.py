@@ -12,7 +12,12 @@ from cg_shared.testing.helpers import auth, eventually, migrate, running_app
 
 pytestmark = [pytest.mark.broker]
 
-BODY = {"title_ko": "성수동 마을 협치", "title_en": "Seongsu village CG", "sgg_code": "11200", "total_krw": 1000000}
+BODY = {
+    "title_ko": "성수동 마을 협치",
+    "title_en": "Seongsu village CG",
+    "sgg_code": "11200",
+    "total_krw": 1000000,
+}
 
 
 async def test_project_reaches_planning_read_model(database_factory, broker, db_backend) -> None:
