@@ -128,7 +128,7 @@ def main() -> None:
     console.print(table)
     console.print(f"broker: 127.0.0.1:{broker_port} (Tansu)   data: {data_dir}   logs: {logs}")
     console.print(
-        "token for writes: [bold]uv run cg-dev-token --role borough_officer --sgg-code 11200[/bold]"
+        "token for writes: [bold].venv/bin/cg-dev-token --role borough_officer --sgg-code 11200[/bold]"
     )
     console.print("try [bold]make demo[/bold] in another terminal; Ctrl-C stops everything.")
 
