@@ -20,6 +20,8 @@ from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, encode_cursor, p
 from cg_shared.messaging.tables import AuditEntry, DeadLetter
 
 SYSTEM_ACTOR = "system"
+# PostgreSQL refuses NUL in text; refuse every control character up front with a 422 naming the field.
+NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
 
 
 def record_audit(
@@ -103,8 +105,8 @@ def admin_router() -> APIRouter:
         request: Request,
         page: Annotated[PageParams, Depends(page_params)],
         _: AdminPrincipal,
-        entity_type: Annotated[str | None, Query(max_length=100)] = None,
-        entity_id: Annotated[str | None, Query(max_length=100)] = None,
+        entity_type: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_CHARS)] = None,
+        entity_id: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_CHARS)] = None,
     ) -> Page[AuditRead]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(page.limit + 1)
         if entity_type:

@@ -48,6 +48,8 @@ Title = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_clean_text)
 ]
 LongText = Annotated[str, StringConstraints(max_length=4000), AfterValidator(_clean_text)]
+# Query filters (ids) refuse control characters with a 422: a NUL reaching PostgreSQL was a 500.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 def new_id() -> str:

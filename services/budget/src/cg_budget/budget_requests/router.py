@@ -14,7 +14,7 @@ from cg_budget.budget_requests.schemas import (
     RequestStatus,
     RevisionRead,
 )
-from cg_budget.common import SggCode
+from cg_budget.common import NO_CONTROL, SggCode
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
 from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
@@ -30,8 +30,8 @@ async def list_requests(
     page: Annotated[PageParams, Depends(page_params)],
     sgg_code: Annotated[SggCode | None, Query()] = None,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    cycle_id: Annotated[str | None, Query(max_length=36)] = None,
-    plan_id: Annotated[str | None, Query(max_length=64)] = None,
+    cycle_id: Annotated[str | None, Query(max_length=36, pattern=NO_CONTROL)] = None,
+    plan_id: Annotated[str | None, Query(max_length=64, pattern=NO_CONTROL)] = None,
     status_: Annotated[RequestStatus | None, Query(alias="status")] = None,
 ) -> Page[RequestRead]:
     return await service.list_(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import ValidationError
 
-from cg_budget.common import SggCode
+from cg_budget.common import NO_CONTROL, SggCode
 from cg_budget.elections import service
 from cg_budget.elections.engine import Rule
 from cg_budget.elections.schemas import (
@@ -110,7 +110,7 @@ async def create_election(
 async def list_elections(
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
-    cycle_id: Annotated[str | None, Query(max_length=36)] = None,
+    cycle_id: Annotated[str | None, Query(max_length=36, pattern=NO_CONTROL)] = None,
     sgg_code: Annotated[SggCode | None, Query()] = None,
 ) -> Page[ElectionRead]:
     return await service.list_(session=session, page=page, cycle_id=cycle_id, sgg_code=sgg_code)
@@ -131,7 +131,7 @@ async def import_pb(
     principal: CurrentPrincipal,
     session: SessionDep,
     response: Response,
-    cycle_id: Annotated[str, Query(max_length=36)],
+    cycle_id: Annotated[str, Query(max_length=36, pattern=NO_CONTROL)],
     idempotency_key: IdempotencyKeyHeader = None,
     rule: Annotated[Rule | None, Query(description="Default: the file's META rule")] = None,
     title_ko: Annotated[str | None, Query(max_length=300)] = None,

@@ -13,6 +13,7 @@ from cg_shared.events.registry import ProjectDeleted, ProjectSnapshot
 from cg_shared.http import NotFound, Page, PageParams, encode_cursor
 
 DELETED = "deleted"
+PLAN_ITEM_ID_LENGTH = 36  # registry_projects.plan_item_id: planning item ids are UUIDs
 
 _FIELDS = (
     "code",
@@ -43,6 +44,10 @@ async def apply_snapshot(*, session: AsyncSession, snapshot: ProjectSnapshot) ->
         return  # a deletion is final: a replayed older snapshot must not bring the project back
     for name in _FIELDS:
         setattr(row, name, getattr(snapshot, name))
+    if row.plan_item_id is not None and len(row.plan_item_id) > PLAN_ITEM_ID_LENGTH:
+        # The registry accepts any external id up to 100 characters; ours are UUIDs, so a longer one is
+        # not one of our items. Storing it would overflow the column and dead-letter the whole snapshot.
+        row.plan_item_id = None
     row.updated_at = utcnow()
 
 

@@ -27,6 +27,8 @@ from cg_shared.http import (
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
 
 ProjectId = Annotated[str, Path(max_length=36, description="Project id (UUID)")]
+# Free-text filters refuse control characters (422): a NUL reaching PostgreSQL was a 500.
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 # Both dependencies of the public list are ``async def``: a sync dependency runs in the thread pool,
@@ -37,16 +39,18 @@ async def project_filters(
     status: Annotated[ProjectStatus | None, Query()] = None,
     origin: Annotated[Origin | None, Query()] = None,
     source: Annotated[FundingSource | None, Query(description="Has a funding line from this source")] = None,
-    policy_field: Annotated[str | None, Query(max_length=40)] = None,
+    policy_field: Annotated[str | None, Query(max_length=40, pattern=NO_CONTROL)] = None,
     active_from: Annotated[date | None, Query(description="Period overlaps [active_from, active_to]")] = None,
     active_to: Annotated[date | None, Query()] = None,
     q: Annotated[
         str | None,
         Query(
-            max_length=100, description="Words that must all occur in code, titles, department or partners"
+            max_length=100,
+            pattern=NO_CONTROL,
+            description="Words that must all occur in code, titles, department or partners",
         ),
     ] = None,
-    plan_item_id: Annotated[str | None, Query(max_length=100)] = None,
+    plan_item_id: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL)] = None,
     has_smg_grant: Annotated[bool | None, Query()] = None,
     tokenism_risk: Annotated[bool | None, Query()] = None,
 ) -> service.ProjectFilters:
