@@ -90,6 +90,7 @@ class BrokerStateLost(Exception):
 
 
 GROUP_CHECK_INTERVAL_S = 3.0
+CONSUMER_START_TIMEOUT_S = 15.0
 
 
 class _AlreadyApplied(Exception):
@@ -163,7 +164,8 @@ class EventConsumer:
             self._consumer = consumer
             failed = False
             try:
-                await consumer.start()
+                # A start racing a broker restart can hang in the group join: bound it and rebuild.
+                await asyncio.wait_for(consumer.start(), CONSUMER_START_TIMEOUT_S)
                 log.info("consumer started for %s", ", ".join(self.topics))
                 backoff = 0.5
                 await self._poll(consumer)
