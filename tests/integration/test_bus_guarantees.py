@@ -256,7 +256,7 @@ async def test_broker_down_post_succeeds_and_event_arrives_once(database_factory
             found = await eventually(
                 lambda: plan.get(f"/v1/registry-projects/{project_id}"),
                 until=lambda r: r.status_code == 200,
-                timeout_s=60,
+                timeout_s=90,
                 what="event delivered after broker restart",
             )
             assert found.json()["title_ko"] == "장애 중 등록"
