@@ -193,6 +193,26 @@ async def test_idempotency_key_replays_first_response(client) -> None:
     )
 
 
+async def test_idempotency_key_does_not_remember_refusals(client) -> None:
+    """A refused request wrote nothing; once its reason passes (here: the clerk is moved to the right
+    borough under the same identity) the same key must run the request, not replay the old 403."""
+    key = {"Idempotency-Key": "moved-clerk-1"}
+    body = {"name": "골목", "sgg_code": "11200"}
+    wrong = auth("borough_officer", "11500", sub="clerk-7")
+    right = auth("borough_officer", "11200", sub="clerk-7")
+    refused = await client.post("/v1/things", json=body, headers={**wrong, **key})
+    assert refused.status_code == 403
+    async with client.app.state.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
+    created = await client.post("/v1/things", json=body, headers={**right, **key})
+    assert created.status_code == 201 and "idempotent-replayed" not in created.headers
+    again = await client.post("/v1/things", json=body, headers={**right, **key})
+    assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == created.json()
+    async with client.app.state.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Thing)) == 1
+
+
 async def test_body_limit(client) -> None:
     r = await client.post(
         "/v1/things",

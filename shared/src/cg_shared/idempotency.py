@@ -1,9 +1,14 @@
 """ASGI middleware for ``Idempotency-Key`` on POST and a request body size limit.
 
 A POST carrying ``Idempotency-Key`` is executed at most once per (key, caller, method + path): the
-first response (any status below 500) is stored in the ``idempotency_keys`` table and replayed for
-repeats, marked ``Idempotent-Replayed: true``. Reusing a key for a different body is refused (422); a
-repeat that arrives while the first is still running gets 409. A 5xx is not stored, so it can be retried.
+first successful response (status below 400) is stored in the ``idempotency_keys`` table and replayed
+for repeats, marked ``Idempotent-Replayed: true``. Reusing a key for a different body is refused (422); a
+repeat that arrives while the first is still running gets 409.
+
+Refusals (4xx) and failures (5xx) are not stored: a refusal wrote nothing, so running the request again
+cannot apply anything twice, and its reason may pass — the caller is granted the role (401/403), the
+resource appears (404), the conflicting state changes (409/412), the rate limit resets (429). Replaying a
+stored refusal would pin the key to a stale answer forever.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ log = logging.getLogger(__name__)
 
 IN_PROGRESS = 0
 STALE_AFTER = timedelta(minutes=2)
+REMEMBERED_BELOW = 400  # only successes are remembered (see the module docstring)
 REPLAYED_HEADERS = (b"etag", b"location", b"allow", b"content-disposition", b"retry-after")
 
 
@@ -225,7 +231,7 @@ class BodyLimitAndIdempotencyMiddleware:
         )
         kept = {k.decode().lower(): v.decode() for k, v in headers if k.lower() in REPLAYED_HEADERS}
         async with sessions() as session, session.begin():
-            if status >= 500:
+            if status >= REMEMBERED_BELOW:
                 await session.execute(delete(IdempotencyRecord).where(where))
             else:
                 await session.execute(

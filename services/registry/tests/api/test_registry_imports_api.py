@@ -131,8 +131,10 @@ async def test_xlsx_with_a_bad_row_is_rejected_whole_then_imported_once(
         assert problem["report"]["imported"] == 0
         assert await count(client) == 0  # all or nothing
 
+        # A refusal is not remembered: the same key re-validates (and still writes nothing).
         resent_bad = await upload(client, reg.ADMIN, bad_file, key="import-1")
-        assert resent_bad.status_code == 422 and resent_bad.headers.get("idempotent-replayed") == "true"
+        assert resent_bad.status_code == 422 and "idempotent-replayed" not in resent_bad.headers
+        assert await count(client) == 0
 
         imported = await upload(client, reg.ADMIN, good_file, key="import-2")
         assert imported.status_code == 201, imported.text
