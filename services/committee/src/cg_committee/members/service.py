@@ -254,6 +254,39 @@ async def _appoint(
     return member
 
 
+async def _read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
+    """A member as its committee's secretary sees it today (contact details included)."""
+    today = seoul_today()
+    return to_read(
+        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
+    )
+
+
+async def _save(
+    session: AsyncSession,
+    principal: Principal,
+    committee: Committee,
+    member: Member,
+    *,
+    action: str,
+    before: dict[str, object],
+) -> None:
+    """Bump the member's version, flush and write the audit row of a change."""
+    member.version += 1
+    member.updated_at = utcnow()
+    await session.flush()
+    record_audit(
+        session,
+        actor=principal,
+        action=action,
+        entity_type="member",
+        entity_id=member.id,
+        sgg_code=committee.sgg_code,
+        before=before,
+        after=_audit_view(member),
+    )
+
+
 async def appoint(
     *, session: AsyncSession, principal: Principal, committee_id: str, member_in: MemberCreate
 ) -> MemberRead:
@@ -261,10 +294,7 @@ async def appoint(
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     member = await _appoint(session, committee=committee, actor=principal, member_in=member_in)
-    today = seoul_today()
-    return to_read(
-        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
-    )
+    return await _read_today(session, committee, member)
 
 
 async def get(*, session: AsyncSession, principal: Principal | None, member_id: str) -> MemberRead:
@@ -340,23 +370,8 @@ async def update(
             setattr(member, name, cleared[name])
         else:
             raise unprocessable(f"body.{name}", "cannot be cleared")
-    member.version += 1
-    member.updated_at = utcnow()
-    await session.flush()
-    record_audit(
-        session,
-        actor=principal,
-        action="member.update",
-        entity_type="member",
-        entity_id=member.id,
-        sgg_code=committee.sgg_code,
-        before=before,
-        after=_audit_view(member),
-    )
-    today = seoul_today()
-    return to_read(
-        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
-    )
+    await _save(session, principal, committee, member, action="member.update", before=before)
+    return await _read_today(session, committee, member)
 
 
 async def renew(
@@ -386,9 +401,7 @@ async def renew(
     member.term_start = new_start
     member.term_end = new_end
     member.renewals += 1
-    member.version += 1
-    member.updated_at = utcnow()
-    await session.flush()
+    await _save(session, principal, committee, member, action="member.renew", before=before)
     add_to_outbox(
         session,
         MemberAppointed(
@@ -402,20 +415,7 @@ async def renew(
         ),
         subject=member.id,
     )
-    record_audit(
-        session,
-        actor=principal,
-        action="member.renew",
-        entity_type="member",
-        entity_id=member.id,
-        sgg_code=committee.sgg_code,
-        before=before,
-        after=_audit_view(member),
-    )
-    today = seoul_today()
-    return to_read(
-        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
-    )
+    return await _read_today(session, committee, member)
 
 
 async def record_departure(
@@ -433,23 +433,8 @@ async def record_departure(
     member.left_on = left_on
     member.left_reason = departure_in.reason.value
     member.is_co_chair = False
-    member.version += 1
-    member.updated_at = utcnow()
-    await session.flush()
-    record_audit(
-        session,
-        actor=principal,
-        action="member.depart",
-        entity_type="member",
-        entity_id=member.id,
-        sgg_code=committee.sgg_code,
-        before=before,
-        after=_audit_view(member),
-    )
-    today = seoul_today()
-    return to_read(
-        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
-    )
+    await _save(session, principal, committee, member, action="member.depart", before=before)
+    return await _read_today(session, committee, member)
 
 
 # --- co-chairs -------------------------------------------------------------------------------
@@ -808,10 +793,7 @@ async def appoint_applicant(
         application_id=row.id,
     )
     row.member_id = member.id
-    today = seoul_today()
-    return to_read(
-        member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
-    )
+    return await _read_today(session, committee, member)
 
 
 # --- working groups --------------------------------------------------------------------------
