@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,7 @@ async def main() -> int:
     parser.add_argument(
         "--py-spy", default="", help="py-spy binary: profile the registry during each round's list/stats runs"
     )
+    parser.add_argument("--profile-dir", default="", help="with --py-spy: also keep the raw profiles here")
     args = parser.parse_args()
 
     async with Bench("rest") as bench:
@@ -150,6 +152,12 @@ async def main() -> int:
                 res = results[name][-1]
                 note(f"rest round {r + 1} {name}: {res['rps']:,.0f} req/s, p99 {res['p99_ms']:.1f} ms")
         peak = registry.sample_peak_rss()
+        if args.profile_dir:
+            keep = Path(args.profile_dir)
+            keep.mkdir(parents=True, exist_ok=True)
+            for paths_ in profiles.values():
+                for path in paths_:
+                    shutil.copy(path, keep / path.name)
         for name, paths_ in profiles.items():
             print(f"\nprofile of the registry under the {name} load (py-spy, last round):")
             for frame, incl in interesting_frames(paths_[-1]):

@@ -2,7 +2,7 @@
 that writes projects, funding lines or assessments.
 
 Readers that cache derived data (the statistics summary, public list pages) read the marker with one tiny query and reuse
-their result while it is unchanged. The bump is automatic, so no write path can forget it: SQLAlchemy
+their result while it is unchanged; concurrent readers share that query (:class:`_MarkerReader`). The bump is automatic, so no write path can forget it: SQLAlchemy
 session events note writes of the tracked tables (ORM flushes and ``insert/update/delete`` statements on
 their entities), and ``before_commit`` issues ``UPDATE registry_state SET version = version + 1`` as the
 transaction's last statement — inside the same transaction, so a reader that sees version ``v`` sees
@@ -12,11 +12,13 @@ session (the seed's COPY) call :func:`mark_changed` themselves.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+import asyncpg
 from sqlalchemy import BigInteger, Integer, event, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from cg_registry.assessments.models import Assessment
 from cg_registry.db import Base
 from cg_registry.projects.models import FundingLine, Project
+from cg_shared.http import ServiceUnavailable
 
 STATE_ID = 1
 _FLAG = "cg_registry.figures_changed"
@@ -48,24 +51,124 @@ def mark_changed(session: AsyncSession | Session) -> None:
 
 _VERSION_QUERY = select(RegistryState.version).where(RegistryState.id == STATE_ID)
 _VERSION_SQL = "SELECT version FROM registry_state WHERE id = $1"
+# What a lost connection looks like on the raw asyncpg path (SQLAlchemy is not there to wrap it).
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+)
 
 
-async def current_version(session: AsyncSession) -> int | None:
+def _unavailable(exc: BaseException) -> ServiceUnavailable:
+    problem = ServiceUnavailable("the database is briefly unavailable; retry", headers={"Retry-After": "1"})
+    problem.__cause__ = exc
+    return problem
+
+
+class _MarkerReader:
+    """Reads of the marker by concurrent requests share round trips, and none gets a value read before it
+    asked: a caller joins the next read to *start*, never one already in flight (so a write committed
+    before the request arrived is always seen).
+
+    Under load one pooled connection is held while callers keep coming (its checkout ping is paid once per
+    busy spell, not per request) and each read answers every caller that queued during the previous one.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._waiting: list[asyncio.Future[int | None]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def read(self) -> int | None:
+        loop = asyncio.get_running_loop()
+        if self._task is not None and (self._task.done() or self._task.get_loop() is not loop):
+            self._task, self._waiting = None, []  # a previous event loop's state (tests run several)
+        future: asyncio.Future[int | None] = loop.create_future()
+        self._waiting.append(future)
+        if self._task is None:
+            self._task = loop.create_task(self._run(), name="registry-marker-read")
+        return await future
+
+    def _answer(self, batch: list[asyncio.Future[int | None]], value: int | None) -> None:
+        for future in batch:
+            if not future.done():
+                future.set_result(value)
+
+    def _fail(self, batch: list[asyncio.Future[int | None]], exc: BaseException) -> None:
+        for future in batch:
+            if not future.done():
+                future.set_exception(exc)
+
+    async def _run(self) -> None:
+        try:
+            if self.engine.dialect.name == "postgresql":
+                await self._run_postgresql()
+            else:
+                while self._waiting:
+                    batch, self._waiting = self._waiting, []
+                    try:
+                        async with self.engine.connect() as connection:
+                            value = await connection.scalar(_VERSION_QUERY)
+                    except Exception as exc:
+                        self._fail(batch, exc)
+                        continue
+                    self._answer(batch, None if value is None else int(value))
+        except BaseException as exc:  # cancelled with the loop: nobody may wait forever
+            self._fail(self._waiting, exc)
+            self._waiting = []
+            raise
+        finally:
+            self._task = None
+
+    async def _run_postgresql(self) -> None:
+        retry: list[asyncio.Future[int | None]] = []
+        while self._waiting or retry:
+            fresh = True  # just checked out, i.e. pinged by the pool
+            try:
+                connection = await self.engine.connect()
+            except Exception as exc:
+                self._fail(retry + self._waiting, exc)
+                retry, self._waiting = [], []
+                continue
+            try:
+                raw = await connection.get_raw_connection()
+                driver: Any = raw.driver_connection
+                while self._waiting or retry:
+                    batch, retry, self._waiting = retry + self._waiting, [], []
+                    try:
+                        # A single statement outside any transaction (no BEGIN/ROLLBACK round trips),
+                        # its prepared statement cached by asyncpg.
+                        value = await driver.fetchval(_VERSION_SQL, STATE_ID)
+                    except _CONNECTION_LOST as exc:
+                        await connection.invalidate()
+                        if fresh:
+                            self._fail(batch, _unavailable(exc))
+                        else:
+                            retry = batch  # the held connection died meanwhile: once more on a new one
+                        break
+                    except Exception as exc:
+                        self._fail(batch, exc)
+                        continue
+                    fresh = False
+                    self._answer(batch, None if value is None else int(value))
+            finally:
+                await connection.close()
+
+
+_readers: weakref.WeakKeyDictionary[Any, _MarkerReader] = weakref.WeakKeyDictionary()
+
+
+async def current_version(engine: AsyncEngine) -> int | None:
     """The marker, or None when the row is missing (a schema not made by the migrations: no caching).
 
-    Read on its own pooled connection, so the request's session holds no connection when the answer
-    comes from a cache."""
-    engine = session.bind
-    if isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql":
-        # asyncpg directly: a single statement outside any transaction (no BEGIN/ROLLBACK round trips,
-        # no isolation-level switching), its prepared statement cached by asyncpg.
-        async with engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            value = await driver.fetchval(_VERSION_SQL, STATE_ID)
-    else:
-        value = await session.scalar(_VERSION_QUERY)
-    return None if value is None else int(value)
+    Read outside any request session (a cached answer needs no session), one shared read for all the
+    requests waiting at the same time."""
+    reader = _readers.get(engine.sync_engine)
+    if reader is None:
+        reader = _readers[engine.sync_engine] = _MarkerReader(engine)
+    return await reader.read()
 
 
 class VersionedCache:
@@ -80,23 +183,22 @@ class VersionedCache:
             weakref.WeakKeyDictionary()
         )
 
-    def get(self, session: AsyncSession, version: int | None, key: Hashable) -> Any | None:
+    def get(self, engine: AsyncEngine, version: int | None, key: Hashable) -> Any | None:
         if version is None:
             return None
-        held = self._by_engine.get(session.get_bind())
+        held = self._by_engine.get(engine.sync_engine)
         if held is None or held[0] != version or key not in held[1]:
             return None
         held[1].move_to_end(key)
         return held[1][key]
 
-    def put(self, session: AsyncSession, version: int | None, key: Hashable, value: Any) -> None:
+    def put(self, engine: AsyncEngine, version: int | None, key: Hashable, value: Any) -> None:
         if version is None:
             return
-        engine = session.get_bind()
-        held = self._by_engine.get(engine)
+        held = self._by_engine.get(engine.sync_engine)
         if held is None or held[0] < version:
             held = (version, OrderedDict())
-            self._by_engine[engine] = held
+            self._by_engine[engine.sync_engine] = held
         elif held[0] > version:
             return  # computed from an older marker than what is already cached: keep the newer entries
         held[1][key] = value

@@ -97,11 +97,15 @@ async def register_project(
 
 @router.get("", response_model=Page[ProjectRead], summary="Search and list projects (public)")
 async def list_projects(
-    session: SessionDep, filters: Filters, page: Annotated[PageParams, Depends(async_page_params)]
+    request: Request, filters: Filters, page: Annotated[PageParams, Depends(async_page_params)]
 ) -> Response:
     # Already a validated Page[ProjectRead], serialised once in pydantic-core instead of FastAPI's
     # dump → re-validate → encode round (the declared response_model still documents the schema).
-    body = await service.list_projects_json(session=session, filters=filters, page=page)
+    # No session dependency: a page from the cache needs none (one is opened on a miss).
+    state = request.app.state
+    body = await service.list_projects_json(
+        engine=state.engine, sessions=state.sessions, filters=filters, page=page
+    )
     return Response(content=body, media_type="application/json")
 
 

@@ -12,7 +12,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Select, String, any_, bindparam, delete, exists, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cg_registry.districts import ensure_known_borough
 from cg_registry.domain import FundingSource, is_public_led, search_bigrams_for, search_text_for
@@ -350,17 +350,25 @@ async def list_projects(
     )
 
 
-async def list_projects_json(*, session: AsyncSession, filters: ProjectFilters, page: PageParams) -> bytes:
-    """:func:`list_projects` serialised, from the per-version cache when the same page was asked before."""
+async def list_projects_json(
+    *,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    filters: ProjectFilters,
+    page: PageParams,
+) -> bytes:
+    """:func:`list_projects` serialised, from the per-version cache when the same page was asked before
+    (then without a session: only the shared marker read)."""
     # The marker is read before the page: a write committing in between makes the cached page newer
     # than its version, never older.
-    version = await current_version(session)
+    version = await current_version(engine)
     key = (filters, page.limit, json.dumps(page.cursor, default=str))
-    cached: bytes | None = _page_cache.get(session, version, key)
+    cached: bytes | None = _page_cache.get(engine, version, key)
     if cached is not None:
         return cached
-    body = (await list_projects(session=session, filters=filters, page=page)).model_dump_json().encode()
-    _page_cache.put(session, version, key, body)
+    async with sessions() as session:
+        body = (await list_projects(session=session, filters=filters, page=page)).model_dump_json().encode()
+    _page_cache.put(engine, version, key, body)
     return body
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from cg_registry.stats import service
 from cg_registry.stats.schemas import StatsSummary
-from cg_shared.deps import SessionDep
 from cg_shared.http import PROBLEM_RESPONSES, etag_for
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
@@ -23,7 +22,7 @@ router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RE
     "`If-None-Match` answers 304 while the figures are unchanged.",
 )
 async def stats_summary(
-    session: SessionDep,
+    request: Request,
     sgg_code: Annotated[str | None, Query(pattern=r"^\d{5}$", description="Only this borough")] = None,
     fiscal_year: Annotated[
         int | None, Query(ge=2000, le=2100, description="Only funding of this year")
@@ -32,7 +31,10 @@ async def stats_summary(
         str | None, Header(alias="If-None-Match", description="ETag of a summary you hold")
     ] = None,
 ) -> Response:
-    result = await service.summary_response(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    state = request.app.state  # no session dependency: a cached summary needs none
+    result = await service.summary_response(
+        engine=state.engine, sessions=state.sessions, sgg_code=sgg_code, fiscal_year=fiscal_year
+    )
     if result.version is None:
         return Response(content=result.body, media_type="application/json")
     etag = etag_for(f"stats-{result.version}")

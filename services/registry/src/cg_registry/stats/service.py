@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from cg_registry.assessments.rubric import Iap2Level
 from cg_registry.districts import ensure_known_borough
@@ -249,17 +249,22 @@ _cache = VersionedCache(max_entries=26 * 101)
 
 
 async def summary_response(
-    *, session: AsyncSession, sgg_code: str | None, fiscal_year: int | None
+    *,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    sgg_code: str | None,
+    fiscal_year: int | None,
 ) -> SummaryResponse:
     ensure_known_borough(sgg_code, field="query.sgg_code")
     # The marker is read before the figures: if a write commits in between, the figures are newer than
     # the version they are stored under, never older (the next reader sees the new version and recomputes).
-    version = await current_version(session)
+    version = await current_version(engine)
     key = (sgg_code, fiscal_year)
-    cached = _cache.get(session, version, key)
+    cached = _cache.get(engine, version, key)
     if cached is not None:
         return SummaryResponse(body=cached, version=version)
-    figures = await summary(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    async with sessions() as session:
+        figures = await summary(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
     body = figures.model_dump_json().encode()
-    _cache.put(session, version, key, body)
+    _cache.put(engine, version, key, body)
     return SummaryResponse(body=body, version=version)
