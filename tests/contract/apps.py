@@ -35,7 +35,7 @@ ROLE_HEADERS: dict[str, dict[str, str]] = {
     "borough_officer": auth("borough_officer", SGG, sub="sec-officer"),
     "committee_secretary": auth("committee_secretary", SGG, sub="sec-secretary"),
     "committee_member": auth("committee_member", SGG, sub="sec-member"),
-    "resident": auth("resident", sub="sec-resident"),
+    "resident": auth("resident", SGG, sub="sec-resident"),  # a resident of 성동구
 }
 ROLES = tuple(ROLE_HEADERS)
 

@@ -504,7 +504,7 @@ async def closed_election_in_allocation(
             await client.post(
                 f"/v1/elections/{eid}/ballots",
                 json={"choices": world["_requests"][: n + 1]},
-                headers=auth("resident", sub=f"voter-{uniq()}"),
+                headers=auth("resident", SGG, sub=f"voter-{uniq()}"),
             )
         )
     ok(await client.post(f"/v1/elections/{eid}/close", headers={**OFFICER, "If-Match": "*"}))
@@ -543,13 +543,16 @@ BUDGET: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/elections/import-pb"): Policy(
         "O", files=pb_upload, params=lambda world: {"cycle_id": world["cycle_id"], "title_ko": "종이 투표"}
     ),
-    # Residents cast their own ballot; one with a borough claim only in that borough's elections.
+    # Residents cast their own ballot, only in the elections of the borough their token names.
     ("POST", "/v1/elections/{election_id}/ballots"): Policy(
         "R",
         scoped=False,
         body=lambda spec, world: {"choices": world["_requests"][:2]},
         success=Success(headers=auth("resident", SGG, sub="voter-matrix")),
-        extra_refusals=(("resident of another borough", auth("resident", OTHER_SGG, sub="voter-gangnam")),),
+        extra_refusals=(
+            ("resident of another borough", auth("resident", OTHER_SGG, sub="voter-gangnam")),
+            ("resident without a borough claim", auth("resident", sub="voter-nowhere")),
+        ),
     ),
     ("POST", "/v1/elections/{election_id}/ballots/imports"): Policy(
         "O",

@@ -67,6 +67,10 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
         f"{url}/ballots", json={"choices": [ids[0]]}, headers=resident(53, "11680")
     )
     assert outsider.status_code == 403
+    unplaced = await kit.client.post(
+        f"{url}/ballots", json={"choices": [ids[0]]}, headers=auth("resident", sub="resident-54")
+    )
+    assert unplaced.status_code == 403 and "sgg_code" in unplaced.json()["detail"]
     officer = await kit.client.post(f"{url}/ballots", json={"choices": [ids[0]]}, headers=OFFICER)
     assert officer.status_code == 403
     mine = await kit.client.get(f"{url}/ballots/me", headers=resident(5))

@@ -276,7 +276,14 @@ async def list_(
 def _ensure_voter(principal: Principal, election: Election) -> None:
     if principal.role is not Role.RESIDENT:
         raise Forbidden("only residents cast ballots (officers import paper ballots)")
-    if principal.sgg_code is not None and principal.sgg_code != election.sgg_code:
+    # Eligibility is residence in the borough, which only the identity provider can vouch for: a token
+    # without a borough claim cannot show it, so it may not vote anywhere.
+    if principal.sgg_code is None:
+        raise Forbidden(
+            "your sign-in does not say which borough you live in (no sgg_code claim), so your "
+            f"eligibility for borough {election.sgg_code}'s election cannot be checked"
+        )
+    if principal.sgg_code != election.sgg_code:
         raise Forbidden(f"this election is for residents of borough {election.sgg_code}")
 
 
