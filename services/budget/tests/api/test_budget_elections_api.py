@@ -160,6 +160,53 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_one_ballot_per_resident_across_paper_and_online(kit: Kit) -> None:
+    """A paper row naming the resident (resident_sub) shares the online ballot's key: whichever channel
+    comes first counts, the other is refused, and nothing of a refused file is written."""
+    election, ids, _ = await _election(kit)
+    url = f"/v1/elections/{election['id']}"
+    imports = f"{url}/ballots/imports"
+    online = await kit.client.post(f"{url}/ballots", json={"choices": [ids[0]]}, headers=resident(1))
+    assert online.status_code == 201, online.text
+
+    def paper(key: str, rows: str) -> dict[str, Any]:
+        return {
+            "content": "voter_id,vote,resident_sub\n" + rows,
+            "headers": {**OFFICER, "Content-Type": "text/csv", "Idempotency-Key": key},
+        }
+
+    voted_online = await kit.client.post(
+        imports, **paper("p-1", f"P-1,{ids[1]},resident-1\nP-2,{ids[1]},resident-2\n")
+    )
+    assert voted_online.status_code == 422, voted_online.text
+    assert voted_online.json()["errors"] == [
+        {"field": "row 1: resident_sub", "message": "this resident already voted online"}
+    ]
+    twice = await kit.client.post(
+        imports, **paper("p-2", f"P-3,{ids[1]},resident-3\nP-4,{ids[2]},resident-3\n")
+    )
+    assert twice.status_code == 422
+    assert twice.json()["errors"][0]["field"] == "row 2: resident_sub"
+    assert await kit.count("ballots") == 1
+
+    # An anonymous paper ballot (no resident_sub) sits next to named ones.
+    counted = await kit.client.post(imports, **paper("p-3", f"P-2,{ids[1]},resident-2\nP-5,{ids[3]},\n"))
+    assert counted.status_code == 201 and counted.json()["imported"] == 2, counted.text
+    late = await kit.client.post(f"{url}/ballots", json={"choices": [ids[2]]}, headers=resident(2))
+    assert late.status_code == 409 and late.json()["type"].endswith("/already-voted")
+    mine = await kit.client.get(f"{url}/ballots/me", headers=resident(2))
+    assert mine.json()["channel"] == "paper" and mine.json()["choices"] == [ids[1]]
+    again = await kit.client.post(imports, **paper("p-4", f"P-6,{ids[0]},resident-2\n"))
+    assert again.json()["errors"] == [
+        {
+            "field": "row 1: resident_sub",
+            "message": "this resident already voted on paper in an earlier import",
+        }
+    ]
+    assert await kit.count("ballots") == 3
+    assert (await kit.client.get(url)).json()["ballot_count"] == 3
+
+
 async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     election, ids, cycle = await _election(kit, rule="greedy", max_length=None)
     url = f"/v1/elections/{election['id']}"

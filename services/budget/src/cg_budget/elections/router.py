@@ -43,7 +43,13 @@ router = APIRouter(tags=["elections"], responses=PROBLEM_RESPONSES)
 PB_BODY = body_doc(("text/plain", {"type": "string", "description": "A Pabulib .pb file"}))
 BALLOTS_BODY = body_doc(
     ("application/json", BallotImportIn.model_json_schema(ref_template="#/components/schemas/{model}")),
-    ("text/csv", {"type": "string", "description": "voter_id,vote,points; lists inside a cell split by |"}),
+    (
+        "text/csv",
+        {
+            "type": "string",
+            "description": "voter_id,vote[,points][,resident_sub]; lists inside a cell split by |",
+        },
+    ),
 )
 
 PB_FILE_DOC = """
@@ -84,6 +90,11 @@ voter_id,vote,points
 P-000123,REQ-1|REQ-2,3|2
 P-000124,REQ-2,5
 ```
+
+Optional column `resident_sub`: the voter's sign-in identity when the polling station checked it. Then one
+ballot per resident holds across channels: a row for a resident who already voted online is refused,
+and that resident cannot vote online afterwards. Without it, keeping paper voters off the online roll is
+the polling station's job (the serial `voter_id` only stops a ballot being counted twice).
 
 The `Idempotency-Key` header is required (428 without it); a retry with the same key reports
 `replayed: true` and writes nothing.

@@ -114,8 +114,24 @@ class PaperBallot(BaseModel):
     voter_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
         description="Serial number of the paper ballot (unique within the election)"
     )
+    resident_sub: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None
+    ) = Field(
+        default=None,
+        description=(
+            "The voter's sign-in identity (the identity provider's `sub`) when the polling station "
+            "checked it. With it, one ballot per resident holds across paper and online: a resident "
+            "who already voted online is refused (row error), and cannot vote online afterwards."
+        ),
+    )
     choices: list[ProjectKey] = Field(max_length=500)
     points: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(default=None, max_length=500)
+
+    @property
+    def voter_key(self) -> str:
+        """The ballot's key in the one-ballot-per-voter constraint: the resident when known (the same
+        key an online ballot uses), else the paper ballot's serial number."""
+        return f"sub:{self.resident_sub}" if self.resident_sub else f"paper:{self.voter_id}"
 
 
 class BallotImportIn(BaseModel):

@@ -306,7 +306,10 @@ async def cast_ballot(
         select(Ballot.id).where(Ballot.election_id == election_id, Ballot.voter_key == voter_key)
     )
     if existing is not None:
-        raise Conflict("you have already voted in this election", slug="already-voted")
+        raise Conflict(
+            "you have already voted in this election (online or on paper at a polling station)",
+            slug="already-voted",
+        )
     now = utcnow()
     ballot = Ballot(
         election_id=election_id,
@@ -361,7 +364,7 @@ async def my_ballot(*, session: AsyncSession, principal: Principal, election_id:
 
 
 def parse_paper_csv(text: str) -> list[PaperBallot]:
-    """CSV with header ``voter_id,vote[,points]``; lists inside a cell are separated by ``|``. A file whose
+    """CSV with header ``voter_id,vote[,points][,resident_sub]``; lists inside a cell are separated by ``|``. A file whose
     header uses ``;`` (Pabulib style) separates lists by ``,`` instead. Errors name the row."""
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
@@ -388,7 +391,14 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
             errors.append(FieldError(field=f"row {number}: points", message=f"not integers: {points_text!r}"))
             continue
         try:
-            ballots.append(PaperBallot(voter_id=row.get("voter_id", ""), choices=choices, points=points))
+            ballots.append(
+                PaperBallot(
+                    voter_id=row.get("voter_id", ""),
+                    resident_sub=row.get("resident_sub") or None,
+                    choices=choices,
+                    points=points,
+                )
+            )
         except ValueError as exc:
             errors.append(FieldError(field=f"row {number}", message=str(exc).splitlines()[0][:300]))
     if errors:
@@ -426,26 +436,37 @@ async def import_paper_ballots(
     keys = [p.project_key for p in await _projects(session, election_id)]
     rules = _rules(election, keys)
     errors: list[FieldError] = []
-    seen: set[str] = set()
+    serials: set[str] = set()
+    keys_in_file: set[str] = set()
     for number, ballot in enumerate(ballots, start=1):
         for problem in check_ballot(rules, ballot.choices, ballot.points):
             errors.append(FieldError(field=f"row {number}: choices", message=problem))
-        if ballot.voter_id in seen:
+        if ballot.voter_id in serials:
             errors.append(FieldError(field=f"row {number}: voter_id", message="appears twice in the file"))
-        seen.add(ballot.voter_id)
-    already = set(
-        (
-            await session.execute(
-                select(Ballot.voter_key).where(
-                    Ballot.election_id == election_id, Ballot.voter_key.in_([f"paper:{v}" for v in seen])
+        elif ballot.voter_key in keys_in_file:
+            errors.append(
+                FieldError(
+                    field=f"row {number}: resident_sub", message="this resident appears twice in the file"
                 )
             )
-        ).scalars()
+        serials.add(ballot.voter_id)
+        keys_in_file.add(ballot.voter_key)
+    wanted = keys_in_file | {f"paper:{v}" for v in serials}
+    found = await session.execute(
+        select(Ballot.voter_key, Ballot.channel).where(
+            Ballot.election_id == election_id, Ballot.voter_key.in_(wanted)
+        )
     )
+    already = {key: channel for key, channel in found}
     for number, ballot in enumerate(ballots, start=1):
         if f"paper:{ballot.voter_id}" in already:
             errors.append(
                 FieldError(field=f"row {number}: voter_id", message="this paper ballot is already counted")
+            )
+        elif ballot.resident_sub and ballot.voter_key in already:
+            how = "online" if already[ballot.voter_key] == "online" else "on paper in an earlier import"
+            errors.append(
+                FieldError(field=f"row {number}: resident_sub", message=f"this resident already voted {how}")
             )
     if errors:
         raise Unprocessable(
@@ -458,7 +479,7 @@ async def import_paper_ballots(
         [
             {
                 "election_id": election_id,
-                "voter_key": f"paper:{b.voter_id}",
+                "voter_key": b.voter_key,
                 "channel": "paper",
                 "choices": list(b.choices),
                 "points": list(b.points) if b.points is not None else None,
