@@ -5,7 +5,9 @@
 - a relay that crashes after sending but before marking published re-sends; consumers apply once;
 - two relays on PostgreSQL publish every row exactly once, in outbox order;
 - with the broker down a POST still succeeds, and after the broker returns (empty, as Tansu's memory
-  engine does) the event is delivered once.
+  engine does) the event is delivered once;
+- a broker that lost acknowledged messages gets the recently published rows again, and outbox retention
+  never deletes a row inside that re-queue window.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -23,11 +26,11 @@ from cg_planning.registry_projects.models import RegistryProject
 from cg_planning.settings import PlanningSettings
 from cg_registry.main import create_app as create_registry
 from cg_registry.settings import RegistrySettings
-from cg_shared.db import create_engine, make_sessionmaker
+from cg_shared.db import create_engine, make_sessionmaker, utcnow
 from cg_shared.events import make_event, topics
 from cg_shared.events.registry import ProjectRegistered
 from cg_shared.messaging.broker import ensure_topics, make_producer
-from cg_shared.messaging.outbox import OutboxRelay, add_to_outbox
+from cg_shared.messaging.outbox import OutboxRelay, add_to_outbox, purge_published
 from cg_shared.messaging.tables import DeadLetter, InboxMessage, OutboxMessage
 from cg_shared.testing.helpers import auth, eventually, migrate, running_app
 from cg_shared.testing.tansu import TansuBroker
@@ -269,3 +272,43 @@ async def test_broker_down_post_succeeds_and_event_arrives_once(database_factory
 
 def _body(title: str) -> dict:
     return {"title_ko": title, "title_en": "t", "sgg_code": "11200", "total_krw": 1000}
+
+
+async def test_requeue_and_retention_respect_the_window(database_factory, broker) -> None:
+    url = await database_factory("postgresql")
+    await migrate("registry", url)
+    engine = create_engine(url)
+    sessions = make_sessionmaker(engine)
+    ages = {"old": timedelta(days=10), "recent": timedelta(minutes=2), "pending": None}
+    async with sessions() as s, s.begin():
+        for name in ages:
+            add_to_outbox(s, ProjectRegistered(project_id=name, code=name, title_ko=name), subject=name)
+    async with sessions() as s, s.begin():
+        for row in (await s.execute(select(OutboxMessage))).scalars():
+            age = ages[row.key or ""]
+            row.published_at = None if age is None else utcnow() - age
+
+    async def state() -> dict[str, bool]:
+        async with sessions() as s:
+            rows = (await s.execute(select(OutboxMessage.key, OutboxMessage.published_at))).all()
+        return {key: published is not None for key, published in rows}
+
+    settings = RegistrySettings(database_url=url, kafka_bootstrap_servers=broker.bootstrap)
+    # Retention asked for 1 minute, but the re-queue window (5 minutes) is the floor.
+    relay = OutboxRelay(
+        service="registry",
+        sessions=sessions,
+        producer=make_producer(settings),
+        requeue_window_s=300,
+        retention_s=60,
+    )
+    try:
+        assert relay.retention_s == 300
+        await relay._maybe_purge()
+        assert await state() == {"recent": True, "pending": False}, "only the 10-day-old row may go"
+        assert await purge_published(sessions, older_than_s=300) == 0
+        # A detected loss re-queues what was published inside the window, nothing older.
+        assert await relay.requeue_recent() == 1
+        assert await state() == {"recent": False, "pending": False}
+    finally:
+        await engine.dispose()

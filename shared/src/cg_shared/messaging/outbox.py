@@ -6,6 +6,14 @@ send (or a crash) rolls the transaction back: nothing is marked, the whole batch
 and consumers drop the duplicates through their inbox. Several relay replicas are safe: a relay
 publishes only while holding the lease row lock (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL), so
 the wire order is the outbox id order — per-aggregate ordering is preserved.
+
+An acknowledgement is not the end of the story: a broker can lose what it acknowledged (Tansu's memory
+engine on restart, an unclean leader election, a recreated topic). Whenever the relay has reason to
+suspect that (its producer reconnected, a batch failed, an acknowledgement came back at an offset it had
+already seen), it asks the broker for the log end offset of every partition it wrote to. If the log is
+shorter than what was acknowledged, the rows published within ``requeue_window_s`` are marked
+unpublished again (logged, counted in ``cg_outbox_requeued_total``) and re-sent; consumers' inboxes drop
+the repeats. Published rows are deleted after ``retention_s``, never inside the re-queue window.
 """
 
 from __future__ import annotations
@@ -16,11 +24,14 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from aiokafka.protocol.offset import OffsetRequest
 from prometheus_client import Counter, Gauge
-from sqlalchemy import event, func, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -33,6 +44,23 @@ log = logging.getLogger(__name__)
 OUTBOX_PUBLISHED = Counter("cg_outbox_published_total", "Outbox rows published", ["service"])
 OUTBOX_FAILURES = Counter("cg_outbox_publish_failures_total", "Failed relay batches", ["service"])
 OUTBOX_PENDING = Gauge("cg_outbox_pending", "Unpublished outbox rows seen by the relay", ["service"])
+OUTBOX_REQUEUED = Counter(
+    "cg_outbox_requeued_total",
+    "Published outbox rows marked unpublished again because the broker lost acknowledged messages",
+    ["service"],
+)
+BROKER_STATE_LOSSES = Counter(
+    "cg_outbox_broker_state_losses_total",
+    "Times the relay found the broker's log shorter than what it had acknowledged",
+    ["service"],
+)
+OUTBOX_PURGED = Counter(
+    "cg_outbox_purged_total", "Published outbox rows deleted after the retention period", ["service"]
+)
+
+DEFAULT_REQUEUE_WINDOW_S = 300.0
+DEFAULT_RETENTION_S = 7 * 24 * 3600.0
+_UNKNOWN_TOPIC_OR_PARTITION = 3
 
 LEASE_NAME = "default"
 _WAKE_FLAG = "cg_outbox_written"
@@ -89,7 +117,12 @@ class BrokerReset(Exception):
     """An acknowledgement came back at an offset at or below one already acknowledged for that
     partition: the broker lost its log (Tansu's memory engine restarted, or the topic was recreated).
     Tansu even acknowledges writes to topics it no longer has and drops them, so the batch is not
-    marked published; topics are re-created and the batch is sent again."""
+    marked published; recently published rows are re-queued, topics are re-created and the batch is
+    sent again."""
+
+
+class BrokerSuspect(Exception):
+    """The producer reconnected: whether the broker kept what it acknowledged is checked first."""
 
 
 def _reconnected(before: dict[Any, int], after: dict[Any, int]) -> bool:
@@ -108,6 +141,10 @@ class OutboxRelay:
         idle_interval_s: float = 0.05,
         on_unknown_topic: Callable[[], Awaitable[None]] | None = None,
         renew_producer: Callable[[AIOKafkaProducer], Awaitable[AIOKafkaProducer]] | None = None,
+        requeue_window_s: float = DEFAULT_REQUEUE_WINDOW_S,
+        retention_s: float | None = DEFAULT_RETENTION_S,
+        purge_interval_s: float = 60.0,
+        probe_timeout_s: float = 5.0,
     ) -> None:
         self.service = service
         self.sessions = sessions
@@ -116,8 +153,20 @@ class OutboxRelay:
         self.idle_interval_s = idle_interval_s
         self.on_unknown_topic = on_unknown_topic
         self.renew_producer = renew_producer
+        # How far back a broker may have lost acknowledged messages that nobody consumed yet: rows
+        # published within it are re-sent when a loss is detected, and retention never deletes them.
+        self.requeue_window_s = requeue_window_s
+        self.retention_s = None if retention_s is None else max(retention_s, requeue_window_s)
+        self.purge_interval_s = purge_interval_s
+        self.probe_timeout_s = probe_timeout_s
         self._acked: dict[tuple[str, int], int] = {}
         self._connections: dict[Any, int] | None = None
+        # Why the broker may have lost what it acknowledged (checked before the next send), or None.
+        self._suspect: str | None = None
+        # A detected loss whose re-queue has not committed yet (retried until it has).
+        self._lost: str | None = None
+        self._next_purge = 0.0
+        self.requeued = 0
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -132,8 +181,11 @@ class OutboxRelay:
         try:
             while not self._stopping.is_set():
                 try:
+                    await self.check_broker()
                     sent = await self.publish_batch()
                     backoff = 0.2
+                    if sent == 0:
+                        await self._maybe_purge()
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
@@ -160,11 +212,14 @@ class OutboxRelay:
         self._wake.clear()
 
     async def _recover(self, exc: Exception) -> None:
-        """After a failed batch: forget acknowledged offsets if the broker reset, re-create missing
-        topics (a broker that restarted empty fails sends with unknown-topic or timeout errors, or
-        acknowledges into nothing), and start a fresh producer so no stale metadata survives."""
+        """After a failed batch: a reset is a detected loss (re-queue before anything else is sent);
+        any other failure makes a loss possible (probe the log before the next send). Re-create
+        missing topics (a broker that restarted empty fails sends with unknown-topic or timeout errors,
+        or acknowledges into nothing) and start a fresh producer so no stale metadata survives."""
         if isinstance(exc, BrokerReset):
-            self._acked.clear()
+            self._lost = self._lost or str(exc)
+        elif self._acked:
+            self._suspect = self._suspect or f"batch failed: {exc!r}"
         self._connections = None
         if self.on_unknown_topic is not None:
             try:
@@ -176,6 +231,101 @@ class OutboxRelay:
                 self.producer = await self.renew_producer(self.producer)
             except Exception:
                 log.warning("producer renewal failed", exc_info=True)
+
+    async def check_broker(self) -> None:
+        """Make sure the broker still holds what it acknowledged; re-queue recent rows if it does not.
+
+        Cheap when nothing happened (a comparison of connection identities). After a reconnection or a
+        failed batch it asks for the log end offsets; raises (the caller retries) while the broker
+        cannot answer, so nothing new is sent before the question is settled."""
+        if self._lost is None and self._acked:
+            now = self._broker_connections()
+            if self._connections is not None and _reconnected(self._connections, now):
+                self._suspect = self._suspect or "producer reconnected"
+            self._connections = now
+            if self._suspect is not None:
+                behind = await self._partitions_behind()
+                if behind:
+                    self._lost = f"{self._suspect}; broker log shorter than acknowledged on {behind}"
+                self._suspect = None
+        if self._lost is not None:
+            reason = self._lost
+            requeued = await self.requeue_recent()
+            self._lost = None
+            self._acked.clear()
+            BROKER_STATE_LOSSES.labels(self.service).inc()
+            log.warning(
+                "broker lost acknowledged messages (%s): re-queued %d outbox rows published in the last "
+                "%.0f s; consumers drop the ones they already applied",
+                reason,
+                requeued,
+                self.requeue_window_s,
+                extra={"requeued": requeued, "window_s": self.requeue_window_s},
+            )
+            # The broker restarted empty: re-create topics and drop stale metadata before sending.
+            await self._recover(RuntimeError("broker state lost"))
+            self._suspect = None
+            self._connections = None
+
+    async def _partitions_behind(self) -> list[tuple[str, int]]:
+        """Partitions whose log now ends at or before an offset the broker acknowledged to us."""
+        ends = await asyncio.wait_for(self.log_end_offsets(list(self._acked)), self.probe_timeout_s)
+        return sorted(tp for tp, acked in self._acked.items() if ends.get(tp, 0) <= acked)
+
+    async def log_end_offsets(self, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """The broker's log end offset per partition (0 for a topic or partition it does not know)."""
+        client: Any = self.producer.client
+        cluster = await client.fetch_all_metadata()
+        ends: dict[tuple[str, int], int] = {}
+        by_leader: dict[int, dict[str, list[tuple[int, int]]]] = {}
+        for topic, partition in partitions:
+            leader = cluster.leader_for_partition(TopicPartition(topic, partition))
+            if leader is None:
+                ends[(topic, partition)] = 0  # the broker does not know the topic (any more)
+            elif leader < 0:
+                raise KafkaError(f"no leader for {topic}[{partition}]")
+            else:
+                by_leader.setdefault(leader, {}).setdefault(topic, []).append((partition, -1))
+        for leader, topics in by_leader.items():
+            response = await client.send(leader, OffsetRequest(-1, 0, list(topics.items())))
+            for topic, parts in response.topics:
+                for part, error_code, *info in parts:
+                    if error_code == _UNKNOWN_TOPIC_OR_PARTITION:
+                        ends[(topic, part)] = 0
+                    elif error_code:
+                        raise KafkaError(f"list offsets of {topic}[{part}] failed with error {error_code}")
+                    elif response.API_VERSION == 0:
+                        ends[(topic, part)] = info[0][0] if info[0] else 0
+                    else:
+                        ends[(topic, part)] = info[-1]
+        return ends
+
+    async def requeue_recent(self) -> int:
+        """Mark rows published within the re-queue window unpublished again; returns how many."""
+        since = utcnow() - timedelta(seconds=self.requeue_window_s)
+        async with self.sessions() as session, session.begin():
+            result: Any = await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at >= since)
+                .values(published_at=None, last_error="re-queued: the broker lost acknowledged messages")
+                .execution_options(synchronize_session=False)
+            )
+        count = int(result.rowcount or 0)
+        self.requeued += count
+        OUTBOX_REQUEUED.labels(self.service).inc(count)
+        return count
+
+    async def _maybe_purge(self) -> None:
+        if self.retention_s is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + self.purge_interval_s
+        deleted = await purge_published(self.sessions, older_than_s=self.retention_s)
+        if deleted:
+            OUTBOX_PURGED.labels(self.service).inc(deleted)
+            log.info("purged %d published outbox rows older than %.0f s", deleted, self.retention_s)
 
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the leader)."""
@@ -197,8 +347,9 @@ class OutboxRelay:
                 return 0
             if self._connections is not None and _reconnected(self._connections, self._broker_connections()):
                 # The producer reconnected since the last batch: the broker may have restarted empty
-                # and would acknowledge writes to topics it no longer has. Re-create them first.
-                await self._recover(BrokerReset("producer reconnected while idle"))
+                # and lost what it acknowledged. Settle that (and re-create topics) before sending.
+                self._suspect = self._suspect or "producer reconnected while idle"
+                raise BrokerSuspect(self._suspect)
             before = self._broker_connections()
             # The gauge the runbook alerts on: exact when the backlog fits in a batch, counted otherwise.
             backlog = len(rows) if len(rows) < self.batch_size else await pending_count(session)
@@ -206,7 +357,10 @@ class OutboxRelay:
             await self.send(rows)
             after = self._broker_connections()
             if _reconnected(before, after):
-                raise BrokerReset("producer reconnected during the batch; sending it again")
+                # The acknowledgements may come from a broker that restarted in between: send the batch
+                # again, after checking whether the broker kept what it acknowledged before.
+                self._suspect = self._suspect or "producer reconnected during a batch"
+                raise BrokerSuspect(self._suspect)
             self._connections = after
             await self.mark_published(session, [r.id for r in rows])
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
@@ -271,6 +425,30 @@ class OutboxRelay:
         lease.holder = self.holder
         lease.renewed_at = utcnow()
         return True
+
+
+async def purge_published(
+    sessions: async_sessionmaker[AsyncSession], *, older_than_s: float, chunk: int = 5000
+) -> int:
+    """Delete published rows older than ``older_than_s`` (at most ``chunk`` per call); returns how many.
+
+    Callers keep ``older_than_s`` at or above the relay's re-queue window: a row inside it may still
+    have to be sent again."""
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    async with sessions() as session, session.begin():
+        ids = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at < cutoff)
+            .order_by(OutboxMessage.id)
+            .limit(chunk)
+            .scalar_subquery()
+        )
+        result: Any = await session.execute(
+            delete(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+    return int(result.rowcount or 0)
 
 
 async def pending_count(session: AsyncSession) -> int:
