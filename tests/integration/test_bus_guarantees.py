@@ -2,6 +2,7 @@
 
 - the same event delivered twice changes the read model once;
 - a malformed message lands in the dead-letter topic and table with its error, later messages flow;
+- a poisoned record redelivered after a consumer crash is dead-lettered once, not once per delivery;
 - a relay that crashes after sending but before marking published re-sends; consumers apply once;
 - two relays on PostgreSQL publish every row exactly once, in outbox order;
 - with the broker down a POST still succeeds, and after the broker returns (empty, as Tansu's memory
@@ -18,7 +19,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from sqlalchemy import func, select
 
 from cg_planning.main import create_app as create_planning
@@ -30,6 +31,7 @@ from cg_shared.db import create_engine, make_sessionmaker, utcnow
 from cg_shared.events import make_event, topics
 from cg_shared.events.registry import ProjectRegistered
 from cg_shared.messaging.broker import ensure_topics, make_producer
+from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay, add_to_outbox, purge_published
 from cg_shared.messaging.tables import DeadLetter, InboxMessage, OutboxMessage
 from cg_shared.testing.helpers import auth, eventually, migrate, running_app
@@ -312,3 +314,77 @@ async def test_requeue_and_retention_respect_the_window(database_factory, broker
         assert await state() == {"recent": False, "pending": False}
     finally:
         await engine.dispose()
+
+
+def consumer_record(offset: int, value: bytes, key: bytes = b"k") -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic=topics.REGISTRY_PROJECT,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=key,
+        value=value,
+        checksum=None,
+        serialized_key_size=len(key),
+        serialized_value_size=len(value),
+        headers=[],
+    )
+
+
+async def test_poisoned_records_redelivered_after_a_crash_are_dead_lettered_once(
+    database_factory, broker
+) -> None:
+    url = await database_factory("postgresql")
+    await migrate("planning", url)
+    engine = create_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings = PlanningSettings(
+        database_url=url, kafka_bootstrap_servers=broker.bootstrap, consumer_max_attempts=2
+    )
+    handlers = HandlerMap()
+    applied: list[str] = []
+
+    @handlers.on(ProjectRegistered, name="test.bus.poison_sensitive")
+    async def handle(session, event, payload) -> None:
+        if payload.code == "POISON":
+            raise ValueError("this record can never be applied")
+        applied.append(event.id)
+
+    poison = make_event(
+        ProjectRegistered(project_id=(pid := str(uuid.uuid4())), code="POISON", title_ko="독"), subject=pid
+    )
+    good = project_event("정상 사업")
+    invalid = project_event("형식 오류").model_copy(update={"data": {"project_id": 42}})
+    records = [
+        consumer_record(0, poison.to_json()),
+        consumer_record(1, good.to_json()),
+        consumer_record(2, b"{not json at all"),
+        consumer_record(3, invalid.to_json()),
+    ]
+    try:
+        # Each delivery by a fresh consumer, as after a crash between the database commits and the offset
+        # commit; both the batch path and the record-by-record path see every record again.
+        for _delivery in range(3):
+            consumer = EventConsumer(
+                settings=settings, sessions=sessions, handlers=handlers, topics=[topics.REGISTRY_PROJECT]
+            )
+            await consumer.process_batch(records)
+            for record in records:
+                await consumer.process(record)
+        async with sessions() as s:
+            letters = list((await s.execute(select(DeadLetter).order_by(DeadLetter.id))).scalars())
+            dlq_rows = await s.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.topic == settings.dlq_topic)
+            )
+    finally:
+        await engine.dispose()
+    assert [(d.event_id, d.handler) for d in letters] == [
+        (poison.id, "test.bus.poison_sensitive"),
+        (None, None),
+        (invalid.id, "test.bus.poison_sensitive"),
+    ]
+    assert dlq_rows == 3, "one dead-letter event per poisoned record, however often it was delivered"
+    assert applied == [good.id]

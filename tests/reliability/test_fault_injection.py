@@ -459,6 +459,10 @@ async def test_consumer_killed_mid_burst_reapplies_nothing(stack: Stack) -> None
     assert letters, "the poisoned record must be dead-lettered"
     assert {(r["handler"], r["event_type"]) for r in letters} == {(PLANNING_REGISTERED, REGISTERED)}
     assert {r["event_id"] for r in letters} == {poison.id}, "only the poisoned record may be dead-lettered"
+    # It was dead-lettered before the kill and redelivered after it (its offset was never committed):
+    # recognised through the inbox, not dead-lettered a second time (finding F4).
+    assert len(letters) == 1, f"the poisoned record was dead-lettered {len(letters)} times"
+    assert outcomes.get((PLANNING_REGISTERED, "dead_lettered_before"), 0) >= 1
 
 
 # --- (a) the broker killed mid-stream, restarted empty -----------------------------------------------

@@ -5,6 +5,8 @@ together with the insert of its inbox row, so a redelivered event is skipped per
 between the database commit and the offset commit applies nothing twice. A message that cannot be
 decoded, or whose handler keeps failing, is written to the ``dead_letters`` table and — through the
 outbox, so in the same transaction — to the service's dead-letter topic; then the consumer moves on.
+The decision is recorded in the inbox in that same transaction (handler ``<name>#dead-letter``), so a
+poisoned record redelivered after a crash is recognised and never dead-lettered twice.
 Infrastructure faults (database unreachable) are not the message's fault: the consumer waits and
 retries the same message instead of dead-lettering it.
 """
@@ -12,6 +14,7 @@ retries the same message instead of dead-lettering it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 import traceback
@@ -95,6 +98,24 @@ CONSUMER_START_TIMEOUT_S = 15.0
 
 class _AlreadyApplied(Exception):
     pass
+
+
+DEAD_LETTER_SUFFIX = "#dead-letter"
+
+
+def dead_letter_marker(handler: str | None) -> str:
+    """The inbox ``handler`` under which dead-lettering an event for ``handler`` is recorded.
+
+    (An operator replaying a dead letter deletes this inbox row with the dead letter.)"""
+    return f"{handler or '-'}{DEAD_LETTER_SUFFIX}"
+
+
+def _dead_letter_key(record: ConsumerRecord[Any, Any], event: CloudEvent | None) -> str:
+    """The inbox ``event_id`` of a dead letter: the event's id, or for a message without one (not
+    decodable) a digest of its topic and bytes — a redelivery carries the same bytes."""
+    if event is not None:
+        return event.id
+    return hashlib.sha256(record.topic.encode() + b"\0" + (record.value or b"")).hexdigest()
 
 
 class TransientError(Exception):
@@ -295,6 +316,9 @@ class EventConsumer:
                     if (sub.name, item.event.id) in seen:
                         outcomes.append((sub.name, "duplicate"))
                         continue
+                    if (dead_letter_marker(sub.name), item.event.id) in seen:
+                        outcomes.append((sub.name, "dead_lettered_before"))
+                        continue
                     seen.add((sub.name, item.event.id))
                     # No flush per row: the inbox rows go out with the batch's commit (a duplicate
                     # raised there rolls the batch back and the per-record path sorts it out).
@@ -354,10 +378,10 @@ class EventConsumer:
                     await asyncio.sleep(0.05 * attempt)
                     continue
                 error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                await self._dead_letter(
+                stored = await self._dead_letter(
                     record, handler=sub.name, error=error, event=cloud_event, attempts=attempt
                 )
-                CONSUMED.labels(sub.name, "dead_lettered").inc()
+                CONSUMED.labels(sub.name, "dead_lettered" if stored else "dead_lettered_before").inc()
                 return
 
     async def _apply_once(
@@ -365,13 +389,22 @@ class EventConsumer:
     ) -> str:
         try:
             async with self.sessions() as session, session.begin():
-                seen = await session.scalar(
-                    select(InboxMessage.event_id).where(
-                        InboxMessage.handler == sub.name, InboxMessage.event_id == cloud_event.id
-                    )
+                marker = dead_letter_marker(sub.name)
+                seen = set(
+                    (
+                        await session.execute(
+                            select(InboxMessage.handler).where(
+                                InboxMessage.handler.in_([sub.name, marker]),
+                                InboxMessage.event_id == cloud_event.id,
+                            )
+                        )
+                    ).scalars()
                 )
-                if seen is not None:
+                if sub.name in seen:
                     return "duplicate"
+                if marker in seen:
+                    # Dead-lettered before a crash; redelivered since. It stays in the dead-letter store.
+                    return "dead_lettered_before"
                 session.add(
                     InboxMessage(
                         handler=sub.name,
@@ -401,14 +434,40 @@ class EventConsumer:
         error: str,
         event: CloudEvent | None,
         attempts: int = 1,
-    ) -> None:
+    ) -> bool:
+        """Store the dead letter and its DLQ event once; returns False if it was stored before (a
+        redelivery after a crash between the dead-letter commit and the offset commit)."""
         raw = (record.value or b"").decode("utf-8", errors="replace")
-        log.error(
-            "dead-lettering message", extra={"topic": record.topic, "offset": record.offset, "error": error}
-        )
+        marker, key = dead_letter_marker(handler), _dead_letter_key(record, event)
         while True:
             try:
                 async with self.sessions() as session, session.begin():
+                    before = await session.scalar(
+                        select(InboxMessage.event_id).where(
+                            InboxMessage.handler == marker, InboxMessage.event_id == key
+                        )
+                    )
+                    if before is not None:
+                        log.info(
+                            "message was dead-lettered before; not again",
+                            extra={"topic": record.topic, "offset": record.offset, "handler": handler},
+                        )
+                        return False
+                    log.error(
+                        "dead-lettering message",
+                        extra={"topic": record.topic, "offset": record.offset, "error": error},
+                    )
+                    session.add(
+                        InboxMessage(
+                            handler=marker,
+                            event_id=key,
+                            event_type=event.type if event else "-",
+                            topic=record.topic,
+                            partition=record.partition,
+                            offset=record.offset,
+                            processed_at=utcnow(),
+                        )
+                    )
                     session.add(
                         DeadLetter(
                             handler=handler,
@@ -431,7 +490,10 @@ class EventConsumer:
                         key=event.subject if event else None,
                     )
                 DEAD_LETTERS.labels(self.service).inc()
-                return
+                return True
+            except IntegrityError:
+                # A concurrent member of the group recorded the same dead letter first (inbox key).
+                return False
             except Exception:
                 if self._stopping.is_set():
                     raise
