@@ -65,6 +65,13 @@ async def load(port: int, paths: list[str], args: argparse.Namespace, bench: Ben
     return result
 
 
+def keep_profiles(directory: Path, profiles: dict[str, list[Path]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for paths in profiles.values():
+        for path in paths:
+            shutil.copy(path, directory / path.name)
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -153,11 +160,7 @@ async def main() -> int:
                 note(f"rest round {r + 1} {name}: {res['rps']:,.0f} req/s, p99 {res['p99_ms']:.1f} ms")
         peak = registry.sample_peak_rss()
         if args.profile_dir:
-            keep = Path(args.profile_dir)
-            keep.mkdir(parents=True, exist_ok=True)
-            for paths_ in profiles.values():
-                for path in paths_:
-                    shutil.copy(path, keep / path.name)
+            await asyncio.to_thread(keep_profiles, Path(args.profile_dir), profiles)
         for name, paths_ in profiles.items():
             print(f"\nprofile of the registry under the {name} load (py-spy, last round):")
             for frame, incl in interesting_frames(paths_[-1]):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from cg_registry.domain import FundingSource, Origin, ProjectStatus
+from cg_registry.fastquery import FastQueryRoute, ValidatedQueries, query_model, shortcut
 from cg_registry.projects import service
 from cg_registry.projects.schemas import HistoryEntry, ProjectCreate, ProjectRead, ProjectUpdate
 from cg_shared.auth import CurrentPrincipal
@@ -24,7 +26,9 @@ from cg_shared.http import (
     page_params,
 )
 
-router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES, route_class=FastQueryRoute
+)
 
 ProjectId = Annotated[str, Path(max_length=36, description="Project id (UUID)")]
 # Free-text filters refuse control characters (422): a NUL reaching PostgreSQL was a 500.
@@ -95,7 +99,22 @@ async def register_project(
     return project
 
 
+_FILTER_NAMES = tuple(inspect.signature(project_filters).parameters)
+_list_queries = ValidatedQueries(query_model("ListProjectsQuery", project_filters, async_page_params))
+
+
+async def _list_projects_shortcut(request: Request) -> Response | None:
+    """:func:`list_projects` for a query string that validates (else FastAPI handles the request)."""
+    values = _list_queries.get(request)
+    if values is None:
+        return None
+    filters = await project_filters(**{name: values[name] for name in _FILTER_NAMES})
+    page = await async_page_params(limit=values["limit"], cursor=values["cursor"])
+    return await list_projects(request, filters, page)
+
+
 @router.get("", response_model=Page[ProjectRead], summary="Search and list projects (public)")
+@shortcut(_list_projects_shortcut)
 async def list_projects(
     request: Request, filters: Filters, page: Annotated[PageParams, Depends(async_page_params)]
 ) -> Response:
