@@ -68,6 +68,27 @@ def test_mes_splits_a_cost_among_unequal_supporters() -> None:
     assert y.max_payment == 100 and y.paid_in_full == 1
 
 
+def test_identical_cumulative_ballots_count_as_separate_voters() -> None:
+    # 4 voters with 10 each; v1 = v2 give a 1 point, v3 = v4 give it 3 points (the engine groups equal
+    # ballots). a (36): rho 36/8 asks 13.50 of v3, v4, who pay their 10; v1, v2 pay (36 - 20) / 2 = 8;
+    # b (30) is backed by v3, v4 alone, who have nothing left
+    election = Election(
+        budget=40,
+        costs={"a": 36, "b": 30},
+        ballots=[{"a": 1}, {"a": 1}, {"a": 3, "b": 1}, {"a": 3, "b": 1}],
+        kind="cumulative",
+    )
+    outcome = our_mes(election)
+    assert outcome.selected == ("a",)
+    a = outcome.explanations["a"]
+    assert a.support == 4 and a.paid_in_full == 2
+    assert a.max_payment == 24  # rho 8 per point times the largest utility (3 points)
+    b = outcome.explanations["b"]
+    assert b.reason_code is ReasonCode.MES_SUPPORTERS_SHORT and b.available == 0 and b.support == 2
+    engine = MesEngine(election, utility="points", tie_breaking=TieBreaking.LEXICOGRAPHIC)
+    assert engine.groups == 2 and engine.n == 4
+
+
 def test_ties_follow_the_documented_orders() -> None:
     # two identical projects: pabutools' lexicographic order compares ids as strings ("10" < "9")
     election = approval(10, {"9": 10, "10": 10}, [{"9", "10"}] * 2)

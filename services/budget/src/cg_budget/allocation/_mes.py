@@ -13,6 +13,10 @@ Representation
   exactly for every supporter whose float lies within a relative ``1e-9`` of the exact payment, with an
   exact sorted walk as fallback. Every decision is taken on exact integers and fractions.
 * Bitsets (Python integers) count exhausted supporters with ``int.bit_count``.
+* With point utilities, voters with identical ballots form one *group*: m voters act as one voter with m
+  times the share and m times each utility (it pays ``m * min(b, rho * u)``, so every ``rho`` is the
+  same). The engine's "voters" are groups; growth bounds scale with m; counts shown to people
+  (supporters, paid in full) are of voters.
 
 One MES round follows pabutools exactly: a project whose supporters hold less than its cost is dropped;
 otherwise its affordability ``rho`` is the least value with ``sum(min(b_i, rho * u_i)) >= cost``; the project
@@ -82,7 +86,7 @@ def _hinge_sum(a1: int, d1: int, a2: int, d2: int) -> tuple[int, int]:
 class _Eval:
     """An affordable project: its ``rho`` and the hinge bounding how fast ``rho`` can fall."""
 
-    __slots__ = ("denom", "fall", "fall_delay", "poor", "poor_count", "rho")
+    __slots__ = ("denom", "fall", "fall_delay", "paying", "poor", "poor_count", "rho")
 
     def __init__(
         self,
@@ -92,8 +96,11 @@ class _Eval:
         fall_delay: int = 0,
         poor: Sequence[int] = (),
         denom: int = 0,
+        paying: Sequence[int] = (),
     ) -> None:
         self.rho = rho
+        # the supporters (groups) with money left that pay all of it
+        self.paying = paying
         self.poor_count = poor_count
         # rho(t + tau) >= rho - (fall / _FIX) * max(0, tau - fall_delay / _FIX)
         self.fall = fall
@@ -147,8 +154,9 @@ class WinnerBound:
     cost_units: int  # cost * n * den
     den: int
     rich_utility: int
-    #: paying-in-full supporters: (share in units of 1/den, never paid in full so far, utility)
-    poor: list[tuple[int, bool, int]]
+    #: paying-in-full supporters: (share in units of 1/den, guaranteed growth per unit of share increase
+    #: - the group's size if it never paid in full so far, else 0 -, utility)
+    poor: list[tuple[int, int, int]]
 
     def upper(self, distance: Money) -> Fraction:
         """An upper bound of the winner's ``rho`` when the initial share is larger by ``distance``."""
@@ -158,7 +166,7 @@ class WinnerBound:
         step_units = distance * den
         # float walk for a guess, then an exact check that the guess (rounded up) is feasible
         shares = sorted(
-            (((b + step_units if fresh else b) / den, u) for b, fresh, u in self.poor),
+            (((b + g * step_units) / den, u) for b, g, u in self.poor),
             key=lambda bu: bu[0] / bu[1],
         )
         cost = self.cost_units / den
@@ -172,7 +180,7 @@ class WinnerBound:
         guess = (cost - contrib) / denom * (1 + _SLACK)
         scale = 1 << 40
         num = ceil(guess * den * scale)  # candidate rho = num / (scale * den)
-        paid = sum(min((b + step_units if fresh else b) * scale, num * u) for b, fresh, u in self.poor)
+        paid = sum(min((b + g * step_units) * scale, num * u) for b, g, u in self.poor)
         if paid + num * self.rich_utility >= self.cost_units * scale:
             return min(self.rho, Fraction(num, scale * den))
         return self.rho  # pragma: no cover - the guess is above the exact value by construction
@@ -243,40 +251,67 @@ class MesEngine:
         index = {pid: i for i, pid in enumerate(ids)}
         costs = [election.costs[pid] for pid in ids]
         self.costs = costs
+        by_points = utility == "points"
+        # Voters with the same ballot stay alike in every run: one *group* of m voters is one voter with
+        # m times the share and m times the utility (it pays m * min(b, rho * u), the same rho), so the
+        # engine works on groups; counts shown to people (supporters, paid in full) are of voters.
+        # Grouping pays off with point utilities (cumulative and score ballots: the engine compares
+        # per-utility shares anyway); with cost utilities it would turn every project's equal utilities
+        # into unequal ones and measured slower (bench/pb), so there each voter is its own group.
         voters: list[list[int]] = [[] for _ in ids]
         utils: list[list[int]] = [[] for _ in ids]
-        by_points = utility == "points"
-        for voter, ballot in enumerate(election.ballots):
-            for pid, points in ballot.items():
-                if points > 0:
-                    p = index[pid]
-                    voters[p].append(voter)
-                    if by_points:
-                        utils[p].append(points)
-        if not by_points:
+        real: list[list[int]] = [[] for _ in ids]  # utility of one voter of each supporting group
+        if by_points:
+            group_of: dict[tuple[tuple[int, int], ...], int] = {}
+            mult: list[int] = []
+            for ballot in election.ballots:
+                key = tuple(sorted((index[pid], points) for pid, points in ballot.items() if points > 0))
+                g = group_of.get(key)
+                if g is None:
+                    g = group_of[key] = len(mult)
+                    mult.append(1)
+                    for p, points in key:
+                        voters[p].append(g)
+                        real[p].append(points)
+                else:
+                    mult[g] += 1
+            for p, supporters in enumerate(voters):
+                utils[p] = [mult[g] * u for g, u in zip(supporters, real[p], strict=True)]
+        else:
+            mult = [1] * n
+            for voter, ballot in enumerate(election.ballots):
+                for pid, points in ballot.items():
+                    if points > 0:
+                        voters[index[pid]].append(voter)
             # one utility per project: its cost, or 1 (a free project is worth nothing under cost utilities)
             for p, supporters in enumerate(voters):
                 u = costs[p] if utility == "cost" else 1
                 if u > 0:
-                    utils[p] = [u] * len(supporters)
+                    utils[p] = real[p] = [u] * len(supporters)
                 else:
-                    voters[p], utils[p] = [], []
+                    voters[p] = []
+        self.mult = mult
+        self.groups = groups = len(mult)
+        self.grouped = groups < n  # some group holds more than one voter
         self.supporters_of = voters
-        #: per project the utility of each supporter, or None when all supporters have the same utility
+        #: per project the utility of each supporting group, or None when all of them have the same one
         self.utils_of: list[list[int] | None] = []
         self.uniform_u: list[int] = []
         self.bits: list[int] = []
         self.levels: list[tuple[tuple[int, int], ...]] = []
+        #: supporting voters (not groups) per project, and the number of distinct points they gave
         self.supporters: list[int] = []
+        self.point_levels: list[int] = []
+        self.group_count: list[int] = []
         self.total_u: list[int] = []
-        self.max_u: list[int] = []
+        self.max_u: list[int] = []  # largest utility of one voter
         for p in range(len(ids)):
             us = utils[p]
-            distinct = sorted(set(us)) if by_points else us[:1]
-            bits = _bitset(voters[p], n)
+            distinct = sorted(set(us))
+            bits = _bitset(voters[p], groups)
             self.bits.append(bits)
             if len(distinct) <= 1:
-                # one utility for every supporter (cost or cardinality utilities, equal points)
+                # one utility for every supporting group (single voters with equal utilities, mostly)
                 self.utils_of.append(None)
                 self.uniform_u.append(distinct[0] if distinct else 0)
                 self.levels.append(((distinct[0], bits),) if distinct else ())
@@ -286,10 +321,12 @@ class MesEngine:
                 by_u: dict[int, list[int]] = {}
                 for v, u in zip(voters[p], us, strict=True):
                     by_u.setdefault(u, []).append(v)
-                self.levels.append(tuple((u, _bitset(vs, n)) for u, vs in sorted(by_u.items())))
-            self.supporters.append(len(voters[p]))
+                self.levels.append(tuple((u, _bitset(vs, groups)) for u, vs in sorted(by_u.items())))
+            self.supporters.append(sum(mult[g] for g in voters[p]) if self.grouped else len(voters[p]))
+            self.group_count.append(len(voters[p]))
+            self.point_levels.append(len(set(real[p])))
             self.total_u.append(sum(us))
-            self.max_u.append(distinct[-1] if distinct else 0)
+            self.max_u.append(max(real[p], default=0))
         self.scaled_cost = [c * n for c in costs]
         # pabutools: projects with positive total utility and positive cost take part in MES; those with
         # positive utility and zero cost are funded up front; projects nobody values are ignored.
@@ -355,18 +392,35 @@ class _Run:
     def __init__(self, eng: MesEngine, share: Money, certify: bool) -> None:
         self.eng = eng
         self.certify = certify
-        n = eng.n
+        n = eng.groups
         start = Fraction(share)
         self.den = start.denominator
         self.fac = [1]
-        # class 0: the initial share (growth bound 1 * tau); class 1: exhausted voters of plain runs
+        # class 0: the initial share of a single voter (growth bound 1 * tau); class 1: exhausted voters
+        # of plain runs; then the initial share of each larger group (m times the share, growth m * tau)
         self.num = [start.numerator, 0]
         self.ep = [0, 0]
         self.vf = [float(start) if start > 0 else inf, inf]
         self.ha = [_FIX, 0]
         self.hd = [0, 0]
-        self.cid = [0] * n
-        self.bf = [self.vf[0]] * n
+        if eng.grouped:
+            first: dict[int, int] = {1: 0}
+            cid = []
+            for m in eng.mult:
+                c = first.get(m)
+                if c is None:
+                    c = first[m] = len(self.num)
+                    self.num.append(m * start.numerator)
+                    self.ep.append(0)
+                    self.vf.append(float(m * start) if start > 0 else inf)
+                    self.ha.append(m * _FIX)
+                    self.hd.append(0)
+                cid.append(c)
+            self.cid = cid
+            self.bf = [self.vf[c] for c in cid]
+        else:
+            self.cid = [0] * n
+            self.bf = [self.vf[0]] * n
         self.zero = (1 << n) - 1 if start <= 0 else 0  # bitset of exhausted voters
         # certifying runs: first round each voter paid all it had, and the classes created that way
         self.first_poor = ([0] * n if start <= 0 else [_NEVER] * n) if certify else []
@@ -425,7 +479,7 @@ class _Run:
         utils = eng.utils_of[p]
         if utils is None:
             u = eng.uniform_u[p]
-            rest = eng.supporters[p] - z
+            rest = eng.group_count[p] - z
             if not rest:
                 return self._short(p, [], 0)
             q = cost / rest
@@ -474,12 +528,12 @@ class _Run:
 
     def _eval(self, p: int, rho: Fraction, poor: Sequence[int], z: int, denom: int) -> _Eval:
         if not self.certify:
-            return _Eval(rho, z + len(poor), 0, 0)
+            return _Eval(rho, z + len(poor), 0, 0, paying=poor)
         cid = self.cid
         voters = [*self._zero_voters(p), *poor] if z else list(poor)
         grow, delay = self._growth([cid[i] for i in voters])
         # the fall of rho is the paying-in-full supporters' growth over the others' utility, rounded up
-        return _Eval(rho, z + len(poor), -(-grow // denom), delay, voters, denom)
+        return _Eval(rho, z + len(poor), -(-grow // denom), delay, voters, denom, poor)
 
     def _check_uniform(
         self, p: int, poor: list[int], q: float, rest: int, u: int, z: int
@@ -611,7 +665,7 @@ class _Run:
                         exhausted.append(i)
                     bf[i] = vf[nc]
         if exhausted:
-            self.zero |= _bitset(exhausted, eng.n)
+            self.zero |= _bitset(exhausted, eng.groups)
         if self.certify and self.poor_classes:
             first, poor_classes = self.first_poor, self.poor_classes
             for i in sup:
@@ -720,6 +774,7 @@ class _Run:
                 # (rho of the reference shares raised where they must grow); its value at the probe:
                 low_end = bound_then.upper(distance)
                 ref_first = reference.first_poor
+                mult = eng.mult
                 ev_best = self.evaluate(best)
                 if isinstance(ev_best, _Short):  # pragma: no cover - shares only grew
                     return None
@@ -736,7 +791,7 @@ class _Run:
                     # going back to the reference share, this competitor's rho rises at least by the
                     # number of its paying-in-full supporters that never paid in full there (they lose
                     # at least the whole decrease) over the others' utility (convexity of rho)
-                    rise = Fraction(sum(1 for i in ev.poor if ref_first[i] >= round_no), ev.denom)
+                    rise = Fraction(sum(mult[i] for i in ev.poor if ref_first[i] >= round_no), ev.denom)
                     wins_tie = rk < rank[best]
                     for mine, theirs in ((ev.rho + rise * distance, ref_rho), (ev.rho, low_end)):
                         if mine < theirs or (mine == theirs and wins_tie):
@@ -783,7 +838,7 @@ class _Run:
                 rho=best_rho,
                 pay=best_rho * eng.max_u[best],
                 supporters=eng.supporters[best],
-                paid_in_full=best_eval.poor_count,
+                paid_in_full=self._paid_in_full(best, best_eval),
             )
             if certify:
                 result.winner_bounds.append(self._winner_bound(best, best_eval, round_no))
@@ -796,17 +851,24 @@ class _Run:
             result.first_poor = self.first_poor
         return result
 
+    def _paid_in_full(self, p: int, ev: _Eval) -> int:
+        """Voters (not groups) supporting ``p`` that pay all they have: exhausted ones and ``ev.paying``."""
+        if not self.eng.grouped:
+            return ev.poor_count
+        mult = self.eng.mult
+        return sum(mult[i] for i in self._zero_voters(p)) + sum(mult[i] for i in ev.paying)
+
     def _winner_bound(self, p: int, ev: _Eval, round_no: int) -> WinnerBound:
         """The reference data bounding the winner's ``rho`` at larger shares (certifying runs)."""
         eng = self.eng
         utils = eng.utils_of[p]
-        first, units = self.first_poor, self._units
+        first, units, mult = self.first_poor, self._units, eng.mult
         if utils is None:
             u = eng.uniform_u[p]
-            poor = [(units(i), first[i] >= round_no, u) for i in ev.poor]
+            poor = [(units(i), mult[i] if first[i] >= round_no else 0, u) for i in ev.poor]
         else:
             util_of = dict(zip(eng.supporters_of[p], utils, strict=True))
-            poor = [(units(i), first[i] >= round_no, util_of[i]) for i in ev.poor]
+            poor = [(units(i), mult[i] if first[i] >= round_no else 0, util_of[i]) for i in ev.poor]
         return WinnerBound(ev.rho, eng.scaled_cost[p] * self.den, self.den, ev.denom, poor)
 
     def _record_drop(

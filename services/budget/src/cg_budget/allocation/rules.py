@@ -397,7 +397,7 @@ def _mes_outcome(
         elif p in run.bought:
             rec = run.bought[p]
             pay = rec.pay / n
-            per = " per point" if engine.utility == "points" and len(engine.levels[p]) > 1 else ""
+            per = " per point" if engine.utility == "points" and engine.point_levels[p] > 1 else ""
             explanations[pid] = ProjectExplanation(
                 project_id=pid,
                 selected=True,
