@@ -10,9 +10,11 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from cg_shared.db import create_engine
-from cg_shared.messaging.tables import platform_metadata
+from cg_shared.messaging.tables import AuditEntry, platform_metadata
 from cg_shared.migrations import alembic_config
 from cg_shared.testing.helpers import service_dir
 
@@ -47,3 +49,36 @@ async def test_migrations_roundtrip_and_match_models(service, db_backend, databa
     finally:
         await engine.dispose()
     assert differences == [], f"{service}: migrations and models differ: {differences}"
+
+
+@pytest.mark.parametrize("service", ["committee", "planning", "budget"])
+async def test_audit_log_is_append_only_in_the_database(service, db_backend, database_factory) -> None:
+    """Not only the service layer: any UPDATE, DELETE or TRUNCATE of audit_log fails and changes nothing."""
+    url = await database_factory(db_backend)
+    await asyncio.to_thread(command.upgrade, alembic_config(service_dir(service), url), "head")
+    entry = {
+        "actor": "dev-smg_admin",
+        "action": "thing.create",
+        "entity_type": "thing",
+        "after": {"이름": "마을"},
+    }
+    attempts = [
+        update(AuditEntry).values(actor="someone-else"),
+        update(AuditEntry).values(after=None).where(AuditEntry.action == "thing.create"),
+        delete(AuditEntry),
+    ]
+    if db_backend == "postgresql":
+        attempts.append(text("TRUNCATE audit_log"))
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(insert(AuditEntry).values(**entry))
+        for statement in attempts:
+            with pytest.raises(DBAPIError, match="append-only"):
+                async with engine.begin() as conn:
+                    await conn.execute(statement)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(AuditEntry.actor, AuditEntry.after))).all()
+    finally:
+        await engine.dispose()
+    assert [(r.actor, r.after) for r in rows] == [("dev-smg_admin", {"이름": "마을"})]

@@ -65,6 +65,45 @@ def drop_platform_tables() -> None:
     platform_metadata.drop_all(bind=op.get_bind())
 
 
+# The audit trail is append-only in the database itself, not only by the service layer's habit: an UPDATE,
+# DELETE (or TRUNCATE on PostgreSQL) of audit_log fails whoever sends it — a bug, a console session or a
+# compromised service account. Archiving old rows is a deliberate operator act (drop the trigger first).
+_PG_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION cg_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$
+"""
+_AUDIT_TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_truncate")
+
+
+def protect_audit_log() -> None:
+    """Make ``audit_log`` append-only with triggers (PostgreSQL and SQLite)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_PG_APPEND_ONLY)
+        for name, when in zip(_AUDIT_TRIGGERS, ("UPDATE", "DELETE", "TRUNCATE"), strict=True):
+            level = "STATEMENT" if when == "TRUNCATE" else "ROW"
+            op.execute(
+                f"CREATE TRIGGER {name} BEFORE {when} ON audit_log "
+                f"FOR EACH {level} EXECUTE FUNCTION cg_audit_log_append_only()"
+            )
+    else:
+        for name, when in zip(_AUDIT_TRIGGERS[:2], ("UPDATE", "DELETE"), strict=True):
+            op.execute(
+                f"CREATE TRIGGER {name} BEFORE {when} ON audit_log "
+                f"BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: {when} refused'); END"
+            )
+
+
+def unprotect_audit_log() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for name in _AUDIT_TRIGGERS if postgres else _AUDIT_TRIGGERS[:2]:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON audit_log" if postgres else ""))
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS cg_audit_log_append_only()")
+
+
 def alembic_config(service_dir: Path, database_url: str | None = None) -> Config:
     config = Config(str(service_dir / "alembic.ini"))
     config.set_main_option("script_location", str(service_dir / "migrations"))

@@ -105,7 +105,8 @@ class IdempotencyRecord(PlatformBase):
 
 
 class AuditEntry(PlatformBase):
-    """Append-only: the service layer only ever inserts here."""
+    """Append-only: the service layer only ever inserts here, and triggers (cg_shared.migrations.
+    protect_audit_log) refuse UPDATE / DELETE / TRUNCATE in the database."""
 
     __tablename__ = "audit_log"
 
