@@ -327,6 +327,8 @@ class MesEngine:
             self.point_levels.append(len(set(real[p])))
             self.total_u.append(sum(us))
             self.max_u.append(max(real[p], default=0))
+        #: per project the greatest common divisor of its supporters' utilities
+        self.level_gcd = [_gcd(*(lu for lu, _ in levels)) if levels else 1 for levels in self.levels]
         self.scaled_cost = [c * n for c in costs]
         # pabutools: projects with positive total utility and positive cost take part in MES; those with
         # positive utility and zero cost are funded up front; projects nobody values are ignored.
@@ -626,14 +628,13 @@ class _Run:
         rho = ev.rho
         sup = eng.supporters_of[p]
         utils = eng.utils_of[p]
-        # every payment rho * u must be a whole number of units: refine the denominator if needed
-        m = 1
-        for lu, _ in eng.levels[p]:
-            d = (rho * lu * self.den).denominator
-            m = m * d // _gcd(m, d)
-        self._refine(m)
+        # every payment rho * u must be a whole number of units: refine the denominator if needed. With
+        # rho = a / b (lowest terms) the payment a * u * den / b needs b / gcd(b, u * den); over all
+        # utilities u the least common multiple of those is b / gcd(b, den * gcd(all u)).
+        a, b = rho.numerator, rho.denominator
+        self._refine(b // _gcd(b, self.den * eng.level_gcd[p]))
         den = self.den
-        pays = {lu: int(rho * lu * den) for lu, _ in eng.levels[p]}
+        pays = {lu: a * lu * den // b for lu, _ in eng.levels[p]}
         cid, bf, vf = self.cid, self.bf, self.vf
         exhausted: list[int] = []
         fall, fall_delay = ev.fall, ev.fall_delay
