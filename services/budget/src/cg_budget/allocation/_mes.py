@@ -543,7 +543,8 @@ class _Run:
         """Exact result for the float guess ``poor``; ``None`` if the guess is not exactly right."""
         units = self._units
         cost_units = self.eng.scaled_cost[p] * self.den
-        contrib = sum(map(units, poor))
+        num, fac, ep = self.num, self.fac, self.ep
+        contrib = sum([num[c] * fac[ep[c]] for c in map(self.cid.__getitem__, poor)])
         rich = rest - len(poor)
         if rich <= 0:
             return self._short(p, poor, contrib) if contrib < cost_units else None
