@@ -10,6 +10,7 @@ and every service's migrations create them too.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -68,6 +69,28 @@ def json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default)
 
 
+_TRGM_WORD = re.compile(r"[^\W_]+")
+
+
+def _trigrams(value: str) -> set[str]:
+    grams: set[str] = set()
+    for word in _TRGM_WORD.findall(value.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a: str | None, b: str | None) -> float:
+    """pg_trgm's ``similarity(a, b)``: shared / all distinct trigrams of the words (each padded with two
+    spaces before and one after, lower-cased). Registered in SQLite as ``cg_trgm_similarity`` so a query
+    can block by title similarity on both databases."""
+    if a is None or b is None:
+        return 0.0
+    first, second = _trigrams(a), _trigrams(b)
+    union = len(first | second)
+    return len(first & second) / union if union else 0.0
+
+
 def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """Engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs."""
     if database_url.startswith("sqlite"):
@@ -90,6 +113,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False)
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            dbapi_conn.create_function("cg_trgm_similarity", 2, trigram_similarity, deterministic=True)
 
         return engine
     return create_async_engine(

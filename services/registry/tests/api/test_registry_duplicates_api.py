@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cg_registry.duplicates.models import DuplicatePair
 from cg_registry.duplicates.service import scan_database
 from cg_registry.seed.loader import seed_database
 
@@ -118,3 +119,80 @@ async def test_full_scan_of_the_seed_finds_the_planted_clusters(reg: Any, fresh_
                     by_code[p["code"]] = {q["code"] for q in cluster["projects"]}
     found = sum(1 for codes in planted if set(codes) <= by_code.get(codes[0], set()))
     assert found >= 0.9 * len(planted), (found, len(planted))
+
+
+async def test_registration_check_finds_what_scoring_the_whole_borough_finds(
+    reg: Any, fresh_db: Any, db_backend: str
+) -> None:
+    # The check on POST retrieves only trigram-similar titles of the borough (SQL blocking); on the seed,
+    # with re-registrations of seeded titles, it must record exactly the pairs that scoring the new
+    # project against every project of its borough finds.
+    import random
+
+    from sqlalchemy import select
+
+    from cg_registry.duplicates.scoring import SUSPECT_THRESHOLD, rank_candidates
+    from cg_registry.duplicates.service import load_dup_projects
+    from cg_registry.projects.models import Project
+    from cg_shared.testing.helpers import auth
+
+    url = await fresh_db(db_backend)
+    await seed_database(url, emit_events=False)
+    async with reg.api(url) as client:
+        async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            seeded = list(
+                await session.execute(
+                    select(
+                        Project.sgg_code,
+                        Project.title_ko,
+                        Project.policy_field,
+                        Project.partners,
+                        Project.target_groups,
+                        Project.start_date,
+                        Project.end_date,
+                    )
+                    .where(Project.sgg_code.is_not(None))
+                    .order_by(Project.code)
+                )
+            )
+        rng = random.Random(7)
+        created: list[dict[str, Any]] = []
+
+        def variant(title: str) -> str:
+            # Reworded, not copied: words swapped or dropped, so the titles are similar but not equal.
+            words = title.split()
+            if len(words) > 2 and rng.random() < 0.5:
+                i = rng.randrange(len(words) - 1)
+                words[i], words[i + 1] = words[i + 1], words[i]
+            elif len(words) > 3:
+                del words[rng.randrange(len(words))]
+            return " ".join([*words, rng.choice(["(2차)", "확대", "연계", "강화"])])
+
+        for sgg, title, field, partners, targets, start, end in rng.sample(seeded, 30):
+            body = reg.project_body(
+                title_ko=variant(title),
+                sgg_code=sgg,
+                policy_field=field,
+                partners=partners,
+                target_groups=targets,
+                start_date=start.isoformat() if start else None,
+                end_date=end.isoformat() if end else None,
+            )
+            response = await client.post("/v1/projects", json=body, headers=auth("borough_officer", sgg))
+            assert response.status_code == 201, response.text
+            created.append(response.json())
+        async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+            recorded = {
+                (r.project_a, r.project_b)
+                for r in await session.execute(select(DuplicatePair.project_a, DuplicatePair.project_b))
+            }
+            expected: set[tuple[str, str]] = set()
+            for project in created:
+                peers = await load_dup_projects(session, sgg_code=project["sgg_code"])
+                later = {p["id"] for p in created[created.index(project) + 1 :]}
+                # What the exhaustive check saw when this project was registered (later ones did not exist).
+                peers = [p for p in peers if p.id not in later]
+                subject = next(p for p in peers if p.id == project["id"])
+                expected |= {m.pair for m in rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD)}
+    assert expected, "the re-registered titles must be suspected duplicates of their originals"
+    assert recorded == expected

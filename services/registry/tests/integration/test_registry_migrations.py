@@ -16,7 +16,12 @@ from cg_shared.db import create_engine
 from cg_shared.migrations import alembic_config
 from cg_shared.testing.helpers import migrate, service_dir
 
-SEARCH_OBJECTS = ("projects_fts", "ix_projects_search_text_trgm", "ix_projects_search_bigrams")
+SEARCH_OBJECTS = (
+    "projects_fts",
+    "ix_projects_search_text_trgm",
+    "ix_projects_search_bigrams",
+    "ix_projects_dup_key_trgm",
+)
 
 
 async def _model_diff(url: str) -> list[Any]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import func, insert, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,22 +54,31 @@ _COLUMNS = (
 _UNSET: Any = object()
 
 
+_PG_DUP_SELECT = (
+    # The server unpacks the JSON lists into text arrays (no json.loads here).
+    "SELECT id, code, title_ko, sgg_code, policy_field, start_date, end_date, "
+    "ARRAY(SELECT e->>'name' FROM jsonb_array_elements(partners::jsonb) e), "
+    "ARRAY(SELECT jsonb_array_elements_text(target_groups::jsonb)), total_krw FROM projects"
+)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection of the session's transaction."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
 async def _rows(session: AsyncSession, sgg_code: str | None, *, one_area: bool) -> list[Any]:
     if session.get_bind().dialect.name == "postgresql":
         # The full scan reads 100,000 rows: asyncpg directly is ten times cheaper than ORM row
-        # processing, and the server unpacks the JSON lists into text arrays (no json.loads here).
-        sql = (
-            "SELECT id, code, title_ko, sgg_code, policy_field, start_date, end_date, "
-            "ARRAY(SELECT e->>'name' FROM jsonb_array_elements(partners::jsonb) e), "
-            "ARRAY(SELECT jsonb_array_elements_text(target_groups::jsonb)), total_krw FROM projects"
-        )
+        # processing.
+        sql = _PG_DUP_SELECT
         args: list[Any] = []
         if one_area:
             sql += " WHERE sgg_code IS NULL" if sgg_code is None else " WHERE sgg_code = $1"
             args = [] if sgg_code is None else [sgg_code]
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
+        driver = await _driver(session)
         records = await driver.fetch(sql + " ORDER BY code", *args)
         return list(records)
     stmt = select(*_COLUMNS)
@@ -77,9 +87,7 @@ async def _rows(session: AsyncSession, sgg_code: str | None, *, one_area: bool) 
     return list(await session.execute(stmt.order_by(Project.code)))
 
 
-async def load_dup_projects(session: AsyncSession, *, sgg_code: str | None = _UNSET) -> list[DupProject]:
-    """Projects as scoring needs them: all of them, or one area (a borough, or ``None`` = city-wide)."""
-    rows = await _rows(session, None if sgg_code is _UNSET else sgg_code, one_area=sgg_code is not _UNSET)
+def _dup_projects(rows: Iterable[Any]) -> list[DupProject]:
     return [
         DupProject.build(
             id=r[0],
@@ -95,6 +103,12 @@ async def load_dup_projects(session: AsyncSession, *, sgg_code: str | None = _UN
         )
         for r in rows
     ]
+
+
+async def load_dup_projects(session: AsyncSession, *, sgg_code: str | None = _UNSET) -> list[DupProject]:
+    """Projects as scoring needs them: all of them, or one area (a borough, or ``None`` = city-wide)."""
+    rows = await _rows(session, None if sgg_code is _UNSET else sgg_code, one_area=sgg_code is not _UNSET)
+    return _dup_projects(rows)
 
 
 def _reasons(match: Match) -> list[ReasonRead]:
@@ -207,20 +221,69 @@ async def record_matches(session: AsyncSession, matches: Sequence[Match], *, emi
     return len(fresh)
 
 
+# A registration's check retrieves only the projects of its area whose title key is trigram-similar
+# (pg_trgm's similarity, GIN-indexed; SQLite: the same function) instead of scoring the whole borough,
+# so its cost does not grow with the borough. Blocking at 0.3 (pg_trgm's default threshold) keeps
+# every pair the exhaustive check finds on the 100,000-project seed: a pair can only reach the suspect
+# threshold with a title similarity ≥ 0.796, and the lowest trigram similarity among such pairs there
+# is 0.35 (bench/rest/post.py measures the POST rate at two registry sizes).
+CANDIDATE_TRIGRAM_SIMILARITY = 0.3
+# From this many new projects in one area (an import) one read of the whole area is cheaper.
+AREA_READ_FROM = 25
+_trgm_installed: dict[str, bool] = {}
+
+_PG_SIMILAR = " AND (id = $1 OR dup_key % (SELECT dup_key FROM projects WHERE id = $1)) ORDER BY code"
+
+
+async def _pg_trgm(session: AsyncSession) -> bool:
+    url = str(session.get_bind().engine.url)
+    if url not in _trgm_installed:
+        found = await session.scalar(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"))
+        _trgm_installed[url] = bool(found)
+    return _trgm_installed[url]
+
+
+async def _similar_projects(session: AsyncSession, sgg_code: str | None, project_id: str) -> list[DupProject]:
+    """The project and the projects of its area whose title key is trigram-similar to its own."""
+    if session.get_bind().dialect.name == "postgresql":
+        driver = await _driver(session)
+        await driver.execute(
+            f"SELECT set_config('pg_trgm.similarity_threshold', '{CANDIDATE_TRIGRAM_SIMILARITY}', true)"
+        )
+        area = " WHERE sgg_code IS NULL" if sgg_code is None else " WHERE sgg_code = $2"
+        args = [project_id] if sgg_code is None else [project_id, sgg_code]
+        rows: list[Any] = list(await driver.fetch(_PG_DUP_SELECT + area + _PG_SIMILAR, *args))
+    else:
+        own_key = select(Project.dup_key).where(Project.id == project_id).scalar_subquery()
+        stmt = select(*_COLUMNS).where(
+            Project.sgg_code.is_(None) if sgg_code is None else Project.sgg_code == sgg_code,
+            (Project.id == project_id)
+            | (func.cg_trgm_similarity(Project.dup_key, own_key) >= CANDIDATE_TRIGRAM_SIMILARITY),
+        )
+        rows = list(await session.execute(stmt.order_by(Project.code)))
+    return _dup_projects(rows)
+
+
 async def check_projects(session: AsyncSession, project_ids: Iterable[str], *, emit: bool = True) -> int:
     """Score freshly written projects against their areas and record suspected pairs (in-transaction)."""
     ids = set(project_ids)
     if not ids:
         return 0
     await session.flush()
-    areas = {
-        r.sgg_code
-        for r in await session.execute(select(Project.sgg_code).where(Project.id.in_(list(ids))).distinct())
-    }
+    by_area: dict[str | None, list[str]] = defaultdict(list)
+    for row in await session.execute(select(Project.id, Project.sgg_code).where(Project.id.in_(list(ids)))):
+        by_area[row.sgg_code].append(row.id)
+    postgresql = session.get_bind().dialect.name == "postgresql"
     matches: list[Match] = []
-    for area in areas:
-        peers = await load_dup_projects(session, sgg_code=area)
-        for subject in (p for p in peers if p.id in ids):
+    for area, subjects in by_area.items():
+        if len(subjects) >= AREA_READ_FROM or (postgresql and not await _pg_trgm(session)):
+            peers = await load_dup_projects(session, sgg_code=area)
+            for subject in (p for p in peers if p.id in ids):
+                matches.extend(rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD))
+            continue
+        for subject_id in sorted(subjects):
+            peers = await _similar_projects(session, area, subject_id)
+            subject = next(p for p in peers if p.id == subject_id)
             matches.extend(rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD))
     return await record_matches(session, matches, emit=emit)
 

@@ -77,6 +77,9 @@ class Project(Base):
     search_bigrams: Mapped[list[str]] = mapped_column(
         ARRAY(Text).with_variant(JSON(), "sqlite"), default=list
     )
+    # The compact title key duplicate detection compares (duplicates.scoring.title_key); trigram-indexed
+    # on PostgreSQL so a registration's check retrieves similar titles instead of the whole borough.
+    dup_key: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

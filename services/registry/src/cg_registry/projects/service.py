@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from cg_registry.districts import ensure_known_borough
 from cg_registry.domain import FundingSource, is_public_led, search_bigrams_for, search_text_for
 from cg_registry.duplicates import service as duplicates
+from cg_registry.duplicates.scoring import title_key
 from cg_registry.projects import search
 from cg_registry.projects.models import (
     CodeCounter,
@@ -214,7 +215,9 @@ def apply_filters(stmt: Select[Any], filters: ProjectFilters) -> Select[Any]:
 
 # The columns a list item shows (not the search columns): selected as plain rows, because building ORM
 # entities for a page (~33 projects + ~110 lines) cost more than the queries (bench/rest profile).
-_LIST_COLUMNS = tuple(c for c in Project.__table__.columns if c.key not in {"search_text", "search_bigrams"})
+_LIST_COLUMNS = tuple(
+    c for c in Project.__table__.columns if c.key not in {"search_text", "search_bigrams", "dup_key"}
+)
 _LINE_COLUMNS = (
     FundingLine.project_id,
     FundingLine.id,
@@ -415,6 +418,9 @@ def apply_derived(project: Project) -> None:
     if project.search_text != text:  # an unchanged value must not fire the SQLite FTS update trigger
         project.search_text = text
         project.search_bigrams = search_bigrams_for(text)
+    key = title_key(project.title_ko)
+    if project.dup_key != key:
+        project.dup_key = key
 
 
 def snapshot(
@@ -655,6 +661,7 @@ async def create_project(
         updated_by=actor_name(actor),
         search_text="",
         search_bigrams=[],
+        dup_key="",
     )
     apply_derived(project)
     session.add(project)
@@ -864,6 +871,7 @@ async def bulk_create(
             updated_by=name,
             search_text="",
             search_bigrams=[],
+            dup_key="",
         )
         lines = new_lines(project.id, item.funding_lines)
         apply_derived(project)

@@ -41,6 +41,7 @@ from cg_registry.domain import (
     search_bigrams_for,
     search_text_for,
 )
+from cg_registry.duplicates.scoring import title_key
 from cg_registry.seed import vocabulary as vocab
 from cg_registry.seed.vocabulary import Phrase
 from cg_shared.districts import DISTRICTS
@@ -668,6 +669,7 @@ def generate(scale: int | None = None) -> SeedData:
                 "assessed_at": assessment["assessed_at"] if assessment else None,
                 "search_text": search_text,
                 "search_bigrams": search_bigrams_for(search_text),
+                "dup_key": title_key(spec.title_ko),
                 "version": 1,
                 "created_at": created,
                 "updated_at": created,

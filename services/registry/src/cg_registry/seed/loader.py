@@ -27,12 +27,14 @@ from cg_shared.events.registry import FundingLineData, ProjectRegistered
 from cg_shared.messaging.tables import OutboxMessage
 
 CHUNK = 5_000
-# GIN indexes of migration 0002 (the trigram one only when pg_trgm was available): dropped for a bulk
+# GIN indexes of migrations 0002 and 0004 (the trigram ones only when pg_trgm was available): dropped for a bulk
 # load and rebuilt once at the end, which is far cheaper than 100,000 incremental GIN updates.
 SEARCH_INDEXES = {
     "ix_projects_search_text_trgm": "CREATE INDEX ix_projects_search_text_trgm ON projects "
     "USING gin (search_text gin_trgm_ops)",
     "ix_projects_search_bigrams": "CREATE INDEX ix_projects_search_bigrams ON projects USING gin (search_bigrams)",
+    "ix_projects_dup_key_trgm": "CREATE INDEX ix_projects_dup_key_trgm ON projects "
+    "USING gin (dup_key gin_trgm_ops)",
 }
 
 
