@@ -51,7 +51,7 @@ async def test_migrations_roundtrip_and_match_models(service, db_backend, databa
     assert differences == [], f"{service}: migrations and models differ: {differences}"
 
 
-@pytest.mark.parametrize("service", ["committee", "planning", "budget"])
+@pytest.mark.parametrize("service", SERVICES)
 async def test_audit_log_is_append_only_in_the_database(service, db_backend, database_factory) -> None:
     """Not only the service layer: any UPDATE, DELETE or TRUNCATE of audit_log fails and changes nothing."""
     url = await database_factory(db_backend)
