@@ -1,7 +1,7 @@
 """Benchmark of the allocation engine (cg_budget.allocation) against pabutools on the shared Pabulib files.
 
 Run from the repository root: ``.venv/bin/python bench/pb/run.py`` (options: ``--files SUBSTRING ...``,
-``--repeats N``, ``--full-add1`` to run pabutools' complete add1 even on the large Warsaw districts).
+``--repeats N``, ``--full-add1`` to run pabutools' complete add1 on every file, ``--full-limit SECONDS``).
 
 For each file and rule (greedy, mes, mes-add1; plus the file's official rule where ``selected`` exists)
 it times our rule (from the parsed file, including compilation) against pabutools' rule (from pabutools'
@@ -9,11 +9,17 @@ parsed file), alternating the two and taking the median of the repeats; it also 
 (``pb_outcome``: parsing + rule) against pabutools' parse + rule. Outcomes are compared in selection
 order (greedy, mes, mes-add1) or as sets (official ``selected`` column).
 
-pabutools' add1 re-runs MES once per step (hundreds of runs); on Mokotów and Białołęka that takes
-tens of minutes, so by default those two rows are checked at the end
-point: pabutools' own add1 loop, started 2 steps before our final share, must stop exactly there with
-our outcome, and its full time is estimated from its loop (set-up + steps x cost of a step sampled at
-the start, middle and end). Such rows are marked ``endpoint`` / ``~``. The last line summarises; the exit code is 1 on any mismatch.
+pabutools' add1 re-runs MES once per step (hundreds of runs; tens of minutes on Mokotów and Białołęka),
+so on every file the bench first *samples* pabutools' own add1 loop: set-up, and the cost of one step
+at the start, the middle and the end of the loop (runs stopped after one step and after a window of 10
+steps, 4 on elections with 10,000 voters or more), and
+checks the end point: started 2 steps before our final share, pabutools' loop must stop exactly there
+with our outcome. Its full time is estimated as set-up + steps x the sampled cost of a step (weights
+1/4, 1/2, 1/4). If that estimate is at most ``--full-limit`` seconds (default 12), pabutools' add1 is
+also run in full, its outcome compared in selection order and its measured time used; the estimate of
+those files is printed next to the measured time (``estimate / measured``), so the estimator is
+checked in every run. Other rows are marked ``endpoint`` / ``~``. Files with 10,000 voters or more
+time greedy and MES once. The last line summarises; the exit code is 1 on any mismatch.
 """
 
 from __future__ import annotations
@@ -40,8 +46,8 @@ from cg_budget.allocation import greedy, load, mes_add1, mes_add1_comparison, to
 from cg_budget.allocation import method_of_equal_shares as our_mes
 from cg_budget.allocation.commands import Rule, pb_outcome
 
-# files where pabutools' full add1 takes minutes: checked at the end point unless --full-add1
-LARGE = ("Poland_Warszawa_2020_Mokotow", "Poland_Warszawa_2021_Bialoleka")
+# elections with at least this many voters time greedy and MES once (pabutools takes seconds per run)
+LARGE_VOTERS = 10_000
 
 
 def data_dir() -> Path:
@@ -75,6 +81,7 @@ class Row:
     cli_ms: float | None
     theirs_cli_ms: float | None
     identical: bool
+    estimate_ms: float | None = None  # pabutools' estimated add1 time where it also ran in full
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -113,6 +120,12 @@ def main() -> int:
     parser.add_argument("--files", nargs="*", default=[], help="only files whose name contains one of these")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of fast runs (median)")
     parser.add_argument("--full-add1", action="store_true", help="run pabutools' add1 fully everywhere")
+    parser.add_argument(
+        "--full-limit",
+        type=float,
+        default=12.0,
+        help="run pabutools' add1 in full where its estimated time is at most this many seconds",
+    )
     args = parser.parse_args()
 
     paths = sorted(data_dir().glob("*.pb"))
@@ -121,12 +134,12 @@ def main() -> int:
     rows: list[Row] = []
     started = time.perf_counter()
     for path in paths:
-        rows.extend(bench_file(path, args.repeats, args.full_add1))
+        rows.extend(bench_file(path, args.repeats, args.full_add1, args.full_limit * 1000))
     elapsed = time.perf_counter() - started
     return report(rows, elapsed)
 
 
-def bench_file(path: Path, repeats: int, full_add1: bool) -> list[Row]:
+def bench_file(path: Path, repeats: int, full_add1: bool, full_limit_ms: float) -> list[Row]:
     """All rows of one file."""
     rows: list[Row] = []
     stem = path.stem
@@ -137,7 +150,7 @@ def bench_file(path: Path, repeats: int, full_add1: bool) -> list[Row]:
     approval = instance.vote_type == "approval"
     sat = Cost_Sat if approval else Additive_Cardinal_Sat
     greedy_sat = Cost_Sat if approval else PointsTimesCost
-    big = stem in LARGE
+    big = len(election.ballots) >= LARGE_VOTERS
 
     def cli(rule: Rule, path: Path = path) -> float:
         return statistics.median(timed(lambda: pb_outcome(path, rule))[0] for _ in range(1 if big else 2))
@@ -146,7 +159,7 @@ def bench_file(path: Path, repeats: int, full_add1: bool) -> list[Row]:
     ours_ms, theirs_ms, mine, other = compare(
         lambda: greedy(election),
         lambda: greedy_utilitarian_welfare(p_instance, p_profile, sat_class=greedy_sat),
-        repeats,
+        1 if big else repeats,
     )
     rows.append(
         Row(
@@ -181,18 +194,18 @@ def bench_file(path: Path, repeats: int, full_add1: bool) -> list[Row]:
             list(mine.selected) == names(other),
         )
     )
-    # mes-add1
-    endpoint = big and not full_add1
+    # mes-add1: pabutools' loop sampled and checked at the end point, and run in full where affordable
     ours_ms, _, mine, _ = compare(lambda: mes_add1(election), None, 1 if big else repeats)
+    estimate_ms, ok = endpoint_check(p_instance, p_profile, sat, election, mine)
+    endpoint = not full_add1 and estimate_ms > full_limit_ms
     if endpoint:
-        theirs_ms, ok = endpoint_check(p_instance, p_profile, sat, election, mine)
-        estimated = True
+        theirs_ms, estimated, checked_estimate = estimate_ms, True, None
     else:
         theirs_ms, other = timed(
             lambda: method_of_equal_shares(p_instance, p_profile, sat_class=sat, voter_budget_increment=1)
         )
-        ok = list(mine.selected) == names(other)
-        estimated = False
+        ok = ok and list(mine.selected) == names(other)
+        estimated, checked_estimate = False, estimate_ms
     rows.append(
         Row(
             stem,
@@ -204,6 +217,7 @@ def bench_file(path: Path, repeats: int, full_add1: bool) -> list[Row]:
             cli(Rule.MES_ADD1),
             parse_theirs_ms + theirs_ms,
             ok,
+            checked_estimate,
         )
     )
     # the official rule of files with a selected column
@@ -244,7 +258,8 @@ def endpoint_check(
 
     pabutools is started 2 steps before our final share and must stop exactly there with our outcome.
     Its full time is estimated as its set-up plus the number of steps times the cost of one step of its
-    loop, sampled at the start, the middle and the end (runs stopped after one and after four steps).
+    loop, sampled at the start, the middle and the end (runs stopped after one step and after a window
+    of 10 steps, 4 for elections with 10,000 voters or more).
     """
     n = len(election.ballots)
     step = outcome.per_voter_budget - Fraction(election.budget, n)
@@ -289,10 +304,12 @@ def endpoint_check(
         _, final = run(from_k)
         end_steps = calls[0]
         ok = names(final) == list(outcome.selected)
+        # windows of several steps: a step of a small election takes milliseconds, too short to time alone
+        span = 4 if len(election.ballots) >= LARGE_VOTERS else 10
         costs = []
-        for first in (0, k // 2, max(k - 3, 0)):
+        for first in (0, k // 2, max(k - span + 1, 0)):
             one_ms, _ = run(first, 1)
-            more_ms, _ = run(first, 4)
+            more_ms, _ = run(first, span)
             costs.append((one_ms, max(more_ms - one_ms, 0.0) / max(calls[0] - 1, 1)))
     finally:
         p_instance.is_feasible = feasible
@@ -357,6 +374,10 @@ def report(rows: list[Row], elapsed: float) -> int:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
     files = sorted({r.file for r in rows})
     bad = sorted({r.file for r in rows if not r.identical})
+    checks = [(r.file, r.estimate_ms / r.theirs_ms) for r in rows if r.estimate_ms and r.theirs_ms]
+    if checks:
+        ratios = ", ".join(f"{f.replace('Poland_', '').replace('France_', '')} {q:.2f}" for f, q in checks)
+        print(f"pabutools add1 estimator, estimate / measured on the files run in full: {ratios}")
     add1 = [r.theirs_ms / r.ours_ms for r in rows if r.rule == "mes-add1" and r.theirs_ms and r.ours_ms]
     speedup = f"{statistics.median(add1):.1f}x (median)" if add1 else "n/a"
     verdict = f"identical outcomes on {len(files)} files" if not bad else f"MISMATCH on {len(bad)} files"
