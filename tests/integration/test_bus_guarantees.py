@@ -3,6 +3,7 @@
 - the same event delivered twice changes the read model once;
 - a malformed message lands in the dead-letter topic and table with its error, later messages flow;
 - a poisoned record redelivered after a consumer crash is dead-lettered once, not once per delivery;
+- batch handlers get each run of consecutive new events at once, in partition order;
 - a relay that crashes after sending but before marking published re-sends; consumers apply once;
 - two relays on PostgreSQL publish every row exactly once, in outbox order;
 - with the broker down a POST still succeeds, and after the broker returns (empty, as Tansu's memory
@@ -29,7 +30,8 @@ from cg_registry.main import create_app as create_registry
 from cg_registry.settings import RegistrySettings
 from cg_shared.db import create_engine, make_sessionmaker, utcnow
 from cg_shared.events import make_event, topics
-from cg_shared.events.registry import ProjectRegistered
+from cg_shared.events.envelope import CloudEvent
+from cg_shared.events.registry import ProjectRegistered, ProjectUpdated
 from cg_shared.messaging.broker import ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay, add_to_outbox, purge_published
@@ -388,3 +390,62 @@ async def test_poisoned_records_redelivered_after_a_crash_are_dead_lettered_once
     ]
     assert dlq_rows == 3, "one dead-letter event per poisoned record, however often it was delivered"
     assert applied == [good.id]
+
+
+async def test_batch_handlers_get_consecutive_new_events_in_order(database_factory, broker) -> None:
+    url = await database_factory("postgresql")
+    await migrate("planning", url)
+    engine = create_engine(url)
+    sessions = make_sessionmaker(engine)
+    settings = PlanningSettings(database_url=url, kafka_bootstrap_servers=broker.bootstrap)
+    handlers = HandlerMap()
+    calls: list[tuple[str, list[str]]] = []
+
+    @handlers.on_batch(ProjectRegistered, name="test.bus.registered_batch")
+    async def registered(session, items) -> None:
+        if any(payload.code == "POISON" for _, payload in items):
+            raise ValueError("this record can never be applied")
+        calls.append(("batch", [payload.title_ko for _, payload in items]))
+
+    @handlers.on(ProjectUpdated, name="test.bus.updated_single")
+    async def updated(session, event, payload) -> None:
+        calls.append(("single", [payload.title_ko]))
+
+    def registered_event(title: str, code: str = "C") -> CloudEvent:
+        return make_event(ProjectRegistered(project_id=title, code=code, title_ko=title), subject=title)
+
+    a, b, c = registered_event("a"), registered_event("b"), registered_event("c")
+    a_updated = make_event(ProjectUpdated(project_id="a", code="C", title_ko="a2", version=2), subject="a")
+    consumer = EventConsumer(
+        settings=settings, sessions=sessions, handlers=handlers, topics=[topics.REGISTRY_PROJECT]
+    )
+    try:
+        # a twice (the copy is a duplicate within the batch); an update between a and b splits the run.
+        batch = [a, a, a_updated, b, c]
+        await consumer.process_batch([consumer_record(i, e.to_json()) for i, e in enumerate(batch)])
+        assert calls == [("batch", ["a"]), ("single", ["a2"]), ("batch", ["b", "c"])]
+        calls.clear()
+        # Redelivered: nothing runs again.
+        await consumer.process_batch([consumer_record(i, e.to_json()) for i, e in enumerate(batch)])
+        assert calls == []
+        # A failing run rolls the whole batch back; record by record the good ones apply, once each.
+        d, poison, e = registered_event("d"), registered_event("poison", "POISON"), registered_event("e")
+        await consumer.process_batch(
+            [consumer_record(10 + i, x.to_json()) for i, x in enumerate([d, poison, e])]
+        )
+        assert calls == [("batch", ["d"]), ("batch", ["e"])]
+        async with sessions() as s:
+            inbox = {tuple(r) for r in await s.execute(select(InboxMessage.handler, InboxMessage.event_id))}
+            letters = list((await s.execute(select(DeadLetter.event_id))).scalars())
+    finally:
+        await engine.dispose()
+    assert inbox == {
+        ("test.bus.registered_batch", a.id),
+        ("test.bus.updated_single", a_updated.id),
+        ("test.bus.registered_batch", b.id),
+        ("test.bus.registered_batch", c.id),
+        ("test.bus.registered_batch", d.id),
+        ("test.bus.registered_batch", e.id),
+        ("test.bus.registered_batch#dead-letter", poison.id),
+    }
+    assert letters == [poison.id]
