@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 
 async def test_stats_summary_shows_the_published_figures(reg: Any, seeded_db: Any, db_backend: str) -> None:
@@ -81,3 +82,51 @@ async def test_exports_publish_the_seed(reg: Any, seeded_db: Any, fmt: str) -> N
         assert body["count"] == 1126 and len(body["items"]) == 1126
         assert sum(p["total_krw"] for p in body["items"]) == 7_661_500_000_000
         assert "created_by" not in body["items"][0]
+
+
+async def test_seed_restores_every_index_and_constraint_it_set_aside(fresh_db: Any) -> None:
+    # The PostgreSQL bulk load drops the tables' keys, indexes and foreign keys and rebuilds them after
+    # the COPY: the schema after a seed must be the migrated one, and the keys must hold.
+    import asyncpg
+    from sqlalchemy.exc import IntegrityError
+
+    from cg_registry.seed.loader import seed_database
+    from cg_shared.db import create_engine, make_sessionmaker
+
+    url = await fresh_db("postgresql")
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+    async def schema() -> tuple[set[Any], set[Any]]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            indexes = {
+                (r["tablename"], r["indexname"], r["indexdef"])
+                for r in await conn.fetch("SELECT * FROM pg_indexes WHERE schemaname = current_schema()")
+            }
+            constraints = {
+                (r["conname"], r["def"])
+                for r in await conn.fetch(
+                    "SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint "
+                    "WHERE connamespace = current_schema()::regnamespace"
+                )
+            }
+            return indexes, constraints
+        finally:
+            await conn.close()
+
+    before = await schema()
+    assert any(name == "ix_projects_search_text_trgm" for _, name, _ in before[0])
+    result = await seed_database(url, emit_events=False)
+    assert result.projects == 1126
+    assert await schema() == before
+    # The restored keys are enforced (a second row with a seeded code is refused).
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            with pytest.raises(IntegrityError):
+                async with session.begin():
+                    await session.execute(
+                        text("INSERT INTO projects SELECT * FROM projects ORDER BY code LIMIT 1")
+                    )
+    finally:
+        await engine.dispose()
