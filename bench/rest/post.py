@@ -26,12 +26,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from bench.common import (
     VENV_BIN,
     Bench,
+    interesting_frames,
     machine_summary,
     median,
     note,
     percentile,
     poll_until,
     print_table,
+    profile_summary,
+    py_spy_record,
     run_cli,
     run_main,
 )
@@ -108,6 +111,9 @@ async def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--py-spy", default="", help="py-spy binary: profile the registry in each scale's last round"
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     results: dict[int, list[dict[str, Any]]] = {}
@@ -141,7 +147,23 @@ async def main() -> int:
                 await conn.close()
             titles = await titles_by_borough(url)
             for r in range(args.rounds):
+                spy = None
+                if args.py_spy and r == args.rounds - 1 and registry.proc is not None:
+                    spy = py_spy_record(
+                        bench,
+                        args.py_spy,
+                        registry.proc.pid,
+                        seconds=args.warmup + args.duration,
+                        name=f"post-{scale}",
+                    )
                 result = await post_load(registry.base_url, titles, args)
+                if spy is not None:
+                    await asyncio.to_thread(spy[0].wait, 30)
+                    print(f"\nprofile of the registry under POST load at {scale:,} projects (py-spy):")
+                    for frame, incl in interesting_frames(spy[1]):
+                        print(f"  {incl:5.1f}% incl  {frame}")
+                    for frame, incl, own in profile_summary(spy[1], top=8):
+                        print(f"  {own:5.1f}% self ({incl:5.1f}% incl)  {frame}")
                 results.setdefault(scale, []).append(result)
                 note(
                     f"rest-post scale {scale:,} round {r + 1}: {result['rps']:.1f} POST/s, p99 {result['p99_ms']:.0f} ms"
