@@ -408,6 +408,7 @@ async def throughput(
     args: argparse.Namespace,
     *,
     planning: ServiceProcess,
+    registry: ServiceProcess,
     profiles: dict[str, Path],
 ) -> dict[str, Any]:
     """Alternating rounds; the raw pipeline always moves ``args.n`` messages.
@@ -432,15 +433,19 @@ async def throughput(
         raw.append(await raw_round(bench, bench.broker(), rows_file, raw_n, r))
         note(f"  raw: {raw[-1]['rate']:,.0f} msg/s")
         note(f"events (b) round {r + 1}/{args.rounds}: outbox relay + inbox consumer, {subject_n} events")
-        spy = None
-        if args.py_spy and r == 0 and planning.proc is not None:
-            spy = py_spy_record(bench, args.py_spy, planning.proc.pid, seconds=15, name="planning-b")
+        spies = []
+        if args.py_spy and r == 0:
+            # The consumer (planning) and the relay (registry) of the same round, side by side.
+            for svc, what in ((planning, "planning consumer"), (registry, "registry relay")):
+                if svc.proc is not None:
+                    spy = py_spy_record(bench, args.py_spy, svc.proc.pid, seconds=15, name=f"{svc.service}-b")
+                    spies.append((spy, f"{what} during (b) round 1 (first 15 s)"))
         subject.append(
             await subject_round(registry_url, planning_url, make_outbox_rows(subject_n, seed=100 + r))
         )
-        if spy is not None:
-            await asyncio.to_thread(spy[0].wait, 60)
-            profiles["planning consumer during (b) round 1 (first 15 s)"] = spy[1]
+        for (proc, path), what in spies:
+            await asyncio.to_thread(proc.wait, 60)
+            profiles[what] = path
         note(f"  relay+consumer: {subject[-1]['rate']:,.0f} ev/s")
     return {"raw": raw, "subject": subject, "raw_n": raw_n, "subject_n": subject_n, "pilot": pilot}
 
@@ -502,7 +507,9 @@ async def main() -> int:
                 seconds=10.0,
                 warmup_s=2.0,
             )
-        tput = await throughput(bench, registry_url, planning_url, args, planning=planning, profiles=profiles)
+        tput = await throughput(
+            bench, registry_url, planning_url, args, planning=planning, registry=registry, profiles=profiles
+        )
         for what, path in profiles.items():
             print(f"\nprofile of {what} (py-spy):")
             for frame, incl in interesting_frames(path, top=15):

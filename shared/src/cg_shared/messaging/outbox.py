@@ -167,6 +167,7 @@ class OutboxRelay:
         self._lost: str | None = None
         self._next_purge = 0.0
         self._next_count = 0.0
+        self._draining = False
         self.requeued = 0
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._wake = asyncio.Event()
@@ -332,9 +333,12 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish one batch; returns how many rows were published (0 when idle or not the leader)."""
-        if not await self._has_unpublished():
+        # Draining a backlog (the last batch was full) goes straight to the lease; an idle poll first
+        # looks whether there is anything to do at all.
+        if not self._draining and not await self._has_unpublished():
             OUTBOX_PENDING.labels(self.service).set(0)
             return 0
+        self._draining = False
         async with self.sessions() as session, session.begin():
             if not await self._acquire_lease(session):
                 return 0
@@ -382,6 +386,7 @@ class OutboxRelay:
             self._connections = after
             await self.mark_published(session, [r.id for r in rows])
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        self._draining = len(rows) == self.batch_size
         return len(rows)
 
     async def _has_unpublished(self) -> bool:
