@@ -122,3 +122,13 @@ async def test_rs256_tokens_verified_against_jwks(tmp_path) -> None:
     with pytest.raises(Unauthorized):
         await verifier.verify(hs)  # a dev token is never accepted in JWKS mode
     server.shutdown()
+
+
+def test_outbox_window_and_retention_from_env(monkeypatch) -> None:
+    monkeypatch.setenv("CG_RELAY_REQUEUE_WINDOW_S", "900")
+    monkeypatch.setenv("CG_OUTBOX_RETENTION_S", "0")
+    s = ServiceSettings()
+    assert s.relay_requeue_window_s == 900 and s.outbox_retention_s == 0
+    monkeypatch.setenv("CG_OUTBOX_RETENTION_S", "-1")
+    with pytest.raises(ValidationError, match="outbox_retention_s"):
+        ServiceSettings()

@@ -119,6 +119,8 @@ async def run_relay(app: FastAPI) -> None:
             idle_interval_s=settings.relay_idle_interval_s,
             on_unknown_topic=recreate_topics if settings.kafka_create_topics else None,
             renew_producer=renew_producer,
+            requeue_window_s=settings.relay_requeue_window_s,
+            retention_s=settings.outbox_retention_s or None,
         )
         app.state.relay = relay
         try:

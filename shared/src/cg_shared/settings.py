@@ -63,6 +63,12 @@ class ServiceSettings(BaseSettings):
 
     relay_batch_size: int = Field(default=200, ge=1, le=5000)
     relay_idle_interval_s: float = Field(default=0.05, gt=0)
+    # How far back the broker may have lost acknowledged messages nobody consumed yet: when the relay
+    # finds its log shorter than what was acknowledged, rows published within this window are sent again
+    # (consumers' inboxes drop repeats). Make it longer than events may sit unconsumed.
+    relay_requeue_window_s: float = Field(default=300.0, ge=0)
+    # Published outbox rows are deleted after this long (never inside the re-queue window); 0 keeps them.
+    outbox_retention_s: float = Field(default=7 * 24 * 3600.0, ge=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
