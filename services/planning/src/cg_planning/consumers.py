@@ -18,14 +18,16 @@ from cg_shared.messaging import HandlerMap
 handlers = HandlerMap()
 
 
-@handlers.on(ProjectRegistered, name="planning.registry_project.registered")
-async def on_project_registered(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
-    await registry_projects.apply_snapshot(session=session, snapshot=payload)
+# Snapshots are applied a run at a time (one locking select per run); a deletion stays per event, so
+# it ends the run and keeps its place between the snapshots of its project.
+@handlers.on_batch(ProjectRegistered, name="planning.registry_project.registered")
+async def on_projects_registered(session: AsyncSession, events: list[tuple[CloudEvent, Any]]) -> None:
+    await registry_projects.apply_snapshots(session=session, snapshots=[payload for _, payload in events])
 
 
-@handlers.on(ProjectUpdated, name="planning.registry_project.updated")
-async def on_project_updated(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
-    await registry_projects.apply_snapshot(session=session, snapshot=payload)
+@handlers.on_batch(ProjectUpdated, name="planning.registry_project.updated")
+async def on_projects_updated(session: AsyncSession, events: list[tuple[CloudEvent, Any]]) -> None:
+    await registry_projects.apply_snapshots(session=session, snapshots=[payload for _, payload in events])
 
 
 @handlers.on(ProjectDeleted, name="planning.registry_project.deleted")
