@@ -117,6 +117,10 @@ class BrokerStateLost(Exception):
 
 
 GROUP_CHECK_INTERVAL_S = 3.0
+# A group-coordinator request (commit, committed offsets, leave) that gets no answer this long means the
+# coordinator is gone or confused (a broker restart mid-request): rebuild the consumer rather than wait.
+# Safe: offsets not committed only cause a redelivery, which the inbox drops.
+COORDINATOR_TIMEOUT_S = 15.0
 MAX_POLL_RECORDS = 500
 CONSUMER_START_TIMEOUT_S = 15.0
 
@@ -224,7 +228,7 @@ class EventConsumer:
                 # Leave the group BEFORE a replacement joins: a member left half-joined would keep
                 # partitions assigned that nobody fetches.
                 try:
-                    await consumer.stop()
+                    await asyncio.wait_for(consumer.stop(), COORDINATOR_TIMEOUT_S)
                 except Exception:
                     log.debug("consumer stop failed", exc_info=True)
                 self._consumer = None
@@ -257,10 +261,12 @@ class EventConsumer:
                     for tp, records in batches.items()
                 }
                 try:
-                    await consumer.commit(offsets)
+                    await asyncio.wait_for(consumer.commit(offsets), COORDINATOR_TIMEOUT_S)
                 except (CommitFailedError, IllegalStateError) as exc:
                     # The group was rebalanced or forgotten (e.g. the broker restarted empty).
                     raise BrokerStateLost(f"offset commit failed: {exc!r}") from exc
+                except TimeoutError as exc:
+                    raise BrokerStateLost("offset commit got no answer from the group coordinator") from exc
                 committed.update(offsets)
             if time.monotonic() >= next_check:
                 next_check = time.monotonic() + GROUP_CHECK_INTERVAL_S
@@ -278,7 +284,9 @@ class EventConsumer:
             if tp not in assigned:
                 continue
             try:
-                theirs = await consumer.committed(tp)
+                theirs = await asyncio.wait_for(consumer.committed(tp), COORDINATOR_TIMEOUT_S)
+            except TimeoutError as exc:
+                raise BrokerStateLost("the group coordinator does not answer for committed offsets") from exc
             except Exception:
                 return
             if theirs is None or theirs < ours:
