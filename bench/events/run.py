@@ -76,6 +76,20 @@ WORDS_KO = ["마을공동체", "청년", "돌봄", "주민자치", "골목상권
 WORDS_EN = ["village", "youth", "care", "self-governance", "alley market", "climate", "sharing", "CG"]
 
 
+def pct_row(
+    label: str, run: dict[str, Any], prefix: str, samples: int, *, with_max: bool = False
+) -> list[Any]:
+    """One table row: p50/p99 (and max) of ``run[<prefix>_p50]`` … in ms."""
+    key = f"{prefix}_" if prefix else ""
+    return [
+        label,
+        fmt_ms(run[f"{key}p50"]),
+        fmt_ms(run[f"{key}p99"]),
+        fmt_ms(run["max"]) if with_max else "",
+        samples,
+    ]
+
+
 def dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
@@ -691,41 +705,24 @@ async def main() -> int:
             f"offered at {run['offered_rate']:.0f}/s (achieved {run['achieved_rate']:.0f}/s, {run['errors']} errors)",
             ["measure", "p50 ms", "p99 ms", "max ms", "samples"],
             [
-                [
+                pct_row(
                     "DB stamps: planning updated_at − registry created_at",
-                    fmt_ms(run["p50"]),
-                    fmt_ms(run["p99"]),
-                    fmt_ms(run["max"]),
+                    run,
+                    "",
                     run["events"],
-                ],
-                [
+                    with_max=True,
+                ),
+                pct_row(
                     "  stage 1: registry created_at → broker acked (rest of POST txn + relay)",
-                    fmt_ms(run["relay_p50"]),
-                    fmt_ms(run["relay_p99"]),
-                    "",
+                    run,
+                    "relay",
                     run["stage_n"],
-                ],
-                [
-                    "  stage 2: broker acked → planning consumer starts the event",
-                    fmt_ms(run["bus_p50"]),
-                    fmt_ms(run["bus_p99"]),
-                    "",
-                    run["stage_n"],
-                ],
-                [
-                    "observed: 201 received → row visible (2 ms poll)",
-                    fmt_ms(run["obs_p50"]),
-                    fmt_ms(run["obs_p99"]),
-                    "",
-                    run["obs_n"],
-                ],
-                [
-                    "registry POST /v1/projects response time",
-                    fmt_ms(run["post_p50"]),
-                    fmt_ms(run["post_p99"]),
-                    "",
-                    run["events"],
-                ],
+                ),
+                pct_row(
+                    "  stage 2: broker acked → planning consumer starts the event", run, "bus", run["stage_n"]
+                ),
+                pct_row("observed: 201 received → row visible (2 ms poll)", run, "obs", run["obs_n"]),
+                pct_row("registry POST /v1/projects response time", run, "post", run["events"]),
             ],
         )
         if run["errors"]:
@@ -742,48 +739,26 @@ async def main() -> int:
         f"(achieved {bus['achieved_rate']:.0f}/s, {bus['errors']} errors, {bus['writers']} connections)",
         ["measure", "p50 ms", "p99 ms", "max ms", "samples"],
         [
-            [
-                "DB stamps: planning updated_at − outbox created_at",
-                fmt_ms(bus["p50"]),
-                fmt_ms(bus["p99"]),
-                fmt_ms(bus["max"]),
-                bus["events"],
-            ],
-            [
+            pct_row(
+                "DB stamps: planning updated_at − outbox created_at", bus, "", bus["events"], with_max=True
+            ),
+            pct_row(
                 "  stage 1: outbox created_at → broker acked (commit + relay poll + send)",
-                fmt_ms(bus["relay_p50"]),
-                fmt_ms(bus["relay_p99"]),
-                "",
+                bus,
+                "relay",
                 bus["stage_n"],
-            ],
-            [
+            ),
+            pct_row(
                 "    of which: outbox created_at → writer's commit returned (INSERT + COMMIT)",
-                fmt_ms(bus["txn_p50"]),
-                fmt_ms(bus["txn_p99"]),
-                "",
+                bus,
+                "txn",
                 bus["events"],
-            ],
-            [
-                "  stage 2: broker acked → planning consumer starts the event",
-                fmt_ms(bus["bus_p50"]),
-                fmt_ms(bus["bus_p99"]),
-                "",
-                bus["stage_n"],
-            ],
-            [
-                "writer: commit returned → planning updated_at",
-                fmt_ms(bus["commit_p50"]),
-                fmt_ms(bus["commit_p99"]),
-                "",
-                bus["events"],
-            ],
-            [
-                "writer: scheduled → commit returned (pacing held?)",
-                fmt_ms(bus["write_p50"]),
-                fmt_ms(bus["write_p99"]),
-                "",
-                bus["events"],
-            ],
+            ),
+            pct_row(
+                "  stage 2: broker acked → planning consumer starts the event", bus, "bus", bus["stage_n"]
+            ),
+            pct_row("writer: commit returned → planning updated_at", bus, "commit", bus["events"]),
+            pct_row("writer: scheduled → commit returned (pacing held?)", bus, "write", bus["events"]),
         ],
     )
     if bus["errors"]:
