@@ -22,6 +22,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from cg_shared import webapp
 from cg_shared.testing.tansu import TansuBroker, port_open
 
 console = Console()
@@ -75,6 +76,7 @@ def main() -> None:
         "CG_DATA_DIR": str(data_dir),
         "CG_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker_port}",
         "CG_LOG_JSON": os.environ.get("CG_LOG_JSON", "true"),
+        "CG_CORS_ORIGINS": os.environ.get("CG_CORS_ORIGINS", webapp.web_origins(host)),
     }
     broker = TansuBroker(broker_port, log_path=logs / "broker.log")
     procs: list[tuple[ServiceSpec, subprocess.Popen[bytes]]] = []
@@ -114,6 +116,10 @@ def main() -> None:
         with console.status("waiting for every service to report ready…"):
             for spec, proc in procs:
                 _wait_ready(f"http://127.0.0.1:{spec.port}/readyz", proc, 90)
+        if web := webapp.start(
+            host, {s.name: f"http://{host}:{s.port}" for s in specs}, logs / "web.log", env
+        ):
+            procs.append((ServiceSpec("web", int(env.get("CG_WEB_PORT", webapp.DEFAULT_PORT))), web))
     except BaseException:
         shutdown()
         raise
@@ -126,6 +132,7 @@ def main() -> None:
         base = f"http://{host}:{spec.port}"
         table.add_row(spec.name, f"{base}/docs", f"{base}/openapi.json")
     console.print(table)
+    console.print(f"web app: [bold]http://{host}:{os.environ.get('CG_WEB_PORT', webapp.DEFAULT_PORT)}[/bold]")
     console.print(f"broker: 127.0.0.1:{broker_port} (Tansu)   data: {data_dir}   logs: {logs}")
     console.print(
         "token for writes: [bold].venv/bin/cg-dev-token --role borough_officer --sgg-code 11200[/bold]"
