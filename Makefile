@@ -104,7 +104,7 @@ web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/public -type f 2>/dev
 web-build: web/dist/index.html ## build the web app into web/dist (only when its sources changed)
 
 chromium: ## Debian's Chromium for the browser tests (installed when /usr/bin/chromium is missing)
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
 
 test-web: setup web-build chromium ## web: clients current + no spec warnings, Vitest, Playwright + axe on the real stack
 	cd web && $(NODE) scripts/gen-api.mjs --check
