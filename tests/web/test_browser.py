@@ -58,7 +58,7 @@ def _script(name: str) -> str:
     return str(Path(sys.executable).parent / f"cg-{name}")
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> None:
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -168,8 +168,11 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
         "CG_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
     }
     try:
-        for name in SERVICES:
-            subprocess.run([_script(name), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+        migrations = [
+            subprocess.Popen([_script(name), "migrate"], env=env, stdout=subprocess.DEVNULL)
+            for name in SERVICES
+        ]
+        assert [m.wait(timeout=600) for m in migrations] == [0] * len(SERVICES), "a migration failed"
         subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True, capture_output=True)
         for name in SERVICES:
             port = free_port()
