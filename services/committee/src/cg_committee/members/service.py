@@ -13,15 +13,7 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.committees.schemas import OrdinanceRead
-from cg_committee.common import (
-    ensure_writer,
-    is_secretariat,
-    keyset,
-    make_page,
-    rule_conflict,
-    seoul_today,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page, rule_conflict, unprocessable
 from cg_committee.members.models import Application, Member, WorkingGroup, WorkingGroupMember
 from cg_committee.members.schemas import (
     ApplicationAppointment,
@@ -48,6 +40,7 @@ from cg_committee.members.schemas import (
 )
 from cg_shared.audit import SYSTEM_ACTOR, record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import MemberAppointed, MemberTermEnded
 from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
@@ -153,7 +146,7 @@ async def _appoint(
     member_in: MemberCreate,
     application_id: str | None = None,
 ) -> Member:
-    term_start = member_in.term_start or seoul_today()
+    term_start = member_in.term_start or today_seoul()
     ordinance = await rules_on(session, committee.id, term_start)
     term_end = member_in.term_end or rules.default_term_end(term_start, ordinance.term_years)
     if term_end < term_start:
@@ -256,7 +249,7 @@ async def _appoint(
 
 async def _read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
     """A member as its committee's secretary sees it today (contact details included)."""
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
     )
@@ -300,7 +293,7 @@ async def appoint(
 async def get(*, session: AsyncSession, principal: Principal | None, member_id: str) -> MemberRead:
     member = await get_row(session, member_id)
     committee = await committees.get_row(session, member.committee_id)
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member,
         ordinance=await rules_on(session, committee.id, today),
@@ -319,7 +312,7 @@ async def list_members(
     page: PageParams,
 ) -> Page[MemberRead]:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance = await rules_on(session, committee_id, day)
     stmt = select(Member).where(Member.committee_id == committee_id)
     not_left = or_(Member.left_on.is_(None), Member.left_on > day)
@@ -426,7 +419,7 @@ async def record_departure(
     ensure_writer(principal, committee.sgg_code)
     if member.left_on is not None:
         raise Conflict(f"member {member.id} already left on {member.left_on}", slug="member-left")
-    left_on = departure_in.left_on or seoul_today()
+    left_on = departure_in.left_on or today_seoul()
     if left_on < member.term_start:
         raise unprocessable("body.left_on", f"must not be before the term start ({member.term_start})")
     before = _audit_view(member)
@@ -451,7 +444,7 @@ async def set_co_chairs(
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     check_if_match(if_match, committee.version)
-    today = seoul_today()
+    today = today_seoul()
     ordinance = await rules_on(session, committee_id, today)
     members = await committee_members(session, committee_id)
     by_id = {m.id: m for m in members}
@@ -511,7 +504,7 @@ async def composition(
     *, session: AsyncSession, principal: Principal | None, committee_id: str, as_of: date | None
 ) -> CompositionRead:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance_row = await committees.ordinance_at(session, committee_id, day)
     ordinance = committees.to_rules(ordinance_row)
     members = await committee_members(session, committee_id)
@@ -563,7 +556,7 @@ async def term_sweep(
     committee = await committees.get_row(session, committee_id, for_update=True)
     if isinstance(actor, Principal):
         ensure_writer(actor, committee.sgg_code)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     candidates = (
         await session.execute(
             select(Member)
@@ -886,7 +879,7 @@ async def put_working_group_member(
     committee = await committees.get_row(session, group.committee_id)
     ensure_writer(principal, committee.sgg_code)
     member = await session.get(Member, member_id)
-    today = seoul_today()
+    today = today_seoul()
     if member is None or member.committee_id != committee.id:
         raise NotFound(f"no member {member_id} in this committee")
     if not facts(member).is_seated(today, await rules_on(session, committee.id, today)):
