@@ -260,7 +260,6 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     assert broken.status_code == 422
 
 
-
 @pytest.mark.parametrize("db_backend", ["sqlite"])
 async def test_uploaded_pabulib_outcome_equals_the_cli(kit: Kit) -> None:
     # POST /v1/pb/outcome on a shared Pabulib file reproduces its official greedy selection.

@@ -30,6 +30,7 @@ from cg_budget.allocation import (
 )
 from cg_budget.allocation.commands import Rule, outcome_for_instance, pb_outcome, register
 from cg_shared.testing.shared_data import shared_file
+
 WARSAW = [
     "Poland_Warszawa_2017_Mlynow",
     "Poland_Warszawa_2019_Chomiczowka",

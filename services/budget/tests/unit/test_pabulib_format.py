@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ def test_shared_file_matches_its_meta(path: Path) -> None:
     instance, profile = load(path)
     assert len(instance.projects) == int(instance.meta["num_projects"])
     assert len(profile) == int(instance.meta["num_votes"])
-    assert instance.budget == int(instance.meta["budget"])
-    assert profile.vote_type == instance.meta["vote_type"]
-    assert all(isinstance(p.cost, int) and p.cost > 0 for p in instance.projects.values())
+    assert instance.budget == Decimal(instance.meta["budget"])
+    assert profile.vote_type == instance.meta["vote_type"].replace("choose-1", "approval")
+    assert all(isinstance(p.cost, Decimal) and p.cost > 0 for p in instance.projects.values())
     # the votes column of PROJECTS counts the ballots naming the project
     counts = dict.fromkeys(instance.projects, 0)
     for ballot in profile.ballots:
@@ -115,8 +116,9 @@ def test_cumulative_duplicate_project_keeps_last_points_like_pabutools() -> None
     ("text", "message"),
     [
         ("META\nkey;value\nvote_type;approval\nPROJECTS\nproject_id;cost\na;1\n", "no budget"),
-        ("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;1.5\n", "not an integer"),
-        ("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;x\n", "not a number"),
+        ("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;-1.5\n", "line 6: cost '-1.5' is negative"),
+        ("META\nkey;value\nbudget;-5\nPROJECTS\nproject_id;cost\na;1\n", "line 3: budget '-5' is negative"),
+        ("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;x\n", "line 6: cost 'x' is not a decimal"),
         ("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;1\na;2\n", "duplicate project"),
         ("META\nkey;value\nbudget;5\nPROJECTS\nid;cost\na;1\n", "project_id;cost"),
         ("META\nkey;value\nbudget;5\nvote_type;secret\nPROJECTS\nproject_id;cost\na;1\n", "vote_type"),
