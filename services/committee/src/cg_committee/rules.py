@@ -158,13 +158,14 @@ def default_term_end(term_start: date, term_years: int) -> date:
 
 
 def term_status(
-    *, term_start: date, term_end: date, left_on: date | None, as_of: date, carry_over: bool
+    *, term_start: date, term_end: date | None, left_on: date | None, as_of: date, carry_over: bool
 ) -> TermStatus:
+    """``term_end`` is None for an ex-officio member: seated while in office, until they leave."""
     if left_on is not None and left_on <= as_of:
         return TermStatus.LEFT
     if term_start > as_of:
         return TermStatus.FUTURE
-    if term_end >= as_of:
+    if term_end is None or term_end >= as_of:
         return TermStatus.SERVING
     return TermStatus.CARRY_OVER if carry_over else TermStatus.EXPIRED
 
@@ -176,12 +177,13 @@ class MemberFacts:
     id: str
     seat_kind: SeatKind
     term_start: date
-    term_end: date
+    term_end: date | None  # None: ex officio, no fixed term
     left_on: date | None = None
     renewals: int = 0
     is_co_chair: bool = False
     label: str = ""
     affiliations: tuple[str, ...] = ()
+    ex_officio: bool = False
 
     def status(self, as_of: date, ordinance: Ordinance) -> TermStatus:
         return term_status(
@@ -362,7 +364,7 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
     if Rule.CIVILIAN_CO_CHAIR not in problem_rules:
         checks.append(RuleCheck(Rule.CIVILIAN_CO_CHAIR, Severity.OK, "a civilian co-chair is designated", ()))
 
-    over_renewed = tuple(m.id for m in seated if m.renewals > ordinance.max_renewals)
+    over_renewed = tuple(m.id for m in seated if not m.ex_officio and m.renewals > ordinance.max_renewals)
     checks.append(
         RuleCheck(
             Rule.MAX_RENEWALS,
@@ -371,8 +373,13 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
             over_renewed,
         )
     )
+    # Ex-officio members sit while they hold their office: no term length and no renewals apply.
     too_long = tuple(
-        m.id for m in seated if m.term_end > default_term_end(m.term_start, ordinance.term_years)
+        m.id
+        for m in seated
+        if not m.ex_officio
+        and m.term_end is not None
+        and m.term_end > default_term_end(m.term_start, ordinance.term_years)
     )
     checks.append(
         RuleCheck(
@@ -397,8 +404,8 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
     horizon = as_of + timedelta(days=ordinance.term_end_warning_days)
     ending = tuple(
         sorted(
-            (m for m in seated if as_of <= m.term_end <= horizon),
-            key=lambda m: (m.term_end, m.id),
+            (m for m in seated if m.term_end is not None and as_of <= m.term_end <= horizon),
+            key=lambda m: (m.term_end or as_of, m.id),
         )
     )
     checks.append(
