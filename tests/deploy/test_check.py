@@ -80,7 +80,7 @@ def test_check_fails_on_a_document_of_unknown_kind(
     returncode, output = deploy_check({"CG_DEPLOY_DIR": str(copy)})
     assert returncode != 0, output
     assert "KafkaCluster/cg-kafka" in output
-    assert "no schema for kafka.strimzi.io/v1beta2 KafkaCluster" in output
+    assert "no schema for kafka.strimzi.io/v1 KafkaCluster" in output
 
 
 def test_check_fails_on_a_manifest_no_overlay_includes(
