@@ -301,3 +301,47 @@ def test_dockerfile_is_multistage_locked_and_non_root(service: str) -> None:
     assert f"WORKDIR /app/services/{service}" in runtime
     assert "EXPOSE 8000" in runtime
     assert f'ENTRYPOINT ["cg-{service}"]' in runtime
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_apps_reach_postgres_through_a_pooler_and_migrations_directly(render: RenderFn, service: str) -> None:
+    docs = render("prod")
+    pooler = find(docs, "Pooler", f"{service}-db-pooler-rw")["spec"]
+    assert pooler["cluster"]["name"] == f"{service}-db" and pooler["type"] == "rw"
+    deployment = find(docs, "Deployment", service)
+    url = {e["name"]: e.get("value") for e in app_container(deployment, service)["env"]}["CG_DATABASE_URL"]
+    assert f"@{service}-db-pooler-rw:5432/{service}" in url
+    job = next(j for j in of_kind(render("prod/migrate"), "Job") if j["metadata"]["name"].startswith(service))
+    job_env = {
+        e["name"]: e.get("value") for c in job["spec"]["template"]["spec"]["containers"] for e in c["env"]
+    }
+    assert f"@{service}-db-rw:5432/{service}" in job_env["CG_DATABASE_URL"]
+    # The pooler may reach the database, and the API pods the pooler.
+    db_policy = find(docs, "NetworkPolicy", f"{service}-db")["spec"]
+    peers = [p for rule in db_policy["ingress"] for p in rule["from"]]
+    assert {"podSelector": {"matchLabels": {"cnpg.io/poolerName": f"{service}-db-pooler-rw"}}} in peers
+    metrics = [r for r in db_policy["ingress"] if any(p["port"] == 9187 for p in r["ports"])]
+    assert metrics and metrics[0]["from"][0]["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "monitoring"
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_prod_databases_archive_to_object_storage_and_back_up_nightly(render: RenderFn, service: str) -> None:
+    docs = render("prod")
+    cluster = find(docs, "Cluster", f"{service}-db")["spec"]
+    assert cluster["imageName"].split(":")[1].startswith("18.")
+    (plugin,) = cluster["plugins"]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io" and plugin["isWALArchiver"] is True
+    store = find(docs, "ObjectStore", plugin["parameters"]["barmanObjectName"])["spec"]
+    assert store["configuration"]["destinationPath"].endswith(f"/{service}")
+    scheduled = find(docs, "ScheduledBackup", f"{service}-db-nightly")["spec"]
+    assert scheduled["cluster"]["name"] == f"{service}-db" and scheduled["method"] == "plugin"
+    restore = find(render("prod/restore"), "Cluster", f"{service}-db-restore")["spec"]
+    (source,) = restore["externalClusters"]
+    assert restore["bootstrap"]["recovery"]["source"] == source["name"] == f"{service}-db"
+    assert source["plugin"]["parameters"] == {
+        "barmanObjectName": f"{service}-backup",
+        "serverName": f"{service}-db",
+    }
+    assert restore["imageName"] == cluster["imageName"]
