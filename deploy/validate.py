@@ -12,7 +12,8 @@ Every document of every rendered overlay is checked, and nothing is skipped:
 * a document of any other kind is an error, so a typo in ``kind``/``apiVersion`` cannot pass unnoticed.
 
 On top of the schemas it checks what an API server cannot see offline but a rollout would trip over:
-references (ConfigMaps, Secrets, ServiceAccounts, Service selectors and ports, Ingress backends, HPA and
+references (ConfigMaps, Secrets, ServiceAccounts, Service selectors and ports, HTTPRoute parents and
+backends, rate-limit policy targets, HPA and
 PDB targets, the Kafka cluster of topics/users/pools), the workload hardening policy, and that every file
 under ``deploy/k8s`` is reachable from an overlay (a file no overlay includes would never be checked).
 
@@ -413,26 +414,42 @@ def _check_env_references(docs: list[Doc], report: Report) -> None:
                     report.error(
                         f"ERROR {doc.where()}: targetPort {target!r} is no container port of its pods"
                     )
-        elif doc.kind == "Ingress":
-            for rule in spec.get("rules", []) or []:
-                for path in (rule.get("http") or {}).get("paths", []) or []:
-                    backend = (path.get("backend") or {}).get("service") or {}
+        elif doc.kind == "HTTPRoute":
+            gateways = {d.name for d in docs if d.kind == "Gateway" and d.namespace == doc.namespace}
+            for parent in spec.get("parentRefs", []) or []:
+                if parent.get("kind", "Gateway") == "Gateway" and parent.get("name") not in gateways:
+                    report.error(f"ERROR {doc.where()}: parentRefs: no Gateway {parent.get('name')!r}")
+                listeners = {
+                    lst.get("name")
+                    for d in docs
+                    if d.kind == "Gateway" and d.name == parent.get("name") and d.namespace == doc.namespace
+                    for lst in (d.obj.get("spec") or {}).get("listeners", []) or []
+                }
+                if "sectionName" in parent and parent["sectionName"] not in listeners:
+                    report.error(
+                        f"ERROR {doc.where()}: parentRefs: Gateway {parent.get('name')!r} has no listener "
+                        f"{parent['sectionName']!r}"
+                    )
+            for i, rule in enumerate(spec.get("rules", []) or []):
+                for backend in rule.get("backendRefs", []) or []:
+                    if backend.get("kind", "Service") != "Service":
+                        continue
                     svc = services.get((doc.namespace, backend.get("name", "")))
                     if svc is None:
-                        report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: no Service {backend.get('name')!r}"
-                        )
+                        report.error(f"ERROR {doc.where()}: rules[{i}]: no Service {backend.get('name')!r}")
                         continue
-                    port = backend.get("port") or {}
-                    svc_ports = svc.obj.get("spec", {}).get("ports", [])
-                    if "name" in port and port["name"] not in {p.get("name") for p in svc_ports}:
+                    svc_ports = {p.get("port") for p in svc.obj.get("spec", {}).get("ports", [])}
+                    if backend.get("port") not in svc_ports:
                         report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: Service has no port {port['name']!r}"
+                            f"ERROR {doc.where()}: rules[{i}]: Service {backend.get('name')!r} has no port "
+                            f"{backend.get('port')}"
                         )
-                    if "number" in port and port["number"] not in {p.get("port") for p in svc_ports}:
-                        report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: Service has no port {port['number']}"
-                        )
+        elif doc.kind == "BackendTrafficPolicy":
+            for ref in spec.get("targetRefs", []) or []:
+                if (ref.get("kind"), doc.namespace, ref.get("name")) not in index:
+                    report.error(
+                        f"ERROR {doc.where()}: targetRefs: {ref.get('kind')}/{ref.get('name')} is not rendered"
+                    )
         elif doc.kind == "HorizontalPodAutoscaler":
             ref = spec.get("scaleTargetRef") or {}
             if (ref.get("kind"), doc.namespace, ref.get("name")) not in index:
