@@ -191,6 +191,9 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        # uvicorn passes CG_ROOT_PATH as the ASGI root_path (service_cli); naming it here as well puts it
+        # into every OpenAPI document, also one exported without a request (generated clients).
+        servers=[{"url": settings.root_path}] if settings.root_path else None,
     )
     app.state.settings = settings
     app.state.engine = engine

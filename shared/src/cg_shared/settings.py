@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str | None = None
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Path prefix the edge routes to this service and strips ("/registry"): the docs page then loads
+    # /registry/openapi.json and the OpenAPI document names it in `servers`. Empty when served at /.
+    root_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
 
     run_api: bool = True
     run_relay: bool = True
