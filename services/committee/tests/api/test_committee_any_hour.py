@@ -28,9 +28,10 @@ async def test_committee_dates_follow_seoul(api: Any, boroughs: Any, moment: dat
         meeting = await api.meeting(committee, days_ahead=10)
         assert meeting["notice_on"] == today
         day = seoul_date(moment) + timedelta(days=10)
-        assert meeting["starts_at"].startswith(day.isoformat()) or seoul_date(
-            datetime.fromisoformat(meeting["starts_at"])
-        ) == day
+        assert (
+            meeting["starts_at"].startswith(day.isoformat())
+            or seoul_date(datetime.fromisoformat(meeting["starts_at"])) == day
+        )
 
         # A notice dated tomorrow (Seoul) for a meeting today (Seoul) is refused, whatever UTC says.
         tomorrow = (seoul_date(moment) + timedelta(days=1)).isoformat()
