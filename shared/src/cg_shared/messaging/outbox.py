@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from cg_shared.db import utcnow
-from cg_shared.events.envelope import CloudEvent, EventPayload, make_event
+from cg_shared.events.envelope import KAFKA_HEADERS, CloudEvent, EventPayload, make_event
 from cg_shared.messaging.tables import OutboxMessage, OutboxRelayLease
 
 log = logging.getLogger(__name__)
@@ -411,7 +411,7 @@ class OutboxRelay:
                 row.topic,
                 value=row.payload.encode(),
                 key=row.key.encode() if row.key else None,
-                headers=[("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())],
+                headers=KAFKA_HEADERS,
             )
             for row in rows
         ]

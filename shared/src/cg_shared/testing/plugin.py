@@ -71,8 +71,16 @@ def db_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
-    """A Tansu broker on a free port for the whole session (tests may restart it)."""
+    """A Tansu broker on a free port for the whole session (tests may restart it).
+
+    Tansu rejects the idempotent producer: services built in this session get it off by default."""
+    previous = os.environ.get("CG_KAFKA_IDEMPOTENCE")
+    os.environ["CG_KAFKA_IDEMPOTENCE"] = "false"
     instance = TansuBroker(log_path=tmp_path_factory.mktemp("tansu") / "tansu.log")
     instance.start()
     yield instance
     instance.stop()
+    if previous is None:
+        os.environ.pop("CG_KAFKA_IDEMPOTENCE", None)
+    else:
+        os.environ["CG_KAFKA_IDEMPOTENCE"] = previous
