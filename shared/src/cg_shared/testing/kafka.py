@@ -253,14 +253,23 @@ class KafkaCluster:
         self.fast_failover = fast_failover
         self.replication = min(nodes, 3)
         self.min_isr = 2 if nodes >= 3 else 1
+        # A data dir keeps its cluster id for good (its log is formatted with it); ports come from the
+        # caller, else from the last run, else free ones.
         saved = self._load_layout()
-        if saved is not None and len(saved[1]) == nodes * 2 and ports is None:
-            self.cluster_id, flat = saved
-        else:
-            self.cluster_id = random_cluster_id()
-            flat = []
-            for i in range(nodes):
-                flat += [ports[i] if ports else free_port(), free_port()]
+        self.cluster_id = saved[0] if saved is not None else random_cluster_id()
+        saved_ports = saved[1] if saved is not None and len(saved[1]) == nodes * 2 else None
+        flat = []
+        for i in range(nodes):
+            if ports is not None:
+                port = ports[i]
+            elif saved_ports is not None:
+                port = saved_ports[2 * i]
+            else:
+                port = free_port()
+            controller = saved_ports[2 * i + 1] if saved_ports is not None else free_port()
+            if port_open(controller):
+                controller = free_port()
+            flat += [port, controller]
         self.nodes = [
             KafkaNode(i + 1, flat[2 * i], flat[2 * i + 1], self.base_dir / f"node-{i + 1}")
             for i in range(nodes)
