@@ -26,7 +26,7 @@ from cg_shared.db import create_engine, make_sessionmaker
 from cg_shared.events import topics as topic_names
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
-from cg_shared.messaging.broker import broker_reachable, ensure_topics, make_producer
+from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
@@ -121,6 +121,7 @@ async def run_relay(app: FastAPI) -> None:
             renew_producer=renew_producer,
             requeue_window_s=settings.relay_requeue_window_s,
             retention_s=settings.outbox_retention_s or None,
+            reader_kwargs=client_kwargs(settings),
         )
         app.state.relay = relay
         try:
