@@ -51,6 +51,7 @@ from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.db import utcnow
 from cg_shared.events.committee import MemberAppointed, MemberTermEnded
 from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 
 # --- mapping ---------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ async def committee_members(session: AsyncSession, committee_id: str) -> list[Me
 async def get_row(session: AsyncSession, member_id: str, *, for_update: bool = False) -> Member:
     member = await session.get(Member, member_id, with_for_update=for_update)
     if member is None:
-        raise NotFound(f"no member with id {member_id}")
+        raise NotFound(msg("no member with id {member_id}", member_id=member_id))
     return member
 
 
@@ -174,7 +175,11 @@ async def _appoint(
             raise unprocessable("body.replaces_member_id", "not a member of this committee")
         if not facts(replaced).is_seated(term_start, ordinance):
             raise Conflict(
-                f"member {replaced.id} is not seated on {term_start}, so cannot be replaced then",
+                msg(
+                    "member {replaced_id} is not seated on {term_start}, so cannot be replaced then",
+                    replaced_id=replaced.id,
+                    term_start=term_start,
+                ),
                 slug="member-not-seated",
             )
     violations = rules.appointment_violations(
@@ -381,7 +386,14 @@ async def renew(
     committee = await committees.get_row(session, member.committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     if member.left_on is not None:
-        raise Conflict(f"member {member.id} left on {member.left_on}; appoint them anew", slug="member-left")
+        raise Conflict(
+            msg(
+                "member {member_id} left on {left_on}; appoint them anew",
+                member_id=member.id,
+                left_on=member.left_on,
+            ),
+            slug="member-left",
+        )
     new_start = renewal_in.term_start or member.term_end + timedelta(days=1)
     if new_start <= member.term_end:
         raise unprocessable("body.term_start", f"must be after the current term's end ({member.term_end})")
@@ -425,7 +437,10 @@ async def record_departure(
     committee = await committees.get_row(session, member.committee_id)
     ensure_writer(principal, committee.sgg_code)
     if member.left_on is not None:
-        raise Conflict(f"member {member.id} already left on {member.left_on}", slug="member-left")
+        raise Conflict(
+            msg("member {member_id} already left on {left_on}", member_id=member.id, left_on=member.left_on),
+            slug="member-left",
+        )
     left_on = departure_in.left_on or seoul_today()
     if left_on < member.term_start:
         raise unprocessable("body.left_on", f"must not be before the term start ({member.term_start})")
@@ -623,7 +638,7 @@ async def _application(
 ) -> Application:
     row = await session.get(Application, application_id, with_for_update=for_update)
     if row is None:
-        raise NotFound(f"no application with id {application_id}")
+        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
     return row
 
 
@@ -713,8 +728,11 @@ async def _decide_application(
     ensure_writer(principal, committee.sgg_code)
     if ApplicationStatus(row.status) not in allowed_from:
         raise Conflict(
-            f"the application is {row.status}; it must be "
-            + " or ".join(sorted(s.value for s in allowed_from)),
+            msg(
+                "the application is {status}; it must be {allowed}",
+                status=row.status,
+                allowed=" or ".join(sorted(s.value for s in allowed_from)),
+            ),
             slug="application-state",
         )
     before = ApplicationRead.model_validate(row).model_dump()
@@ -827,7 +845,7 @@ async def _working_group_read(session: AsyncSession, group: WorkingGroup) -> Wor
 async def _working_group(session: AsyncSession, group_id: str) -> WorkingGroup:
     group = await session.get(WorkingGroup, group_id)
     if group is None:
-        raise NotFound(f"no working group with id {group_id}")
+        raise NotFound(msg("no working group with id {group_id}", group_id=group_id))
     return group
 
 
@@ -888,9 +906,11 @@ async def put_working_group_member(
     member = await session.get(Member, member_id)
     today = seoul_today()
     if member is None or member.committee_id != committee.id:
-        raise NotFound(f"no member {member_id} in this committee")
+        raise NotFound(msg("no member {member_id} in this committee", member_id=member_id))
     if not facts(member).is_seated(today, await rules_on(session, committee.id, today)):
-        raise Conflict(f"member {member_id} is not seated today", slug="member-not-seated")
+        raise Conflict(
+            msg("member {member_id} is not seated today", member_id=member_id), slug="member-not-seated"
+        )
     link = await session.get(WorkingGroupMember, (group.id, member.id))
     before = {"role": link.role} if link else None
     if link is None:
@@ -921,7 +941,13 @@ async def remove_working_group_member(
     ensure_writer(principal, committee.sgg_code)
     link = await session.get(WorkingGroupMember, (group.id, member_id))
     if link is None:
-        raise NotFound(f"member {member_id} is not in working group {group_id}")
+        raise NotFound(
+            msg(
+                "member {member_id} is not in working group {group_id}",
+                member_id=member_id,
+                group_id=group_id,
+            )
+        )
     await session.delete(link)
     record_audit(
         session,
