@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import now_utc, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent, make_event
 from cg_shared.events.planning import PlanSubmitted
@@ -108,7 +109,7 @@ class Api:
     async def meeting(
         self, committee: dict[str, Any], *, days_ahead: int = 10, **fields: Any
     ) -> dict[str, Any]:
-        day = date.today() + timedelta(days=days_ahead)
+        day = today_seoul() + timedelta(days=days_ahead)
         body = {
             "title_ko": fields.pop("title_ko", "정기회의"),
             "starts_at": f"{day.isoformat()}T14:00:00+09:00",
@@ -181,7 +182,7 @@ def _plan_event(plan_id: str, sgg: str = "11200", *, partners: list[str] | None 
         kind="annual",
         fiscal_year=2027,
         title_ko="2027년 성동구 지역사회혁신계획 실행계획(안)",
-        submitted_at=datetime.now(UTC),
+        submitted_at=now_utc(),
         applicant_organisations=["성동구 마을공동체지원센터"],
         partner_organisations=partners if partners is not None else ["성동마을넷"],
         item_count=12,

@@ -162,6 +162,10 @@ PROBLEM_CLASSES = frozenset(
 )
 
 
+# Services' helpers that build a Problem from a message: name -> position of the message argument.
+MESSAGE_HELPERS = {"unprocessable": 1, "rule_conflict": 1, "state_conflict": 1, "ensure_editable": 1}
+
+
 @dataclass(frozen=True)
 class Found:
     path: Path
@@ -210,6 +214,8 @@ def messages_in(path: Path) -> Iterator[Found]:
         candidates: list[ast.expr] = []
         if name in subclasses and node.args:
             candidates.append(node.args[0])
+        if name in MESSAGE_HELPERS and len(node.args) > MESSAGE_HELPERS[name]:
+            candidates.append(node.args[MESSAGE_HELPERS[name]])
         if name == "FieldError":
             candidates.extend(k.value for k in node.keywords if k.arg == "message")
         if name in {"msg", "Msg"} and node.args:

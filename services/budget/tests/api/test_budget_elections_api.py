@@ -10,7 +10,8 @@ from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import method_of_equal_shares
 
 from cg_budget.allocation import parse
-from cg_shared.testing.helpers import auth, shared_data_dir
+from cg_shared.testing.helpers import auth
+from cg_shared.testing.shared_data import shared_file
 
 from ..conftest import ADMIN, FY, OFFICER, OTHER_OFFICER, Kit, plan_adopted, resident
 
@@ -258,8 +259,12 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     )
     assert broken.status_code == 422
 
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_uploaded_pabulib_outcome_equals_the_cli(kit: Kit) -> None:
     # POST /v1/pb/outcome on a shared Pabulib file reproduces its official greedy selection.
-    text = (shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb").read_text(encoding="utf-8-sig")
+    path = shared_file("pabulib", "Poland_Warszawa_2017_Mlynow.pb")
+    text = path.read_text(encoding="utf-8-sig")
     assert (
         await kit.client.post("/v1/pb/outcome", params={"rule": "greedy"}, content=text.encode())
     ).status_code == 401
@@ -273,7 +278,6 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     # The API and the CLI share one computation.
     from cg_budget.allocation.commands import pb_outcome
 
-    path = shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb"
     assert r.json()["selected"] == pb_outcome(path, "greedy")["selected"]
     multipart = await kit.client.post(
         "/v1/pb/outcome",

@@ -4,7 +4,7 @@ and the decision goes out on cg.committee.decision carrying everything planning 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import today_seoul
 from cg_shared.events import CloudEvent, topics
 from cg_shared.events.committee import DecisionRecorded
 from cg_shared.messaging.broker import client_kwargs, ensure_topics, make_producer
@@ -75,7 +76,7 @@ async def test_plan_submitted_through_the_broker_and_decision_back_out(
             )
             assert response.status_code == 201, response.text
             people.append(response.json())
-        day = date.today() + timedelta(days=7)
+        day = today_seoul() + timedelta(days=7)
         meeting = (
             await client.post(
                 f"/v1/committees/{committee['id']}/meetings",

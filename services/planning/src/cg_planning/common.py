@@ -54,7 +54,7 @@ def state_conflict(plan: Plan, doing: str) -> Conflict:
             "plan {plan_id} is {state}: {doing} is only possible while the plan is in {allowed}",
             plan_id=plan.id,
             state=state.value,
-            doing=doing,
+            doing=msg(doing),
             allowed=", ".join(sorted(s.value for s in EDITABLE_STATES)),
         ),
         slug="plan-state",

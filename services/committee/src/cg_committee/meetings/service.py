@@ -23,17 +23,13 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.common import (
-    SEOUL_TZ_NAME,
     WRITER_ROLES,
     ensure_writer,
     is_secretariat,
     keyset,
     make_page,
-    now_utc,
     parse_datetime,
     rule_conflict,
-    seoul_date,
-    seoul_today,
     unprocessable,
 )
 from cg_committee.meetings.models import (
@@ -77,6 +73,7 @@ from cg_committee.members.models import Member, WorkingGroup
 from cg_committee.members.schemas import RuleCheckRead
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import SEOUL_TZ_NAME, now_utc, seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent
@@ -372,7 +369,7 @@ async def _item_read(
     session: AsyncSession, item: AgendaItem, seated: list[Member] | None = None
 ) -> AgendaItemRead:
     if seated is None and item.committee_id is not None:
-        seated, _ = await _seated_on(session, item.committee_id, seoul_today())
+        seated, _ = await _seated_on(session, item.committee_id, today_seoul())
     people = {m.id: m for m in seated or []}
     found = item_recusals(item, people.values())
     return AgendaItemRead(
@@ -410,7 +407,7 @@ async def schedule(
 ) -> MeetingRead:
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
-    notice_on = meeting_in.notice_on or seoul_today()
+    notice_on = meeting_in.notice_on or today_seoul()
     if notice_on > seoul_date(meeting_in.starts_at):
         raise unprocessable("body.notice_on", "the public notice cannot come after the meeting day")
     meeting = Meeting(
@@ -686,7 +683,9 @@ async def put_attendance(
             raise unprocessable(f"{where}.member_id", "listed twice")
         seen.add(entry.member_id)
         if entry.member_id not in seated_ids:
-            raise unprocessable(f"{where}.member_id", f"not a seated member of this committee on {day}")
+            raise unprocessable(
+                f"{where}.member_id", msg("not a seated member of this committee on {day}", day=day)
+            )
         if entry.status is rules.AttendanceStatus.PROXY and not ordinance.proxy_allowed:
             raise rule_conflict(
                 rules.Rule.PROXY_ALLOWED.value,
@@ -752,7 +751,7 @@ async def _origin_for(
     if item_in.origin is not None:
         return item_in.origin, proposer.id if proposer else None
     if proposer is not None:
-        ordinance = await members.rules_on(session, committee.id, seoul_today())
+        ordinance = await members.rules_on(session, committee.id, today_seoul())
         civilian = ordinance.is_civilian(proposer.seat_kind)
         return (AgendaOrigin.CIVILIAN if civilian else AgendaOrigin.PUBLIC), proposer.id
     return AgendaOrigin.PUBLIC, None
@@ -843,7 +842,7 @@ async def list_committee_agenda(
     *, session: AsyncSession, committee_id: str, status: AgendaStatus | None, page: PageParams
 ) -> Page[AgendaItemRead]:
     await committees.get_row(session, committee_id)
-    seated, _ = await _seated_on(session, committee_id, seoul_today())
+    seated, _ = await _seated_on(session, committee_id, today_seoul())
     stmt = select(AgendaItem).where(AgendaItem.committee_id == committee_id)
     if status is not None:
         stmt = stmt.where(AgendaItem.status == status.value)
@@ -1098,7 +1097,8 @@ async def cast_votes(
         member = by_id.get(vote_in.member_id)
         if member is None:
             raise unprocessable(
-                f"body.votes.{index}.member_id", f"not a seated member of this committee on {day}"
+                f"body.votes.{index}.member_id",
+                msg("not a seated member of this committee on {day}", day=day),
             )
         voters.append(member)
     _ensure_may_vote(principal, committee, voters)

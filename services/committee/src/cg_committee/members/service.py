@@ -13,15 +13,7 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.committees.schemas import OrdinanceRead
-from cg_committee.common import (
-    ensure_writer,
-    is_secretariat,
-    keyset,
-    make_page,
-    rule_conflict,
-    seoul_today,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page, rule_conflict, unprocessable
 from cg_committee.members.models import Application, Member, WorkingGroup, WorkingGroupMember
 from cg_committee.members.schemas import (
     ApplicationAppointment,
@@ -48,6 +40,7 @@ from cg_committee.members.schemas import (
 )
 from cg_shared.audit import SYSTEM_ACTOR, record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import MemberAppointed, MemberTermEnded
 from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
@@ -154,7 +147,7 @@ async def _appoint(
     member_in: MemberCreate,
     application_id: str | None = None,
 ) -> Member:
-    term_start = member_in.term_start or seoul_today()
+    term_start = member_in.term_start or today_seoul()
     ordinance = await rules_on(session, committee.id, term_start)
     term_end = member_in.term_end or rules.default_term_end(term_start, ordinance.term_years)
     if term_end < term_start:
@@ -163,8 +156,12 @@ async def _appoint(
     if term_end > longest:
         raise rule_conflict(
             rules.Rule.TERM_LENGTH.value,
-            f"a term from {term_start} may end on {longest} at the latest "
-            f"({ordinance.term_years}-year terms)",
+            msg(
+                "a term from {term_start} may end on {longest} at the latest ({term_years}-year terms)",
+                term_start=term_start,
+                longest=longest,
+                term_years=ordinance.term_years,
+            ),
         )
     members = await committee_members(session, committee.id)
     seated = rules.seated_members([facts(m) for m in members], term_start, ordinance)
@@ -192,7 +189,7 @@ async def _appoint(
         first = violations[0]
         raise rule_conflict(
             first.rule.value,
-            f"appointment refused: {first.detail}",
+            msg("appointment refused: {detail}", detail=first.detail),
             violations=[{"rule": v.rule.value, "detail": v.detail} for v in violations],
         )
     member = Member(
@@ -261,7 +258,7 @@ async def _appoint(
 
 async def _read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
     """A member as its committee's secretary sees it today (contact details included)."""
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
     )
@@ -305,7 +302,7 @@ async def appoint(
 async def get(*, session: AsyncSession, principal: Principal | None, member_id: str) -> MemberRead:
     member = await get_row(session, member_id)
     committee = await committees.get_row(session, member.committee_id)
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member,
         ordinance=await rules_on(session, committee.id, today),
@@ -324,7 +321,7 @@ async def list_members(
     page: PageParams,
 ) -> Page[MemberRead]:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance = await rules_on(session, committee_id, day)
     stmt = select(Member).where(Member.committee_id == committee_id)
     not_left = or_(Member.left_on.is_(None), Member.left_on > day)
@@ -396,18 +393,26 @@ async def renew(
         )
     new_start = renewal_in.term_start or member.term_end + timedelta(days=1)
     if new_start <= member.term_end:
-        raise unprocessable("body.term_start", f"must be after the current term's end ({member.term_end})")
+        raise unprocessable(
+            "body.term_start",
+            msg("must be after the current term's end ({term_end})", term_end=member.term_end),
+        )
     ordinance = await rules_on(session, committee.id, new_start)
     problem = rules.renewal_violation(renewals_so_far=member.renewals, ordinance=ordinance)
     if problem is not None:
-        raise rule_conflict(problem.rule.value, f"renewal refused: {problem.detail}")
+        raise rule_conflict(problem.rule.value, msg("renewal refused: {detail}", detail=problem.detail))
     longest = rules.default_term_end(new_start, ordinance.term_years)
     new_end = renewal_in.term_end or longest
     if new_end < new_start:
         raise unprocessable("body.term_end", "must not be before term_start")
     if new_end > longest:
         raise rule_conflict(
-            rules.Rule.TERM_LENGTH.value, f"a term from {new_start} may end on {longest} at the latest"
+            rules.Rule.TERM_LENGTH.value,
+            msg(
+                "a term from {new_start} may end on {longest} at the latest",
+                new_start=new_start,
+                longest=longest,
+            ),
         )
     before = _audit_view(member)
     member.term_start = new_start
@@ -441,9 +446,12 @@ async def record_departure(
             msg("member {member_id} already left on {left_on}", member_id=member.id, left_on=member.left_on),
             slug="member-left",
         )
-    left_on = departure_in.left_on or seoul_today()
+    left_on = departure_in.left_on or today_seoul()
     if left_on < member.term_start:
-        raise unprocessable("body.left_on", f"must not be before the term start ({member.term_start})")
+        raise unprocessable(
+            "body.left_on",
+            msg("must not be before the term start ({term_start})", term_start=member.term_start),
+        )
     before = _audit_view(member)
     member.left_on = left_on
     member.left_reason = departure_in.reason.value
@@ -466,7 +474,7 @@ async def set_co_chairs(
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     check_if_match(if_match, committee.version)
-    today = seoul_today()
+    today = today_seoul()
     ordinance = await rules_on(session, committee_id, today)
     members = await committee_members(session, committee_id)
     by_id = {m.id: m for m in members}
@@ -478,7 +486,9 @@ async def set_co_chairs(
     chosen = [facts(by_id[i]) for i in wanted]
     problems = rules.co_chair_violations(chosen=chosen, ordinance=ordinance, complete=False)
     if problems:
-        raise rule_conflict(problems[0].rule.value, f"co-chairs refused: {problems[0].detail}")
+        raise rule_conflict(
+            problems[0].rule.value, msg("co-chairs refused: {detail}", detail=problems[0].detail)
+        )
     before = sorted(m.id for m in members if m.is_co_chair)
     for member in members:
         flag = member.id in wanted
@@ -526,7 +536,7 @@ async def composition(
     *, session: AsyncSession, principal: Principal | None, committee_id: str, as_of: date | None
 ) -> CompositionRead:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance_row = await committees.ordinance_at(session, committee_id, day)
     ordinance = committees.to_rules(ordinance_row)
     members = await committee_members(session, committee_id)
@@ -578,7 +588,7 @@ async def term_sweep(
     committee = await committees.get_row(session, committee_id, for_update=True)
     if isinstance(actor, Principal):
         ensure_writer(actor, committee.sgg_code)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     candidates = (
         await session.execute(
             select(Member)
@@ -904,7 +914,7 @@ async def put_working_group_member(
     committee = await committees.get_row(session, group.committee_id)
     ensure_writer(principal, committee.sgg_code)
     member = await session.get(Member, member_id)
-    today = seoul_today()
+    today = today_seoul()
     if member is None or member.committee_id != committee.id:
         raise NotFound(msg("no member {member_id} in this committee", member_id=member_id))
     if not facts(member).is_seated(today, await rules_on(session, committee.id, today)):
