@@ -1,6 +1,6 @@
 # Seoul Collaborative Governance Platform — the only entry points a newcomer needs.
-#   make run    start the whole system on embedded defaults (SQLite files + bundled Tansu broker)
-#   make test   lint, type-check, all tests (PostgreSQL + real broker), deploy-check
+#   make run    start the whole system on embedded defaults (SQLite files + single-node Apache Kafka)
+#   make test   lint, type-check, all tests (PostgreSQL + Apache Kafka + Tansu), deploy-check
 # Everything installs itself from a machine that has only python3 and make.
 
 SHELL := /bin/bash
@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: help setup run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean web-setup web-api web-build test-web bench-web web-screenshots web-unit chromium
+.PHONY: help setup kafka test-kafka run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean web-setup web-api web-build test-web bench-web web-screenshots web-unit chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ $(STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyprojec
 
 setup: $(STAMP) ## install uv, Python dependencies and the workspace packages
 
-run: setup web-build ## start broker + four services (SQLite under var/) + the web app at :8000; Ctrl-C stops
+kafka: setup ## fetch Apache Kafka 4.x (Maven Central) into .cache/kafka (once)
+	$(PY) -m cg_shared.testing.kafka fetch
+
+run: setup kafka web-build ## start Kafka + four services (SQLite under var/) + the web app at :8000, demo data seeded; Ctrl-C stops
 	$(VENV)/bin/cg-dev-stack
 
 demo: setup ## walk one borough through a CG year against the system `make run` started
@@ -43,8 +46,11 @@ fmt: setup ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: setup ## all pytest suites (unit, integration, api, cross-service)
+pytest: setup kafka ## all pytest suites (unit, integration, api, cross-service, Kafka)
 	$(VENV)/bin/pytest -q
+
+test-kafka: setup kafka ## only the suites on Apache Kafka (3-broker KRaft cluster, single node)
+	$(VENV)/bin/pytest -q -m kafka
 
 asyncapi: setup ## regenerate docs/asyncapi.yaml from the event models
 	$(PY) -m cg_shared.asyncapi > docs/asyncapi.yaml

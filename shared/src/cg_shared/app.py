@@ -27,7 +27,7 @@ from cg_shared.devauth import dev_token_router
 from cg_shared.events import topics as topic_names
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
-from cg_shared.messaging.broker import broker_reachable, ensure_topics, make_producer
+from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
@@ -123,6 +123,7 @@ async def run_relay(app: FastAPI) -> None:
             renew_producer=renew_producer,
             requeue_window_s=settings.relay_requeue_window_s,
             retention_s=settings.outbox_retention_s or None,
+            reader_kwargs=client_kwargs(settings),
         )
         app.state.relay = relay
         try:
@@ -193,6 +194,9 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        # uvicorn passes CG_ROOT_PATH as the ASGI root_path (service_cli); naming it here as well puts it
+        # into every OpenAPI document, also one exported without a request (generated clients).
+        servers=[{"url": settings.root_path}] if settings.root_path else None,
         generate_unique_id_function=operation_id_function(settings.service_name),
     )
     install_openapi(app)

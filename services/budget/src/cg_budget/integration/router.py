@@ -21,6 +21,7 @@ from cg_shared.http import (
     page_params,
     require_idempotency_key,
 )
+from cg_shared.offload import run_parser
 
 router = APIRouter(tags=["integration"], responses=PROBLEM_RESPONSES)
 
@@ -70,7 +71,10 @@ async def import_figures(
     key = require_idempotency_key(idempotency_key)
     text, media_type = await read_text(request)
     fmt = "csv" if media_type == "text/csv" else "json"
-    rows, parse_errors = service.parse_csv(text) if fmt == "csv" else (service.parse_json(text), [])
+    if fmt == "csv":
+        rows, parse_errors = await run_parser(service.parse_csv, text)
+    else:
+        rows, parse_errors = await run_parser(service.parse_json, text), []
     async with session.begin():
         report = await service.import_figures(
             session=session,
