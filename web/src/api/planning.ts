@@ -434,6 +434,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: plans by state, items by origin, proposals, deliberation participants
+         * @description Public open data (no token); see docs/boroughs.md for each figure's definition.
+         */
+        get: operations["planningListBoroughs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dev/token": {
         parameters: {
             query?: never;
@@ -807,7 +827,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1548,6 +1571,89 @@ export interface components {
             /** Goals */
             goals?: string[] | null;
             coordinator?: components["schemas"]["Coordinator"] | null;
+        };
+        /** PlanningBoroughRow */
+        PlanningBoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /**
+             * Plan Count
+             * @description Master and annual plans
+             */
+            plan_count: number;
+            /**
+             * Plans By State
+             * @description Every plan state, zero included
+             */
+            plans_by_state: {
+                [key: string]: number;
+            };
+            /** Item Count */
+            item_count: number;
+            /**
+             * Items By Origin
+             * @description resident, civic_group, department (zero included)
+             */
+            items_by_origin: {
+                [key: string]: number;
+            };
+            /**
+             * Resident Led Item Share
+             * @description Items of resident or civic-group origin / items
+             */
+            resident_led_item_share: number;
+            /**
+             * Item Requested Krw
+             * @description Money the items ask for, integer won
+             */
+            item_requested_krw: number;
+            /**
+             * Item Funded Krw
+             * @description Money budget allocations gave the items
+             */
+            item_funded_krw: number;
+            /**
+             * Proposal Count
+             * @description Resident proposals
+             */
+            proposal_count: number;
+            /**
+             * Proposals By Status
+             * @description submitted, accepted, merged, rejected
+             */
+            proposals_by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Deliberation Count
+             * @description Deliberation records (forums, workshops, …)
+             */
+            deliberation_count: number;
+            /**
+             * Deliberation Participants
+             * @description Sum of their participant counts
+             */
+            deliberation_participants: number;
+        };
+        /** PlanningBoroughTable */
+        PlanningBoroughTable: {
+            /**
+             * Service
+             * @default planning
+             */
+            service: string;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order
+             */
+            rows: components["schemas"]["PlanningBoroughRow"][];
         };
         /** ProblemDetail */
         ProblemDetail: {
@@ -5539,6 +5645,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RegistryProjectRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    planningListBoroughs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanningBoroughTable"];
                 };
             };
             /** @description Bad request */
