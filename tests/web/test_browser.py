@@ -84,7 +84,7 @@ async def _open_election(api: CgApi, year: CgYear) -> Json:
         lambda: api.collect("budget", "/v1/requests", plan_id=draft.plan["id"]),
         until=lambda rs: len(rs) >= len(draft.items),
         what="budget requests for the second plan",
-        timeout_s=120,
+        timeout_s=600,
     )
     cycle = await year._allocation_cycle(draft.fiscal_year)
     for r in requests:
@@ -92,7 +92,7 @@ async def _open_election(api: CgApi, year: CgYear) -> Json:
             partial(api.get, "budget", f"/v1/requests/{r['id']}"),
             until=lambda got: got["cycle_id"] == cycle["id"],
             what="the requests to join the cycle",
-            timeout_s=120,
+            timeout_s=600,
         )
         if current["feasibility"] == "pending":
             await api.write(
@@ -123,8 +123,8 @@ async def _prepare(urls: dict[str, str]) -> dict[str, Any]:
     """A CG year in 성동구 through the public APIs (decided election, meeting, adopted plan), then a
     second adopted plan whose election stays open for the resident to vote in."""
     async with CgApi(ServiceUrls(**urls)) as api:
-        report = await CgYear(api, sgg_code=SGG, timeout_s=120).run_adoption_cycle()
-        open_election = await _open_election(api, CgYear(api, sgg_code=SGG, timeout_s=120))
+        report = await CgYear(api, sgg_code=SGG, timeout_s=600).run_adoption_cycle()
+        open_election = await _open_election(api, CgYear(api, sgg_code=SGG, timeout_s=600))
         existing = (await api.get("registry", "/v1/projects", sgg_code=SGG, limit=1))["items"][0]
         return {
             "sgg_code": SGG,
@@ -173,7 +173,6 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
             for name in SERVICES
         ]
         assert [m.wait(timeout=600) for m in migrations] == [0] * len(SERVICES), "a migration failed"
-        subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True, capture_output=True)
         for name in SERVICES:
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
@@ -187,6 +186,9 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
             )
         for name, proc in zip(SERVICES, procs, strict=True):
             _wait(urls[name] + "/readyz", proc, logs / f"{name}.log")
+        # Seeded once every consumer runs (as tests/e2e does): the 1,126 project.registered events then
+        # reach planning's and budget's read models over the bus.
+        subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True, capture_output=True)
         web_args = [
             sys.executable,
             "-m",
