@@ -129,8 +129,9 @@ def translate_validation(
         return english
     values = dict(ctx or {})
     error = values.get("error")
-    if isinstance(error, Exception) and error.args and isinstance(error.args[0], Msg):
-        values["error"] = translate(error.args[0], language)  # a validator raised ValueError(msg(...))
+    if isinstance(error, Exception) and error.args and isinstance(error.args[0], str):
+        # A validator's ValueError("…") or ValueError(msg("…", …)): its message is a catalogue entry too.
+        values["error"] = translate(error.args[0], language)
     korean = catalogue().get((VALIDATION_CONTEXT, error_type))
     if korean is None:
         korean = catalogue().get((VALIDATION_CONTEXT, "*"), english)
@@ -161,6 +162,9 @@ PROBLEM_CLASSES = frozenset(
     }
 )
 
+
+# Modules whose ValueErrors are raised by request-model validators (pydantic puts them in a 422).
+VALIDATOR_MODULES = frozenset({"schemas.py", "types.py", "common.py"})
 
 # Services' helpers that build a Problem from a message: name -> position of the message argument.
 MESSAGE_HELPERS = {"unprocessable": 1, "rule_conflict": 1, "state_conflict": 1, "ensure_editable": 1}
@@ -218,6 +222,8 @@ def messages_in(path: Path) -> Iterator[Found]:
             candidates.append(node.args[MESSAGE_HELPERS[name]])
         if name == "FieldError":
             candidates.extend(k.value for k in node.keywords if k.arg == "message")
+        if name == "ValueError" and path.name in VALIDATOR_MODULES and node.args:
+            candidates.append(node.args[0])  # request validators: pydantic shows their message
         if name in {"msg", "Msg"} and node.args:
             first = node.args[
                 0

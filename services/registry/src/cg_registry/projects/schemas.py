@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.json_schema import SkipJsonSchema
 
 from cg_registry.domain import POLICY_FIELDS, FundingSource, Origin, PartnerKind, ProjectStatus
+from cg_shared.i18n import msg
 
 Omitted = SkipJsonSchema[None]
 MAX_KRW = 10**15  # ₩1,000 trillion: far above Seoul's whole budget, far below BIGINT overflow
@@ -34,7 +35,7 @@ def _nfc(value: str) -> str:
 
 def _known_field(value: str) -> str:
     if value not in POLICY_FIELDS:
-        raise ValueError(f"unknown policy field; one of: {', '.join(POLICY_FIELDS)}")
+        raise ValueError(msg("unknown policy field; one of: {items}", items=", ".join(POLICY_FIELDS)))
     return value
 
 
@@ -197,7 +198,7 @@ class ProjectUpdate(BaseModel):
         }
         nulled = sorted(n for n in self.model_fields_set & required if getattr(self, n) is None)
         if nulled:
-            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
+            raise ValueError(msg("these fields cannot be null: {items}", items=", ".join(nulled)))
         return self
 
 
