@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cg_shared.i18n import msg
+
 MAX_ROWS = 20_000
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # a zip bomb must not reach openpyxl
 XLSX_MAGIC = b"PK\x03\x04"
@@ -80,13 +82,13 @@ def read_csv(data: bytes) -> Sheet:
             if not any(cell.strip() for cell in record):
                 continue
             if len(sheet.rows) >= MAX_ROWS:
-                raise FileProblem(f"the file has more than {MAX_ROWS} rows; split it")
+                raise FileProblem(msg("the file has more than {MAX_ROWS} rows; split it", MAX_ROWS=MAX_ROWS))
             values: dict[str, Any] = {headers[i]: record[i] for i in range(min(len(headers), len(record)))}
             if len(record) > len(headers) and any(c.strip() for c in record[len(headers) :]):
                 values["__extra__"] = record[len(headers) :]
             sheet.rows.append((number, values))
     except csv.Error as exc:
-        raise FileProblem(f"the CSV is malformed: {exc}") from exc
+        raise FileProblem(msg("the CSV is malformed: {exc}", exc=exc)) from exc
     return sheet
 
 
@@ -109,7 +111,9 @@ def read_xlsx(data: bytes) -> Sheet:
     except FileProblem:
         raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise FileProblem(f"the workbook cannot be read: {type(exc).__name__}") from exc
+        raise FileProblem(
+            msg("the workbook cannot be read: {error_type}", error_type=type(exc).__name__)
+        ) from exc
     try:
         worksheet = workbook.worksheets[0]
         rows = worksheet.iter_rows(values_only=True)
@@ -126,7 +130,9 @@ def read_xlsx(data: bytes) -> Sheet:
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
                 continue
             if len(sheet.rows) >= MAX_ROWS:
-                raise FileProblem(f"the workbook has more than {MAX_ROWS} rows; split it")
+                raise FileProblem(
+                    msg("the workbook has more than {MAX_ROWS} rows; split it", MAX_ROWS=MAX_ROWS)
+                )
             values = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
             sheet.rows.append((number, values))
         return sheet
