@@ -1169,6 +1169,20 @@ class CgYear:
             "The committee meets and votes by name" if with_quorum else "A meeting without quorum"
         )
         meeting, item = placement.meeting, placement.agenda_item
+        if datetime.fromisoformat(meeting["starts_at"]) > now_utc():
+            # Votes count only while the meeting is in session, and the demo cannot wait half an hour:
+            # the chair opens it now, on the same announced day, so the public notice still holds.
+            meeting = await self.api.write(
+                "committee",
+                "PATCH",
+                f"/v1/meetings/{meeting['id']}",
+                {"starts_at": (now_utc() - timedelta(seconds=5)).isoformat()},
+                headers=self.secretary,
+            )
+            self._say(
+                f"The chair opens the meeting now ({seoul_time(meeting['starts_at'])}); public notice "
+                f"{meeting['notice_days_before']} days ahead (required {meeting['notice_required_days']})."
+            )
         recused_ids = {r["member_id"] for r in item["recusals"]}
         seated = sorted(
             committee.seated,

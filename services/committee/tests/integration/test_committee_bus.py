@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
-from cg_shared.clock import today_seoul
+from cg_shared.clock import now_utc, today_seoul
 from cg_shared.events import CloudEvent, topics
 from cg_shared.events.committee import DecisionRecorded
 from cg_shared.messaging.broker import client_kwargs, ensure_topics, make_producer
@@ -80,7 +80,11 @@ async def test_plan_submitted_through_the_broker_and_decision_back_out(
         meeting = (
             await client.post(
                 f"/v1/committees/{committee['id']}/meetings",
-                json={"title_ko": "정기회의", "starts_at": f"{day}T14:00:00+09:00"},
+                json={
+                    "title_ko": "정기회의",
+                    "starts_at": f"{day}T14:00:00+09:00",
+                    "notice_on": (day - timedelta(days=14)).isoformat(),
+                },
                 headers=WRITER,
             )
         ).json()
@@ -109,6 +113,15 @@ async def test_plan_submitted_through_the_broker_and_decision_back_out(
         item = items[0]
         assert [r["member_id"] for r in item["recusals"]] == [people[0]["id"]]
 
+        # Votes count only in session: the secretariat brings the meeting forward to now (still with
+        # more than the week's public notice) before the committee votes.
+        etag = (await client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
+        moved = await client.patch(
+            f"/v1/meetings/{meeting['id']}",
+            json={"starts_at": (now_utc() - timedelta(minutes=1)).isoformat()},
+            headers={**WRITER, "If-Match": etag},
+        )
+        assert moved.status_code == 200 and moved.json()["notice_sufficient"], moved.text
         attendance = await client.get(f"/v1/meetings/{meeting['id']}/attendance")
         entries = [{"member_id": p["id"], "status": "present"} for p in people[1:]]
         put = await client.put(

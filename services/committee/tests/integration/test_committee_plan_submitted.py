@@ -177,3 +177,36 @@ async def test_plan_waits_for_a_committee_and_for_a_meeting(app: FastAPI, plan_e
         await consumer.process(record(plan_event("plan-early"), 2))
         [item] = await items_for(app, "plan-early")
         assert item.meeting_id == meeting["id"] and item.source_event_id == early.id
+
+
+async def test_a_resubmitted_plan_moves_to_the_next_meeting(app: FastAPI, plan_event: Any) -> None:
+    """After an invalid decision or a revision, planning resubmits: the item leaves the meeting that
+    was held and goes before the next one (pending until one is scheduled)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        committee = await establish(client)
+        first = await schedule(client, committee, 5)
+        consumer = consumer_for(app)
+        await consumer.process(record(plan_event("plan-again"), 0))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == first["id"]
+        etag = (await client.get(f"/v1/meetings/{first['id']}")).headers["ETag"]
+        held = await client.patch(
+            f"/v1/meetings/{first['id']}", json={"status": "held"}, headers={**WRITER, "If-Match": etag}
+        )
+        assert held.status_code == 200, held.text
+
+        await consumer.process(record(plan_event("plan-again"), 1))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id is None and item.status == "pending"  # no meeting ahead yet
+
+        second = await schedule(client, committee, 12)
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == second["id"] and item.status == "scheduled"
+        # Resubmitted again while the second meeting is still ahead: it stays there.
+        await consumer.process(record(plan_event("plan-again"), 2))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == second["id"]
+        assert [
+            a["subject_id"] for a in (await client.get(f"/v1/meetings/{first['id']}/agenda-items")).json()
+        ] == []

@@ -63,7 +63,7 @@ async def test_migration_rekeys_the_search_text_of_existing_projects(
     reg: Any, database_factory: Any, db_backend: str
 ) -> None:
     url = await database_factory(db_backend)
-    await upgrade_async(service_dir("registry"), url, "0005")
+    await upgrade_async(service_dir("registry"), url, "0006")
     async with reg.api(url) as client:
         ids = await _create_all(reg, client)
         engine = client.app.state.engine  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ Pabulib import/export."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
@@ -44,6 +43,7 @@ from cg_budget.envelopes.models import Envelope
 from cg_budget.events import emit
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role
+from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import ElectionClosed
@@ -382,7 +382,7 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter, inner = (";", ",") if ";" in first else (",", "|")
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = SafeDictReader(io.StringIO(text), delimiter=delimiter)
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if "voter_id" not in columns or "vote" not in columns:
         raise Unprocessable(

@@ -3,7 +3,6 @@ allocations, export for the borough's budget system."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -39,6 +38,7 @@ from cg_budget.integration.schemas import (
 )
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
 from cg_shared.events.budget import AppropriationImported
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
@@ -66,7 +66,7 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[FieldError]]:
 
     Returns the rows and the structural errors (a row with more or fewer cells than the header is reported
     against its number and never applied — a quoted ``"1,000"`` amount is fine, an unquoted one is not)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = SafeDictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     missing = [c for c in (*REQUIRED_CODES, "amount_krw") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]

@@ -47,6 +47,7 @@ def to_rules(row: OrdinanceVersion) -> rules.Ordinance:
         term_end_warning_days=row.term_end_warning_days,
         proxy_allowed=row.proxy_allowed,
         notice_days=row.notice_days,
+        extraordinary_notice_days=row.extraordinary_notice_days,
     )
 
 

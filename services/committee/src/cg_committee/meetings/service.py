@@ -120,6 +120,7 @@ def meeting_day(meeting: Meeting) -> Any:
 async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Committee) -> MeetingRead:
     ordinance = await members.rules_on(session, committee.id, meeting_day(meeting))
     notice_days = (meeting_day(meeting) - meeting.notice_on).days
+    required = ordinance.required_notice_days(meeting.kind)
     return MeetingRead(
         id=meeting.id,
         committee_id=meeting.committee_id,
@@ -132,12 +133,21 @@ async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Comm
         location=meeting.location,
         notice_on=meeting.notice_on,
         notice_days_before=notice_days,
-        notice_sufficient=notice_days >= ordinance.notice_days,
+        notice_required_days=required,
+        notice_sufficient=notice_days >= required,
         status=MeetingStatus(meeting.status),
         held_at=meeting.held_at,
         version=meeting.version,
         created_at=meeting.created_at,
     )
+
+
+def meeting_session(meeting: Meeting) -> rules.Session:
+    """The meeting is in session from its start until its planned end, or until it was closed as held."""
+    ends = meeting.ends_at
+    if meeting.held_at is not None and (ends is None or meeting.held_at < ends):
+        ends = meeting.held_at
+    return rules.Session(starts_at=meeting.starts_at, ends_at=ends)
 
 
 # --- agenda placement ------------------------------------------------------------------------
@@ -280,6 +290,8 @@ async def receive_plan_submission(
         open_item.description = description
         open_item.applicant_organisations = list(payload.applicant_organisations)
         open_item.partner_organisations = list(payload.partner_organisations)
+        if committee is not None:
+            await _move_to_next_meeting(session, open_item, committee.id)
         open_item.version += 1
         open_item.updated_at = utcnow()
         record_audit(
@@ -322,6 +334,28 @@ async def receive_plan_submission(
         after={**_item_audit(item), "event_id": event.id},
     )
     return item
+
+
+async def _move_to_next_meeting(session: AsyncSession, item: AgendaItem, committee_id: str) -> None:
+    """A resubmitted plan goes before the committee again: off a meeting that has started, been held
+    or cancelled (its open motions lapse) and onto the next meeting, or pending until one is
+    scheduled. An item already on a meeting still ahead stays where it is."""
+    now = utcnow()
+    current = await session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    if (
+        current is not None
+        and current.status == MeetingStatus.SCHEDULED.value
+        and current.held_at is None
+        and current.starts_at >= now
+    ):
+        return
+    if current is not None:
+        await session.execute(
+            update(Motion)
+            .where(Motion.agenda_item_id == item.id, Motion.meeting_id == current.id, Motion.status == "open")
+            .values(status="lapsed")
+        )
+    await _place(session, item, await next_meeting(session, committee_id, now=now))
 
 
 def _plan_description(payload: PlanSubmitted) -> str:
@@ -1118,6 +1152,9 @@ async def cast_votes(
         if found is None:  # create=True always returns a motion
             raise Conflict("could not open a motion", slug="motion-missing")
         motion = found
+    cast_at = votes_in.cast_at or now_utc()
+    if cast_at > now_utc():
+        raise unprocessable("body.cast_at", "votes cannot be recorded as cast in the future")
     present = await _present_members(session, meeting, ordinance, at=None)
     absent = [m.id for m in voters if m.id not in present]
     if absent:
@@ -1128,6 +1165,18 @@ async def cast_votes(
         )
     recused = item_recusals(item, seated)
     warnings: list[str] = []
+    in_session = meeting_session(meeting)
+    if not in_session.contains(cast_at):
+        when = "before the meeting started" if cast_at < in_session.starts_at else "after the meeting closed"
+        warnings.append(
+            f"{rules.Rule.IN_SESSION.value}: the votes are recorded as cast at {cast_at.isoformat()}, {when} "
+            f"(in session {in_session.describe()}); a decision on them will be invalid"
+        )
+    notice = rules.notice_check(
+        notice_on=meeting.notice_on, meeting_day=day, meeting_kind=meeting.kind, ordinance=ordinance
+    )
+    if not notice.ok:
+        warnings.append(f"{notice.rule.value}: {notice.detail}; a decision of this meeting will be invalid")
     existing = {
         v.member_id: v
         for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
@@ -1149,14 +1198,14 @@ async def cast_votes(
                     choice=vote_in.choice.value,
                     recused=is_recused,
                     cast_by=principal.sub,
-                    cast_at=utcnow(),
+                    cast_at=cast_at,
                 )
             )
         else:
             row.choice = vote_in.choice.value
             row.recused = is_recused
             row.cast_by = principal.sub
-            row.cast_at = utcnow()
+            row.cast_at = cast_at
     await session.flush()
     record_audit(
         session,
@@ -1239,7 +1288,9 @@ async def record_decision(
             msg("motion {motion_id} is already {status}", motion_id=motion.id, status=motion.status),
             slug="motion-closed",
         )
-    voted_at = decision_in.voted_at or now_utc()
+    vote_rows = list((await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars())
+    # The vote was taken when its last vote was cast, unless the secretariat says otherwise.
+    voted_at = decision_in.voted_at or max((v.cast_at for v in vote_rows), default=None) or now_utc()
     vote_day = seoul_date(voted_at)
     ordinance_row = await committees.ordinance_at(session, committee.id, vote_day)
     ordinance = committees.to_rules(ordinance_row)
@@ -1249,11 +1300,26 @@ async def record_decision(
         if members.facts(m).is_seated(vote_day, ordinance)
     ]
     present = await _present_members(session, meeting, ordinance, at=voted_at)
-    votes = {
-        v.member_id: rules.VoteChoice(v.choice)
-        for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
-    }
+    votes = {v.member_id: rules.VoteChoice(v.choice) for v in vote_rows}
     recused = item_recusals(item, seated)
+    procedure = (
+        rules.notice_check(
+            notice_on=meeting.notice_on,
+            meeting_day=meeting_day(meeting),
+            meeting_kind=meeting.kind,
+            ordinance=ordinance,
+        ),
+        rules.session_check(
+            session=meeting_session(meeting),
+            cast_at={v.member_id: v.cast_at for v in vote_rows},
+            voted_at=voted_at,
+        ),
+        rules.composition_at_vote(
+            civilians=sum(1 for m in seated if ordinance.is_civilian(m.seat_kind)),
+            seated=len(seated),
+            ordinance=ordinance,
+        ),
+    )
     evaluation = rules.evaluate_decision(
         subject_kind=item.subject_kind,
         seated_ids=[m.id for m in seated],
@@ -1261,6 +1327,7 @@ async def record_decision(
         votes=votes,
         recused_ids=recused.keys(),
         ordinance=ordinance,
+        procedure=procedure,
     )
     decided_at = utcnow()
     decision = Decision(

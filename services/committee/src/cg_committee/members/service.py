@@ -47,6 +47,9 @@ from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, chec
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 
+# Councillors and officials sit by virtue of their office unless the secretariat says otherwise.
+EX_OFFICIO_BY_DEFAULT = frozenset({rules.SeatKind.COUNCILLOR, rules.SeatKind.OFFICIAL})
+
 # --- mapping ---------------------------------------------------------------------------------
 
 
@@ -61,6 +64,7 @@ def facts(member: Member) -> rules.MemberFacts:
         is_co_chair=member.is_co_chair,
         label=member.name_ko,
         affiliations=tuple(member.affiliations or ()),
+        ex_officio=member.ex_officio,
     )
 
 
@@ -77,6 +81,7 @@ def to_read(member: Member, *, ordinance: rules.Ordinance, as_of: date, with_con
         first_term_start=member.first_term_start,
         term_start=member.term_start,
         term_end=member.term_end,
+        ex_officio=member.ex_officio,
         renewals=member.renewals,
         status=facts(member).status(as_of, ordinance),
         left_on=member.left_on,
@@ -107,6 +112,7 @@ def _audit_view(member: Member) -> dict[str, object]:
         "affiliations": list(member.affiliations or []),
         "term_start": member.term_start,
         "term_end": member.term_end,
+        "ex_officio": member.ex_officio,
         "renewals": member.renewals,
         "left_on": member.left_on,
         "left_reason": member.left_reason,
@@ -149,11 +155,19 @@ async def _appoint(
 ) -> Member:
     term_start = member_in.term_start or today_seoul()
     ordinance = await rules_on(session, committee.id, term_start)
-    term_end = member_in.term_end or rules.default_term_end(term_start, ordinance.term_years)
-    if term_end < term_start:
-        raise unprocessable("body.term_end", "must not be before term_start")
+    ex_officio = (
+        member_in.ex_officio
+        if member_in.ex_officio is not None
+        else member_in.seat_kind in EX_OFFICIO_BY_DEFAULT
+    )
+    if ex_officio and member_in.seat_kind in rules.CIVILIAN_SEATS:
+        raise unprocessable("body.ex_officio", "a civilian seat is never held ex officio")
     longest = rules.default_term_end(term_start, ordinance.term_years)
-    if term_end > longest:
+    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not apply.
+    term_end: date | None = member_in.term_end if ex_officio else (member_in.term_end or longest)
+    if term_end is not None and term_end < term_start:
+        raise unprocessable("body.term_end", "must not be before term_start")
+    if not ex_officio and term_end is not None and term_end > longest:
         raise rule_conflict(
             rules.Rule.TERM_LENGTH.value,
             msg(
@@ -205,6 +219,7 @@ async def _appoint(
         first_term_start=term_start,
         term_start=term_start,
         term_end=term_end,
+        ex_officio=ex_officio,
         renewals=0,
         replaces_member_id=replaced.id if replaced else None,
         application_id=application_id,
@@ -241,6 +256,7 @@ async def _appoint(
             term_start=member.term_start,
             term_end=member.term_end,
             renewals=0,
+            ex_officio=member.ex_officio,
         ),
         subject=member.id,
     )
@@ -328,7 +344,7 @@ async def list_members(
     if status == "seated":
         stmt = stmt.where(Member.term_start <= day, not_left)
         if not ordinance.carry_over:
-            stmt = stmt.where(Member.term_end >= day)
+            stmt = stmt.where(or_(Member.term_end.is_(None), Member.term_end >= day))
     elif status == "former":
         gone = and_(Member.left_on.is_not(None), Member.left_on <= day)
         # Without carry-over, a member whose term ended is out even if nobody replaced them.
@@ -390,6 +406,15 @@ async def renew(
                 left_on=member.left_on,
             ),
             slug="member-left",
+        )
+    if member.ex_officio or member.term_end is None:
+        raise Conflict(
+            msg(
+                "member {member_id} sits ex officio, for as long as they hold their office: there is no "
+                "term to renew",
+                member_id=member.id,
+            ),
+            slug="member-ex-officio",
         )
     new_start = renewal_in.term_start or member.term_end + timedelta(days=1)
     if new_start <= member.term_end:
@@ -529,6 +554,7 @@ def _entries(members: Sequence[rules.MemberFacts], by_id: dict[str, Member], as_
             days=abs((m.term_end - as_of).days),
         )
         for m in members
+        if m.term_end is not None  # ex-officio members have no term to end
     ]
 
 
@@ -604,6 +630,8 @@ async def term_sweep(
     ).scalars()
     ended: list[TermEndedEntry] = []
     for member in candidates:
+        if member.term_end is None:  # excluded by the query (NULL < day is not true); for the type checker
+            continue
         ordinance = await rules_on(session, committee_id, member.term_end + timedelta(days=1))
         still_serving = member.left_on is None or member.left_on > day
         carry_over = ordinance.carry_over and still_serving

@@ -17,6 +17,7 @@ from cg_registry.projects.schemas import ProjectCreate
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.http import Conflict, FieldError, Unprocessable
 from cg_shared.i18n import msg
+from cg_shared.offload import run_parser
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -57,7 +58,8 @@ async def import_projects(
 ) -> ImportReport:
     ensure_role(principal, Role.BOROUGH_OFFICER)
     try:
-        sheet = read_file(filename, data)
+        # Off the event loop: a large file must not stall the API, the relay or the consumer meanwhile.
+        sheet = await run_parser(read_file, filename, data)
     except FileProblem as exc:
         message = exc.args[0] if exc.args else str(exc)  # a msg(...) stays translatable
         raise Unprocessable(message, errors=[FieldError(field="body.file", message=message)]) from exc
