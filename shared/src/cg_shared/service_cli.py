@@ -43,6 +43,7 @@ def make_service_cli(
             app_factory(settings),
             host=host,
             port=port,
+            root_path=settings.root_path,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=10,
