@@ -50,7 +50,11 @@ from pabutools.election.satisfaction import AdditiveSatisfaction
 from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 path, rule = sys.argv[1], sys.argv[2]
 instance, profile = parse_pabulib(path)
-approval = instance.meta.get("vote_type", "approval") in ("approval", "choose-1")
+approval = instance.meta.get("vote_type", "approval") in ("approval", "choose-1", "ordinal")
+if instance.meta.get("vote_type") == "ordinal":
+    # pabutools has no satisfaction for ordinal ballots in these rules: read them as approvals (as ours does)
+    from pabutools.election import ApprovalBallot, ApprovalProfile
+    profile = ApprovalProfile([ApprovalBallot(list(b)) for b in profile], instance=instance)
 
 class PointsTimesCost(AdditiveSatisfaction):
     def __init__(self, instance, profile, ballot):
