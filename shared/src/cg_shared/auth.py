@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cg_shared.http import Forbidden, Unauthorized
-from cg_shared.settings import AuthMode, ServiceSettings
+from cg_shared.settings import DEV_AUDIENCE, DEV_ISSUER, AuthMode, ServiceSettings
 
 
 class Role(StrEnum):
@@ -82,9 +82,9 @@ class TokenVerifier:
                     token,
                     self.settings.jwt_secret.get_secret_value(),
                     algorithms=["HS256"],
-                    audience=self.settings.jwt_audience,
-                    issuer=self.settings.jwt_issuer,
-                    options={"require": ["exp", "sub"], "verify_aud": self.settings.jwt_audience is not None},
+                    audience=self.settings.jwt_audience or DEV_AUDIENCE,
+                    issuer=self.settings.jwt_issuer or DEV_ISSUER,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
                 )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the bearer token has expired") from exc
@@ -121,8 +121,8 @@ def mint_dev_token(
     organisations: list[str] | None = None,
     ttl_s: int = 8 * 3600,
     now: float | None = None,
-    issuer: str | None = None,
-    audience: str | None = None,
+    issuer: str | None = DEV_ISSUER,
+    audience: str | None = DEV_AUDIENCE,
 ) -> str:
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {

@@ -20,7 +20,7 @@ def csv_problem(exc: csv.Error, line: int, *, field: str = "body.file") -> Unpro
     reason = str(exc)
     if "field larger than field limit" in reason:
         reason = f"a field is longer than {CSV_FIELD_LIMIT:,} characters"
-    where = f"line {line}" if line else "the header"
+    where = f"line {line}" if line > 1 else "line 1 (the header)"
     return Unprocessable(
         f"the CSV cannot be read at {where}: {reason}",
         errors=[FieldError(field=f"{field}: {where}", message=reason, type="csv_malformed")],
@@ -34,7 +34,9 @@ def csv_guard(reader: Any, *, field: str = "body.file") -> Iterator[None]:
     try:
         yield
     except csv.Error as exc:
-        raise csv_problem(exc, int(getattr(reader, "line_num", 0) or 0), field=field) from exc
+        # DictReader updates its own line_num only after a successful row: ask the reader underneath.
+        line = getattr(getattr(reader, "reader", reader), "line_num", 0)
+        raise csv_problem(exc, int(line or 0), field=field) from exc
 
 
 class SafeDictReader(csv.DictReader):  # type: ignore[type-arg]

@@ -1,6 +1,7 @@
 """``cg-dev-token --role ROLE [--sgg-code CODE]``: print a development bearer token.
 
-Accepted by every service running with dev settings (``CG_AUTH_MODE=dev``, same ``CG_JWT_SECRET``).
+Accepted by every service running with dev settings (``CG_AUTH_MODE=dev``, same ``CG_JWT_SECRET``, and
+the same ``CG_JWT_ISSUER`` / ``CG_JWT_AUDIENCE`` when those are set).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Annotated
 import typer
 
 from cg_shared.auth import BOROUGH_SCOPED, Role, mint_dev_token
-from cg_shared.settings import DEFAULT_DEV_SECRET
+from cg_shared.settings import DEFAULT_DEV_SECRET, DEV_AUDIENCE, DEV_ISSUER
 
 cli = typer.Typer(add_completion=False, help=__doc__)
 
@@ -39,6 +40,8 @@ def token(
             name=name,
             organisations=org,
             ttl_s=ttl,
+            issuer=os.environ.get("CG_JWT_ISSUER") or DEV_ISSUER,
+            audience=os.environ.get("CG_JWT_AUDIENCE") or DEV_AUDIENCE,
         )
     )
 

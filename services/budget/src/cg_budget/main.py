@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_budget.access import WRITE_ROLES
 from cg_budget.budget_requests.router import router as requests_router
 from cg_budget.consumers import handlers
 from cg_budget.cycles.router import legal_calendar_sweep
@@ -61,4 +62,5 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         handlers=handlers,
         background=background,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )
