@@ -84,6 +84,9 @@ class ServiceSettings(BaseSettings):
     # same times rate_limit_address_factor (several people may share an address). Generous defaults: a
     # guard against hammering, not a quota.
     rate_limit_enabled: bool = True
+    # Proxies trusted for X-Forwarded-For (comma-separated addresses/CIDRs, or *): behind an ingress set
+    # its addresses, or every client shares the ingress's per-address buckets.
+    forwarded_allow_ips: str = "127.0.0.1"
     rate_limit_writes_per_s: float = Field(default=200.0, gt=0)
     rate_limit_writes_burst: float = Field(default=1000.0, ge=1)
     rate_limit_uploads_per_s: float = Field(default=5.0, gt=0)
