@@ -33,7 +33,16 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cg_shared.auth import Principal, Role
-from cg_shared.http import FieldError, Forbidden, PayloadTooLarge, Problem, Unauthorized, Unprocessable
+from cg_shared.http import (
+    FieldError,
+    Forbidden,
+    PayloadTooLarge,
+    Problem,
+    Unauthorized,
+    Unprocessable,
+    language_headers,
+)
+from cg_shared.i18n import msg, negotiate
 from cg_shared.settings import ServiceSettings
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -162,7 +171,7 @@ class RequestGuardMiddleware:
         if self.enabled and has_credentials:
             wait = self.auth_failures.wait(address, now)
             if wait:
-                await _refuse(send, scope, wait, "too many failed authentications from this address")
+                await _refuse(send, scope, wait, msg("too many failed authentications from this address"))
                 return
         caller: Principal | Problem | None = None
         if method in WRITES:
@@ -172,8 +181,8 @@ class RequestGuardMiddleware:
             sub = caller.sub if isinstance(caller, Principal) else None
             wait = self._take_write(address, sub, upload, now)
             if wait:
-                what = "uploads" if upload else "writes"
-                await _refuse(send, scope, wait, f"too many {what}; slow down")
+                detail = msg("too many uploads; slow down") if upload else msg("too many writes; slow down")
+                await _refuse(send, scope, wait, detail)
                 return
         if caller is not None:
             # Authorisation before validation: who may call an operation is decided before its body is
@@ -190,7 +199,13 @@ class RequestGuardMiddleware:
                     await _send_problem(
                         send,
                         scope,
-                        Forbidden(f"role {caller.role.value} may not do this; allowed: {allowed}"),
+                        Forbidden(
+                            msg(
+                                "role {role} may not do this; allowed: {allowed}",
+                                role=caller.role.value,
+                                allowed=allowed,
+                            )
+                        ),
                     )
                     return
         if method in WRITES and not self._is_upload(scope):
@@ -221,7 +236,10 @@ class RequestGuardMiddleware:
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(
-            f"a JSON request body may be at most {self.max_json} bytes (CG_MAX_JSON_BODY_BYTES)"
+            msg(
+                "a JSON request body may be at most {limit} bytes (CG_MAX_JSON_BODY_BYTES)",
+                limit=self.max_json,
+            )
         )
 
     def _take_write(self, address: str, principal: str | None, upload: bool, now: float) -> float:
@@ -242,7 +260,7 @@ class RequestGuardMiddleware:
             return Unauthorized("this operation requires a bearer token")
         verifier = getattr(getattr(scope.get("app"), "state", None), "verifier", None)
         if verifier is None:
-            return Unauthorized("no token verifier is configured")
+            return Unauthorized("this operation requires a bearer token")
         try:
             principal: Principal = await verifier.verify(authorization[7:].decode(errors="replace").strip())
         except Problem as problem:
@@ -263,11 +281,13 @@ async def _refuse(send: Send, scope: Scope, wait: float, detail: str) -> None:
 
 
 async def _send_problem(send: Send, scope: Scope, problem: Problem) -> None:
-    body = json.dumps(problem.body(scope.get("path")), ensure_ascii=False).encode()
+    accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode(errors="replace")
+    language = negotiate(accept or None)
+    body = json.dumps(problem.body(scope.get("path"), language), ensure_ascii=False).encode()
     headers = [
         (b"content-type", b"application/problem+json"),
         (b"content-length", str(len(body)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in problem.headers.items()),
+        *((k.lower().encode(), v.encode()) for k, v in language_headers(language, problem.headers).items()),
     ]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -298,9 +318,16 @@ def _too_many_members(body: bytes, limit: int) -> Problem | None:
         json.loads(body, object_pairs_hook=hook)
     except _TooMany:
         return Unprocessable(
-            f"the JSON body has more than {limit:,} members in all; no operation takes that many",
+            msg(
+                "the JSON body has more than {limit} members in all; no operation takes that many",
+                limit=limit,
+            ),
             errors=[
-                FieldError(field="body", message=f"more than {limit:,} members", type="too_many_members")
+                FieldError(
+                    field="body",
+                    message=msg("more than {limit} members", limit=limit),
+                    type="too_many_members",
+                )
             ],
         )
     except (ValueError, RecursionError):
@@ -319,7 +346,7 @@ async def _read_capped(receive: Receive, limit: int) -> bytes:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(
-                f"a JSON request body may be at most {limit} bytes (CG_MAX_JSON_BODY_BYTES)"
+                msg("a JSON request body may be at most {limit} bytes (CG_MAX_JSON_BODY_BYTES)", limit=limit)
             )
         chunks.append(chunk)
         if not message.get("more_body", False):

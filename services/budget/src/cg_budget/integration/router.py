@@ -120,7 +120,7 @@ async def get_import(import_id: str, principal: CurrentPrincipal, session: Sessi
     response_model=Reconciliation,
     summary="Allocated vs appropriated vs executed, per request and per program code",
 )
-async def reconciliation(
+async def get_reconciliation(
     session: SessionDep, sgg_code: Annotated[SggCode, Query()], fiscal_year: FiscalYearQuery
 ) -> Reconciliation:
     return await service.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
