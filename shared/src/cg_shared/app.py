@@ -13,7 +13,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -25,6 +25,7 @@ from cg_shared.auth import TokenVerifier
 from cg_shared.db import create_engine, make_sessionmaker
 from cg_shared.devauth import dev_token_router
 from cg_shared.events import topics as topic_names
+from cg_shared.guards import RequestGuardMiddleware
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
 from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
@@ -161,6 +162,7 @@ def create_service_app(
     version: str = "0.1.0",
     background: Sequence[BackgroundTask] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
+    write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
@@ -218,6 +220,8 @@ def create_service_app(
         app.include_router(dev_token_router())
     # Starlette applies the last-added middleware outermost.
     app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside it: the JSON cap and the rate limits refuse before anything reads or parses the body.
+    app.add_middleware(RequestGuardMiddleware, settings=settings, write_roles=write_roles)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
