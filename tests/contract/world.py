@@ -247,7 +247,10 @@ async def seed_committee(client: httpx.AsyncClient, spec: dict[str, Any]) -> Wor
     ok(
         await client.post(
             f"/v1/agenda-items/{held_item['id']}/votes",
-            json={"votes": [{"member_id": m, "choice": "yes"} for m in world["_members"]]},
+            json={
+                "votes": [{"member_id": m, "choice": "yes"} for m in world["_members"]],
+                "cast_at": "2026-03-10T14:50:00+09:00",  # recorded after the meeting, as cast in session
+            },
             headers=SECRETARY,
         )
     )

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
+from asyncpg.exceptions import UndefinedTableError
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cg_shared.db import is_schema_missing
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,17 @@ def _loc(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
+def _schema_missing(request: Request, exc: BaseException) -> JSONResponse:
+    log.error("database schema missing", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(
+        ServiceUnavailable(
+            "the database has no schema yet: run the service's `migrate` command "
+            "(cg-<service> migrate), or `serve` with migrations on"
+        ),
+        request,
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -185,6 +199,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         # Mapped here, not left to the 500 handler: Starlette re-raises from the generic handler and
         # uvicorn then drops the keep-alive connection under the client's other pipelined requests.
+        if is_schema_missing(exc):
+            return _schema_missing(request, exc)
         if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
             log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc.orig)})
             return problem_response(
@@ -206,6 +222,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         problem.status = 500
         problem.title = "Internal error"
         return problem_response(problem, request)
+
+    @app.exception_handler(UndefinedTableError)
+    async def _undefined_table(request: Request, exc: UndefinedTableError) -> JSONResponse:
+        # Raw driver errors of the fast read paths (asyncpg without SQLAlchemy) of an unmigrated database.
+        return _schema_missing(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

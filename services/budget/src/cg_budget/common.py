@@ -8,7 +8,6 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -16,9 +15,6 @@ from pydantic import AfterValidator, Field, StringConstraints
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS, SMG_CODE
 from cg_shared.http import FieldError, Unprocessable
-
-# Korea has no daylight-saving time, so a fixed offset is exact and needs no tz database.
-SEOUL = timezone(timedelta(hours=9), "KST")
 
 SggCode = Annotated[
     str,
@@ -54,10 +50,6 @@ NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def seoul_today() -> date:
-    return datetime.now(SEOUL).date()
 
 
 def ensure_known_sgg(sgg_code: str, *, field: str, allow_smg: bool = True) -> None:

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import method_of_equal_shares
+from typer.testing import CliRunner
 
 from cg_budget.allocation import parse
-from cg_shared.testing.helpers import auth, shared_data_dir
+from cg_shared import devtoken
+from cg_shared.testing.helpers import auth
+from cg_shared.testing.shared_data import shared_file
 
 from ..conftest import ADMIN, FY, OFFICER, OTHER_OFFICER, Kit, plan_adopted, resident
 
@@ -258,8 +261,12 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     )
     assert broken.status_code == 422
 
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_uploaded_pabulib_outcome_equals_the_cli(kit: Kit) -> None:
     # POST /v1/pb/outcome on a shared Pabulib file reproduces its official greedy selection.
-    text = (shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb").read_text(encoding="utf-8-sig")
+    path = shared_file("pabulib", "Poland_Warszawa_2017_Mlynow.pb")
+    text = path.read_text(encoding="utf-8-sig")
     assert (
         await kit.client.post("/v1/pb/outcome", params={"rule": "greedy"}, content=text.encode())
     ).status_code == 401
@@ -273,7 +280,6 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     # The API and the CLI share one computation.
     from cg_budget.allocation.commands import pb_outcome
 
-    path = shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb"
     assert r.json()["selected"] == pb_outcome(path, "greedy")["selected"]
     multipart = await kit.client.post(
         "/v1/pb/outcome",
@@ -401,3 +407,26 @@ async def test_imported_election_runs_mes_add1_like_pabutools(kit: Kit, tmp_path
         "/v1/pb/outcome", params={"rule": "mes-add1"}, content=SMALL_PB.encode(), headers=OFFICER
     )
     assert sorted(r.json()["selected"]) == sorted(outcome["selected"])
+
+
+async def test_the_readme_resident_token_votes_in_its_borough(kit: Kit) -> None:
+    """README: ``cg-dev-token --role resident`` — a Seongdong-gu resident, who can vote in Seongdong's
+    election; the claim-less ``--no-borough`` token still cannot vote anywhere."""
+    election, ids, _ = await _election(kit)
+    url = f"/v1/elections/{election['id']}/ballots"
+
+    def minted(*args: str) -> dict[str, str]:
+        result = CliRunner().invoke(devtoken.cli, ["--role", "resident", *args])
+        assert result.exit_code == 0, result.output
+        return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[-1]}"}
+
+    voted = await kit.client.post(url, json={"choices": [ids[0]]}, headers=minted())
+    assert voted.status_code == 201, voted.text
+    nowhere = await kit.client.post(
+        url, json={"choices": [ids[0]]}, headers=minted("--no-borough", "--sub", "resident-unplaced")
+    )
+    assert nowhere.status_code == 403 and "sgg_code" in nowhere.json()["detail"]
+    elsewhere = await kit.client.post(
+        url, json={"choices": [ids[0]]}, headers=minted("--sgg-code", "11680", "--sub", "resident-gangnam")
+    )
+    assert elsewhere.status_code == 403

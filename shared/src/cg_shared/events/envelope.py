@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from cg_shared.clock import now_utc
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -54,7 +56,7 @@ class CloudEvent(BaseModel):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     source: str
     type: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=now_utc)
     subject: str | None = None
     datacontenttype: str = CONTENT_TYPE
     data: dict[str, Any] = Field(default_factory=dict)

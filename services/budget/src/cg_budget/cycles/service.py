@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests.models import BudgetRequest
-from cg_budget.common import ensure_known_sgg, ensure_officer, seoul_today
+from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.cycles import calendar as cal
 from cg_budget.cycles.calendar import CycleStatus, Level
 from cg_budget.cycles.models import Cycle, CycleTransition, SupplementaryBudget
@@ -26,6 +26,7 @@ from cg_budget.cycles.schemas import (
 from cg_budget.events import emit
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import SMG_CODE
 from cg_shared.events.budget import CycleOpened
@@ -227,7 +228,7 @@ async def transition(
                 "allowed": cal.allowed_moves(current),
             },
         )
-    on = transition_in.effective_on or seoul_today()
+    on = transition_in.effective_on or today_seoul()
     reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
     if reason:
         raise Conflict(
@@ -325,7 +326,7 @@ async def calendar(
 ) -> CalendarRead:
     cycle = await load(session, cycle_id)
     status = CycleStatus(cycle.status)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     recorded = cal.CycleDates(
         bill_submitted_on=cycle.bill_submitted_on,
         enacted_on=cycle.enacted_on,
@@ -453,7 +454,7 @@ async def enact_supplementary(
         raise Conflict(f"supplementary budget {number} is already {row.status}")
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
-    row.enacted_on = enact_in.enacted_on or seoul_today()
+    row.enacted_on = enact_in.enacted_on or today_seoul()
     cycle.version += 1
     cycle.updated_at = utcnow()
     await session.flush()

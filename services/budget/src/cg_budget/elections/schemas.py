@@ -169,7 +169,9 @@ class OutcomeRead(BaseModel):
 
 class PbOutcome(BaseModel):
     selected: list[str]
-    cost: int
+    cost: int | str = Field(
+        description="exact total cost: an integer, or a decimal string such as '1647263.73'"
+    )
     rule: Rule
     per_voter_budget: str | None = None
     notes: list[str] = []

@@ -8,6 +8,7 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import insert, select
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_budget.allocation import Instance, PabulibError, Profile, TieBreaking, dumps, parse
 from cg_budget.allocation import Project as PbProject
 from cg_budget.allocation.commands import outcome_document, outcome_for_instance
+from cg_budget.allocation.model import json_amount
 from cg_budget.budget_requests.models import BudgetRequest
 from cg_budget.budget_requests.schemas import Feasibility, RequestStatus
 from cg_budget.common import ensure_officer, new_id
@@ -632,6 +634,14 @@ def parse_pb(text: str) -> tuple[Instance, Profile]:
         ) from exc
 
 
+def _whole_won(value: Decimal, what: str) -> int:
+    """Seoul elections count whole won: an imported amount with decimals is refused, not rounded."""
+    if value != value.to_integral_value():
+        message = f"{what} {value} has decimals; elections count money in whole won"
+        raise Unprocessable(message, errors=[FieldError(field="body", message=message)])
+    return int(value)
+
+
 async def import_pb(
     *,
     session: AsyncSession,
@@ -645,6 +655,8 @@ async def import_pb(
     ensure_officer(principal, cycle.sgg_code)
     await cycles.money_window(session, cycle, cal.ELECTION_WINDOW, what="importing an election")
     instance, profile = parse_pb(text)
+    budget_krw = _whole_won(instance.budget, "budget")
+    costs_krw = {pid: _whole_won(p.cost, f"cost of project {pid}") for pid, p in instance.projects.items()}
     chosen = rule or engine.PABULIB_RULES.get(instance.rule.strip(), Rule.GREEDY)
     meta = dict(instance.meta)
 
@@ -661,7 +673,7 @@ async def import_pb(
         ballot_type=profile.vote_type,
         rule=chosen.value,
         tie_breaking=TieBreaking.LEXICOGRAPHIC.value,
-        budget_krw=instance.budget,
+        budget_krw=budget_krw,
         envelope_id=None,
         min_length=meta_int("min_length") or 0,
         max_length=meta_int("max_length"),
@@ -685,7 +697,7 @@ async def import_pb(
                 "project_key": p.project_id,
                 "request_id": None,
                 "name": p.name[:500],
-                "cost_krw": p.cost,
+                "cost_krw": costs_krw[p.project_id],
                 "position": position,
                 "fields": dict(p.fields),
             }
@@ -787,7 +799,9 @@ async def export_pb(*, session: AsyncSession, election_id: str) -> tuple[str, st
         for column in fields:
             if column not in columns:
                 columns.append(column)
-        pb_projects[p.project_key] = PbProject(project_id=p.project_key, cost=p.cost_krw, fields=fields)
+        pb_projects[p.project_key] = PbProject(
+            project_id=p.project_key, cost=Decimal(p.cost_krw), fields=fields
+        )
     voter_ids: list[str] = []
     pb_ballots: list[Any] = []
     voter_fields: list[dict[str, str]] = []
@@ -805,7 +819,9 @@ async def export_pb(*, session: AsyncSession, election_id: str) -> tuple[str, st
             pb_ballots.append(tuple(b.choices))
         else:
             pb_ballots.append(frozenset(b.choices))
-    instance = Instance(meta=meta, projects=pb_projects, budget=election.budget_krw, project_columns=columns)
+    instance = Instance(
+        meta=meta, projects=pb_projects, budget=Decimal(election.budget_krw), project_columns=columns
+    )
     profile = Profile(
         vote_type=kind.value,
         voter_ids=voter_ids,
@@ -826,7 +842,7 @@ def compute_pb_outcome(text: str, rule: Rule, *, explain: bool) -> PbOutcome:
     names = {pid: p.name for pid, p in instance.projects.items()}
     return PbOutcome(
         selected=cast(list[str], doc["selected"]),
-        cost=outcome.cost,
+        cost=json_amount(outcome.amount),
         rule=rule,
         per_voter_budget=str(outcome.per_voter_budget) if outcome.per_voter_budget is not None else None,
         notes=list(outcome.notes),

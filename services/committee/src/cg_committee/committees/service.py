@@ -18,15 +18,10 @@ from cg_committee.committees.schemas import (
     OrdinanceRead,
     OrdinanceSettings,
 )
-from cg_committee.common import (
-    ensure_known_sgg,
-    ensure_writer,
-    keyset,
-    make_page,
-    seoul_today,
-)
+from cg_committee.common import ensure_known_sgg, ensure_writer, keyset, make_page
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import CommitteeEstablished
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
@@ -51,6 +46,7 @@ def to_rules(row: OrdinanceVersion) -> rules.Ordinance:
         term_end_warning_days=row.term_end_warning_days,
         proxy_allowed=row.proxy_allowed,
         notice_days=row.notice_days,
+        extraordinary_notice_days=row.extraordinary_notice_days,
     )
 
 
@@ -96,7 +92,7 @@ async def ordinance_at(session: AsyncSession, committee_id: str, on: date) -> Or
 
 async def _read(session: AsyncSession, committee: Committee) -> CommitteeRead:
     read = CommitteeRead.model_validate(committee)
-    read.ordinance = OrdinanceRead.model_validate(await ordinance_at(session, committee.id, seoul_today()))
+    read.ordinance = OrdinanceRead.model_validate(await ordinance_at(session, committee.id, today_seoul()))
     return read
 
 
@@ -178,7 +174,7 @@ async def list_committees(
         stmt = stmt.where(Committee.sgg_code == sgg_code)
     stmt = keyset(stmt, sort=Committee.sgg_code, tiebreak=Committee.id, page=page, parse=str)
     rows = list((await session.execute(stmt)).scalars())
-    today = seoul_today()
+    today = today_seoul()
     reads: dict[str, CommitteeRead] = {}
     for row in rows[: page.limit]:
         read = CommitteeRead.model_validate(row)
@@ -272,4 +268,4 @@ async def list_ordinances(*, session: AsyncSession, committee_id: str) -> list[O
 
 async def ordinance_in_force(*, session: AsyncSession, committee_id: str, on: date | None) -> OrdinanceRead:
     await get_row(session, committee_id)
-    return OrdinanceRead.model_validate(await ordinance_at(session, committee_id, on or seoul_today()))
+    return OrdinanceRead.model_validate(await ordinance_at(session, committee_id, on or today_seoul()))

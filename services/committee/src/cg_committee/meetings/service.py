@@ -23,17 +23,13 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.common import (
-    SEOUL_TZ_NAME,
     WRITER_ROLES,
     ensure_writer,
     is_secretariat,
     keyset,
     make_page,
-    now_utc,
     parse_datetime,
     rule_conflict,
-    seoul_date,
-    seoul_today,
     unprocessable,
 )
 from cg_committee.meetings.models import (
@@ -77,6 +73,7 @@ from cg_committee.members.models import Member, WorkingGroup
 from cg_committee.members.schemas import RuleCheckRead
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import SEOUL_TZ_NAME, now_utc, seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent
@@ -122,6 +119,7 @@ def meeting_day(meeting: Meeting) -> Any:
 async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Committee) -> MeetingRead:
     ordinance = await members.rules_on(session, committee.id, meeting_day(meeting))
     notice_days = (meeting_day(meeting) - meeting.notice_on).days
+    required = ordinance.required_notice_days(meeting.kind)
     return MeetingRead(
         id=meeting.id,
         committee_id=meeting.committee_id,
@@ -134,12 +132,21 @@ async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Comm
         location=meeting.location,
         notice_on=meeting.notice_on,
         notice_days_before=notice_days,
-        notice_sufficient=notice_days >= ordinance.notice_days,
+        notice_required_days=required,
+        notice_sufficient=notice_days >= required,
         status=MeetingStatus(meeting.status),
         held_at=meeting.held_at,
         version=meeting.version,
         created_at=meeting.created_at,
     )
+
+
+def meeting_session(meeting: Meeting) -> rules.Session:
+    """The meeting is in session from its start until its planned end, or until it was closed as held."""
+    ends = meeting.ends_at
+    if meeting.held_at is not None and (ends is None or meeting.held_at < ends):
+        ends = meeting.held_at
+    return rules.Session(starts_at=meeting.starts_at, ends_at=ends)
 
 
 # --- agenda placement ------------------------------------------------------------------------
@@ -282,6 +289,8 @@ async def receive_plan_submission(
         open_item.description = description
         open_item.applicant_organisations = list(payload.applicant_organisations)
         open_item.partner_organisations = list(payload.partner_organisations)
+        if committee is not None:
+            await _move_to_next_meeting(session, open_item, committee.id)
         open_item.version += 1
         open_item.updated_at = utcnow()
         record_audit(
@@ -324,6 +333,28 @@ async def receive_plan_submission(
         after={**_item_audit(item), "event_id": event.id},
     )
     return item
+
+
+async def _move_to_next_meeting(session: AsyncSession, item: AgendaItem, committee_id: str) -> None:
+    """A resubmitted plan goes before the committee again: off a meeting that has started, been held
+    or cancelled (its open motions lapse) and onto the next meeting, or pending until one is
+    scheduled. An item already on a meeting still ahead stays where it is."""
+    now = utcnow()
+    current = await session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    if (
+        current is not None
+        and current.status == MeetingStatus.SCHEDULED.value
+        and current.held_at is None
+        and current.starts_at >= now
+    ):
+        return
+    if current is not None:
+        await session.execute(
+            update(Motion)
+            .where(Motion.agenda_item_id == item.id, Motion.meeting_id == current.id, Motion.status == "open")
+            .values(status="lapsed")
+        )
+    await _place(session, item, await next_meeting(session, committee_id, now=now))
 
 
 def _plan_description(payload: PlanSubmitted) -> str:
@@ -371,7 +402,7 @@ async def _item_read(
     session: AsyncSession, item: AgendaItem, seated: list[Member] | None = None
 ) -> AgendaItemRead:
     if seated is None and item.committee_id is not None:
-        seated, _ = await _seated_on(session, item.committee_id, seoul_today())
+        seated, _ = await _seated_on(session, item.committee_id, today_seoul())
     people = {m.id: m for m in seated or []}
     found = item_recusals(item, people.values())
     return AgendaItemRead(
@@ -409,7 +440,7 @@ async def schedule(
 ) -> MeetingRead:
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
-    notice_on = meeting_in.notice_on or seoul_today()
+    notice_on = meeting_in.notice_on or today_seoul()
     if notice_on > seoul_date(meeting_in.starts_at):
         raise unprocessable("body.notice_on", "the public notice cannot come after the meeting day")
     meeting = Meeting(
@@ -750,7 +781,7 @@ async def _origin_for(
     if item_in.origin is not None:
         return item_in.origin, proposer.id if proposer else None
     if proposer is not None:
-        ordinance = await members.rules_on(session, committee.id, seoul_today())
+        ordinance = await members.rules_on(session, committee.id, today_seoul())
         civilian = ordinance.is_civilian(proposer.seat_kind)
         return (AgendaOrigin.CIVILIAN if civilian else AgendaOrigin.PUBLIC), proposer.id
     return AgendaOrigin.PUBLIC, None
@@ -841,7 +872,7 @@ async def list_committee_agenda(
     *, session: AsyncSession, committee_id: str, status: AgendaStatus | None, page: PageParams
 ) -> Page[AgendaItemRead]:
     await committees.get_row(session, committee_id)
-    seated, _ = await _seated_on(session, committee_id, seoul_today())
+    seated, _ = await _seated_on(session, committee_id, today_seoul())
     stmt = select(AgendaItem).where(AgendaItem.committee_id == committee_id)
     if status is not None:
         stmt = stmt.where(AgendaItem.status == status.value)
@@ -1102,6 +1133,9 @@ async def cast_votes(
         if found is None:  # create=True always returns a motion
             raise Conflict("could not open a motion", slug="motion-missing")
         motion = found
+    cast_at = votes_in.cast_at or now_utc()
+    if cast_at > now_utc():
+        raise unprocessable("body.cast_at", "votes cannot be recorded as cast in the future")
     present = await _present_members(session, meeting, ordinance, at=None)
     absent = [m.id for m in voters if m.id not in present]
     if absent:
@@ -1112,6 +1146,18 @@ async def cast_votes(
         )
     recused = item_recusals(item, seated)
     warnings: list[str] = []
+    in_session = meeting_session(meeting)
+    if not in_session.contains(cast_at):
+        when = "before the meeting started" if cast_at < in_session.starts_at else "after the meeting closed"
+        warnings.append(
+            f"{rules.Rule.IN_SESSION.value}: the votes are recorded as cast at {cast_at.isoformat()}, {when} "
+            f"(in session {in_session.describe()}); a decision on them will be invalid"
+        )
+    notice = rules.notice_check(
+        notice_on=meeting.notice_on, meeting_day=day, meeting_kind=meeting.kind, ordinance=ordinance
+    )
+    if not notice.ok:
+        warnings.append(f"{notice.rule.value}: {notice.detail}; a decision of this meeting will be invalid")
     existing = {
         v.member_id: v
         for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
@@ -1133,14 +1179,14 @@ async def cast_votes(
                     choice=vote_in.choice.value,
                     recused=is_recused,
                     cast_by=principal.sub,
-                    cast_at=utcnow(),
+                    cast_at=cast_at,
                 )
             )
         else:
             row.choice = vote_in.choice.value
             row.recused = is_recused
             row.cast_by = principal.sub
-            row.cast_at = utcnow()
+            row.cast_at = cast_at
     await session.flush()
     record_audit(
         session,
@@ -1220,7 +1266,9 @@ async def record_decision(
     assert motion is not None
     if motion.status != "open":
         raise Conflict(f"motion {motion.id} is already {motion.status}", slug="motion-closed")
-    voted_at = decision_in.voted_at or now_utc()
+    vote_rows = list((await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars())
+    # The vote was taken when its last vote was cast, unless the secretariat says otherwise.
+    voted_at = decision_in.voted_at or max((v.cast_at for v in vote_rows), default=None) or now_utc()
     vote_day = seoul_date(voted_at)
     ordinance_row = await committees.ordinance_at(session, committee.id, vote_day)
     ordinance = committees.to_rules(ordinance_row)
@@ -1230,11 +1278,26 @@ async def record_decision(
         if members.facts(m).is_seated(vote_day, ordinance)
     ]
     present = await _present_members(session, meeting, ordinance, at=voted_at)
-    votes = {
-        v.member_id: rules.VoteChoice(v.choice)
-        for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
-    }
+    votes = {v.member_id: rules.VoteChoice(v.choice) for v in vote_rows}
     recused = item_recusals(item, seated)
+    procedure = (
+        rules.notice_check(
+            notice_on=meeting.notice_on,
+            meeting_day=meeting_day(meeting),
+            meeting_kind=meeting.kind,
+            ordinance=ordinance,
+        ),
+        rules.session_check(
+            session=meeting_session(meeting),
+            cast_at={v.member_id: v.cast_at for v in vote_rows},
+            voted_at=voted_at,
+        ),
+        rules.composition_at_vote(
+            civilians=sum(1 for m in seated if ordinance.is_civilian(m.seat_kind)),
+            seated=len(seated),
+            ordinance=ordinance,
+        ),
+    )
     evaluation = rules.evaluate_decision(
         subject_kind=item.subject_kind,
         seated_ids=[m.id for m in seated],
@@ -1242,6 +1305,7 @@ async def record_decision(
         votes=votes,
         recused_ids=recused.keys(),
         ordinance=ordinance,
+        procedure=procedure,
     )
     decided_at = utcnow()
     decision = Decision(
