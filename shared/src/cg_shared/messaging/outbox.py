@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from cg_shared.db import utcnow
 from cg_shared.events.envelope import CloudEvent, EventPayload, make_event
 from cg_shared.messaging.tables import OutboxMessage, OutboxRelayLease
+from cg_shared.tracing import end_spans, kafka_trace_headers, start_producer_spans
 
 log = logging.getLogger(__name__)
 
@@ -405,17 +406,23 @@ class OutboxRelay:
         return {key: id(conn) for key, conn in conns.items()}
 
     async def send(self, rows: list[Any]) -> None:
+        spans = start_producer_spans(self.service, rows)  # tracing: one PRODUCER span per event
         # Queue the whole batch, then wait for every acknowledgement: one failure fails the batch.
         futures = [
             await self.producer.send(
                 row.topic,
                 value=row.payload.encode(),
                 key=row.key.encode() if row.key else None,
-                headers=[("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())],
+                headers=[
+                    ("ce_type", row.event_type.encode()),
+                    ("ce_id", row.event_id.encode()),
+                    *kafka_trace_headers(row.payload),
+                ],
             )
             for row in rows
         ]
         acks = await asyncio.gather(*futures)
+        end_spans(spans)
         reset = [
             (md.topic, md.partition)
             for md in acks
