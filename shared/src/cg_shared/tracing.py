@@ -48,11 +48,14 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _PROPAGATOR = TraceContextTextMapPropagator()
 _TRACEPARENT_IN_JSON = re.compile(r'"traceparent":"(00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2})"')
 _provider: TracerProvider | None = None
+# Per-statement and per-message spans only cost time when something receives them (an exporter or a
+# test's processor); the request and handler spans that carry the trace ids are always made.
+_exporting = False
 
 
 def configure_tracing(service: str) -> TracerProvider:
     """Install the process's tracer provider once (the first service of the process names it)."""
-    global _provider
+    global _provider, _exporting
     if _provider is None:
         provider = TracerProvider(resource=Resource.create({"service.name": f"cg-{service}"}))
         if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get(
@@ -61,6 +64,7 @@ def configure_tracing(service: str) -> TracerProvider:
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
             provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+            _exporting = True
             log.info("tracing: OTLP export on")
         trace.set_tracer_provider(provider)
         _provider = provider
@@ -69,7 +73,9 @@ def configure_tracing(service: str) -> TracerProvider:
 
 def add_span_processor(processor: SpanProcessor) -> None:
     """Attach another processor (tests: an in-memory exporter)."""
+    global _exporting
     configure_tracing("cg").add_span_processor(processor)
+    _exporting = True
 
 
 def tracer(service: str) -> trace.Tracer:
@@ -229,8 +235,8 @@ def instrument_engine(engine: AsyncEngine, service: str) -> None:
     def _before(
         conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
     ) -> None:
-        if not trace.get_current_span().get_span_context().is_valid:
-            return  # no request or handler around it (relay polling, sweeps): not worth a trace of its own
+        if not _exporting or not trace.get_current_span().get_span_context().is_valid:
+            return  # nobody receives it, or no request or handler around it (relay polling, sweeps): not worth a trace of its own
         operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = tracer(service).start_span(
             f"{operation} {db_system}",
@@ -263,7 +269,9 @@ def instrument_engine(engine: AsyncEngine, service: str) -> None:
 def start_producer_spans(service: str, rows: list[Any]) -> list[trace.Span]:
     """One PRODUCER span per outbox row (``topic``, ``payload``) under its event's traceparent; the relay
     ends them when the broker acknowledged the batch (``end_spans``)."""
-    spans = []
+    spans: list[trace.Span] = []
+    if not _exporting:
+        return spans
     for row in rows:
         parent = context_from_traceparent(traceparent_of_payload(row.payload))
         if parent is not None:
