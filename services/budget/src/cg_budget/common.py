@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS, SMG_CODE
 from cg_shared.http import FieldError, Unprocessable
+from cg_shared.i18n import msg
 
 SggCode = Annotated[
     str,
@@ -56,9 +57,12 @@ def ensure_known_sgg(sgg_code: str, *, field: str, allow_smg: bool = True) -> No
     if sgg_code in DISTRICTS or (allow_smg and sgg_code == SMG_CODE):
         return
     raise Unprocessable(
-        f"unknown borough code {sgg_code}",
+        msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
         errors=[
-            FieldError(field=field, message=f"{sgg_code} is not a Seoul borough code (or 11000 for SMG)")
+            FieldError(
+                field=field,
+                message=msg("{sgg_code} is not a Seoul borough code (or 11000 for SMG)", sgg_code=sgg_code),
+            )
         ],
     )
 

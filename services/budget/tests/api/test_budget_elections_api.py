@@ -106,7 +106,7 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
     json_dupe = await kit.client.post(
         imports,
         json={"ballots": [{"voter_id": "P-0", "choices": [ids[0]]}]},
-        headers={**OFFICER, "Idempotency-Key": "paper-2"},
+        headers={**OFFICER, "Idempotency-Key": "paper-2", "Accept-Language": "en"},
     )
     assert json_dupe.status_code == 422 and "already counted" in json_dupe.text
     assert (await kit.client.post(f"{url}/close", headers=OTHER_OFFICER)).status_code == 403
@@ -183,7 +183,7 @@ async def test_one_ballot_per_resident_across_paper_and_online(kit: Kit) -> None
     )
     assert voted_online.status_code == 422, voted_online.text
     assert voted_online.json()["errors"] == [
-        {"field": "row 1: resident_sub", "message": "this resident already voted online"}
+        {"field": "row 1: resident_sub", "message": "이 주민은 이미 투표했습니다 (온라인)"}
     ]
     twice = await kit.client.post(
         imports, **paper("p-2", f"P-3,{ids[1]},resident-3\nP-4,{ids[2]},resident-3\n")
@@ -203,7 +203,7 @@ async def test_one_ballot_per_resident_across_paper_and_online(kit: Kit) -> None
     assert again.json()["errors"] == [
         {
             "field": "row 1: resident_sub",
-            "message": "this resident already voted on paper in an earlier import",
+            "message": "이 주민은 이미 투표했습니다 (앞선 가져오기의 종이 투표)",
         }
     ]
     assert await kit.count("ballots") == 3

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
 from cg_shared.http import Conflict, FieldError, Page, PageParams, Unprocessable, encode_cursor
+from cg_shared.i18n import msg
 
 WRITER_ROLES = (Role.COMMITTEE_SECRETARY, Role.BOROUGH_OFFICER)
 
@@ -78,8 +79,13 @@ def new_id() -> str:
 def ensure_known_sgg(sgg_code: str, *, field: str) -> None:
     if sgg_code not in DISTRICTS:
         raise Unprocessable(
-            f"unknown borough code {sgg_code}",
-            errors=[FieldError(field=field, message=f"{sgg_code} is not one of Seoul's 25 borough codes")],
+            msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
+            errors=[
+                FieldError(
+                    field=field,
+                    message=msg("{sgg_code} is not one of Seoul's 25 borough codes", sgg_code=sgg_code),
+                )
+            ],
         )
 
 
@@ -104,7 +110,10 @@ def rule_conflict(rule: str, detail: str, **extra: Any) -> Conflict:
 
 
 def unprocessable(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+    return Unprocessable(
+        msg("{field}: {message}", field=field, message=message),
+        errors=[FieldError(field=field, message=message)],
+    )
 
 
 # --- keyset pagination -----------------------------------------------------------------------

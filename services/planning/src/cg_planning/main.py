@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_planning.boroughs.router import router as boroughs_router
 from cg_planning.consumers import handlers
 from cg_planning.deliberations.router import router as deliberations_router
 from cg_planning.items.router import router as items_router
@@ -28,10 +29,18 @@ TAGS = [
     {"name": "deliberations", "description": "Forums, surveys, working groups, hearings per item"},
     {"name": "proposals", "description": "Resident and civic-group proposals and their screening"},
     {"name": "registry read model", "description": "Registry projects as planning knows them (from events)"},
+    {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
 
-ROUTERS = (plans_router, items_router, deliberations_router, proposals_router, registry_projects_router)
+ROUTERS = (
+    plans_router,
+    items_router,
+    deliberations_router,
+    proposals_router,
+    registry_projects_router,
+    boroughs_router,
+)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -45,6 +54,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             deliberations_router,
             proposals_router,
             registry_projects_router,
+            boroughs_router,
         ],
         handlers=handlers,
         openapi_tags=TAGS,

@@ -1,4 +1,12 @@
-"""CloudEvents 1.0 envelope (structured JSON mode) and the registry of typed event payloads."""
+"""CloudEvents 1.0 envelope and the registry of typed event payloads.
+
+On Kafka every record is a CloudEvent in the Kafka protocol binding's *structured* content mode: the
+record value is the whole event in the JSON event format and the record carries exactly one header,
+``content-type: application/cloudevents+json`` (no ``ce_*`` headers, which would make a reader take the
+record for binary mode). The record key is the aggregate id (the event's ``subject``). Records written
+before this (value the same JSON event, headers ``ce_type``/``ce_id`` only) are read by our consumers
+unchanged, since they only read the value; outside CloudEvents SDKs read only the new shape.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,9 @@ from cg_shared.tracing import current_traceparent
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+# The Kafka headers of every record we write (structured content mode).
+KAFKA_HEADERS: list[tuple[str, bytes]] = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
 class EventPayload(BaseModel):

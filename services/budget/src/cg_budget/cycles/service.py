@@ -31,6 +31,7 @@ from cg_shared.db import utcnow
 from cg_shared.districts import SMG_CODE
 from cg_shared.events.budget import CycleOpened
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match, encode_cursor
+from cg_shared.i18n import msg
 
 SYSTEM = "system:legal-calendar"
 
@@ -59,7 +60,7 @@ def to_read(cycle: Cycle) -> CycleRead:
 async def load(session: AsyncSession, cycle_id: str, *, for_update: bool = False) -> Cycle:
     cycle = await session.get(Cycle, cycle_id, with_for_update=for_update)
     if cycle is None:
-        raise NotFound(f"no budget cycle with id {cycle_id}")
+        raise NotFound(msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id))
     return cycle
 
 
@@ -86,7 +87,7 @@ async def money_window(
         if supplementary is not None:
             return supplementary.number
     raise Conflict(
-        f"{what} is not possible while the cycle is {status.value}",
+        msg("{what} is not possible while the cycle is {status}", what=what, status=status.value),
         slug="cycle-state",
         extra={
             "current": status.value,
@@ -104,7 +105,11 @@ async def open_cycle(*, session: AsyncSession, principal: Principal, cycle_in: C
     )
     if existing is not None:
         raise Conflict(
-            f"borough {cycle_in.sgg_code} already has a cycle for fiscal year {cycle_in.fiscal_year}",
+            msg(
+                "borough {sgg_code} already has a cycle for fiscal year {fiscal_year}",
+                sgg_code=cycle_in.sgg_code,
+                fiscal_year=cycle_in.fiscal_year,
+            ),
             extra={"cycle_id": existing},
         )
     level = Level.SMG if cycle_in.sgg_code == SMG_CODE else Level.BOROUGH
@@ -219,8 +224,12 @@ async def transition(
     current, target = CycleStatus(cycle.status), transition_in.to
     if not cal.can_move(current, target):
         raise Conflict(
-            f"a cycle in {current.value} cannot move to {target.value}; allowed: "
-            + (", ".join(cal.allowed_moves(current)) or "none (final state)"),
+            msg(
+                "a cycle in {current} cannot move to {target}; allowed: {allowed}",
+                current=current.value,
+                target=target.value,
+                allowed=", ".join(cal.allowed_moves(current)) or msg("none (final state)"),
+            ),
             slug="illegal-transition",
             extra={
                 "current": current.value,
@@ -393,7 +402,9 @@ async def open_supplementary(
     status = CycleStatus(cycle.status)
     if status not in cal.SUPPLEMENTARY_STATES:
         raise Conflict(
-            f"a supplementary budget amends an enacted budget; this cycle is {status.value}",
+            msg(
+                "a supplementary budget amends an enacted budget; this cycle is {status}", status=status.value
+            ),
             slug="cycle-state",
             extra={
                 "current": status.value,
@@ -449,9 +460,17 @@ async def enact_supplementary(
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"cycle {cycle_id} has no supplementary budget number {number}")
+        raise NotFound(
+            msg(
+                "cycle {cycle_id} has no supplementary budget number {number}",
+                cycle_id=cycle_id,
+                number=number,
+            )
+        )
     if row.status != "drafting":
-        raise Conflict(f"supplementary budget {number} is already {row.status}")
+        raise Conflict(
+            msg("supplementary budget {number} is already {status}", number=number, status=row.status)
+        )
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
     row.enacted_on = enact_in.enacted_on or today_seoul()

@@ -125,7 +125,7 @@ class PaperBallot(BaseModel):
         ),
     )
     choices: list[ProjectKey] = Field(max_length=500)
-    points: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(default=None, max_length=500)
+    points: Annotated[list[Annotated[int, Field(ge=0, le=10_000)]], Field(max_length=500)] | None = None
 
     @property
     def voter_key(self) -> str:

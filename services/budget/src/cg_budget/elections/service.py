@@ -4,7 +4,6 @@ Pabulib import/export."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
@@ -44,6 +43,7 @@ from cg_budget.envelopes.models import Envelope
 from cg_budget.events import emit
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role
+from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import ElectionClosed
@@ -58,6 +58,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import Msg, msg
 
 OPEN, CLOSED, FINALISED = "open", "closed", "finalised"
 
@@ -108,7 +109,7 @@ def _read(election: Election, projects: Sequence[ElectionProject]) -> ElectionRe
 async def load(session: AsyncSession, election_id: str, *, for_update: bool = False) -> Election:
     election = await session.get(Election, election_id, with_for_update=for_update)
     if election is None:
-        raise NotFound(f"no election with id {election_id}")
+        raise NotFound(msg("no election with id {election_id}", election_id=election_id))
     return election
 
 
@@ -161,7 +162,7 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
         req = requests.get(rid)
         where = f"body.request_ids.{index}"
         if req is None:
-            errors.append(FieldError(field=where, message=f"no budget request {rid}"))
+            errors.append(FieldError(field=where, message=msg("no budget request {rid}", rid=rid)))
         elif req.cycle_id != cycle.id:
             errors.append(FieldError(field=where, message="the request belongs to another cycle"))
         elif req.feasibility == Feasibility.INFEASIBLE.value:
@@ -183,7 +184,11 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             budget = available
         elif budget > available:
             raise Conflict(
-                f"the election budget {budget:,} KRW exceeds what the envelope has left ({available:,} KRW)",
+                msg(
+                    "the election budget {budget:,} KRW exceeds what the envelope has left ({available:,} KRW)",
+                    budget=budget,
+                    available=available,
+                ),
                 slug="envelope-overspent",
                 extra={"available_krw": available},
             )
@@ -282,11 +287,15 @@ def _ensure_voter(principal: Principal, election: Election) -> None:
     # without a borough claim cannot show it, so it may not vote anywhere.
     if principal.sgg_code is None:
         raise Forbidden(
-            "your sign-in does not say which borough you live in (no sgg_code claim), so your "
-            f"eligibility for borough {election.sgg_code}'s election cannot be checked"
+            msg(
+                "your sign-in does not say which borough you live in (no sgg_code claim), so your eligibility for borough {sgg_code}'s election cannot be checked",
+                sgg_code=election.sgg_code,
+            )
         )
     if principal.sgg_code != election.sgg_code:
-        raise Forbidden(f"this election is for residents of borough {election.sgg_code}")
+        raise Forbidden(
+            msg("this election is for residents of borough {sgg_code}", sgg_code=election.sgg_code)
+        )
 
 
 async def cast_ballot(
@@ -295,12 +304,14 @@ async def cast_ballot(
     election = await load(session, election_id, for_update=True)
     _ensure_voter(principal, election)
     if election.status != OPEN:
-        raise Conflict(f"the election is {election.status}; ballots are no longer accepted")
+        raise Conflict(
+            msg("the election is {status}; ballots are no longer accepted", status=election.status)
+        )
     keys = [p.project_key for p in await _projects(session, election_id)]
     problems = check_ballot(_rules(election, keys), ballot_in.choices, ballot_in.points)
     if problems:
         raise Unprocessable(
-            "the ballot breaks the election's rules: " + "; ".join(problems),
+            msg("the ballot breaks the election's rules: {problems}", problems=Msg.joined("; ", problems)),
             errors=[FieldError(field="body.choices", message=p) for p in problems],
         )
     voter_key = f"sub:{principal.sub}"
@@ -371,18 +382,24 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter, inner = (";", ",") if ";" in first else (",", "|")
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = SafeDictReader(io.StringIO(text), delimiter=delimiter)
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if "voter_id" not in columns or "vote" not in columns:
         raise Unprocessable(
             "the CSV header must name voter_id and vote (and points for cumulative ballots)",
-            errors=[FieldError(field="row 0: header", message=f"got {', '.join(columns) or 'nothing'}")],
+            errors=[
+                FieldError(
+                    field="row 0: header", message=msg("got {items}", items=", ".join(columns) or "nothing")
+                )
+            ],
         )
     ballots: list[PaperBallot] = []
     errors: list[FieldError] = []
     for number, raw in enumerate(reader, start=1):
         if None in raw or any(v is None for v in raw.values()):
-            errors.append(FieldError(field=f"row {number}", message=f"{len(columns)} cells expected"))
+            errors.append(
+                FieldError(field=f"row {number}", message=msg("{count} cells expected", count=len(columns)))
+            )
             continue
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
         choices = [c.strip() for c in row.get("vote", "").split(inner) if c.strip()]
@@ -390,7 +407,12 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
         try:
             points = [int(p) for p in points_text.split(inner)] if points_text else None
         except ValueError:
-            errors.append(FieldError(field=f"row {number}: points", message=f"not integers: {points_text!r}"))
+            errors.append(
+                FieldError(
+                    field=f"row {number}: points",
+                    message=msg("not integers: {points_text!r}", points_text=points_text),
+                )
+            )
             continue
         try:
             ballots.append(
@@ -404,7 +426,9 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
         except ValueError as exc:
             errors.append(FieldError(field=f"row {number}", message=str(exc).splitlines()[0][:300]))
     if errors:
-        raise Unprocessable(f"{len(errors)} row(s) are invalid; nothing was imported", errors=errors[:200])
+        raise Unprocessable(
+            msg("{count} row(s) are invalid; nothing was imported", count=len(errors)), errors=errors[:200]
+        )
     if not ballots:
         raise Unprocessable(
             "the file holds no ballots", errors=[FieldError(field="row 1", message="no rows")]
@@ -434,7 +458,9 @@ async def import_paper_ballots(
             import_id=previous.id, election_id=election_id, imported=previous.ballot_count, replayed=True
         )
     if election.status != OPEN:
-        raise Conflict(f"the election is {election.status}; ballots are no longer accepted")
+        raise Conflict(
+            msg("the election is {status}; ballots are no longer accepted", status=election.status)
+        )
     keys = [p.project_key for p in await _projects(session, election_id)]
     rules = _rules(election, keys)
     errors: list[FieldError] = []
@@ -466,13 +492,21 @@ async def import_paper_ballots(
                 FieldError(field=f"row {number}: voter_id", message="this paper ballot is already counted")
             )
         elif ballot.resident_sub and ballot.voter_key in already:
-            how = "online" if already[ballot.voter_key] == "online" else "on paper in an earlier import"
+            how = (
+                msg("online")
+                if already[ballot.voter_key] == "online"
+                else msg("on paper in an earlier import")
+            )
             errors.append(
-                FieldError(field=f"row {number}: resident_sub", message=f"this resident already voted {how}")
+                FieldError(
+                    field=f"row {number}: resident_sub",
+                    message=msg("this resident already voted {how}", how=how),
+                )
             )
     if errors:
         raise Unprocessable(
-            f"{len(errors)} problem(s) in the ballots; nothing was imported", errors=errors[:200]
+            msg("{count} problem(s) in the ballots; nothing was imported", count=len(errors)),
+            errors=errors[:200],
         )
     import_id = new_id()
     now = utcnow()
@@ -548,7 +582,7 @@ async def close(
     ensure_officer(principal, election.sgg_code)
     check_if_match(if_match, election.version, required=False)
     if election.status != OPEN:
-        raise Conflict(f"the election is already {election.status}")
+        raise Conflict(msg("the election is already {status}", status=election.status))
     projects = await _projects(session, election_id)
     ballots = await _profile(session, election)
     kind = BallotType(election.ballot_type)
@@ -630,7 +664,8 @@ def parse_pb(text: str) -> tuple[Instance, Profile]:
         return parse(text)
     except PabulibError as exc:
         raise Unprocessable(
-            f"not a valid Pabulib file: {exc}", errors=[FieldError(field="body", message=str(exc))]
+            msg("not a valid Pabulib file: {exc}", exc=exc),
+            errors=[FieldError(field="body", message=str(exc))],
         ) from exc
 
 

@@ -25,6 +25,7 @@ from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import CommitteeEstablished
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 
 
@@ -66,7 +67,7 @@ def _ordinance_row(
 async def get_row(session: AsyncSession, committee_id: str, *, for_update: bool = False) -> Committee:
     committee = await session.get(Committee, committee_id, with_for_update=for_update)
     if committee is None:
-        raise NotFound(f"no committee with id {committee_id}")
+        raise NotFound(msg("no committee with id {committee_id}", committee_id=committee_id))
     return committee
 
 
@@ -86,7 +87,7 @@ async def ordinance_at(session: AsyncSession, committee_id: str, on: date) -> Or
             .limit(1)
         )
     if row is None:  # every committee is created with its first version; this is a broken database
-        raise NotFound(f"committee {committee_id} has no ordinance settings")
+        raise NotFound(msg("committee {committee_id} has no ordinance settings", committee_id=committee_id))
     return row
 
 
@@ -104,7 +105,11 @@ async def establish(
     existing = await session.scalar(select(Committee.id).where(Committee.sgg_code == committee_in.sgg_code))
     if existing is not None:
         raise Conflict(
-            f"borough {committee_in.sgg_code} already has a committee ({existing})",
+            msg(
+                "borough {sgg_code} already has a committee ({existing})",
+                sgg_code=committee_in.sgg_code,
+                existing=existing,
+            ),
             slug="committee-exists",
             extra={"committee_id": existing},
         )
@@ -122,7 +127,8 @@ async def establish(
     except IntegrityError as exc:
         # A concurrent request for the same borough won the unique constraint.
         raise Conflict(
-            f"borough {committee_in.sgg_code} already has a committee", slug="committee-exists"
+            msg("borough {sgg_code} already has a committee", sgg_code=committee_in.sgg_code),
+            slug="committee-exists",
         ) from exc
     session.add(
         _ordinance_row(
@@ -228,7 +234,10 @@ async def add_ordinance_version(
     )
     if clash is not None:
         raise Conflict(
-            f"an ordinance version effective from {ordinance_in.effective_from} already exists",
+            msg(
+                "an ordinance version effective from {effective_from} already exists",
+                effective_from=ordinance_in.effective_from,
+            ),
             slug="ordinance-version-exists",
             extra={"ordinance_id": clash},
         )

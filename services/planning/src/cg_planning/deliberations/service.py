@@ -17,6 +17,7 @@ from cg_shared.auth import Principal
 from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
+from cg_shared.i18n import msg
 
 
 def _today_in_seoul(now: datetime | None = None) -> date:
@@ -32,7 +33,7 @@ async def record(
     plan = await load_plan(session, item.plan_id)
     if PlanState(plan.state) is PlanState.CLOSED:
         raise Conflict(
-            f"plan {plan.id} is CLOSED: no more deliberation records",
+            msg("plan {plan_id} is CLOSED: no more deliberation records", plan_id=plan.id),
             slug="plan-state",
             extra={"current_state": plan.state, "allowed_moves": []},
         )
@@ -102,5 +103,7 @@ async def list_for_item(*, session: AsyncSession, item_id: str, page: PageParams
 async def get(*, session: AsyncSession, deliberation_id: str) -> DeliberationRead:
     row = await session.get(Deliberation, deliberation_id)
     if row is None:
-        raise NotFound(f"no deliberation record with id {deliberation_id}")
+        raise NotFound(
+            msg("no deliberation record with id {deliberation_id}", deliberation_id=deliberation_id)
+        )
     return DeliberationRead.model_validate(row)
