@@ -1,7 +1,7 @@
 """Borough IT's webhook administration against a real HTTP receiver, on SQLite and PostgreSQL: secret
 rotation with an overlap window (both secrets sign during it, only the new one after), a test ping,
 manual redelivery of one delivery, delete, and secrets encrypted at rest (also for rows that existed
-before migration 0004)."""
+before migration 0005)."""
 
 from __future__ import annotations
 
