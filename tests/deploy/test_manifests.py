@@ -123,13 +123,17 @@ def test_prod_service_has_pdb_hpa_and_networkpolicy(render: RenderFn, service: s
     assert hpa["scaleTargetRef"]["kind"] == "Deployment"
     assert hpa["minReplicas"] == 3 and hpa["maxReplicas"] == 10
 
-    policies = [
-        n
+    # The service's own policy; the namespace-wide ones (default-deny, DNS) select every pod, and budget
+    # has its webhook-egress policy besides.
+    selecting = [
+        n["metadata"]["name"]
         for n in of_kind(docs, "NetworkPolicy")
-        if selects(n["spec"]["podSelector"]["matchLabels"], pod_labels)
+        if selects(n["spec"]["podSelector"].get("matchLabels", {}), pod_labels)
+        or n["spec"]["podSelector"] == {}
     ]
-    assert len(policies) == 1
-    policy = policies[0]["spec"]
+    extra = {"budget-webhook-egress"} if service == "budget" else set()
+    assert sorted(selecting) == sorted({service, "default-deny", "allow-dns"} | extra)
+    policy = find(docs, "NetworkPolicy", service)["spec"]
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     sources = [peer for rule in policy["ingress"] for peer in rule["from"]]
     namespaces = {p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in sources}
