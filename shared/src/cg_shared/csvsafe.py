@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cg_shared.http import FieldError, Unprocessable
+from cg_shared.i18n import msg
 
 # The csv module's own default, stated here so the message can name it.
 CSV_FIELD_LIMIT = csv.field_size_limit()
@@ -22,7 +23,7 @@ def csv_problem(exc: csv.Error, line: int, *, field: str = "body.file") -> Unpro
         reason = f"a field is longer than {CSV_FIELD_LIMIT:,} characters"
     where = f"line {line}" if line else "the header"
     return Unprocessable(
-        f"the CSV cannot be read at {where}: {reason}",
+        msg("the CSV cannot be read at {where}: {reason}", where=where, reason=reason),
         errors=[FieldError(field=f"{field}: {where}", message=reason, type="csv_malformed")],
         slug="csv-malformed",
     )
