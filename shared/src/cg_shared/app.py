@@ -34,6 +34,7 @@ from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
 from cg_shared.openapi import install_openapi, operation_id_function
 from cg_shared.settings import AuthMode, Environment, ServiceSettings
+from cg_shared.tracing import TracingMiddleware, configure_tracing, instrument_engine
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,8 @@ def create_service_app(
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    configure_tracing(settings.service_name)
+    instrument_engine(engine, settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -232,4 +235,6 @@ def create_service_app(
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    # Outermost: the request id and the SERVER span cover everything below, errors included.
+    app.add_middleware(TracingMiddleware, service=settings.service_name)
     return app
