@@ -28,7 +28,7 @@ from cg_shared.events import topics as topic_names
 from cg_shared.guards import RequestGuardMiddleware
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
-from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
+from cg_shared.messaging.broker import bounded, broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
@@ -90,7 +90,7 @@ async def run_relay(app: FastAPI) -> None:
     while True:
         producer = make_producer(settings)
         try:
-            await producer.start()
+            await bounded(producer.start(), 15)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -110,9 +110,14 @@ async def run_relay(app: FastAPI) -> None:
 
         async def renew_producer(old: AIOKafkaProducer) -> AIOKafkaProducer:
             with contextlib.suppress(Exception):
-                await old.stop()
+                await bounded(old.stop(), 10)
             fresh = make_producer(settings)
-            await fresh.start()
+            try:
+                await bounded(fresh.start(), 15)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await bounded(fresh.stop(), 5)
+                raise
             return fresh
 
         relay = OutboxRelay(
@@ -134,6 +139,22 @@ async def run_relay(app: FastAPI) -> None:
         finally:
             with contextlib.suppress(Exception):
                 await relay.producer.stop()
+
+
+def _install_task_dump() -> None:
+    """``kill -USR1 <pid>`` logs the stack of every asyncio task (where is the relay/consumer waiting?)."""
+    import io
+    import signal
+
+    def dump() -> None:
+        out = io.StringIO()
+        for task in asyncio.all_tasks():
+            out.write(f"--- task {task.get_name()}\n")
+            task.print_stack(limit=25, file=out)
+        log.warning("asyncio task dump:\n%s", out.getvalue())
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
 
 
 async def run_consumer(app: FastAPI) -> None:
@@ -173,6 +194,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
+        _install_task_dump()
         if settings.run_relay:
             tasks.append(asyncio.create_task(run_relay(app), name="outbox-relay"))
         if settings.run_consumer:
