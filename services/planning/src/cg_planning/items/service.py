@@ -32,11 +32,13 @@ from cg_planning.plans.workflow import PlanState
 from cg_planning.proposals.models import Proposal
 from cg_planning.registry_projects.models import RegistryProject
 from cg_planning.registry_projects.service import DELETED
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
-from cg_shared.events.budget import AllocationFinalized
+from cg_shared.events.budget import AllocationFinalized, RequestCreated
 from cg_shared.events.planning import (
     PlanItemCreated,
     PlanItemData,
@@ -570,6 +572,15 @@ async def record_funding(
         item.funded_krw += amount
         item.version += 1
         item.updated_at = utcnow()
+        await timeline.record_for_items(
+            session,
+            {item.id: amount},
+            stage=Stage.FUNDED,
+            at=event.time or utcnow(),
+            detail=f"{allocation.fiscal_year}년 예산이 배정되었습니다",
+            dedupe_key=f"funded:{allocation.allocation_id}",
+            plan_id=item.plan_id,
+        )
         add_to_outbox(
             session,
             PlanItemFunded(
@@ -592,3 +603,23 @@ async def record_funding(
             before=before,
             after=snapshot(item),
         )
+
+
+async def record_request(*, session: AsyncSession, event: CloudEvent, request: RequestCreated) -> None:
+    """Budget opened a request for an item: the proposers of that item see "requested" with the amount."""
+    item = await session.get(PlanItem, request.plan_item_id)
+    if item is None or item.sgg_code != request.sgg_code:
+        log.warning(
+            "budget request for an unknown item (or another borough's); not in any timeline",
+            extra={"item_id": request.plan_item_id, "request_id": request.request_id},
+        )
+        return
+    await timeline.record_for_items(
+        session,
+        {item.id: request.amount_krw},
+        stage=Stage.REQUESTED,
+        at=event.time or utcnow(),
+        detail=f"{request.fiscal_year}년 예산 요청이 열렸습니다",
+        dedupe_key=f"requested:{request.request_id}",
+        plan_id=item.plan_id,
+    )

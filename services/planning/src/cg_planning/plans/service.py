@@ -57,6 +57,8 @@ from cg_planning.plans.workflow import (
     Trigger,
 )
 from cg_planning.proposals.models import Proposal
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, ensure_role
 from cg_shared.db import utcnow
@@ -642,6 +644,7 @@ async def apply_committee_decision(
             )
         applied = True
         result = f"applied: {target.value}"
+        await _record_decision_in_timelines(session, plan, decision, target, reasons)
     if not applied:
         log.warning(
             "committee decision not applied",
@@ -665,6 +668,35 @@ async def apply_committee_decision(
             result=result,
         )
     )
+
+
+async def _record_decision_in_timelines(
+    session: AsyncSession, plan: Plan, decision: DecisionRecorded, target: PlanState, reasons: list[str]
+) -> None:
+    """Residents whose proposals are in the plan's items learn that it was adopted or sent back."""
+    item_ids = [i.id for i in await items.items_of_plan(session, plan.id)]
+    amounts: dict[str, int | None] = dict.fromkeys(item_ids)
+    if target is PlanState.ADOPTED:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.ADOPTED,
+            at=decision.decided_at,
+            detail=f"민관협치위원회가 「{plan.title_ko}」을(를) 의결했습니다",
+            dedupe_key=f"adopted:{decision.decision_id}",
+            plan_id=plan.id,
+        )
+    else:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.REVISION,
+            at=decision.decided_at,
+            detail=f"민관협치위원회 결정으로 「{plan.title_ko}」이(가) 보완 단계로 돌아갔습니다",
+            reason="; ".join(reasons)[:2000],
+            dedupe_key=f"revision:{decision.decision_id}",
+            plan_id=plan.id,
+        )
 
 
 async def list_decisions(*, session: AsyncSession, plan_id: str) -> list[CommitteeDecisionRead]:
