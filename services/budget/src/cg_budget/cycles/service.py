@@ -29,7 +29,16 @@ from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.districts import SMG_CODE
 from cg_shared.events.budget import CycleOpened
-from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match, encode_cursor
+from cg_shared.http import (
+    Conflict,
+    FieldError,
+    NotFound,
+    Page,
+    PageParams,
+    Unprocessable,
+    check_if_match,
+    encode_cursor,
+)
 
 SYSTEM = "system:legal-calendar"
 
@@ -204,6 +213,26 @@ def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
     cycle.updated_at = utcnow()
 
 
+async def _ensure_not_backdated(session: AsyncSession, cycle: Cycle, on: date) -> None:
+    """A legal step's date cannot precede what the record already says happened: the cycle's previous
+    step. Backdating a bill to before the 21 November deadline
+    after recording later steps would make the deadline report lie."""
+    last = await session.scalar(
+        select(func.max(CycleTransition.effective_on)).where(CycleTransition.cycle_id == cycle.id)
+    )
+    if last is not None and on < last:
+        raise Unprocessable(
+            f"the cycle's previous step is dated {last.isoformat()}; a later step cannot be backdated before it",
+            errors=[
+                FieldError(
+                    field="body.effective_on", message=f"before the previous step ({last.isoformat()})"
+                )
+            ],
+            slug="backdated",
+            extra={"previous_effective_on": last.isoformat()},
+        )
+
+
 async def transition(
     *,
     session: AsyncSession,
@@ -228,6 +257,7 @@ async def transition(
             },
         )
     on = transition_in.effective_on or seoul_today()
+    await _ensure_not_backdated(session, cycle, on)
     reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
     if reason:
         raise Conflict(
@@ -435,6 +465,13 @@ async def open_supplementary(
     return read
 
 
+async def _last_supplementary_enactment(session: AsyncSession, cycle_id: str) -> date | None:
+    value: date | None = await session.scalar(
+        select(func.max(SupplementaryBudget.enacted_on)).where(SupplementaryBudget.cycle_id == cycle_id)
+    )
+    return value
+
+
 async def enact_supplementary(
     *, session: AsyncSession, principal: Principal, cycle_id: str, number: int, enact_in: SupplementaryEnact
 ) -> SupplementaryRead:
@@ -451,9 +488,26 @@ async def enact_supplementary(
         raise NotFound(f"cycle {cycle_id} has no supplementary budget number {number}")
     if row.status != "drafting":
         raise Conflict(f"supplementary budget {number} is already {row.status}")
+    enacted_on = enact_in.enacted_on or seoul_today()
+    # A supplementary budget amends an enacted budget: it cannot be enacted before that budget, or
+    # before an earlier supplementary budget of the same year.
+    floor = max(
+        [
+            d
+            for d in (cycle.enacted_on, await _last_supplementary_enactment(session, cycle.id))
+            if d is not None
+        ],
+        default=None,
+    )
+    if floor is not None and enacted_on < floor:
+        raise Unprocessable(
+            f"supplementary budget {number} cannot be enacted before {floor.isoformat()} (the budget it amends)",
+            errors=[FieldError(field="body.enacted_on", message=f"before {floor.isoformat()}")],
+            slug="backdated",
+        )
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
-    row.enacted_on = enact_in.enacted_on or seoul_today()
+    row.enacted_on = enacted_on
     cycle.version += 1
     cycle.updated_at = utcnow()
     await session.flush()

@@ -26,6 +26,7 @@ from cg_planning.plans import metrics as plan_metrics
 from cg_planning.plans import workflow
 from cg_planning.plans.models import CommitteeDecision, Plan, PlanEvaluation, PlanTransition
 from cg_planning.plans.schemas import (
+    AdoptionTimingRead,
     CommitteeDecisionRead,
     Coordinator,
     EvaluationCreate,
@@ -61,6 +62,7 @@ from cg_planning.timeline import service as timeline
 from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, ensure_role
+from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
 from cg_shared.events.committee import DecisionRecorded
@@ -98,6 +100,19 @@ def _move(t: Transition) -> MoveRead:
 
 def workflow_rules() -> list[WorkflowRuleRead]:
     return [WorkflowRuleRead(source=t.source, **_move(t).model_dump()) for t in workflow.TRANSITIONS]
+
+
+def _adoption_timing(plan: Plan) -> AdoptionTimingRead | None:
+    if plan.adopted_at is None or plan.fiscal_year is None or plan.kind != PlanKind.ANNUAL.value:
+        return None
+    check = workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(plan.adopted_at))
+    return AdoptionTimingRead(
+        timing=check.timing.value,
+        window_from=check.window_from,
+        window_to=check.window_to,
+        budget_bill_due=check.budget_bill_due,
+        warnings=list(check.warnings),
+    )
 
 
 async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]:
@@ -138,6 +153,7 @@ async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]
             item_count=counts.get(plan.id, 0),
             submitted_at=plan.submitted_at,
             adopted_at=plan.adopted_at,
+            adoption_timing=_adoption_timing(plan),
             decision_id=plan.decision_id,
             version=plan.version,
             created_at=plan.created_at,
@@ -581,6 +597,16 @@ async def apply_committee_decision(
     plan_id = decision.subject_id
     plan = await session.get(Plan, plan_id, with_for_update=True) if plan_id else None
     facts = DecisionFacts(decision.decision_id, decision.outcome, decision.valid)
+    timing = (
+        workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(decision.decided_at))
+        if plan is not None and facts.adopts and plan.kind == PlanKind.ANNUAL.value and plan.fiscal_year
+        else None
+    )
+    if timing is not None and timing.timing is workflow.AdoptionTiming.TOO_LATE:
+        # Refused: the year is over; the plan goes back so the officer can redraft it for a later year.
+        facts = DecisionFacts(
+            decision.decision_id, decision.outcome, decision.valid, refused=timing.warnings[0]
+        )
     applied = False
     if plan is None:
         result = f"ignored: no plan {(plan_id or '')[:200]}"
@@ -596,10 +622,14 @@ async def apply_committee_decision(
         move = workflow.plan_move(
             PlanState(plan.state), target, Trigger.COMMITTEE_DECISION, await _facts(session, plan, facts)
         )
-        reasons = list(decision.reasons) or (
-            ["the committee rejected the plan"]
-            if decision.valid
-            else ["the committee's decision was not valid"]
+        reasons = (
+            ([facts.refused] if facts.refused else [])
+            or list(decision.reasons)
+            or (
+                ["the committee rejected the plan"]
+                if decision.valid
+                else ["the committee's decision was not valid"]
+            )
         )
         t = decision.tally
         tally_text = f"yes {t.yes} / no {t.no} / abstain {t.abstain}; present {t.present} of {t.seated}"
@@ -609,6 +639,8 @@ async def apply_committee_decision(
         )
         if target is PlanState.REVISION:
             why += "; " + "; ".join(reasons)
+        elif timing is not None and timing.warnings:
+            why += "; late adoption: " + "; ".join(timing.warnings)
         if target is PlanState.ADOPTED:
             plan.adopted_at = decision.decided_at
         plan.decision_id = decision.decision_id
@@ -882,6 +914,14 @@ async def evaluate(
                     message=f"{year} is outside the plan's term {plan.term_start_year}–{plan.term_end_year}",
                 )
             ],
+        )
+    today = today_seoul()
+    if year > today.year:
+        raise Conflict(
+            f"fiscal year {year} begins on {year}-01-01: it cannot be evaluated before it began "
+            f"(today is {today.isoformat()} in Seoul)",
+            slug="year-not-begun",
+            extra={"fiscal_year": year, "begins_on": f"{year}-01-01"},
         )
     if await session.scalar(
         select(PlanEvaluation.id).where(PlanEvaluation.plan_id == plan.id, PlanEvaluation.fiscal_year == year)
