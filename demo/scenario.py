@@ -26,13 +26,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from cg_shared.auth import mint_dev_token
+from cg_shared.clock import now_utc, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.settings import DEFAULT_DEV_SECRET
 from cg_shared.testing.helpers import eventually
@@ -657,7 +658,7 @@ class FailedQuorumReport:
 
 
 def seoul_today() -> date:
-    return (datetime.now(UTC) + SEOUL).date()
+    return today_seoul()
 
 
 def master_start_for(year: int) -> int:
@@ -1103,7 +1104,7 @@ class CgYear:
         the committee has put it on that meeting's agenda."""
         self.narrator.step("The plan goes to the committee")
         committee_id = committee.committee["id"]
-        soon = datetime.now(UTC) + timedelta(minutes=2)
+        soon = now_utc() + timedelta(minutes=2)
         upcoming = [
             m
             for m in await self.api.collect(
@@ -1115,7 +1116,7 @@ class CgYear:
             meeting = min(upcoming, key=lambda m: datetime.fromisoformat(m["starts_at"]))
             self._say(f"The committee's next meeting is already scheduled: “{meeting['title_ko']}”.")
         else:
-            starts = datetime.now(UTC) + timedelta(minutes=30)
+            starts = now_utc() + timedelta(minutes=30)
             meeting = await self.api.post(
                 "committee",
                 f"/v1/committees/{committee_id}/meetings",
@@ -1171,14 +1172,14 @@ class CgYear:
             "The committee meets and votes by name" if with_quorum else "A meeting without quorum"
         )
         meeting, item = placement.meeting, placement.agenda_item
-        if datetime.fromisoformat(meeting["starts_at"]) > datetime.now(UTC):
+        if datetime.fromisoformat(meeting["starts_at"]) > now_utc():
             # Votes count only while the meeting is in session, and the demo cannot wait half an hour:
             # the chair opens it now, on the same announced day, so the public notice still holds.
             meeting = await self.api.write(
                 "committee",
                 "PATCH",
                 f"/v1/meetings/{meeting['id']}",
-                {"starts_at": (datetime.now(UTC) - timedelta(seconds=5)).isoformat()},
+                {"starts_at": (now_utc() - timedelta(seconds=5)).isoformat()},
                 headers=self.secretary,
             )
             self._say(

@@ -221,7 +221,7 @@ def admin_dsn_for(database_url: str) -> str:
 
 @dataclass
 class Stack:
-    broker: TansuBroker
+    broker: TansuBroker | None  # None: the broker (a Kafka cluster) belongs to a fixture, not the stack
     services: dict[str, ServiceProcess]
     dbs: dict[str, Db]
     log_dir: Path
@@ -239,6 +239,8 @@ class Stack:
         for svc in self.services.values():
             with contextlib.suppress(Exception):
                 svc.stop()
+        if self.broker is None:
+            return
         with contextlib.suppress(Exception):
             if self.broker.process is not None:
                 # A frozen broker ignores SIGTERM until continued.
@@ -251,14 +253,25 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    database_factory: Any, log_dir: Path, names: Sequence[str] = SERVICES
+    database_factory: Any,
+    log_dir: Path,
+    names: Sequence[str] = SERVICES,
+    *,
+    bootstrap: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> AsyncIterator[Stack]:
-    broker = TansuBroker(log_path=log_dir / "broker.log")
-    broker.start()
+    """The services on a Tansu broker of their own, or on ``bootstrap`` (a Kafka cluster) if given."""
+    broker: TansuBroker | None = None
+    if bootstrap is None:
+        broker = TansuBroker(log_path=log_dir / "broker.log")
+        broker.start()
+        bootstrap = broker.bootstrap
+        # Tansu rejects the idempotent producer.
+        extra_env = {"CG_KAFKA_IDEMPOTENCE": "false", **(extra_env or {})}
     urls = {name: await database_factory("postgresql") for name in names}
     stack = Stack(
         broker=broker,
-        services={n: ServiceProcess(n, urls[n], broker.bootstrap, log_dir) for n in names},
+        services={n: ServiceProcess(n, urls[n], bootstrap, log_dir, dict(extra_env or {})) for n in names},
         dbs={n: Db(urls[n]) for n in names},
         log_dir=log_dir,
     )

@@ -23,14 +23,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from cg_shared.audit import admin_router
 from cg_shared.auth import TokenVerifier
 from cg_shared.db import create_engine, make_sessionmaker
+from cg_shared.devauth import dev_token_router
 from cg_shared.events import topics as topic_names
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
-from cg_shared.messaging.broker import broker_reachable, ensure_topics, make_producer
+from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
-from cg_shared.settings import ServiceSettings
+from cg_shared.openapi import install_openapi, operation_id_function
+from cg_shared.settings import AuthMode, Environment, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,7 @@ async def run_relay(app: FastAPI) -> None:
             renew_producer=renew_producer,
             requeue_window_s=settings.relay_requeue_window_s,
             retention_s=settings.outbox_retention_s or None,
+            reader_kwargs=client_kwargs(settings),
         )
         app.state.relay = relay
         try:
@@ -191,7 +194,12 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        # uvicorn passes CG_ROOT_PATH as the ASGI root_path (service_cli); naming it here as well puts it
+        # into every OpenAPI document, also one exported without a request (generated clients).
+        servers=[{"url": settings.root_path}] if settings.root_path else None,
+        generate_unique_id_function=operation_id_function(settings.service_name),
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -206,6 +214,8 @@ def create_service_app(
     app.include_router(admin_router())
     for router in routers:
         app.include_router(router)
+    if settings.auth_mode is AuthMode.DEV and settings.env is Environment.DEV:
+        app.include_router(dev_token_router())
     # Starlette applies the last-added middleware outermost.
     app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

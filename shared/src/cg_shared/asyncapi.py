@@ -12,7 +12,61 @@ from typing import Any
 import yaml
 
 from cg_shared.events import EVENT_TYPES, topics
-from cg_shared.events.envelope import CloudEvent
+from cg_shared.events.envelope import SPEC_VERSION, STRUCTURED_CONTENT_TYPE, CloudEvent
+
+KAFKA_BINDING_VERSION = "0.5.0"
+PRODUCTION_BOOTSTRAP = "cg-kafka-kafka-bootstrap.cg.svc:9093"
+
+# Structured content mode (CloudEvents Kafka protocol binding §3.2): one header, the event in the value.
+RECORD_HEADERS: dict[str, Any] = {
+    "type": "object",
+    "required": ["content-type"],
+    "properties": {
+        "content-type": {
+            "const": STRUCTURED_CONTENT_TYPE,
+            "description": "CloudEvents structured content mode; no ce_* headers are written",
+        }
+    },
+}
+
+
+def _message_bindings() -> dict[str, Any]:
+    return {
+        "kafka": {
+            "key": {"type": "string", "description": "aggregate id (= the event's subject)"},
+            "bindingVersion": KAFKA_BINDING_VERSION,
+        }
+    }
+
+
+def _channel_bindings(topic: str) -> dict[str, Any]:
+    spec = topics.TOPIC_SPECS[topic]
+    configs = spec.configs(topics.PRODUCTION_REPLICATION)
+    return {
+        "kafka": {
+            "topic": topic,
+            "partitions": spec.partitions,
+            "replicas": topics.PRODUCTION_REPLICATION,
+            "topicConfiguration": {
+                "cleanup.policy": configs["cleanup.policy"].split(","),
+                "retention.ms": int(configs["retention.ms"]),
+                "max.message.bytes": int(configs["max.message.bytes"]),
+            },
+            "bindingVersion": KAFKA_BINDING_VERSION,
+        }
+    }
+
+
+def _envelope_schema() -> dict[str, Any]:
+    schema = CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    # A CloudEvent without these is not one (CloudEvents 1.0 §3.1 REQUIRED attributes).
+    schema["required"] = ["specversion", "id", "source", "type"]
+    schema["properties"]["specversion"] = {"const": SPEC_VERSION, "title": "Specversion", "type": "string"}
+    schema["properties"]["id"]["minLength"] = 1
+    schema["properties"]["source"]["minLength"] = 1
+    schema["properties"]["type"]["minLength"] = 1
+    return schema
 
 
 def _message_name(event_type: str) -> str:
@@ -25,14 +79,13 @@ def build() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
-    envelope = CloudEvent.model_json_schema(ref_template="#/components/schemas/{model}")
-    envelope.pop("$defs", None)
-    schemas["CloudEvent"] = envelope
+    schemas["CloudEvent"] = _envelope_schema()
     for topic in topics.EVENT_TOPICS:
         channels[topic] = {
             "address": topic,
             "messages": {},
             "description": f"Key: aggregate id. Topic {topic}.",
+            "bindings": _channel_bindings(topic),
         }
     for service in topics.SERVICES:
         dlq = topics.dead_letter_topic(service)
@@ -40,20 +93,33 @@ def build() -> dict[str, Any]:
             "address": dlq,
             "description": f"Dead letters of the {service} consumer: the raw message and the error.",
             "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
+            "bindings": _channel_bindings(dlq),
         }
     messages["DeadLetter"] = {
         "name": "dead_letter.recorded",
         "contentType": "application/cloudevents+json",
         "summary": "kr.seoul.cg.<service>.dead_letter.recorded.v1: a message the consumer could not apply",
+        "headers": RECORD_HEADERS,
+        "bindings": _message_bindings(),
         "payload": {
-            "type": "object",
-            "properties": {
-                "topic": {"type": "string"},
-                "partition": {"type": "integer"},
-                "offset": {"type": "integer"},
-                "error": {"type": "string"},
-                "raw": {"type": "string"},
-            },
+            "allOf": [
+                {"$ref": "#/components/schemas/CloudEvent"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "data": {
+                            "type": "object",
+                            "properties": {
+                                "topic": {"type": "string"},
+                                "partition": {"type": "integer"},
+                                "offset": {"type": "integer"},
+                                "error": {"type": "string"},
+                                "raw": {"type": "string"},
+                            },
+                        }
+                    },
+                },
+            ]
         },
     }
     for event_type in sorted(EVENT_TYPES):
@@ -69,6 +135,8 @@ def build() -> dict[str, Any]:
             "summary": model.description,
             "contentType": "application/cloudevents+json",
             "correlationId": {"location": "$message.payload#/subject"},
+            "headers": RECORD_HEADERS,
+            "bindings": _message_bindings(),
             "payload": {
                 "allOf": [
                     {"$ref": "#/components/schemas/CloudEvent"},
@@ -100,6 +168,12 @@ def build() -> dict[str, Any]:
                     "channel": {"$ref": f"#/channels/{topic}"},
                     "summary": f"{consumer} consumes idempotently (consumer group cg-{consumer})",
                     "messages": refs,
+                    "bindings": {
+                        "kafka": {
+                            "groupId": {"type": "string", "const": f"cg-{consumer}"},
+                            "bindingVersion": KAFKA_BINDING_VERSION,
+                        }
+                    },
                 }
     return {
         "asyncapi": "3.0.0",
@@ -107,14 +181,35 @@ def build() -> dict[str, Any]:
             "title": "Seoul Collaborative Governance Platform — events",
             "version": "1.0.0",
             "description": (
-                "CloudEvents 1.0 (structured JSON) on Kafka. One topic per producing service and aggregate; "
-                "message key = aggregate id. Within a .v1 type only additive, optional changes. "
+                "CloudEvents 1.0 on Kafka in the Kafka protocol binding's structured content mode: the record "
+                "value is the event in the JSON event format, the one header is content-type: "
+                "application/cloudevents+json (no ce_* headers), the record key is the aggregate id. "
+                "Read records with any CloudEvents SDK's Kafka binding (e.g. Python cloudevents "
+                "from_kafka / from_structured). One topic per producing service and aggregate; producers "
+                "are idempotent with acks=all on topics with replication 3 and min.insync.replicas 2. "
+                "Within a .v1 type only additive, optional changes. "
                 "Generated from cg_shared.events — do not edit by hand (make asyncapi)."
             ),
         },
         "defaultContentType": "application/cloudevents+json",
         "servers": {
-            "local": {"host": "127.0.0.1:9092", "protocol": "kafka", "description": "Tansu (make run)"},
+            "production": {
+                "host": PRODUCTION_BOOTSTRAP,
+                "protocol": "kafka-secure",
+                "protocolVersion": "4.1",
+                "description": (
+                    "Apache Kafka (Strimzi, KRaft, 3 brokers) inside the cluster: SASL_SSL with SCRAM-SHA-512, "
+                    "one KafkaUser per service and per borough IT client (deploy/k8s)"
+                ),
+                "security": [{"type": "scramSha512"}],
+                "bindings": {"kafka": {"bindingVersion": KAFKA_BINDING_VERSION}},
+            },
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "protocolVersion": "4.1",
+                "description": "Apache Kafka single node, log under $CG_DATA_DIR/kafka (make run)",
+            },
         },
         "channels": channels,
         "operations": operations,

@@ -18,7 +18,7 @@ from sqlalchemy import MetaData, insert
 from sqlalchemy.engine import Connection
 
 from cg_shared.db import create_engine
-from cg_shared.messaging.tables import OutboxRelayLease, platform_metadata
+from cg_shared.messaging.tables import OutboxAck, OutboxRelayLease, platform_metadata
 from cg_shared.settings import ServiceSettings
 
 
@@ -119,3 +119,13 @@ def upgrade(service_dir: Path, settings: ServiceSettings, revision: str = "head"
 
 async def upgrade_async(service_dir: Path, database_url: str, revision: str = "head") -> None:
     await asyncio.to_thread(command.upgrade, alembic_config(service_dir, database_url), revision)
+
+
+def create_outbox_acks() -> None:
+    """The relay's per-partition acknowledgement checkpoints (issue 15). A database created from
+    revision 0001 on already has the table (0001 creates every platform table): hence checkfirst."""
+    OutboxAck.__table__.create(bind=op.get_bind(), checkfirst=True)  # type: ignore[attr-defined]
+
+
+def drop_outbox_acks() -> None:
+    OutboxAck.__table__.drop(bind=op.get_bind(), checkfirst=True)  # type: ignore[attr-defined]

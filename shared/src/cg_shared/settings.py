@@ -45,6 +45,9 @@ class ServiceSettings(BaseSettings):
     kafka_topic_partitions: int = Field(default=3, ge=1)
     kafka_topic_replication: int = Field(default=1, ge=1)
     kafka_create_topics: bool = True
+    # Idempotent producer (Kafka assigns a producer id and drops a retried batch it already wrote).
+    # Tansu rejects idempotent produce requests: its test fixture turns this off.
+    kafka_idempotence: bool = True
     # Kafka answers a long-poll fetch as soon as data arrives (500 is fine there); Tansu waits the
     # whole window, so the development default is short to keep event propagation fast.
     kafka_fetch_max_wait_ms: int = Field(default=20, ge=1, le=10_000)
@@ -56,6 +59,9 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str | None = None
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Path prefix the edge routes to this service and strips ("/registry"): the docs page then loads
+    # /registry/openapi.json and the OpenAPI document names it in `servers`. Empty when served at /.
+    root_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
 
     run_api: bool = True
     run_relay: bool = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_budget.boroughs.router import router as boroughs_router
 from cg_budget.budget_requests.router import router as requests_router
 from cg_budget.consumers import handlers
 from cg_budget.cycles.router import legal_calendar_sweep
@@ -37,6 +38,7 @@ TAGS = [
     {"name": "allocations", "description": "Finalised allocations"},
     {"name": "integration", "description": "Imports, reconciliation, exports for borough IT"},
     {"name": "webhooks", "description": "Outbound webhooks (Standard Webhooks)"},
+    {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
 
@@ -57,6 +59,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             allocations_router,
             integration_router,
             webhooks_router,
+            boroughs_router,
         ],
         handlers=handlers,
         background=background,

@@ -66,7 +66,7 @@ async def test_cycle_walks_the_legal_calendar(kit: Kit) -> None:
     )
     assert first.status_code == 201 and first.json()["number"] == 1
     r = await kit.move(cycle["id"], "SETTLED", on=f"{FY + 1}-02-01")
-    assert r.status_code == 409 and "supplementary" in r.json()["detail"]
+    assert r.status_code == 409 and "추가경정예산" in r.json()["detail"]
     enacted = await kit.client.post(
         f"/v1/cycles/{cycle['id']}/supplementary-budgets/1/enact",
         json={"enacted_on": f"{FY}-06-30"},

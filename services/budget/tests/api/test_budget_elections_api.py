@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from cg_budget.allocation import parse
 from cg_shared import devtoken
 from cg_shared.clock import now_utc
-from cg_shared.testing.helpers import auth, shared_data_dir
+from cg_shared.testing.helpers import auth
+from cg_shared.testing.shared_data import shared_file
 
 from ..conftest import ADMIN, FY, OFFICER, OTHER_OFFICER, Kit, plan_adopted, resident
 
@@ -108,7 +109,7 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
     json_dupe = await kit.client.post(
         imports,
         json={"ballots": [{"voter_id": "P-0", "choices": [ids[0]]}]},
-        headers={**OFFICER, "Idempotency-Key": "paper-2"},
+        headers={**OFFICER, "Idempotency-Key": "paper-2", "Accept-Language": "en"},
     )
     assert json_dupe.status_code == 422 and "already counted" in json_dupe.text
     assert (await kit.client.post(f"{url}/close", headers=OTHER_OFFICER)).status_code == 403
@@ -185,7 +186,7 @@ async def test_one_ballot_per_resident_across_paper_and_online(kit: Kit) -> None
     )
     assert voted_online.status_code == 422, voted_online.text
     assert voted_online.json()["errors"] == [
-        {"field": "row 1: resident_sub", "message": "this resident already voted online"}
+        {"field": "row 1: resident_sub", "message": "이 주민은 이미 투표했습니다 (온라인)"}
     ]
     twice = await kit.client.post(
         imports, **paper("p-2", f"P-3,{ids[1]},resident-3\nP-4,{ids[2]},resident-3\n")
@@ -205,7 +206,7 @@ async def test_one_ballot_per_resident_across_paper_and_online(kit: Kit) -> None
     assert again.json()["errors"] == [
         {
             "field": "row 1: resident_sub",
-            "message": "this resident already voted on paper in an earlier import",
+            "message": "이 주민은 이미 투표했습니다 (앞선 가져오기의 종이 투표)",
         }
     ]
     assert await kit.count("ballots") == 3
@@ -263,8 +264,12 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     )
     assert broken.status_code == 422
 
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+async def test_uploaded_pabulib_outcome_equals_the_cli(kit: Kit) -> None:
     # POST /v1/pb/outcome on a shared Pabulib file reproduces its official greedy selection.
-    text = (shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb").read_text(encoding="utf-8-sig")
+    path = shared_file("pabulib", "Poland_Warszawa_2017_Mlynow.pb")
+    text = path.read_text(encoding="utf-8-sig")
     assert (
         await kit.client.post("/v1/pb/outcome", params={"rule": "greedy"}, content=text.encode())
     ).status_code == 401
@@ -278,7 +283,6 @@ async def test_pabulib_round_trip_and_uploaded_outcome(kit: Kit) -> None:
     # The API and the CLI share one computation.
     from cg_budget.allocation.commands import pb_outcome
 
-    path = shared_data_dir() / "pabulib" / "Poland_Warszawa_2017_Mlynow.pb"
     assert r.json()["selected"] == pb_outcome(path, "greedy")["selected"]
     multipart = await kit.client.post(
         "/v1/pb/outcome",

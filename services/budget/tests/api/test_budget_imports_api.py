@@ -97,7 +97,7 @@ async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) 
         headers={**headers, "Idempotency-Key": "exec-2030-03b"},
     )
     assert unquoted.status_code == 422 and unquoted.json()["errors"][0]["field"] == "row 2: row"
-    assert "nothing was imported" in refused.json()["detail"]
+    assert "아무것도 가져오지 않았습니다" in refused.json()["detail"]  # Korean unless English is asked for
     assert await _figures(kit) == {"협치사업 1": (0, 1_500_000), "협치사업 2": (0, 2_500_000)}
     assert await kit.count("imports") == 2
     # all_or_nothing=false applies the good rows and reports the bad ones.

@@ -29,9 +29,8 @@ from cg_budget.allocation import (
     method_of_equal_shares as our_mes,
 )
 from cg_budget.allocation.commands import Rule, outcome_for_instance, pb_outcome, register
-from cg_shared.testing.helpers import shared_data_dir
+from cg_shared.testing.shared_data import shared_file
 
-PB_DIR = shared_data_dir() / "pabulib"
 WARSAW = [
     "Poland_Warszawa_2017_Mlynow",
     "Poland_Warszawa_2019_Chomiczowka",
@@ -46,15 +45,20 @@ NO_SELECTED = [
 ]
 
 
+def pb_file(stem: str) -> Path:
+    """A shared Pabulib file; the test skips (naming CG_SHARED_DATA) when it is absent."""
+    return shared_file("pabulib", f"{stem}.pb")
+
+
 @cache
 def ours(stem: str):  # type: ignore[no-untyped-def]
-    instance, profile = load(PB_DIR / f"{stem}.pb")
+    instance, profile = load(pb_file(stem))
     return instance, profile, to_election(instance, profile)
 
 
 @cache
 def theirs(stem: str):  # type: ignore[no-untyped-def]
-    return parse_pabulib(str(PB_DIR / f"{stem}.pb"))
+    return parse_pabulib(str(pb_file(stem)))
 
 
 def names(allocation) -> list[str]:  # type: ignore[no-untyped-def]
@@ -206,7 +210,7 @@ def test_explanations_cover_every_project_with_consistent_codes() -> None:
 )
 def test_pb_outcome_lists_the_funded_ids_in_projects_order(stem: str, rule: Rule) -> None:
     instance, profile, _ = ours(stem)
-    doc = pb_outcome(PB_DIR / f"{stem}.pb", rule)
+    doc = pb_outcome(pb_file(stem), rule)
     outcome = outcome_for_instance(instance, profile, rule)
     assert doc == {"selected": [p for p in instance.projects if p in outcome.selected], "cost": outcome.cost}
     if rule is not Rule.MES:
@@ -226,7 +230,7 @@ def _app() -> typer.Typer:
 
 def test_cli_prints_only_json(tmp_path: Path) -> None:
     runner = CliRunner()
-    path = PB_DIR / "Poland_Warszawa_2019_Chomiczowka.pb"
+    path = pb_file("Poland_Warszawa_2019_Chomiczowka")
     result = runner.invoke(_app(), ["pb-outcome", str(path), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

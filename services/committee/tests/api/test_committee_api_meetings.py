@@ -336,7 +336,9 @@ async def test_minutes_draft_approved_published(api: Any, boroughs: Any) -> None
         expect=200,
     )
     assert edited["version"] == 2
-    not_held = await api.call("POST", f"{url}/approval", headers=api.writer(sgg), expect=409)
+    not_held = await api.call(
+        "POST", f"{url}/approval", headers={**api.writer(sgg), "Accept-Language": "en"}, expect=409
+    )
     assert "held" in not_held["detail"]
     etag = (await api.client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
     held = await api.call(

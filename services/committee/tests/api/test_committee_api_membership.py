@@ -9,9 +9,9 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from cg_committee.common import seoul_today
 from cg_committee.sweep import sweep_all_committees
 from cg_shared.auth import mint_dev_token
+from cg_shared.clock import today_seoul
 from cg_shared.settings import DEFAULT_DEV_SECRET
 from cg_shared.testing.helpers import auth, token
 
@@ -90,7 +90,7 @@ async def test_sixteenth_official_refused_naming_the_civilian_majority_rule(api:
 async def test_composition_report_carry_over_and_terms_ending_soon(api: Any, boroughs: Any) -> None:
     sgg = next(boroughs)
     committee = await api.committee(sgg, established_on="2019-01-01")
-    today = seoul_today()
+    today = today_seoul()
     await api.seat(committee, 6, 2)
     carried = await api.appoint(
         committee,

@@ -6,7 +6,7 @@ twice, on PostgreSQL and SQLite.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from cg_committee.consumers import handlers
 from cg_committee.main import create_app
 from cg_committee.meetings.models import AgendaItem
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import today_seoul
 from cg_shared.events import CloudEvent
 from cg_shared.messaging import EventConsumer
 from cg_shared.messaging.tables import InboxMessage
@@ -82,7 +83,7 @@ async def establish(client: httpx.AsyncClient, sgg: str = "11200") -> dict[str, 
 async def schedule(
     client: httpx.AsyncClient, committee: dict[str, Any], days: int, **extra: Any
 ) -> dict[str, Any]:
-    day = date.today() + timedelta(days=days)
+    day = today_seoul() + timedelta(days=days)
     body = {"title_ko": f"{days:+d}일 회의", "starts_at": f"{day.isoformat()}T10:00:00+09:00", **extra}
     response = await client.post(f"/v1/committees/{committee['id']}/meetings", json=body, headers=WRITER)
     assert response.status_code == 201, response.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_planning.boroughs.router import router as boroughs_router
 from cg_planning.consumers import handlers
 from cg_planning.deliberations.router import router as deliberations_router
 from cg_planning.items.router import router as items_router
@@ -30,6 +31,7 @@ TAGS = [
     {"name": "proposals", "description": "Resident and civic-group proposals and their screening"},
     {"name": "registry read model", "description": "Registry projects as planning knows them (from events)"},
     {"name": "notifications", "description": "Each resident's inbox: what became of their proposals"},
+    {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
 
@@ -40,6 +42,7 @@ ROUTERS = (
     proposals_router,
     registry_projects_router,
     notifications_router,
+    boroughs_router,
 )
 
 
@@ -55,6 +58,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             proposals_router,
             registry_projects_router,
             notifications_router,
+            boroughs_router,
         ],
         handlers=handlers,
         openapi_tags=TAGS,

@@ -1,15 +1,28 @@
-"""CloudEvents 1.0 envelope (structured JSON mode) and the registry of typed event payloads."""
+"""CloudEvents 1.0 envelope and the registry of typed event payloads.
+
+On Kafka every record is a CloudEvent in the Kafka protocol binding's *structured* content mode: the
+record value is the whole event in the JSON event format and the record carries exactly one header,
+``content-type: application/cloudevents+json`` (no ``ce_*`` headers, which would make a reader take the
+record for binary mode). The record key is the aggregate id (the event's ``subject``). Records written
+before this (value the same JSON event, headers ``ce_type``/``ce_id`` only) are read by our consumers
+unchanged, since they only read the value; outside CloudEvents SDKs read only the new shape.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cg_shared.clock import now_utc
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
+STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
+# The Kafka headers of every record we write (structured content mode).
+KAFKA_HEADERS: list[tuple[str, bytes]] = [("content-type", STRUCTURED_CONTENT_TYPE.encode())]
 
 
 class EventPayload(BaseModel):
@@ -54,7 +67,7 @@ class CloudEvent(BaseModel):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     source: str
     type: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=now_utc)
     subject: str | None = None
     datacontenttype: str = CONTENT_TYPE
     data: dict[str, Any] = Field(default_factory=dict)

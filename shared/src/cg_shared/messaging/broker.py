@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
+from cg_shared.events.topics import TOPIC_SPECS
 from cg_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,12 @@ def client_kwargs(settings: ServiceSettings) -> dict[str, Any]:
 
 def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
     # acks=all with the idempotent consumer downstream: at-least-once delivery, effectively-once
-    # effects. aiokafka's idempotent/transactional producer does not work against Tansu (DESIGN §3).
+    # effects. The idempotent producer also keeps a retried batch from being written twice (and its
+    # order within a partition) on Kafka; Tansu rejects it, so its fixture sets kafka_idempotence=False.
     return AIOKafkaProducer(
         **client_kwargs(settings),
         acks="all",
+        enable_idempotence=settings.kafka_idempotence,
         linger_ms=2,
         request_timeout_ms=10_000,
         retry_backoff_ms=100,
@@ -48,7 +51,8 @@ def make_producer(settings: ServiceSettings) -> AIOKafkaProducer:
 
 
 async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, timeout_s: float = 10.0) -> None:
-    """Create missing topics (idempotent). Tansu's memory engine forgets topics on restart."""
+    """Create missing topics (idempotent) with their declared partitions and configs
+    (:data:`cg_shared.events.topics.TOPIC_SPECS`). Tansu's memory engine forgets topics on restart."""
     wanted = sorted(set(topics))
     admin = AIOKafkaAdminClient(**client_kwargs(settings), request_timeout_ms=int(timeout_s * 1000))
     await asyncio.wait_for(admin.start(), timeout_s)
@@ -58,7 +62,7 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, tim
         if not missing:
             return
         new = [
-            NewTopic(t, settings.kafka_topic_partitions, settings.kafka_topic_replication) for t in missing
+            new_topic(t, settings.kafka_topic_replication, settings.kafka_topic_partitions) for t in missing
         ]
         # Another service may create the same topic between our list and create.
         with contextlib.suppress(TopicAlreadyExistsError):
@@ -66,6 +70,14 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, tim
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()
+
+
+def new_topic(name: str, replication: int, default_partitions: int) -> NewTopic:
+    """A declared topic with its partitions and configs; an undeclared one (tests) with the defaults."""
+    spec = TOPIC_SPECS.get(name)
+    if spec is None:
+        return NewTopic(name, default_partitions, replication)
+    return NewTopic(name, spec.partitions, replication, topic_configs=spec.configs(replication))
 
 
 async def broker_reachable(settings: ServiceSettings, *, timeout_s: float = 2.0) -> bool:

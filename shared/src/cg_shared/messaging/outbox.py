@@ -8,12 +8,19 @@ publishes only while holding the lease row lock (``SELECT … FOR UPDATE SKIP LO
 the wire order is the outbox id order — per-aggregate ordering is preserved.
 
 An acknowledgement is not the end of the story: a broker can lose what it acknowledged (Tansu's memory
-engine on restart, an unclean leader election, a recreated topic). Whenever the relay has reason to
-suspect that (its producer reconnected, a batch failed, an acknowledgement came back at an offset it had
-already seen), it asks the broker for the log end offset of every partition it wrote to. If the log is
-shorter than what was acknowledged, the rows published within ``requeue_window_s`` are marked
-unpublished again (logged, counted in ``cg_outbox_requeued_total``) and re-sent; consumers' inboxes drop
-the repeats. Published rows are deleted after ``retention_s``, never inside the re-queue window.
+engine on restart, an unclean leader election, a recreated topic). In the transaction that marks a batch
+published the relay also stores, per partition, the offset and CloudEvent id of the last record the
+broker acknowledged (``outbox_acks``), so the evidence survives a relay restart. Whenever the relay has
+reason to suspect a loss (it just started, its producer reconnected, a batch failed, an acknowledgement
+came back at an offset it had already seen), it reads the record at each stored offset back from the
+broker and compares ids. It concludes "lost" only on the broker's own word: the topic or partition is
+gone, the offset is past the log's end and not below its start (retention), or another record sits
+there. A broker that merely stalls answers nothing, which settles nothing: the question is asked again
+and no new row is sent meanwhile, but nothing is re-queued. A reported log end offset (which a broker
+may under-report) is never consulted. On a loss the rows published within ``requeue_window_s`` are
+marked unpublished again (logged, counted in ``cg_outbox_requeued_total``) and re-sent; consumers'
+inboxes drop the repeats. Published rows are deleted after ``retention_s``, never inside the re-queue
+window.
 """
 
 from __future__ import annotations
@@ -27,17 +34,18 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
-from aiokafka.protocol.offset import OffsetRequest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError, OffsetOutOfRangeError
 from prometheus_client import Counter, Gauge
 from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from cg_shared.db import utcnow
-from cg_shared.events.envelope import CloudEvent, EventPayload, make_event
-from cg_shared.messaging.tables import OutboxMessage, OutboxRelayLease
+from cg_shared.events.envelope import KAFKA_HEADERS, CloudEvent, EventPayload, make_event
+from cg_shared.messaging.tables import OutboxAck, OutboxMessage, OutboxRelayLease
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +68,7 @@ OUTBOX_PURGED = Counter(
 
 DEFAULT_REQUEUE_WINDOW_S = 300.0
 DEFAULT_RETENTION_S = 7 * 24 * 3600.0
-_UNKNOWN_TOPIC_OR_PARTITION = 3
+Checkpoint = tuple[int, str]  # offset, CloudEvent id of the last acknowledged record of a partition
 
 LEASE_NAME = "default"
 _WAKE_FLAG = "cg_outbox_written"
@@ -125,6 +133,13 @@ class BrokerSuspect(Exception):
     """The producer reconnected: whether the broker kept what it acknowledged is checked first."""
 
 
+def _event_id(value: bytes | None) -> str | None:
+    try:
+        return CloudEvent.from_json(value or b"").id
+    except ValueError:
+        return None
+
+
 def _reconnected(before: dict[Any, int], after: dict[Any, int]) -> bool:
     """A connection that existed before was replaced or dropped (new connections alone are normal)."""
     return any(after.get(key) != ident for key, ident in before.items() if "bootstrap" not in str(key))
@@ -145,6 +160,7 @@ class OutboxRelay:
         retention_s: float | None = DEFAULT_RETENTION_S,
         purge_interval_s: float = 60.0,
         probe_timeout_s: float = 5.0,
+        reader_kwargs: dict[str, Any] | None = None,
     ) -> None:
         self.service = service
         self.sessions = sessions
@@ -159,7 +175,11 @@ class OutboxRelay:
         self.retention_s = None if retention_s is None else max(retention_s, requeue_window_s)
         self.purge_interval_s = purge_interval_s
         self.probe_timeout_s = probe_timeout_s
+        # Connection options of the consumer that reads acknowledged records back (client_kwargs).
+        self.reader_kwargs = reader_kwargs
         self._acked: dict[tuple[str, int], int] = {}
+        # Last acknowledged record per partition, as stored in outbox_acks (loaded at the first check).
+        self._checkpoints: dict[tuple[str, int], Checkpoint] | None = None
         self._connections: dict[Any, int] | None = None
         # Why the broker may have lost what it acknowledged (checked before the next send), or None.
         self._suspect: str | None = None
@@ -173,6 +193,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._is_postgres: bool | None = None
+        self._batch_checkpoints: dict[tuple[str, int], Checkpoint] = {}
+        self._lost_partitions: set[tuple[str, int]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -222,7 +244,7 @@ class OutboxRelay:
         or acknowledges into nothing) and start a fresh producer so no stale metadata survives."""
         if isinstance(exc, BrokerReset):
             self._lost = self._lost or str(exc)
-        elif self._acked:
+        elif self._checkpoints:
             self._suspect = self._suspect or f"batch failed: {exc!r}"
         self._connections = None
         if self.on_unknown_topic is not None:
@@ -239,23 +261,34 @@ class OutboxRelay:
     async def check_broker(self) -> None:
         """Make sure the broker still holds what it acknowledged; re-queue recent rows if it does not.
 
-        Cheap when nothing happened (a comparison of connection identities). After a reconnection or a
-        failed batch it asks for the log end offsets; raises (the caller retries) while the broker
-        cannot answer, so nothing new is sent before the question is settled."""
-        if self._lost is None and self._acked:
+        Cheap when nothing happened (a comparison of connection identities). At the first call (a relay
+        restart), after a reconnection or after a failed batch it reads the last acknowledged record of
+        every partition back; raises (the caller retries) while the broker cannot answer, so nothing
+        new is sent before the question is settled."""
+        if self._checkpoints is None:
+            self._checkpoints = await self.load_checkpoints()
+            if self._checkpoints:
+                self._suspect = self._suspect or "relay started"
+        if self._lost is None and self._checkpoints:
             now = self._broker_connections()
             if self._connections is not None and _reconnected(self._connections, now):
                 self._suspect = self._suspect or "producer reconnected"
             self._connections = now
             if self._suspect is not None:
-                behind = await self._partitions_behind()
-                if behind:
-                    self._lost = f"{self._suspect}; broker log shorter than acknowledged on {behind}"
+                lost = await asyncio.wait_for(
+                    self.verify_checkpoints(dict(self._checkpoints)), self.probe_timeout_s * 3
+                )
+                if lost:
+                    self._lost = f"{self._suspect}; " + "; ".join(
+                        f"{t}[{p}]: {why}" for (t, p), why in sorted(lost.items())
+                    )
+                    self._lost_partitions = set(lost)
                 self._suspect = None
         if self._lost is not None:
             reason = self._lost
-            requeued = await self.requeue_recent()
+            requeued = await self.requeue_recent(forget=self._lost_partitions)
             self._lost = None
+            self._lost_partitions = set()
             self._acked.clear()
             BROKER_STATE_LOSSES.labels(self.service).inc()
             log.warning(
@@ -271,43 +304,106 @@ class OutboxRelay:
             self._suspect = None
             self._connections = None
 
-    async def _partitions_behind(self) -> list[tuple[str, int]]:
-        """Partitions whose log now ends at or before an offset the broker acknowledged to us."""
-        ends = await asyncio.wait_for(self.log_end_offsets(list(self._acked)), self.probe_timeout_s)
-        return sorted(tp for tp, acked in self._acked.items() if ends.get(tp, 0) <= acked)
+    async def load_checkpoints(self) -> dict[tuple[str, int], Checkpoint]:
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(OutboxAck.topic, OutboxAck.partition, OutboxAck.offset, OutboxAck.event_id)
+                )
+            ).all()
+            await session.rollback()
+        return {(r.topic, r.partition): (int(r.offset), r.event_id) for r in rows}
 
-    async def log_end_offsets(self, partitions: list[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """The broker's log end offset per partition (0 for a topic or partition it does not know)."""
-        client: Any = self.producer.client
-        cluster = await client.fetch_all_metadata()
-        ends: dict[tuple[str, int], int] = {}
-        by_leader: dict[int, dict[str, list[tuple[int, int]]]] = {}
-        for topic, partition in partitions:
-            leader = cluster.leader_for_partition(TopicPartition(topic, partition))
-            if leader is None:
-                ends[(topic, partition)] = 0  # the broker does not know the topic (any more)
-            elif leader < 0:
-                raise KafkaError(f"no leader for {topic}[{partition}]")
-            else:
-                by_leader.setdefault(leader, {}).setdefault(topic, []).append((partition, -1))
-        for leader, topics in by_leader.items():
-            response = await client.send(leader, OffsetRequest(-1, 0, list(topics.items())))
-            for topic, parts in response.topics:
-                for part, error_code, *info in parts:
-                    if error_code == _UNKNOWN_TOPIC_OR_PARTITION:
-                        ends[(topic, part)] = 0
-                    elif error_code:
-                        raise KafkaError(f"list offsets of {topic}[{part}] failed with error {error_code}")
-                    elif response.API_VERSION == 0:
-                        ends[(topic, part)] = info[0][0] if info[0] else 0
-                    else:
-                        ends[(topic, part)] = info[-1]
-        return ends
+    def _reader(self) -> AIOKafkaConsumer:
+        kwargs = dict(self.reader_kwargs or {})
+        if "bootstrap_servers" not in kwargs:
+            kwargs["bootstrap_servers"] = getattr(
+                self.producer.client, "_bootstrap_servers", "127.0.0.1:9092"
+            )
+        kwargs.pop("client_id", None)
+        return AIOKafkaConsumer(
+            **kwargs,
+            client_id=f"cg-{self.service}-relay-check",
+            enable_auto_commit=False,
+            auto_offset_reset="none",
+            fetch_max_wait_ms=100,
+            max_partition_fetch_bytes=1_048_576,
+            request_timeout_ms=int(self.probe_timeout_s * 1000) + 1000,
+        )
 
-    async def requeue_recent(self) -> int:
-        """Mark rows published within the re-queue window unpublished again; returns how many."""
+    async def verify_checkpoints(
+        self, checkpoints: dict[tuple[str, int], Checkpoint]
+    ) -> dict[tuple[str, int], str]:
+        """Read the record at every checkpoint back; returns the partitions the broker lost (and why).
+
+        Only the broker's own answers count as a loss: no such topic or partition, an out-of-range
+        offset that is not below the log start (retention removed it), or another record at that
+        offset. Silence raises ``KafkaError`` (inconclusive: asked again later)."""
+        reader = self._reader()
+        await reader.start()
+        lost: dict[tuple[str, int], str] = {}
+        try:
+            await reader._client.force_metadata_update()
+            pending: dict[TopicPartition, Checkpoint] = {}
+            for (topic, partition), checkpoint in checkpoints.items():
+                known = reader._client.cluster.partitions_for_topic(topic)
+                if not known or partition not in known:
+                    lost[(topic, partition)] = "the broker no longer has this topic/partition"
+                else:
+                    pending[TopicPartition(topic, partition)] = checkpoint
+            if not pending:
+                return lost
+            reader.assign(list(pending))
+            for tp, (offset, _) in pending.items():
+                reader.seek(tp, offset)
+            deadline = asyncio.get_running_loop().time() + self.probe_timeout_s
+            while pending:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise KafkaError(
+                        f"no answer for the acknowledged records of {sorted(map(tuple, pending))}"
+                    )
+                try:
+                    batches = await reader.getmany(*pending, timeout_ms=300, max_records=len(pending) * 4)
+                except OffsetOutOfRangeError as exc:
+                    out: dict[TopicPartition, int] = exc.args[0] if exc.args else {}
+                    starts = await reader.beginning_offsets(list(out))
+                    for tp, offset in out.items():
+                        if offset >= starts.get(tp, 0):
+                            lost[(tp.topic, tp.partition)] = f"offset {offset} is past the end of the log"
+                        pending.pop(tp, None)
+                    if pending:
+                        reader.assign(list(pending))
+                        for tp, (offset, _) in pending.items():
+                            reader.seek(tp, offset)
+                    continue
+                for tp, records in batches.items():
+                    if tp not in pending or not records:
+                        continue
+                    offset, event_id = pending.pop(tp)
+                    first = records[0]
+                    found = _event_id(first.value) if first.offset == offset else None
+                    if found != event_id:
+                        lost[(tp.topic, tp.partition)] = (
+                            f"offset {offset} holds {found!r} instead of {event_id!r}"
+                            if first.offset == offset
+                            else f"offset {offset} is gone (next record at {first.offset})"
+                        )
+                    reader.pause(tp)
+            return lost
+        finally:
+            await reader.stop()
+
+    async def requeue_recent(self, *, forget: set[tuple[str, int]] | None = None) -> int:
+        """Mark rows published within the re-queue window unpublished again; returns how many.
+        ``forget``: checkpoints of partitions found lost, deleted in the same transaction."""
         since = utcnow() - timedelta(seconds=self.requeue_window_s)
         async with self.sessions() as session, session.begin():
+            for topic, partition in forget or ():
+                await session.execute(
+                    delete(OutboxAck).where(OutboxAck.topic == topic, OutboxAck.partition == partition)
+                )
+                if self._checkpoints is not None:
+                    self._checkpoints.pop((topic, partition), None)
             result: Any = await session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.published_at.is_not(None), OutboxMessage.published_at >= since)
@@ -385,6 +481,7 @@ class OutboxRelay:
                 raise BrokerSuspect(self._suspect)
             self._connections = after
             await self.mark_published(session, [r.id for r in rows])
+            await self.save_checkpoints(session, self._batch_checkpoints)
         OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
         self._draining = len(rows) == self.batch_size
         return len(rows)
@@ -411,17 +508,24 @@ class OutboxRelay:
                 row.topic,
                 value=row.payload.encode(),
                 key=row.key.encode() if row.key else None,
-                headers=[("ce_type", row.event_type.encode()), ("ce_id", row.event_id.encode())],
+                headers=KAFKA_HEADERS,
             )
             for row in rows
         ]
         acks = await asyncio.gather(*futures)
+        latest: dict[tuple[str, int], Checkpoint] = {}
+        for row, md in zip(rows, acks, strict=True):
+            key = (md.topic, md.partition)
+            if key not in latest or md.offset > latest[key][0]:
+                latest[key] = (md.offset, row.event_id)
+        self._batch_checkpoints = latest
         reset = [
             (md.topic, md.partition)
             for md in acks
             if (md.topic, md.partition) in self._acked and md.offset <= self._acked[(md.topic, md.partition)]
         ]
         if reset:
+            self._lost_partitions |= set(reset)
             raise BrokerReset(f"broker log went backwards on {sorted(set(reset))}")
         for md in acks:
             key = (md.topic, md.partition)
@@ -433,6 +537,33 @@ class OutboxRelay:
             .where(OutboxMessage.id.in_(ids))
             .values(published_at=utcnow(), attempts=OutboxMessage.attempts + 1)
         )
+
+    async def save_checkpoints(
+        self, session: AsyncSession, latest: dict[tuple[str, int], Checkpoint]
+    ) -> None:
+        """Upsert the last acknowledged record per partition (same transaction as the published mark)."""
+        if not latest:
+            return
+        dialect = session.get_bind().dialect.name
+        insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+        now = utcnow()
+        stmt = insert(OutboxAck).values(
+            [
+                {"topic": t, "partition": p, "offset": o, "event_id": e, "acked_at": now}
+                for (t, p), (o, e) in sorted(latest.items())
+            ]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["topic", "partition"],
+            set_={
+                "offset": stmt.excluded.offset,
+                "event_id": stmt.excluded.event_id,
+                "acked_at": stmt.excluded.acked_at,
+            },
+        )
+        await session.execute(stmt)
+        if self._checkpoints is not None:
+            self._checkpoints.update(latest)
 
     async def _acquire_lease(self, session: AsyncSession) -> bool:
         if self._is_postgres is None:

@@ -60,6 +60,22 @@ class OutboxRelayLease(PlatformBase):
     renewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
+class OutboxAck(PlatformBase):
+    """The last record the broker acknowledged per partition: offset and CloudEvent id.
+
+    The relay writes it in the transaction that marks the batch published, so it survives a relay
+    restart; to decide whether a broker lost acknowledged records the relay reads the record at that
+    offset back and compares its id (it never trusts a reported log end offset)."""
+
+    __tablename__ = "outbox_acks"
+
+    topic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    event_id: Mapped[str] = mapped_column(String(64))
+    acked_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class InboxMessage(PlatformBase):
     __tablename__ = "inbox"
 

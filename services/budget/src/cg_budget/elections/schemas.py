@@ -188,7 +188,7 @@ class PaperBallot(BaseModel):
         ),
     )
     choices: list[ProjectKey] = Field(max_length=500)
-    points: list[Annotated[int, Field(ge=0, le=10_000)]] | None = Field(default=None, max_length=500)
+    points: Annotated[list[Annotated[int, Field(ge=0, le=10_000)]], Field(max_length=500)] | None = None
 
     @property
     def voter_key(self) -> str:
@@ -232,7 +232,9 @@ class OutcomeRead(BaseModel):
 
 class PbOutcome(BaseModel):
     selected: list[str]
-    cost: int
+    cost: int | str = Field(
+        description="exact total cost: an integer, or a decimal string such as '1647263.73'"
+    )
     rule: Rule
     per_voter_budget: str | None = None
     notes: list[str] = []

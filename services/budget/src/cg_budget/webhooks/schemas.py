@@ -59,7 +59,7 @@ class WebhookUpdate(BaseModel):
         },
     )
     url: Url | None = None
-    event_types: list[EventName] | None = Field(default=None, min_length=1, max_length=20)
+    event_types: Annotated[list[EventName], Field(min_length=1, max_length=20)] | None = None
     description: Annotated[str, StringConstraints(max_length=300)] | None = None
     active: bool | None = None
 

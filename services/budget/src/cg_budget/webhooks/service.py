@@ -34,6 +34,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import msg
 
 
 def known_event_names() -> tuple[str, ...]:
@@ -67,7 +68,8 @@ def validate_url(url: str, *, block_private: bool, field: str = "body.url") -> s
                 problem = "private, loopback and link-local addresses are not allowed"
     if problem:
         raise Unprocessable(
-            f"webhook URL refused: {problem}", errors=[FieldError(field=field, message=problem)]
+            msg("webhook URL refused: {problem}", problem=problem),
+            errors=[FieldError(field=field, message=problem)],
         )
     return url
 
@@ -77,8 +79,10 @@ def _validate_event_types(names: list[str], field: str = "body.event_types") -> 
     unknown = [n for n in names if n != "*" and n not in known]
     if unknown:
         raise Unprocessable(
-            f"unknown event types: {', '.join(unknown)}",
-            errors=[FieldError(field=field, message=f"known: {', '.join(sorted(known))} or *")],
+            msg("unknown event types: {items}", items=", ".join(unknown)),
+            errors=[
+                FieldError(field=field, message=msg("known: {items} or *", items=", ".join(sorted(known))))
+            ],
         )
     return sorted(set(names))
 
@@ -93,7 +97,7 @@ def _ensure_can_manage(principal: Principal, sgg_code: str | None) -> None:
 async def _get(session: AsyncSession, webhook_id: str, *, for_update: bool = False) -> WebhookSubscription:
     row = await session.get(WebhookSubscription, webhook_id, with_for_update=for_update)
     if row is None:
-        raise NotFound(f"no webhook subscription with id {webhook_id}")
+        raise NotFound(msg("no webhook subscription with id {webhook_id}", webhook_id=webhook_id))
     return row
 
 

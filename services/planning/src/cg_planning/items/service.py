@@ -56,6 +56,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import Msg, msg
 from cg_shared.messaging import add_to_outbox
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ async def item_read(session: AsyncSession, item: PlanItem) -> ItemRead:
 async def load_item(session: AsyncSession, item_id: str, *, for_update: bool = False) -> PlanItem:
     item = await session.get(PlanItem, item_id, with_for_update=for_update)
     if item is None:
-        raise NotFound(f"no plan item with id {item_id}")
+        raise NotFound(msg("no plan item with id {item_id}", item_id=item_id))
     return item
 
 
@@ -233,19 +234,30 @@ async def _validate(
                 errors.append(
                     FieldError(
                         field=field,
-                        message=f"{line.fiscal_year} is outside the plan's years "
-                        f"{plan.term_start_year}–{plan.term_end_year}",
+                        message=msg(
+                            "{fiscal_year} is outside the plan's years {term_start_year}–{term_end_year}",
+                            fiscal_year=line.fiscal_year,
+                            term_start_year=plan.term_start_year,
+                            term_end_year=plan.term_end_year,
+                        ),
                     )
                 )
             if line.fiscal_year in seen:
-                errors.append(FieldError(field=field, message=f"{line.fiscal_year} is listed twice"))
+                errors.append(
+                    FieldError(
+                        field=field,
+                        message=msg("{fiscal_year} is listed twice", fiscal_year=line.fiscal_year),
+                    )
+                )
             seen.add(line.fiscal_year)
     if kpis is not None:
         names = [k.name for k in kpis]
         for n, name in enumerate(names):
             if names.index(name) != n:
                 errors.append(
-                    FieldError(field=f"body.kpis.{n}.name", message=f"KPI {name!r} is listed twice")
+                    FieldError(
+                        field=f"body.kpis.{n}.name", message=msg("KPI {name!r} is listed twice", name=name)
+                    )
                 )
     if linked_project_ids:
         known = {
@@ -263,20 +275,37 @@ async def _validate(
             field = f"body.linked_project_ids.{n}"
             project = known.get(project_id)
             if project is None:
-                errors.append(FieldError(field=field, message=f"registry project {project_id} is not known"))
+                errors.append(
+                    FieldError(
+                        field=field,
+                        message=msg("registry project {project_id} is not known", project_id=project_id),
+                    )
+                )
             elif project.sgg_code not in (None, plan.sgg_code):
                 errors.append(
                     FieldError(
                         field=field,
-                        message=f"project {project_id} belongs to borough {project.sgg_code}, "
-                        f"not {plan.sgg_code}",
+                        message=msg(
+                            "project {project_id} belongs to borough {sgg_code}, not {sgg_code_2}",
+                            project_id=project_id,
+                            sgg_code=project.sgg_code,
+                            sgg_code_2=plan.sgg_code,
+                        ),
                     )
                 )
             elif linked_project_ids.index(project_id) != n:
-                errors.append(FieldError(field=field, message=f"project {project_id} is listed twice"))
+                errors.append(
+                    FieldError(
+                        field=field,
+                        message=msg("project {project_id} is listed twice", project_id=project_id),
+                    )
+                )
     if errors:
         raise Unprocessable(
-            "the item is not valid: " + "; ".join(e.message for e in errors[:3]), errors=errors
+            msg(
+                "the item is not valid: {reasons}", reasons=Msg.joined("; ", [e.message for e in errors[:3]])
+            ),
+            errors=errors,
         )
 
 

@@ -216,7 +216,7 @@ class EvaluationCreate(BaseModel):
                     "fiscal_year": 2027,
                     "item_results": [
                         {
-                            "item_id": "0b7e…",
+                            "item_id": "0b7e3d2c-1a4f-4e6b-8c9d-5f2a7b1e3c44",
                             "completed": True,
                             "kpi_results": [{"name": "참여 주민 수", "actual": 420}],
                         }

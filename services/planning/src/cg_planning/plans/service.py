@@ -84,6 +84,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import Msg, msg
 from cg_shared.messaging import add_to_outbox
 
 log = logging.getLogger(__name__)
@@ -208,14 +209,19 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
             if master is None or master.kind != PlanKind.MASTER.value:
                 errors.append(
                     FieldError(
-                        field="body.master_plan_id", message=f"no master plan {plan_in.master_plan_id}"
+                        field="body.master_plan_id",
+                        message=msg("no master plan {master_plan_id}", master_plan_id=plan_in.master_plan_id),
                     )
                 )
             elif master.sgg_code != plan_in.sgg_code:
                 errors.append(
                     FieldError(
                         field="body.master_plan_id",
-                        message=f"master plan {master.id} belongs to borough {master.sgg_code}",
+                        message=msg(
+                            "master plan {master_id} belongs to borough {sgg_code}",
+                            master_id=master.id,
+                            sgg_code=master.sgg_code,
+                        ),
                     )
                 )
             elif plan_in.fiscal_year is not None and not (
@@ -224,12 +230,19 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
                 errors.append(
                     FieldError(
                         field="body.fiscal_year",
-                        message=f"{plan_in.fiscal_year} is outside the master plan's term "
-                        f"{master.term_start_year}–{master.term_end_year}",
+                        message=msg(
+                            "{fiscal_year} is outside the master plan's term {term_start_year}–{term_end_year}",
+                            fiscal_year=plan_in.fiscal_year,
+                            term_start_year=master.term_start_year,
+                            term_end_year=master.term_end_year,
+                        ),
                     )
                 )
     if errors:
-        raise Unprocessable("the plan is not valid: " + "; ".join(e.message for e in errors), errors=errors)
+        raise Unprocessable(
+            msg("the plan is not valid: {reasons}", reasons=Msg.joined("; ", [e.message for e in errors])),
+            errors=errors,
+        )
 
     if plan_in.kind is PlanKind.MASTER:
         assert plan_in.term_start_year is not None
@@ -244,7 +257,13 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
         )
         if clash:
             raise Conflict(
-                f"borough {plan_in.sgg_code} already has master plan {clash} for years overlapping {start}–{end}",
+                msg(
+                    "borough {sgg_code} already has master plan {clash} for years overlapping {start}–{end}",
+                    sgg_code=plan_in.sgg_code,
+                    clash=clash,
+                    start=start,
+                    end=end,
+                ),
                 slug="plan-exists",
                 extra={"existing_plan_id": clash},
             )
@@ -256,7 +275,12 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
         )
         if clash:
             raise Conflict(
-                f"master plan {master.id} already has annual plan {clash} for {plan_in.fiscal_year}",
+                msg(
+                    "master plan {master_id} already has annual plan {clash} for {fiscal_year}",
+                    master_id=master.id,
+                    clash=clash,
+                    fiscal_year=plan_in.fiscal_year,
+                ),
                 slug="plan-exists",
                 extra={"existing_plan_id": clash},
             )
@@ -422,10 +446,17 @@ def _guard_failed(plan: Plan, exc: GuardFailed) -> Conflict:
     if exc.items:
         names = ", ".join(f"'{i.title_ko}' ({i.item_id})" for i in exc.items)
         return Conflict(
-            f"plan {plan.id} cannot go to committee review: items without any deliberation record: {names}",
+            msg(
+                "plan {plan_id} cannot go to committee review: items without any deliberation record: {names}",
+                plan_id=plan.id,
+                names=names,
+            ),
             slug="deliberation-missing",
             errors=[
-                FieldError(field=f"items.{i.item_id}", message=f"'{i.title_ko}' has no deliberation record")
+                FieldError(
+                    field=f"items.{i.item_id}",
+                    message=msg("'{title_ko}' has no deliberation record", title_ko=i.title_ko),
+                )
                 for i in exc.items
             ],
             extra={
@@ -856,14 +887,16 @@ def _check_results(
         if item is None:
             errors.append(
                 FieldError(
-                    field=f"body.item_results.{n}.item_id", message=f"{result.item_id} is not in this plan"
+                    field=f"body.item_results.{n}.item_id",
+                    message=msg("{item_id} is not in this plan", item_id=result.item_id),
                 )
             )
             continue
         if result.item_id in seen:
             errors.append(
                 FieldError(
-                    field=f"body.item_results.{n}.item_id", message=f"{result.item_id} is listed twice"
+                    field=f"body.item_results.{n}.item_id",
+                    message=msg("{item_id} is listed twice", item_id=result.item_id),
                 )
             )
         seen.add(result.item_id)
@@ -874,7 +907,11 @@ def _check_results(
                 errors.append(
                     FieldError(
                         field=f"body.item_results.{n}.kpi_results.{m}.name",
-                        message=f"item '{item.title_ko}' has no KPI {kpi_result.name!r}",
+                        message=msg(
+                            "item '{title_ko}' has no KPI {name!r}",
+                            title_ko=item.title_ko,
+                            name=kpi_result.name,
+                        ),
                     )
                 )
                 continue
@@ -902,7 +939,10 @@ async def evaluate(
         raise Unprocessable(
             "wrong fiscal year",
             errors=[
-                FieldError(field="body.fiscal_year", message=f"this annual plan runs {plan.fiscal_year}")
+                FieldError(
+                    field="body.fiscal_year",
+                    message=msg("this annual plan runs {fiscal_year}", fiscal_year=plan.fiscal_year),
+                )
             ],
         )
     if not plan.term_start_year <= year <= plan.term_end_year:
@@ -911,22 +951,34 @@ async def evaluate(
             errors=[
                 FieldError(
                     field="body.fiscal_year",
-                    message=f"{year} is outside the plan's term {plan.term_start_year}–{plan.term_end_year}",
+                    message=msg(
+                        "{year} is outside the plan's term {term_start_year}–{term_end_year}",
+                        year=year,
+                        term_start_year=plan.term_start_year,
+                        term_end_year=plan.term_end_year,
+                    ),
                 )
             ],
         )
     today = today_seoul()
     if year > today.year:
         raise Conflict(
-            f"fiscal year {year} begins on {year}-01-01: it cannot be evaluated before it began "
-            f"(today is {today.isoformat()} in Seoul)",
+            msg(
+                "fiscal year {year} begins on {year}-01-01: it cannot be evaluated before it began "
+                "(today is {today} in Seoul)",
+                year=year,
+                today=today.isoformat(),
+            ),
             slug="year-not-begun",
             extra={"fiscal_year": year, "begins_on": f"{year}-01-01"},
         )
     if await session.scalar(
         select(PlanEvaluation.id).where(PlanEvaluation.plan_id == plan.id, PlanEvaluation.fiscal_year == year)
     ):
-        raise Conflict(f"plan {plan.id} already has an evaluation for {year}", slug="evaluation-exists")
+        raise Conflict(
+            msg("plan {plan_id} already has an evaluation for {year}", plan_id=plan.id, year=year),
+            slug="evaluation-exists",
+        )
     plan_items = {i.id: i for i in await items.items_of_plan(session, plan.id)}
     errors, progress = _check_results(evaluation_in.item_results, plan_items)
     if errors:
@@ -985,7 +1037,11 @@ async def _load_evaluation(session: AsyncSession, plan_id: str, fiscal_year: int
         .with_for_update()
     )
     if row is None:
-        raise NotFound(f"plan {plan_id} has no evaluation for {fiscal_year}")
+        raise NotFound(
+            msg(
+                "plan {plan_id} has no evaluation for {fiscal_year}", plan_id=plan_id, fiscal_year=fiscal_year
+            )
+        )
     evaluation: PlanEvaluation = row
     return evaluation
 
@@ -1047,5 +1103,9 @@ async def get_evaluation(*, session: AsyncSession, plan_id: str, fiscal_year: in
         )
     )
     if row is None:
-        raise NotFound(f"plan {plan_id} has no evaluation for {fiscal_year}")
+        raise NotFound(
+            msg(
+                "plan {plan_id} has no evaluation for {fiscal_year}", plan_id=plan_id, fiscal_year=fiscal_year
+            )
+        )
     return _evaluation_view(row)

@@ -44,6 +44,7 @@ from cg_shared.http import (
     Unprocessable,
     encode_cursor,
 )
+from cg_shared.i18n import msg
 
 
 def _unprocessable(field: str, message: str) -> Unprocessable:
@@ -108,8 +109,10 @@ async def submit(
 ) -> ProposalPublic:
     if principal.role is not Role.RESIDENT:
         raise Forbidden(
-            f"role {principal.role.value} may not submit proposals; residents and civic groups "
-            "(resident tokens) do"
+            msg(
+                "role {role} may not submit proposals; residents and civic groups (resident tokens) do",
+                role=principal.role.value,
+            )
         )
     ensure_known_borough(proposal_in.sgg_code, field="body.sgg_code")
     if proposal_in.plan_id is not None:
@@ -268,11 +271,15 @@ async def screen(
 ) -> ProposalPublic:
     proposal = await session.get(Proposal, proposal_id, with_for_update=True)
     if proposal is None:
-        raise NotFound(f"no proposal with id {proposal_id}")
+        raise NotFound(msg("no proposal with id {proposal_id}", proposal_id=proposal_id))
     ensure_officer(principal, proposal.sgg_code)
     if proposal.status != ProposalStatus.SUBMITTED.value:
         raise Conflict(
-            f"proposal {proposal.id} was already screened ({proposal.status})",
+            msg(
+                "proposal {proposal_id} was already screened ({status})",
+                proposal_id=proposal.id,
+                status=proposal.status,
+            ),
             slug="proposal-screened",
             extra={"current_status": proposal.status},
         )
@@ -399,7 +406,10 @@ async def _merge_root(session: AsyncSession, target_id: str, proposal: Proposal)
             )
         if current.status == ProposalStatus.REJECTED.value:
             raise Conflict(
-                f"proposal {current.id} was rejected; merge into an item or a standing proposal",
+                msg(
+                    "proposal {current_id} was rejected; merge into an item or a standing proposal",
+                    current_id=current.id,
+                ),
                 slug="proposal-screened",
                 extra={"current_status": current.status},
             )
@@ -417,7 +427,7 @@ async def _merge_root(session: AsyncSession, target_id: str, proposal: Proposal)
 async def get_public(*, session: AsyncSession, proposal_id: str) -> ProposalPublic:
     proposal = await session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"no proposal with id {proposal_id}")
+        raise NotFound(msg("no proposal with id {proposal_id}", proposal_id=proposal_id))
     return public_view(proposal)
 
 

@@ -27,6 +27,7 @@ from cg_planning.timeline.schemas import (
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.http import FieldError, NotFound, PageParams, Unprocessable, encode_cursor
+from cg_shared.i18n import msg
 
 TITLES = {
     Stage.SCREENED: "제안이 검토되었습니다",
@@ -241,7 +242,9 @@ async def mark_read(*, session: AsyncSession, principal: Principal, notification
     n = await session.get(ResidentNotification, notification_id, with_for_update=True)
     # Someone else's notification is as absent as a missing one: its existence is not disclosed.
     if n is None or n.recipient_sub != principal.sub:
-        raise NotFound(f"no notification {notification_id} in your inbox")
+        raise NotFound(
+            msg("no notification {notification_id} in your inbox", notification_id=notification_id)
+        )
     if n.read_at is None:
         n.read_at = utcnow()
         await session.flush()
