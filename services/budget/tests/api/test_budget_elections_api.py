@@ -491,7 +491,9 @@ async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit:
     assert datetime.fromisoformat(election["opens_at"]) == opens
     url = f"/v1/elections/{election['id']}"
 
-    early = await kit.client.post(f"{url}/ballots", json={"choices": [ids[0]]}, headers=resident(1))
+    early = await kit.client.post(
+        f"{url}/ballots", json={"choices": [ids[0]]}, headers={**resident(1), "Accept-Language": "en"}
+    )
     assert early.status_code == 409 and early.headers["content-type"] == "application/problem+json"
     assert early.json()["type"].endswith("/voting-not-open-yet") and "opens at" in early.json()["detail"]
     paper_early = await kit.client.post(

@@ -1,7 +1,7 @@
 """Meeting validity and ex-officio seats: an extraordinary meeting's notice period per ordinance
 version; members seated ex officio (no fixed term, so term_end may be empty).
 
-Revision ID: 0004_meeting_validity
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-07
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_meeting_validity"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

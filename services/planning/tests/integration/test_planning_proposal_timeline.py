@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from cg_shared.events.budget import AllocationFinalized, AllocationLine, RequestCreated
+from cg_shared.events.budget import AllocationFinalized, AllocationLine, RequestCreated, RequestExecuted
 from cg_shared.testing.helpers import auth
 
 OFFICER = auth("borough_officer", "11200", sub="officer-seongdong")
@@ -129,9 +129,28 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     assert [s["stage"] for s in merged["timeline"]] == expected
     assert merged["timeline"][0]["reason"] == "같은 공간 제안과 통합"
 
+    # Borough IT reports spending on the item's request: executed, then completed once spent in full.
+    for import_id, spent in (("import-1", 30_000_000), ("import-2", 80_000_000)):
+        execution = RequestExecuted(
+            request_id=request.request_id,
+            sgg_code=pl.SGG,
+            fiscal_year=annual["fiscal_year"],
+            plan_id=annual["id"],
+            plan_item_id=item_id,
+            import_id=import_id,
+            allocated_krw=80_000_000,
+            executed_krw=spent,
+            completed=spent >= 80_000_000,
+        )
+        await pl.deliver(planning_app, pl.event_record(execution, subject=request.request_id))
+    done = (await _mine(client, alice))[kitchen["id"]]
+    assert [s["stage"] for s in done["timeline"]][len(expected) :] == ["executed", "executed", "completed"]
+    assert done["stage"] == "completed" and done["timeline"][-1]["amount_krw"] == 80_000_000
+    expected = [*expected, "executed", "executed", "completed"]
+
     # The inbox: one notification per step, newest first, only the resident's own.
     inbox = (await client.get("/v1/me/notifications", headers=alice)).json()
-    assert inbox["unread_count"] == 6 and [n["stage"] for n in inbox["items"]] == expected[::-1]
+    assert inbox["unread_count"] == 9 and [n["stage"] for n in inbox["items"]] == expected[::-1]
     assert inbox["items"][0]["body"].startswith("「주민 공유부엌」") and not inbox["items"][0]["read"]
     first = inbox["items"][-1]["id"]
     foreign = await client.post(f"/v1/me/notifications/{first}/read", headers=bob)
@@ -139,10 +158,10 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     marked = await _post(client, f"/v1/me/notifications/{first}/read", None, alice)
     assert marked["read"] is True and marked["read_at"]
     unread = (await client.get("/v1/me/notifications?unread=true", headers=alice)).json()
-    assert unread["unread_count"] == 5 and len(unread["items"]) == 5
-    page = (await client.get("/v1/me/notifications?limit=4", headers=alice)).json()
+    assert unread["unread_count"] == 8 and len(unread["items"]) == 8
+    page = (await client.get("/v1/me/notifications?limit=5", headers=alice)).json()
     rest = (
-        await client.get(f"/v1/me/notifications?limit=4&cursor={page['next_cursor']}", headers=alice)
+        await client.get(f"/v1/me/notifications?limit=5&cursor={page['next_cursor']}", headers=alice)
     ).json()
     assert [n["id"] for n in page["items"] + rest["items"]] == [n["id"] for n in inbox["items"]]
     assert (await _post(client, "/v1/me/notifications/read-all", None, alice))["unread_count"] == 0

@@ -38,7 +38,7 @@ from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
-from cg_shared.events.budget import AllocationFinalized, RequestCreated
+from cg_shared.events.budget import AllocationFinalized, RequestCreated, RequestExecuted
 from cg_shared.events.planning import (
     PlanItemCreated,
     PlanItemData,
@@ -652,3 +652,35 @@ async def record_request(*, session: AsyncSession, event: CloudEvent, request: R
         dedupe_key=f"requested:{request.request_id}",
         plan_id=item.plan_id,
     )
+
+
+async def record_execution(*, session: AsyncSession, event: CloudEvent, execution: RequestExecuted) -> None:
+    """Borough IT reported spending on an item's request: "executed" (each import that changed it), then
+    "completed" once the allocation is spent in full."""
+    item = await session.get(PlanItem, execution.plan_item_id) if execution.plan_item_id else None
+    if item is None or item.sgg_code != execution.sgg_code:
+        log.warning(
+            "execution for an unknown item (or another borough's); not in any timeline",
+            extra={"item_id": execution.plan_item_id, "request_id": execution.request_id},
+        )
+        return
+    at = event.time or utcnow()
+    await timeline.record_for_items(
+        session,
+        {item.id: execution.executed_krw},
+        stage=Stage.EXECUTED,
+        at=at,
+        detail=f"{execution.fiscal_year}년 예산 집행 보고, 배정 {execution.allocated_krw:,}원 중",
+        dedupe_key=f"executed:{execution.request_id}:{execution.import_id}",
+        plan_id=item.plan_id,
+    )
+    if execution.completed:
+        await timeline.record_for_items(
+            session,
+            {item.id: execution.executed_krw},
+            stage=Stage.COMPLETED,
+            at=at,
+            detail=f"{execution.fiscal_year}년 배정 예산을 모두 집행했습니다",
+            dedupe_key=f"completed:{execution.request_id}",
+            plan_id=item.plan_id,
+        )
