@@ -455,8 +455,9 @@ async def enacted_cycle(client: httpx.AsyncClient, spec: dict[str, Any], world: 
     await move_cycle(
         client,
         cycle["id"],
-        ("REQUESTS", None),
-        ("ALLOCATION", None),
+        # Dated in order: a step cannot be backdated before the cycle's previous one.
+        ("REQUESTS", f"{year - 1}-09-01"),
+        ("ALLOCATION", f"{year - 1}-10-01"),
         ("BILL_SUBMITTED", f"{year - 1}-11-18"),
         ("ENACTED", f"{year - 1}-12-15"),
     )

@@ -749,6 +749,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: envelopes, requests, PB turnout, allocated money
+         * @description Public open data (no token); `fiscal_year` limits every figure to that year's cycles. See docs/boroughs.md for each figure's definition.
+         */
+        get: operations["listBoroughs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dev/token": {
         parameters: {
             query?: never;
@@ -962,6 +982,21 @@ export interface components {
              */
             points?: number[] | null;
         };
+        /** BallotImage */
+        BallotImage: {
+            /**
+             * Url
+             * Format: uri
+             * @example https://www.sd.go.kr/pb/2027/kitchen.jpg
+             */
+            url: string;
+            /**
+             * Alt
+             * @description What the image shows (for screen readers)
+             * @default
+             */
+            alt: string;
+        };
         /** BallotImportRead */
         BallotImportRead: {
             /** Import Id */
@@ -975,6 +1010,65 @@ export interface components {
              * @description True when this Idempotency-Key was already applied (nothing new written)
              */
             replayed: boolean;
+        };
+        /**
+         * BallotItemDetails
+         * @description What a voter reads about one project besides its name and cost.
+         * @example {
+         *       "category": "복지",
+         *       "description": "성수동 주민이 함께 쓰는 공유부엌을 만들고 어르신 식사 모임을 엽니다.",
+         *       "images": [
+         *         {
+         *           "alt": "공유부엌 조감도",
+         *           "url": "https://www.sd.go.kr/pb/2027/kitchen.jpg"
+         *         }
+         *       ],
+         *       "links": [
+         *         {
+         *           "title": "사업 설명서",
+         *           "url": "https://www.sd.go.kr/pb/2027/kitchen"
+         *         }
+         *       ],
+         *       "location": "성동구 성수1가2동 주민센터 2층",
+         *       "request_id": "9a1f…"
+         *     }
+         */
+        BallotItemDetails: {
+            /** Request Id */
+            request_id: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Location
+             * @default
+             */
+            location: string;
+            /**
+             * Category
+             * @description Default: the request's policy field
+             */
+            category?: string | null;
+            /** Images */
+            images?: components["schemas"]["BallotImage"][];
+            /** Links */
+            links?: components["schemas"]["BallotLink"][];
+        };
+        /** BallotLink */
+        BallotLink: {
+            /**
+             * Url
+             * Format: uri
+             * @example https://www.sd.go.kr/pb/2027/kitchen
+             */
+            url: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
         };
         /** BallotRead */
         BallotRead: {
@@ -997,6 +1091,89 @@ export interface components {
          * @enum {string}
          */
         BallotType: "approval" | "cumulative" | "ordinal" | "scoring";
+        /** BudgetBoroughRow */
+        BudgetBoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Envelope Count */
+            envelope_count: number;
+            /**
+             * Envelope Krw
+             * @description Money in the borough's envelopes (all kinds), integer won
+             */
+            envelope_krw: number;
+            /**
+             * Envelope Smg Grant Krw
+             * @description Of which in SMG-grant envelopes
+             */
+            envelope_smg_grant_krw: number;
+            /**
+             * Request Count
+             * @description Budget requests
+             */
+            request_count: number;
+            /**
+             * Request Krw
+             * @description Their current amounts
+             */
+            request_krw: number;
+            /**
+             * Request From Plan Count
+             * @description Requests opened from adopted plan items
+             */
+            request_from_plan_count: number;
+            /**
+             * Election Count
+             * @description Participatory-budgeting elections
+             */
+            election_count: number;
+            /** Ballot Count */
+            ballot_count: number;
+            /**
+             * Pb Voter Count
+             * @description Distinct voters over the borough's elections
+             */
+            pb_voter_count: number;
+            /**
+             * Pb Turnout
+             * @description pb_voter_count / the borough's population (5 places)
+             */
+            pb_turnout: number;
+            /**
+             * Allocated Krw
+             * @description Money allocated to requests (all allocations)
+             */
+            allocated_krw: number;
+            /** Allocated Smg Grant Krw */
+            allocated_smg_grant_krw: number;
+            /** Allocated Borough Krw */
+            allocated_borough_krw: number;
+        };
+        /** BudgetBoroughTable */
+        BudgetBoroughTable: {
+            /**
+             * Service
+             * @default budget
+             */
+            service: string;
+            /**
+             * Fiscal Year
+             * @description Only this fiscal year's cycles, or every year (null)
+             */
+            fiscal_year: number | null;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order
+             */
+            rows: components["schemas"]["BudgetBoroughRow"][];
+        };
         /** CalendarRead */
         CalendarRead: {
             /** Cycle Id */
@@ -1290,6 +1467,21 @@ export interface components {
             max_points_total?: number | null;
             /** Max Points Per Project */
             max_points_per_project?: number | null;
+            /**
+             * Opens At
+             * @description When voting opens (no ballot before); default: at once
+             */
+            opens_at?: string | null;
+            /**
+             * Closes At
+             * @description When voting closes (no online ballot after; paper ballots cast by then may still be imported); the election cannot be closed before it. Default: when an officer closes it
+             */
+            closes_at?: string | null;
+            /**
+             * Items
+             * @description Ballot-paper details per request (description, location, category, images, links)
+             */
+            items?: components["schemas"]["BallotItemDetails"][];
         };
         /** ElectionProjectRead */
         ElectionProjectRead: {
@@ -1304,6 +1496,16 @@ export interface components {
             name: string;
             /** Cost Krw */
             cost_krw: number;
+            /** Description */
+            description: string;
+            /** Location */
+            location: string;
+            /** Category */
+            category: string;
+            /** Images */
+            images: components["schemas"]["BallotImage"][];
+            /** Links */
+            links: components["schemas"]["BallotLink"][];
         };
         /** ElectionRead */
         ElectionRead: {
@@ -1346,6 +1548,21 @@ export interface components {
             ballot_count: number;
             /** Projects */
             projects: components["schemas"]["ElectionProjectRead"][];
+            /**
+             * Opens At
+             * @description No ballot before this time (none: open since creation)
+             */
+            opens_at: string | null;
+            /**
+             * Closes At
+             * @description No online ballot after this time (none: until closed)
+             */
+            closes_at: string | null;
+            /**
+             * Voting Open
+             * @description Whether a resident can cast a ballot right now
+             */
+            voting_open: boolean;
             /** Closed At */
             closed_at: string | null;
             /** Version */
@@ -1439,7 +1656,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1695,8 +1915,11 @@ export interface components {
         PbOutcome: {
             /** Selected */
             selected: string[];
-            /** Cost */
-            cost: number;
+            /**
+             * Cost
+             * @description exact total cost: an integer, or a decimal string such as '1647263.73'
+             */
+            cost: number | string;
             rule: components["schemas"]["Rule"];
             /** Per Voter Budget */
             per_voter_budget?: string | null;
@@ -2159,7 +2382,7 @@ export interface components {
             url: string;
             /**
              * Event Types
-             * @description Short event names (cycle.opened, envelope.set, request.created, election.closed, allocation.finalized, appropriation.imported) or * for all
+             * @description Short event names (cycle.opened, envelope.set, request.created, request.executed, election.closed, allocation.finalized, appropriation.imported) or * for all
              */
             event_types: string[];
             /**
@@ -7475,6 +7698,119 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listBoroughs: {
+        parameters: {
+            query?: {
+                /** @description Only this fiscal year */
+                fiscal_year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetBoroughTable"];
                 };
             };
             /** @description Bad request */

@@ -31,8 +31,8 @@ class WebhookCreate(BaseModel):
     event_types: list[EventName] = Field(
         min_length=1,
         max_length=20,
-        description="Short event names (cycle.opened, envelope.set, request.created, election.closed, "
-        "allocation.finalized, appropriation.imported) or * for all",
+        description="Short event names (cycle.opened, envelope.set, request.created, request.executed, "
+        "election.closed, allocation.finalized, appropriation.imported) or * for all",
     )
     sgg_code: SggCode | None = Field(
         default=None, description="Borough whose events are sent; omit = all (smg_admin)"
