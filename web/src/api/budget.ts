@@ -760,7 +760,7 @@ export interface paths {
          * 25 rows, one per borough: envelopes, requests, PB turnout, allocated money
          * @description Public open data (no token); `fiscal_year` limits every figure to that year's cycles. See docs/boroughs.md for each figure's definition.
          */
-        get: operations["listBoroughs"];
+        get: operations["budgetListBoroughs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -982,21 +982,6 @@ export interface components {
              */
             points?: number[] | null;
         };
-        /** BallotImage */
-        BallotImage: {
-            /**
-             * Url
-             * Format: uri
-             * @example https://www.sd.go.kr/pb/2027/kitchen.jpg
-             */
-            url: string;
-            /**
-             * Alt
-             * @description What the image shows (for screen readers)
-             * @default
-             */
-            alt: string;
-        };
         /** BallotImportRead */
         BallotImportRead: {
             /** Import Id */
@@ -1010,65 +995,6 @@ export interface components {
              * @description True when this Idempotency-Key was already applied (nothing new written)
              */
             replayed: boolean;
-        };
-        /**
-         * BallotItemDetails
-         * @description What a voter reads about one project besides its name and cost.
-         * @example {
-         *       "category": "복지",
-         *       "description": "성수동 주민이 함께 쓰는 공유부엌을 만들고 어르신 식사 모임을 엽니다.",
-         *       "images": [
-         *         {
-         *           "alt": "공유부엌 조감도",
-         *           "url": "https://www.sd.go.kr/pb/2027/kitchen.jpg"
-         *         }
-         *       ],
-         *       "links": [
-         *         {
-         *           "title": "사업 설명서",
-         *           "url": "https://www.sd.go.kr/pb/2027/kitchen"
-         *         }
-         *       ],
-         *       "location": "성동구 성수1가2동 주민센터 2층",
-         *       "request_id": "9a1f…"
-         *     }
-         */
-        BallotItemDetails: {
-            /** Request Id */
-            request_id: string;
-            /**
-             * Description
-             * @default
-             */
-            description: string;
-            /**
-             * Location
-             * @default
-             */
-            location: string;
-            /**
-             * Category
-             * @description Default: the request's policy field
-             */
-            category?: string | null;
-            /** Images */
-            images?: components["schemas"]["BallotImage"][];
-            /** Links */
-            links?: components["schemas"]["BallotLink"][];
-        };
-        /** BallotLink */
-        BallotLink: {
-            /**
-             * Url
-             * Format: uri
-             * @example https://www.sd.go.kr/pb/2027/kitchen
-             */
-            url: string;
-            /**
-             * Title
-             * @default
-             */
-            title: string;
         };
         /** BallotRead */
         BallotRead: {
@@ -1467,21 +1393,6 @@ export interface components {
             max_points_total?: number | null;
             /** Max Points Per Project */
             max_points_per_project?: number | null;
-            /**
-             * Opens At
-             * @description When voting opens (no ballot before); default: at once
-             */
-            opens_at?: string | null;
-            /**
-             * Closes At
-             * @description When voting closes (no online ballot after; paper ballots cast by then may still be imported); the election cannot be closed before it. Default: when an officer closes it
-             */
-            closes_at?: string | null;
-            /**
-             * Items
-             * @description Ballot-paper details per request (description, location, category, images, links)
-             */
-            items?: components["schemas"]["BallotItemDetails"][];
         };
         /** ElectionProjectRead */
         ElectionProjectRead: {
@@ -1496,16 +1407,6 @@ export interface components {
             name: string;
             /** Cost Krw */
             cost_krw: number;
-            /** Description */
-            description: string;
-            /** Location */
-            location: string;
-            /** Category */
-            category: string;
-            /** Images */
-            images: components["schemas"]["BallotImage"][];
-            /** Links */
-            links: components["schemas"]["BallotLink"][];
         };
         /** ElectionRead */
         ElectionRead: {
@@ -1548,21 +1449,6 @@ export interface components {
             ballot_count: number;
             /** Projects */
             projects: components["schemas"]["ElectionProjectRead"][];
-            /**
-             * Opens At
-             * @description No ballot before this time (none: open since creation)
-             */
-            opens_at: string | null;
-            /**
-             * Closes At
-             * @description No online ballot after this time (none: until closed)
-             */
-            closes_at: string | null;
-            /**
-             * Voting Open
-             * @description Whether a resident can cast a ballot right now
-             */
-            voting_open: boolean;
             /** Closed At */
             closed_at: string | null;
             /** Version */
@@ -2382,7 +2268,7 @@ export interface components {
             url: string;
             /**
              * Event Types
-             * @description Short event names (cycle.opened, envelope.set, request.created, request.executed, election.closed, allocation.finalized, appropriation.imported) or * for all
+             * @description Short event names (cycle.opened, envelope.set, request.created, election.closed, allocation.finalized, appropriation.imported) or * for all
              */
             event_types: string[];
             /**
@@ -7792,7 +7678,7 @@ export interface operations {
             };
         };
     };
-    listBoroughs: {
+    budgetListBoroughs: {
         parameters: {
             query?: {
                 /** @description Only this fiscal year */

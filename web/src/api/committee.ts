@@ -788,7 +788,7 @@ export interface paths {
          * 25 rows, one per borough: seats, civilian seat vs vote share, attendance, meetings, valid decisions
          * @description Public open data (no token). Seats are counted on today's Seoul date; see docs/boroughs.md for each figure's definition.
          */
-        get: operations["listBoroughs"];
+        get: operations["committeeListBoroughs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -9421,7 +9421,7 @@ export interface operations {
             };
         };
     };
-    listBoroughs: {
+    committeeListBoroughs: {
         parameters: {
             query?: never;
             header?: never;

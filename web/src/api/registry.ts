@@ -222,7 +222,7 @@ export interface paths {
          * 25 rows, one per borough: projects, money, SMG share, public-led, tokenism, overlaps
          * @description Public open data (no token). City-wide projects (no borough) are not in any row; see docs/boroughs.md for each figure's definition.
          */
-        get: operations["listBoroughs"];
+        get: operations["registryListBoroughs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2886,7 +2886,7 @@ export interface operations {
             };
         };
     };
-    listBoroughs: {
+    registryListBoroughs: {
         parameters: {
             query?: never;
             header?: never;
