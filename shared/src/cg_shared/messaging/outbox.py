@@ -516,6 +516,7 @@ class OutboxRelay:
 
     async def send(self, rows: list[Any]) -> None:
         spans = start_producer_spans(self.service, rows)  # tracing: one PRODUCER span per event
+
         # Queue the whole batch, then wait for every acknowledgement: one failure fails the batch.
         async def queue() -> list[Any]:
             return [
