@@ -317,8 +317,12 @@ async def rotate_secret(
     check_if_match(if_match, row.version)
     if rotate_in.overlap_seconds > max_overlap_s:
         raise Unprocessable(
-            f"overlap longer than {max_overlap_s} s",
-            errors=[FieldError(field="body.overlap_seconds", message=f"at most {max_overlap_s}")],
+            msg("overlap longer than {seconds} s", seconds=max_overlap_s),
+            errors=[
+                FieldError(
+                    field="body.overlap_seconds", message=msg("at most {seconds}", seconds=max_overlap_s)
+                )
+            ],
         )
     secret = _checked_secret(rotate_in.secret) or signing.generate_secret()
     now = utcnow()
@@ -407,7 +411,13 @@ async def redeliver(
     _ensure_can_manage(principal, row.sgg_code)
     delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
     if delivery is None or delivery.subscription_id != row.id:
-        raise NotFound(f"no delivery {delivery_id} of webhook subscription {webhook_id}")
+        raise NotFound(
+            msg(
+                "no delivery {delivery_id} of webhook subscription {webhook_id}",
+                delivery_id=delivery_id,
+                webhook_id=webhook_id,
+            )
+        )
     before = delivery.status
     delivery.status = "pending"
     delivery.next_attempt_at = utcnow()
