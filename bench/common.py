@@ -229,9 +229,10 @@ class Bench:
         if self._pg is None:
             from cg_shared.testing.postgres import find_or_start_postgres
 
-            server = await find_or_start_postgres()
-            if server is None:
-                raise SystemExit(f"{self.name}: no PostgreSQL on 127.0.0.1:5432 and no binaries to start one")
+            try:
+                server = await find_or_start_postgres(durable=True)
+            except Exception as exc:
+                raise SystemExit(f"{self.name}: no PostgreSQL: {exc}") from exc
             self.stack.callback(server.stop)  # stops only a throwaway cluster we started
             self._pg = server
         return self._pg

@@ -26,13 +26,14 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from cg_shared.auth import mint_dev_token
+from cg_shared.clock import now_utc, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.settings import DEFAULT_DEV_SECRET
 from cg_shared.testing.helpers import eventually
@@ -625,6 +626,7 @@ class CycleReport:
     registry_after: RegistrySnapshot
     committee_metrics: Json
     plan_metrics: Json
+    proposal_followed: Json | None = None  # a resident's proposal as they see it in /v1/proposals/mine
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -656,7 +658,7 @@ class FailedQuorumReport:
 
 
 def seoul_today() -> date:
-    return (datetime.now(UTC) + SEOUL).date()
+    return today_seoul()
 
 
 def master_start_for(year: int) -> int:
@@ -685,6 +687,7 @@ class CgYear:
         self.timeout_s = timeout_s
         self.officer = api.tokens.officer(sgg_code)
         self.secretary = api.tokens.secretary(sgg_code)
+        self.proposers: dict[str, dict[str, str]] = {}  # proposal id → its resident's headers
 
     # -- helpers
 
@@ -1063,6 +1066,7 @@ class CgYear:
         if spec.organisation:
             body["organisation"] = spec.organisation
         proposal: Json = await self.api.post("planning", "/v1/proposals", body, headers=resident)
+        self.proposers[proposal["id"]] = resident
         return proposal
 
     async def _screen(self, proposal: Json, body: Json) -> Json:
@@ -1100,7 +1104,7 @@ class CgYear:
         the committee has put it on that meeting's agenda."""
         self.narrator.step("The plan goes to the committee")
         committee_id = committee.committee["id"]
-        soon = datetime.now(UTC) + timedelta(minutes=2)
+        soon = now_utc() + timedelta(minutes=2)
         upcoming = [
             m
             for m in await self.api.collect(
@@ -1112,7 +1116,7 @@ class CgYear:
             meeting = min(upcoming, key=lambda m: datetime.fromisoformat(m["starts_at"]))
             self._say(f"The committee's next meeting is already scheduled: “{meeting['title_ko']}”.")
         else:
-            starts = datetime.now(UTC) + timedelta(minutes=30)
+            starts = now_utc() + timedelta(minutes=30)
             meeting = await self.api.post(
                 "committee",
                 f"/v1/committees/{committee_id}/meetings",
@@ -1168,6 +1172,20 @@ class CgYear:
             "The committee meets and votes by name" if with_quorum else "A meeting without quorum"
         )
         meeting, item = placement.meeting, placement.agenda_item
+        if datetime.fromisoformat(meeting["starts_at"]) > now_utc():
+            # Votes count only while the meeting is in session, and the demo cannot wait half an hour:
+            # the chair opens it now, on the same announced day, so the public notice still holds.
+            meeting = await self.api.write(
+                "committee",
+                "PATCH",
+                f"/v1/meetings/{meeting['id']}",
+                {"starts_at": (now_utc() - timedelta(seconds=5)).isoformat()},
+                headers=self.secretary,
+            )
+            self._say(
+                f"The chair opens the meeting now ({seoul_time(meeting['starts_at'])}); public notice "
+                f"{meeting['notice_days_before']} days ahead (required {meeting['notice_required_days']})."
+            )
         recused_ids = {r["member_id"] for r in item["recusals"]}
         seated = sorted(
             committee.seated,
@@ -1517,6 +1535,47 @@ class CgYear:
         )
         return assessed
 
+    async def follow_proposal(self, draft: PlanDraft, funded: Mapping[str, Json]) -> Json | None:
+        """A resident whose proposal became a funded item opens /v1/proposals/mine and their inbox."""
+        spec = next(
+            (
+                p
+                for p in PROPOSALS
+                if p.decision == "accept" and p.key in draft.proposals and p.item_key in funded
+            ),
+            None,
+        )
+        if spec is None:
+            return None
+        self.narrator.step("The resident follows their proposal")
+        proposal_id = draft.proposals[spec.key]["id"]
+        resident = self.proposers[proposal_id]
+
+        async def mine() -> Json | None:
+            response = await self.api.request("planning", "GET", "/v1/proposals/mine", headers=resident)
+            items: list[Json] = response.json()["items"]
+            return next((p for p in items if p["id"] == proposal_id), None)
+
+        seen = await wait_for(
+            mine,
+            until=lambda p: p is not None and p["stage"] == "funded",
+            what="the proposer's timeline to reach 'funded'",
+            timeout_s=self.timeout_s,
+        )
+        assert seen is not None
+        steps = " → ".join(
+            s["stage"] + (f" {won(s['amount_krw'])}" if s["amount_krw"] else "") for s in seen["timeline"]
+        )
+        self._say(f"“{seen['title']}”: {steps}.")
+        inbox = (await self.api.request("planning", "GET", "/v1/me/notifications", headers=resident)).json()
+        latest = inbox["items"][0] if inbox["items"] else None
+        self._say(
+            f"Their inbox holds {inbox['unread_count']} unread notification(s)"
+            + (f"; the latest: {latest['title']} — {latest['body']}" if latest else "")
+            + "."
+        )
+        return seen
+
     # -- whole runs
 
     async def run_adoption_cycle(self) -> CycleReport:
@@ -1537,6 +1596,7 @@ class CgYear:
         funding = await self.fund_plan(draft)
         funded, new_projects, linked_after = await self.await_funding_effects(draft, funding, linked)
         assessments = await self.assess_new_projects(draft, new_projects)
+        followed = await self.follow_proposal(draft, funded)
         self.narrator.step("What changed")
         expected_total = registry_before.borough["total_krw"] + funding.allocation["total_krw"]
         registry_after = await wait_for(
@@ -1590,6 +1650,7 @@ class CgYear:
             registry_after=registry_after,
             committee_metrics=committee_metrics,
             plan_metrics=plan_metrics,
+            proposal_followed=followed,
         )
         report.links = self._links(report)
         return report

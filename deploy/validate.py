@@ -4,13 +4,16 @@ Every document of every rendered overlay is checked, and nothing is skipped:
 
 * built-in kinds against the Kubernetes OpenAPI schemas shipped in ``kubernetes-validate``, in strict
   mode (unknown fields are errors, as with ``kubectl apply --validate=strict``), for each target version;
-* Strimzi, CloudNativePG and Prometheus Operator kinds against the CRD ``openAPIV3Schema`` files vendored
-  in ``deploy/crds`` (converted to JSON Schema with the API server's structural-schema rules: unknown
-  fields are errors unless the CRD preserves them);
+* Strimzi, CloudNativePG (and its Barman Cloud plugin), Gateway API, Envoy Gateway and Prometheus
+  Operator kinds with ``deploy/schemas/validate-crs.mjs``: the generated validators of the
+  ``@kubernetes-models/*`` npm packages (pinned in ``deploy/schemas/package-lock.json``) plus an
+  unknown-field check against the packages' type declarations (the API server rejects unknown fields
+  under strict field validation);
 * a document of any other kind is an error, so a typo in ``kind``/``apiVersion`` cannot pass unnoticed.
 
 On top of the schemas it checks what an API server cannot see offline but a rollout would trip over:
-references (ConfigMaps, Secrets, ServiceAccounts, Service selectors and ports, Ingress backends, HPA and
+references (ConfigMaps, Secrets, ServiceAccounts, Service selectors and ports, HTTPRoute parents and
+backends, rate-limit policy targets, HPA and
 PDB targets, the Kafka cluster of topics/users/pools), the workload hardening policy, and that every file
 under ``deploy/k8s`` is reachable from an overlay (a file no overlay includes would never be checked).
 
@@ -23,14 +26,15 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import kubernetes_validate.utils as kv
 import yaml
 
@@ -64,6 +68,15 @@ OPERATOR_SECRETS: dict[tuple[str, str], set[str]] = {
         "jdbc-uri",
         "pgpass",
     },
+}
+
+
+# Secrets the operator creates by hand before the first install (deploy/README.md, "First deploy"):
+# name -> keys the manifests may reference.
+EXTERNAL_SECRETS: dict[str, set[str]] = {
+    "cg-budget-webhook-keys": {"keys"},
+    "cg-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
+    "cg-api-tls": {"tls.crt", "tls.key"},
 }
 
 
@@ -104,60 +117,62 @@ class Report:
 
 # --------------------------------------------------------------------------------------------- CRDs
 
-
-def structural_to_jsonschema(node: Any) -> Any:
-    """Apply the API server's structural-schema semantics to an openAPIV3Schema node.
-
-    Objects with declared ``properties`` reject unknown fields (the server prunes them, and strict field
-    validation, kubectl's default, turns that into an error) unless ``x-kubernetes-preserve-unknown-fields``
-    is set; ``nullable`` admits null.
-    """
-    if isinstance(node, list):
-        return [structural_to_jsonschema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("description", "example", "default") or key.startswith("x-kubernetes-"):
-            continue
-        if key == "properties":
-            out[key] = {name: structural_to_jsonschema(sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "anyOf", "allOf", "oneOf", "not"):
-            out[key] = structural_to_jsonschema(value)
-        elif key == "pattern":
-            out[key] = go_to_python_regex(value)
-        else:
-            out[key] = value
-    if (
-        "properties" in node
-        and "additionalProperties" not in node
-        and not node.get("x-kubernetes-preserve-unknown-fields")
-    ):
-        out["additionalProperties"] = False
-    if node.get("nullable") and "type" in out:
-        out["type"] = [out["type"], "null"]
-        out.pop("nullable", None)
-    return out
+# API groups whose resources are validated by deploy/schemas/validate-crs.mjs against the models published
+# on npm (versions pinned in deploy/schemas/package-lock.json); every other document goes to
+# kubernetes-validate. Keep in step with PACKAGES/LOCAL in validate-crs.mjs.
+CR_GROUPS = {
+    "kafka.strimzi.io",
+    "postgresql.cnpg.io",
+    "barmancloud.cnpg.io",
+    "gateway.networking.k8s.io",
+    "gateway.envoyproxy.io",
+    "monitoring.coreos.com",
+}
 
 
-def go_to_python_regex(pattern: str) -> str:
-    """CRD patterns are Go RE2, which accepts inline flags mid-pattern (``^(?i)...``); Python wants them first."""
-    flags = re.findall(r"\(\?[ims]+\)", pattern)
-    if not flags or pattern.startswith(flags[0]):
-        return pattern
-    for flag in flags:
-        pattern = pattern.replace(flag, "", 1)
-    return "".join(dict.fromkeys(flags)) + pattern
+@dataclass
+class CustomResourceResults:
+    """What validate-crs.mjs said about each custom resource, keyed by the document's position."""
+
+    errors: dict[int, list[dict[str, str]]] = field(default_factory=dict)
+    unknown: set[int] = field(default_factory=set)
+    packages: dict[str, str] = field(default_factory=dict)
 
 
-def load_crd_validators(crd_dir: Path) -> dict[tuple[str, str, str], jsonschema.protocols.Validator]:
-    validators: dict[tuple[str, str, str], jsonschema.protocols.Validator] = {}
-    for path in sorted(crd_dir.glob("*.json")):
-        spec = json.loads(path.read_text(encoding="utf-8"))
-        schema = structural_to_jsonschema(spec["openAPIV3Schema"])
-        jsonschema.Draft202012Validator.check_schema(schema)
-        validators[(spec["group"], spec["version"], spec["kind"])] = jsonschema.Draft202012Validator(schema)
-    return validators
+def validate_custom_resources(
+    docs: list[Doc], node: str, schemas_dir: Path, report: Report
+) -> CustomResourceResults:
+    """Run the Node validator once over every custom resource of every render."""
+    results = CustomResourceResults()
+    chosen = [i for i, d in enumerate(docs) if is_custom_resource(d.obj)]
+    if not chosen:
+        return results
+    with tempfile.TemporaryDirectory() as tmp:
+        payload = Path(tmp) / "docs.json"
+        payload.write_text(json.dumps([docs[i].obj for i in chosen]), encoding="utf-8")
+        proc = subprocess.run(
+            [node, str(schemas_dir / "validate-crs.mjs"), str(payload)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    if proc.returncode != 0:
+        report.error(f"ERROR validate-crs.mjs failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+        return results
+    answer = json.loads(proc.stdout)
+    results.packages = answer["packages"]
+    for item in answer["results"]:
+        index = chosen[item["index"]]
+        if item.get("unknown"):
+            results.unknown.add(index)
+        results.errors[index] = item["errors"]
+    return results
+
+
+def is_custom_resource(obj: dict[str, Any]) -> bool:
+    api_version = obj.get("apiVersion")
+    return isinstance(api_version, str) and split_api_version(api_version)[0] in CR_GROUPS
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -176,8 +191,9 @@ def json_path(parts: Any) -> str:
 
 
 def validate_schema(
+    index: int,
     doc: Doc,
-    crds: dict[tuple[str, str, str], jsonschema.protocols.Validator],
+    custom: CustomResourceResults,
     k8s_versions: list[str],
     report: Report,
 ) -> None:
@@ -190,9 +206,15 @@ def validate_schema(
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         report.error(f"ERROR {doc.where()}: metadata.name is missing")
         return
-    group, version = split_api_version(api_version)
-    crd_groups = {g for g, _, _ in crds}
-    if (group, version, doc.kind) in crds:
+    if is_custom_resource(obj):
+        if index in custom.unknown:
+            report.error(
+                f"ERROR {doc.where()}: no schema for {api_version} {doc.kind} in deploy/schemas "
+                "(unknown kind or version of a custom resource)"
+            )
+            return
+        if index not in custom.errors:
+            return  # the Node validator failed as a whole, reported once
         name = meta["name"]
         if len(name) > 253 or not DNS_SUBDOMAIN.match(name):
             report.error(f"ERROR {doc.where()}: metadata.name: {name!r} is not a valid Kubernetes name")
@@ -200,20 +222,10 @@ def validate_schema(
             values = meta.get(key, {})
             if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
                 report.error(f"ERROR {doc.where()}: metadata.{key}: values must be strings")
-        errors = sorted(
-            crds[(group, version, doc.kind)].iter_errors(obj), key=lambda e: list(e.absolute_path)
-        )
-        for err in errors:
+        for err in sorted(custom.errors[index], key=lambda e: e["path"]):
             report.error(
-                f"ERROR {doc.where()}: {json_path(err.absolute_path)}: {err.message} "
-                f"(CRD schema {group}/{version} {doc.kind})"
+                f"ERROR {doc.where()}: {err['path']}: {err['message']} (schema {api_version} {doc.kind})"
             )
-        return
-    if group in crd_groups:
-        report.error(
-            f"ERROR {doc.where()}: no vendored schema for {api_version} {doc.kind} in deploy/crds "
-            "(unknown kind or version of a custom resource)"
-        )
         return
     for k8s_version in k8s_versions:
         try:
@@ -225,7 +237,7 @@ def validate_schema(
         except kv.SchemaNotFoundError:
             report.error(
                 f"ERROR {doc.where()}: unknown kind {api_version} {doc.kind}: neither a built-in kind of "
-                f"Kubernetes {k8s_version} nor a custom resource with a schema in deploy/crds"
+                f"Kubernetes {k8s_version} nor a custom resource of a group deploy/schemas models"
             )
             return
 
@@ -326,6 +338,9 @@ def _check_env_references(docs: list[Doc], report: Report) -> None:
             ):
                 secret_keys.setdefault((ns, doc.name + suffix), keys)
 
+    for ns in {d.namespace for d in docs}:
+        for name, keys in EXTERNAL_SECRETS.items():
+            secret_keys.setdefault((ns, name), keys)
     kafkas = {(d.namespace, d.name) for d in docs if d.kind == "Kafka"}
     services = {(d.namespace, d.name): d for d in docs if d.kind == "Service"}
     workloads = [d for d in docs if d.kind in WORKLOAD_KINDS]
@@ -411,26 +426,42 @@ def _check_env_references(docs: list[Doc], report: Report) -> None:
                     report.error(
                         f"ERROR {doc.where()}: targetPort {target!r} is no container port of its pods"
                     )
-        elif doc.kind == "Ingress":
-            for rule in spec.get("rules", []) or []:
-                for path in (rule.get("http") or {}).get("paths", []) or []:
-                    backend = (path.get("backend") or {}).get("service") or {}
+        elif doc.kind == "HTTPRoute":
+            gateways = {d.name for d in docs if d.kind == "Gateway" and d.namespace == doc.namespace}
+            for parent in spec.get("parentRefs", []) or []:
+                if parent.get("kind", "Gateway") == "Gateway" and parent.get("name") not in gateways:
+                    report.error(f"ERROR {doc.where()}: parentRefs: no Gateway {parent.get('name')!r}")
+                listeners = {
+                    lst.get("name")
+                    for d in docs
+                    if d.kind == "Gateway" and d.name == parent.get("name") and d.namespace == doc.namespace
+                    for lst in (d.obj.get("spec") or {}).get("listeners", []) or []
+                }
+                if "sectionName" in parent and parent["sectionName"] not in listeners:
+                    report.error(
+                        f"ERROR {doc.where()}: parentRefs: Gateway {parent.get('name')!r} has no listener "
+                        f"{parent['sectionName']!r}"
+                    )
+            for i, rule in enumerate(spec.get("rules", []) or []):
+                for backend in rule.get("backendRefs", []) or []:
+                    if backend.get("kind", "Service") != "Service":
+                        continue
                     svc = services.get((doc.namespace, backend.get("name", "")))
                     if svc is None:
-                        report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: no Service {backend.get('name')!r}"
-                        )
+                        report.error(f"ERROR {doc.where()}: rules[{i}]: no Service {backend.get('name')!r}")
                         continue
-                    port = backend.get("port") or {}
-                    svc_ports = svc.obj.get("spec", {}).get("ports", [])
-                    if "name" in port and port["name"] not in {p.get("name") for p in svc_ports}:
+                    svc_ports = {p.get("port") for p in svc.obj.get("spec", {}).get("ports", [])}
+                    if backend.get("port") not in svc_ports:
                         report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: Service has no port {port['name']!r}"
+                            f"ERROR {doc.where()}: rules[{i}]: Service {backend.get('name')!r} has no port "
+                            f"{backend.get('port')}"
                         )
-                    if "number" in port and port["number"] not in {p.get("port") for p in svc_ports}:
-                        report.error(
-                            f"ERROR {doc.where()}: path {path.get('path')}: Service has no port {port['number']}"
-                        )
+        elif doc.kind == "BackendTrafficPolicy":
+            for ref in spec.get("targetRefs", []) or []:
+                if (ref.get("kind"), doc.namespace, ref.get("name")) not in index:
+                    report.error(
+                        f"ERROR {doc.where()}: targetRefs: {ref.get('kind')}/{ref.get('name')} is not rendered"
+                    )
         elif doc.kind == "HorizontalPodAutoscaler":
             ref = spec.get("scaleTargetRef") or {}
             if (ref.get("kind"), doc.namespace, ref.get("name")) not in index:
@@ -575,6 +606,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deploy-dir", type=Path, required=True)
     parser.add_argument("--repo-root", type=Path, required=True)
     parser.add_argument("--k8s-version", action="append", required=True, help="repeatable")
+    parser.add_argument("--node", required=True, help="node executable for validate-crs.mjs")
+    parser.add_argument(
+        "--schemas-dir", type=Path, required=True, help="validate-crs.mjs with its npm ci'd node_modules"
+    )
     parser.add_argument(
         "render", nargs="+", help="OVERLAY_DIR=RENDERED_FILE pairs, one per `kubectl kustomize` output"
     )
@@ -584,7 +619,6 @@ def main(argv: list[str] | None = None) -> int:
     deploy_dir: Path = args.deploy_dir
     DISPLAY_ROOTS.append((deploy_dir.resolve(), "deploy/"))
     k8s_dir = deploy_dir / "k8s"
-    crds = load_crd_validators(deploy_dir / "crds")
 
     docs: list[Doc] = []
     overlay_dirs: list[Path] = []
@@ -593,8 +627,9 @@ def main(argv: list[str] | None = None) -> int:
         overlay_dirs.append(Path(overlay))
         docs += load_render(Path(rendered), Path(overlay), k8s_dir, args.repo_root, report)
 
-    for doc in docs:
-        validate_schema(doc, crds, args.k8s_version, report)
+    custom = validate_custom_resources(docs, args.node, args.schemas_dir, report)
+    for index, doc in enumerate(docs):
+        validate_schema(index, doc, custom, args.k8s_version, report)
         if doc.kind in WORKLOAD_KINDS or doc.kind == "CronJob":
             check_workload_policy(doc, report)
     check_references(docs, report)
@@ -611,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = sorted({d.kind for d in docs})
     print(
         f"validate: {len(docs)} documents from {len(args.render)} renders "
-        f"({', '.join(kinds)}) against Kubernetes {', '.join(args.k8s_version)} and {len(crds)} CRD schemas: "
+        f"({', '.join(kinds)}) against Kubernetes {', '.join(args.k8s_version)} and "
+        f"{', '.join(f'{k}@{v}' for k, v in sorted(custom.packages.items())) or 'no custom-resource models'}: "
         f"{len(report.errors)} error(s)"
     )
     return 1 if report.errors else 0

@@ -243,3 +243,24 @@ def test_openapi_lists_every_endpoint_with_a_summary_and_examples(service: str, 
                     problems.append(f"{where}: {media_type} upload with neither an example nor a description")
     assert operations > 0
     assert not problems, f"{service} API docs:\n" + "\n".join(problems)
+
+
+def _console_scripts() -> list[str]:
+    names: list[str] = []
+    for pyproject in [ROOT / "shared" / "pyproject.toml", *(ROOT / "services").glob("*/pyproject.toml")]:
+        names += tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("scripts", {})
+    return sorted(names)
+
+
+@pytest.mark.parametrize("script", _console_scripts())
+def test_every_console_script_prints_help_and_starts_nothing(script: str, tmp_path: Path) -> None:
+    """``cg-* --help`` is a CLI's help, never a side effect (``cg-dev-stack --help`` used to start the
+    whole stack). Run in an empty folder so nothing could be created unnoticed."""
+    binary = Path(shutil.which(script) or ROOT / ".venv" / "bin" / script)
+    assert binary.exists(), f"{script} is not installed (make setup)"
+    result = subprocess.run(
+        [str(binary), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "usage" in result.stdout.lower(), result.stdout[:500]
+    assert list(tmp_path.iterdir()) == [], f"{script} --help left files behind"

@@ -247,7 +247,10 @@ async def seed_committee(client: httpx.AsyncClient, spec: dict[str, Any]) -> Wor
     ok(
         await client.post(
             f"/v1/agenda-items/{held_item['id']}/votes",
-            json={"votes": [{"member_id": m, "choice": "yes"} for m in world["_members"]]},
+            json={
+                "votes": [{"member_id": m, "choice": "yes"} for m in world["_members"]],
+                "cast_at": "2026-03-10T14:50:00+09:00",  # recorded after the meeting, as cast in session
+            },
             headers=SECRETARY,
         )
     )
@@ -349,6 +352,8 @@ async def seed_budget(client: httpx.AsyncClient, spec: dict[str, Any]) -> World:
         await client.post("/v1/webhooks", json=example_body(spec, "POST", "/v1/webhooks"), headers=OFFICER)
     )
     world["webhook_id"] = webhook["id"]
+    ping = ok(await client.post(f"/v1/webhooks/{webhook['id']}/ping", headers=OFFICER), 202)
+    world["delivery_id"] = ping["id"]
     return world
 
 

@@ -32,8 +32,8 @@ def test_check_passes_on_the_repository(check_run: tuple[int, str]) -> None:
     assert "deploy-check: OK" in output
     linted = re.search(r"hadolint: (\d+) Dockerfile\(s\) checked", output)
     assert linted and int(linted.group(1)) >= 4, output  # one per service at least
-    # dev, dev/migrate, prod, prod/migrate
-    assert "kustomize: 4 overlay(s) rendered" in output
+    # dev, dev/migrate, prod, prod/migrate, prod/restore
+    assert "kustomize: 5 overlay(s) rendered" in output
     assert " 0 error(s)" in output
 
 
@@ -80,7 +80,7 @@ def test_check_fails_on_a_document_of_unknown_kind(
     returncode, output = deploy_check({"CG_DEPLOY_DIR": str(copy)})
     assert returncode != 0, output
     assert "KafkaCluster/cg-kafka" in output
-    assert "no vendored schema" in output
+    assert "no schema for kafka.strimzi.io/v1 KafkaCluster" in output
 
 
 def test_check_fails_on_a_manifest_no_overlay_includes(
@@ -109,3 +109,20 @@ def test_check_fails_on_a_dockerfile_with_a_hadolint_error(
     assert returncode != 0, output
     assert "hadolint services/demo/Dockerfile" in output
     assert "DL3000" in output
+
+
+def test_check_fails_on_a_restore_cluster_with_an_invalid_field(
+    tmp_path: Path, deploy_check: Callable[[dict[str, str]], tuple[int, str]]
+) -> None:
+    """The restore manifest is validated too, so the first time it is applied is not the first time it is checked."""
+    copy = broken_copy(
+        tmp_path,
+        "k8s/overlays/prod/restore/clusters.yaml",
+        "      source: registry-db\n",
+        "      source: registry-db\n      sourceCluster: registry-db\n",
+    )
+    returncode, output = deploy_check({"CG_DEPLOY_DIR": str(copy)})
+    assert returncode != 0, output
+    errors = [line for line in output.splitlines() if line.startswith("ERROR")]
+    assert errors, output
+    assert all("Cluster/registry-db-restore" in e and "sourceCluster" in e for e in errors), errors

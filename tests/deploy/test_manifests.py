@@ -123,17 +123,21 @@ def test_prod_service_has_pdb_hpa_and_networkpolicy(render: RenderFn, service: s
     assert hpa["scaleTargetRef"]["kind"] == "Deployment"
     assert hpa["minReplicas"] == 3 and hpa["maxReplicas"] == 10
 
-    policies = [
-        n
+    # The service's own policy; the namespace-wide ones (default-deny, DNS) select every pod, and budget
+    # has its webhook-egress policy besides.
+    selecting = [
+        n["metadata"]["name"]
         for n in of_kind(docs, "NetworkPolicy")
-        if selects(n["spec"]["podSelector"]["matchLabels"], pod_labels)
+        if selects(n["spec"]["podSelector"].get("matchLabels", {}), pod_labels)
+        or n["spec"]["podSelector"] == {}
     ]
-    assert len(policies) == 1
-    policy = policies[0]["spec"]
+    extra = {"budget-webhook-egress"} if service == "budget" else set()
+    assert sorted(selecting) == sorted({service, "default-deny", "allow-dns"} | extra)
+    policy = find(docs, "NetworkPolicy", service)["spec"]
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     sources = [peer for rule in policy["ingress"] for peer in rule["from"]]
     namespaces = {p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in sources}
-    assert namespaces == {"ingress-nginx", "monitoring"}
+    assert namespaces == {"envoy-gateway-system", "monitoring"}
     assert all(port["port"] == 8000 for rule in policy["ingress"] for port in rule["ports"])
     egress_ports = {(p["protocol"], p["port"]) for rule in policy["egress"] for p in rule["ports"]}
     assert {("UDP", 53), ("TCP", 53), ("TCP", 5432), ("TCP", 9093)} <= egress_ports
@@ -204,9 +208,11 @@ def test_prod_sets_every_setting_production_requires(render: RenderFn, service: 
         assert not missing, f"{workload['kind']}/{workload['metadata']['name']} lacks {missing}"
         assert env["CG_ENV"] == "prod"
         assert env["CG_AUTH_MODE"] == "jwks"
+        # The API pods go through the PgBouncer pooler, migrations straight to the primary.
+        host = f"{service}-db-pooler-rw" if workload["kind"] == "Deployment" else f"{service}-db-rw"
         assert env["CG_DATABASE_URL"] == (
             f"postgresql+asyncpg://secret-{service}-db-app-username:secret-{service}-db-app-password"
-            f"@{service}-db-rw:5432/{service}"
+            f"@{host}:5432/{service}"
         )
 
 
@@ -253,19 +259,32 @@ def test_migration_job_runs_alembic_with_the_release_image_and_config(
     assert "alembic current" in gate["args"][0]
 
 
-def test_ingress_routes_each_prefix_to_its_service_with_rewrite(render: RenderFn) -> None:
-    ingress = find(render("prod"), "Ingress", "cg-api")
-    annotations = ingress["metadata"]["annotations"]
-    assert annotations["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
-    assert annotations["nginx.ingress.kubernetes.io/use-regex"] == "true"
-    (rule,) = ingress["spec"]["rules"]
-    routes = {p["path"]: p["backend"]["service"]["name"] for p in rule["http"]["paths"]}
-    assert routes == {f"/{s}(/|$)(.*)": s for s in SERVICES}
-    assert ingress["spec"]["tls"][0]["hosts"] == [rule["host"]]
-    # The regex and rewrite together map /registry/v1/x to /v1/x.
-    for prefix, service in routes.items():
-        match = re.fullmatch(prefix, f"/{service}/v1/things")
-        assert match and "/" + match.group(2) == "/v1/things"
+def test_gateway_routes_each_prefix_to_its_service_rate_limited_with_root_path(render: RenderFn) -> None:
+    docs = render("prod")
+    gateway = find(docs, "Gateway", "cg-api")["spec"]
+    listeners = {lst["name"]: lst for lst in gateway["listeners"]}
+    assert listeners["https"]["tls"]["certificateRefs"][0]["name"] == "cg-api-tls"
+    assert listeners["https"]["hostname"] == listeners["http"]["hostname"]
+    redirect = find(docs, "HTTPRoute", "cg-api-https-redirect")["spec"]
+    assert redirect["parentRefs"] == [{"name": "cg-api", "sectionName": "http"}]
+    for service in SERVICES:
+        route = find(docs, "HTTPRoute", service)["spec"]
+        assert route["parentRefs"] == [{"name": "cg-api", "sectionName": "https"}]
+        (rule,) = route["rules"]
+        assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": f"/{service}"}}]
+        assert rule["filters"][0]["urlRewrite"]["path"] == {
+            "type": "ReplacePrefixMatch",
+            "replacePrefixMatch": "/",
+        }
+        assert [b["name"] for b in rule["backendRefs"]] == [service]
+        policy = find(docs, "BackendTrafficPolicy", f"{service}-rate-limit")["spec"]
+        assert policy["targetRefs"][0]["name"] == service
+        assert all(r["limit"]["requests"] > 0 for r in policy["rateLimit"]["local"]["rules"])
+        # The app knows the prefix the route strips, so its docs and OpenAPI servers match the URL.
+        deployment = find(docs, "Deployment", service)
+        env = effective_env(docs, deployment, app_container(deployment, service))
+        assert env["CG_ROOT_PATH"] == f"/{service}"
+    assert not of_kind(docs, "Ingress")
 
 
 @pytest.mark.parametrize("overlay", ["dev", "prod"])
@@ -301,3 +320,74 @@ def test_dockerfile_is_multistage_locked_and_non_root(service: str) -> None:
     assert f"WORKDIR /app/services/{service}" in runtime
     assert "EXPOSE 8000" in runtime
     assert f'ENTRYPOINT ["cg-{service}"]' in runtime
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_apps_reach_postgres_through_a_pooler_and_migrations_directly(render: RenderFn, service: str) -> None:
+    docs = render("prod")
+    pooler = find(docs, "Pooler", f"{service}-db-pooler-rw")["spec"]
+    assert pooler["cluster"]["name"] == f"{service}-db" and pooler["type"] == "rw"
+    deployment = find(docs, "Deployment", service)
+    url = {e["name"]: e.get("value") for e in app_container(deployment, service)["env"]}["CG_DATABASE_URL"]
+    assert f"@{service}-db-pooler-rw:5432/{service}" in url
+    job = next(j for j in of_kind(render("prod/migrate"), "Job") if j["metadata"]["name"].startswith(service))
+    job_env = {
+        e["name"]: e.get("value") for c in job["spec"]["template"]["spec"]["containers"] for e in c["env"]
+    }
+    assert f"@{service}-db-rw:5432/{service}" in job_env["CG_DATABASE_URL"]
+    # The pooler may reach the database, and the API pods the pooler.
+    db_policy = find(docs, "NetworkPolicy", f"{service}-db")["spec"]
+    peers = [p for rule in db_policy["ingress"] for p in rule["from"]]
+    assert {"podSelector": {"matchLabels": {"cnpg.io/poolerName": f"{service}-db-pooler-rw"}}} in peers
+    metrics = [r for r in db_policy["ingress"] if any(p["port"] == 9187 for p in r["ports"])]
+    assert metrics and metrics[0]["from"][0]["namespaceSelector"]["matchLabels"] == {
+        "kubernetes.io/metadata.name": "monitoring"
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_prod_databases_archive_to_object_storage_and_back_up_nightly(render: RenderFn, service: str) -> None:
+    docs = render("prod")
+    cluster = find(docs, "Cluster", f"{service}-db")["spec"]
+    assert cluster["imageName"].split(":")[1].startswith("18.")
+    (plugin,) = cluster["plugins"]
+    assert plugin["name"] == "barman-cloud.cloudnative-pg.io" and plugin["isWALArchiver"] is True
+    store = find(docs, "ObjectStore", plugin["parameters"]["barmanObjectName"])["spec"]
+    assert store["configuration"]["destinationPath"].endswith(f"/{service}")
+    scheduled = find(docs, "ScheduledBackup", f"{service}-db-nightly")["spec"]
+    assert scheduled["cluster"]["name"] == f"{service}-db" and scheduled["method"] == "plugin"
+    restore = find(render("prod/restore"), "Cluster", f"{service}-db-restore")["spec"]
+    (source,) = restore["externalClusters"]
+    assert restore["bootstrap"]["recovery"]["source"] == source["name"] == f"{service}-db"
+    assert source["plugin"]["parameters"] == {
+        "barmanObjectName": f"{service}-backup",
+        "serverName": f"{service}-db",
+    }
+    assert restore["imageName"] == cluster["imageName"]
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_namespace_denies_by_default_and_allows_dns(render: RenderFn, overlay: str) -> None:
+    docs = render(overlay)
+    deny = find(docs, "NetworkPolicy", "default-deny")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = find(docs, "NetworkPolicy", "allow-dns")["spec"]
+    assert dns["podSelector"] == {} and {p["port"] for p in dns["egress"][0]["ports"]} == {53}
+    # The operator-managed pods keep the traffic they need (replication, API server, object store).
+    for name in ("kafka-operands", "postgres-operands", "postgres-poolers"):
+        assert "Egress" in find(docs, "NetworkPolicy", name)["spec"]["policyTypes"]
+
+
+def test_webhook_egress_reaches_public_https_only_in_prod(render: RenderFn) -> None:
+    prod = find(render("prod"), "NetworkPolicy", "budget-webhook-egress")["spec"]
+    assert prod["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "budget",
+        "app.kubernetes.io/component": "api",
+    }
+    (rule,) = prod["egress"]
+    assert [(p["protocol"], p["port"]) for p in rule["ports"]] == [("TCP", 443)]
+    (peer,) = rule["to"]
+    blocked = set(peer["ipBlock"]["except"])
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= blocked
+    dev = find(render("dev"), "NetworkPolicy", "budget-webhook-egress")["spec"]
+    assert {p["port"] for rule in dev["egress"] for p in rule["ports"]} == {80, 443, 8080}

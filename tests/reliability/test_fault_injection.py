@@ -18,12 +18,12 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from cg_shared.clock import now_utc
 from cg_shared.events import make_event, topics
 from cg_shared.events.planning import PlanAdopted, PlanItemData, PlanSubmitted, YearlyAmount
 from cg_shared.events.registry import ProjectRegistered, ProjectUpdated
@@ -237,7 +237,7 @@ async def test_duplicated_plan_events_open_agenda_items_and_requests_once(stack:
                 kind="annual",
                 fiscal_year=2027,
                 title_ko=f"신뢰성 시험 계획 {n}",
-                submitted_at=datetime.now(UTC),
+                submitted_at=now_utc(),
                 applicant_organisations=["성수동마을협동조합"],
                 item_count=2,
             ),

@@ -22,12 +22,13 @@ import os
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from cg_shared.clock import now_utc
 from cg_shared.testing.helpers import auth
 from tests.reliability.harness import (
     Stack,
@@ -239,7 +240,7 @@ async def test_writers_under_a_broker_restart_reconcile_everywhere(stack: Stack)
 
         async def restart_broker_once() -> None:
             await asyncio.sleep(DURATION_S / 3)
-            killed_at.append(datetime.now(UTC))
+            killed_at.append(now_utc())
             kill_broker(stack.broker)
             await asyncio.sleep(1.0)
             restart_broker_empty(stack.broker)

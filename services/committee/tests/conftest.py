@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import SEOUL, now_utc, seoul_date, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent, make_event
 from cg_shared.events.planning import PlanSubmitted
@@ -106,12 +107,20 @@ class Api:
         return civ, off
 
     async def meeting(
-        self, committee: dict[str, Any], *, days_ahead: int = 10, **fields: Any
+        self, committee: dict[str, Any], *, days_ahead: int | None = None, **fields: Any
     ) -> dict[str, Any]:
-        day = date.today() + timedelta(days=days_ahead)
+        """A meeting ``days_ahead`` days from today at 14:00 (Seoul); by default one that started up to
+        an hour ago (today in Seoul) after a week's public notice, so votes cast now are in session."""
+        if days_ahead is None:
+            midnight = datetime.combine(today_seoul(), time(0, 0), tzinfo=SEOUL)
+            starts = max(now_utc() - timedelta(hours=1), midnight)
+            fields.setdefault("notice_on", (seoul_date(starts) - timedelta(days=7)).isoformat())
+            starts_at = starts.isoformat()
+        else:
+            starts_at = f"{(today_seoul() + timedelta(days=days_ahead)).isoformat()}T14:00:00+09:00"
         body = {
             "title_ko": fields.pop("title_ko", "정기회의"),
-            "starts_at": f"{day.isoformat()}T14:00:00+09:00",
+            "starts_at": starts_at,
             "location": "구청 대회의실",
             **fields,
         }

@@ -8,7 +8,6 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from cg_planning.consumers import handlers
 from cg_planning.main import create_app
 from cg_planning.settings import PlanningSettings
+from cg_shared.clock import now_utc
 from cg_shared.events import CloudEvent, EventPayload, make_event
 from cg_shared.events.committee import DecisionRecorded, Tally
 from cg_shared.messaging import EventConsumer
@@ -28,9 +28,11 @@ from cg_shared.testing.helpers import auth, migrate
 
 SGG = "11200"  # 성동구
 OTHER_SGG = "11620"  # 관악구
-OFFICER = auth("borough_officer", SGG, sub="officer-seongdong")
-OTHER_OFFICER = auth("borough_officer", OTHER_SGG, sub="officer-gwanak")
-ADMIN = auth("smg_admin", sub="smg-admin")
+# Long-lived: tests travel (time_machine) into the plans' fiscal years to evaluate them.
+LONG_TTL_S = 100 * 365 * 86400
+OFFICER = auth("borough_officer", SGG, sub="officer-seongdong", ttl_s=LONG_TTL_S)
+OTHER_OFFICER = auth("borough_officer", OTHER_SGG, sub="officer-gwanak", ttl_s=LONG_TTL_S)
+ADMIN = auth("smg_admin", sub="smg-admin", ttl_s=LONG_TTL_S)
 
 _years = itertools.count()
 
@@ -127,7 +129,7 @@ def decision(
         valid=valid,
         reasons=reasons or [],
         tally=Tally(seated=30, present=22 if valid else 12, yes=18, no=3, abstain=1),
-        decided_at=datetime.now(UTC),
+        decided_at=now_utc(),
     )
 
 
@@ -176,7 +178,7 @@ async def create_master(
 
 
 async def create_annual(
-    client: httpx.AsyncClient, master: dict[str, Any], *, offset: int = 1
+    client: httpx.AsyncClient, master: dict[str, Any], *, offset: int = 1, headers: dict[str, str] = OFFICER
 ) -> dict[str, Any]:
     year = master["term_start_year"] + offset
     r = await client.post(
@@ -188,7 +190,7 @@ async def create_annual(
             "fiscal_year": year,
             "title_ko": f"{year} 성동구 지역사회혁신계획 실행계획",
         },
-        headers=OFFICER,
+        headers=headers,
     )
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -209,8 +211,10 @@ def item_body(title: str, *, year: int, **extra: Any) -> dict[str, Any]:
     return body
 
 
-async def add_item(client: httpx.AsyncClient, plan_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await client.post(f"/v1/plans/{plan_id}/items", json=body, headers=OFFICER)
+async def add_item(
+    client: httpx.AsyncClient, plan_id: str, body: dict[str, Any], headers: dict[str, str] = OFFICER
+) -> dict[str, Any]:
+    r = await client.post(f"/v1/plans/{plan_id}/items", json=body, headers=headers)
     assert r.status_code == 201, r.text
     return dict(r.json())
 

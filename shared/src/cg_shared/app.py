@@ -13,7 +13,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -23,14 +23,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from cg_shared.audit import admin_router
 from cg_shared.auth import TokenVerifier
 from cg_shared.db import create_engine, make_sessionmaker
+from cg_shared.devauth import dev_token_router
 from cg_shared.events import topics as topic_names
+from cg_shared.guards import RequestGuardMiddleware
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
 from cg_shared.messaging.broker import bounded, broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
-from cg_shared.settings import ServiceSettings
+from cg_shared.openapi import install_openapi, operation_id_function
+from cg_shared.settings import AuthMode, Environment, ServiceSettings
+from cg_shared.tracing import TracingMiddleware, configure_tracing, instrument_engine
 
 log = logging.getLogger(__name__)
 
@@ -180,9 +184,12 @@ def create_service_app(
     version: str = "0.1.0",
     background: Sequence[BackgroundTask] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
+    write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    configure_tracing(settings.service_name)
+    instrument_engine(engine, settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -214,7 +221,12 @@ def create_service_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
+        # uvicorn passes CG_ROOT_PATH as the ASGI root_path (service_cli); naming it here as well puts it
+        # into every OpenAPI document, also one exported without a request (generated clients).
+        servers=[{"url": settings.root_path}] if settings.root_path else None,
+        generate_unique_id_function=operation_id_function(settings.service_name),
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
@@ -229,8 +241,12 @@ def create_service_app(
     app.include_router(admin_router())
     for router in routers:
         app.include_router(router)
+    if settings.auth_mode is AuthMode.DEV and settings.env is Environment.DEV:
+        app.include_router(dev_token_router())
     # Starlette applies the last-added middleware outermost.
     app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside it: the JSON cap and the rate limits refuse before anything reads or parses the body.
+    app.add_middleware(RequestGuardMiddleware, settings=settings, write_roles=write_roles)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -241,4 +257,6 @@ def create_service_app(
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    # Outermost: the request id and the SERVER span cover everything below, errors included.
+    app.add_middleware(TracingMiddleware, service=settings.service_name)
     return app

@@ -19,7 +19,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cg_shared.http import Forbidden, Unauthorized
-from cg_shared.settings import AuthMode, ServiceSettings
+from cg_shared.i18n import msg
+from cg_shared.settings import DEV_AUDIENCE, DEV_ISSUER, AuthMode, ServiceSettings
 
 
 class Role(StrEnum):
@@ -82,14 +83,14 @@ class TokenVerifier:
                     token,
                     self.settings.jwt_secret.get_secret_value(),
                     algorithms=["HS256"],
-                    audience=self.settings.jwt_audience,
-                    issuer=self.settings.jwt_issuer,
-                    options={"require": ["exp", "sub"], "verify_aud": self.settings.jwt_audience is not None},
+                    audience=self.settings.jwt_audience or DEV_AUDIENCE,
+                    issuer=self.settings.jwt_issuer or DEV_ISSUER,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
                 )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the bearer token has expired") from exc
         except (jwt.InvalidTokenError, jwt.PyJWKClientError) as exc:
-            raise Unauthorized(f"invalid bearer token: {exc}") from exc
+            raise Unauthorized(msg("invalid bearer token: {exc}", exc=exc)) from exc
         return principal_from_claims(claims)
 
 
@@ -97,10 +98,10 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     try:
         role = Role(claims.get("role", ""))
     except ValueError as exc:
-        raise Unauthorized(f"unknown role {claims.get('role')!r} in token") from exc
+        raise Unauthorized(msg("unknown role {value!r} in token", value=claims.get("role"))) from exc
     sgg = claims.get("sgg_code")
     if role in BOROUGH_SCOPED and not sgg:
-        raise Unauthorized(f"role {role.value} requires an sgg_code claim")
+        raise Unauthorized(msg("role {role} requires an sgg_code claim", role=role.value))
     orgs = claims.get("orgs") or []
     return Principal(
         sub=str(claims["sub"]),
@@ -137,10 +138,9 @@ def mint_dev_token(
         claims["name"] = name
     if organisations:
         claims["orgs"] = organisations
-    if issuer:
-        claims["iss"] = issuer
-    if audience:
-        claims["aud"] = audience
+    # Always an issuer and an audience: the services check both, in development too.
+    claims["iss"] = issuer or DEV_ISSUER
+    claims["aud"] = audience or DEV_AUDIENCE
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -176,8 +176,11 @@ def require_roles(*roles: Role) -> Any:
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if principal.role not in allowed:
             raise Forbidden(
-                f"role {principal.role.value} may not do this; allowed: "
-                + ", ".join(sorted(r.value for r in allowed))
+                msg(
+                    "role {role} may not do this; allowed: {allowed}",
+                    role=principal.role.value,
+                    allowed=", ".join(sorted(r.value for r in allowed)),
+                )
             )
         return principal
 
@@ -188,14 +191,21 @@ def ensure_borough(principal: Principal, sgg_code: str | None) -> None:
     """Raise 403 unless the principal may act for ``sgg_code`` (call inside services/routers)."""
     if not principal.can_act_for(sgg_code):
         raise Forbidden(
-            f"a {principal.role.value} of borough {principal.sgg_code or '-'} may not act for "
-            f"{sgg_code or 'city-wide records'}"
+            msg(
+                "a {role} of borough {sgg_code} may not act for {sgg_code_2}",
+                role=principal.role.value,
+                sgg_code=principal.sgg_code or "-",
+                sgg_code_2=sgg_code or "city-wide records",
+            )
         )
 
 
 def ensure_role(principal: Principal, *roles: Role) -> None:
     if principal.role not in set(roles) | {Role.SMG_ADMIN}:
         raise Forbidden(
-            f"role {principal.role.value} may not do this; allowed: "
-            + ", ".join(sorted({r.value for r in roles} | {Role.SMG_ADMIN.value}))
+            msg(
+                "role {role} may not do this; allowed: {allowed}",
+                role=principal.role.value,
+                allowed=", ".join(sorted({r.value for r in roles} | {Role.SMG_ADMIN.value})),
+            )
         )

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from cg_shared.clock import now_utc
+
 NAMING_CONVENTION: dict[str, str] = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -54,8 +56,25 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def is_schema_missing(exc: BaseException) -> bool:
+    """The database answers but has not been migrated: a table of ours does not exist.
+
+    SQLite says ``no such table``; PostgreSQL raises ``undefined_table`` (SQLSTATE 42P01). Told apart from
+    an outage because the remedy differs: run the service's ``migrate`` command, not retry.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if getattr(seen, "sqlstate", None) == "42P01" or getattr(seen, "pgcode", None) == "42P01":
+            return True
+        if "no such table" in str(seen) or "UndefinedTableError" in type(seen).__name__:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The one clock's instant (``cg_shared.clock.now_utc``), under the name the models' defaults use."""
+    return now_utc()
 
 
 def _json_default(value: Any) -> Any:

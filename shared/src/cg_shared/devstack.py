@@ -27,6 +27,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from cg_shared import webapp
 from cg_shared.testing.kafka import KafkaCluster, KafkaUnavailable
 from cg_shared.testing.tansu import TansuBroker, port_open
 
@@ -157,7 +158,10 @@ class Stack:
             "CG_KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
             "CG_KAFKA_IDEMPOTENCE": "true" if args.broker == "kafka" else "false",
             "CG_LOG_JSON": os.environ.get("CG_LOG_JSON", "true"),
+            "CG_CORS_ORIGINS": os.environ.get("CG_CORS_ORIGINS", webapp.web_origins(self.host)),
         }
+        self.web: subprocess.Popen[bytes] | None = None
+        self.web_port = int(os.environ.get("CG_WEB_PORT", webapp.DEFAULT_PORT))
 
     def spawn(self, spec: ServiceSpec) -> None:
         log_file = open(self.logs / f"{spec.name}.log", "ab")  # noqa: SIM115 - handed to the child
@@ -196,6 +200,11 @@ class Stack:
             for spec in self.specs:
                 assert spec.proc is not None
                 _wait_ready(f"http://127.0.0.1:{spec.port}/readyz", spec.proc, 120)
+        self.start_web()
+
+    def start_web(self) -> None:
+        urls = {s.name: f"http://{self.host}:{s.port}" for s in self.specs}
+        self.web = webapp.start(self.host, urls, self.logs / "web.log", self.env)
 
     def supervise_once(self) -> None:
         """Restart whatever exited (the broker first); a service that keeps crashing waits longer."""
@@ -207,6 +216,9 @@ class Stack:
                 console.print("[green]broker is back[/green]")
             except (RuntimeError, OSError) as exc:
                 console.print(f"[red]broker restart failed: {exc}; trying again[/red]")
+        if self.web is not None and self.web.poll() is not None:
+            console.print(f"[red]web app exited with {self.web.returncode}; restarting it[/red]")
+            self.start_web()
         now = time.monotonic()
         for spec in self.specs:
             if spec.proc is None or spec.proc.poll() is None:
@@ -227,6 +239,8 @@ class Stack:
 
     def stop(self) -> None:
         console.print("\n[bold]stopping: services finish their in-flight requests first…[/bold]")
+        if self.web is not None and self.web.poll() is None:
+            self.web.terminate()
         for spec in self.specs:
             if spec.proc is not None and spec.proc.poll() is None:
                 spec.proc.send_signal(signal.SIGTERM)
@@ -238,6 +252,11 @@ class Stack:
             except subprocess.TimeoutExpired:
                 spec.proc.kill()
                 spec.proc.wait(timeout=5)
+        if self.web is not None:
+            try:
+                self.web.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.web.kill()
         self.broker.shutdown()
         console.print(f"all stopped; data kept in {self.data_dir}")
 
@@ -250,6 +269,8 @@ class Stack:
             base = f"http://{self.host}:{spec.port}"
             table.add_row(spec.name, f"{base}/docs", f"{base}/openapi.json")
         console.print(table)
+        if self.web is not None:
+            console.print(f"web app: [bold]http://{self.host}:{self.web_port}[/bold]")
         console.print(
             f"broker: {self.broker.bootstrap} ({self.broker.name})   data: {self.data_dir}   logs: {self.logs}"
         )

@@ -8,32 +8,49 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import hashlib
 import json
 import logging
 from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
+from asyncpg.exceptions import UndefinedTableError
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidatorFunctionWrapHandler, field_validator
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cg_shared.db import is_schema_missing
+from cg_shared.i18n import DEFAULT_LANGUAGE, Msg, msg, negotiate, translate, translate_validation
 
 log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://cg.seoul.go.kr/problems/"
+MAX_LISTED_ERRORS = 20  # validation errors listed in one 422 (the count says how many there were)
 
 
 class FieldError(BaseModel):
     field: str = Field(
         description="Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw"
     )
-    message: str
+    message: str = Field(description="In the negotiated language (Korean unless English is preferred)")
     type: str | None = None
+
+    @field_validator("message", mode="wrap")
+    @classmethod
+    def _keep_msg(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # A Msg keeps its template and parameters until the answer's language is known.
+        return value if isinstance(value, Msg) else handler(value)
+
+    def localised(self, language: str) -> dict[str, Any]:
+        doc = self.model_dump(exclude_none=True)
+        doc["message"] = translate(self.message, language)
+        return doc
 
 
 class ProblemDetail(BaseModel):
@@ -67,17 +84,18 @@ class Problem(Exception):
         self.extra = extra or {}
         self.headers = headers or {}
 
-    def body(self, instance: str | None = None) -> dict[str, Any]:
+    def body(self, instance: str | None = None, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The problem document with ``title``, ``detail`` and field messages in ``language``."""
         doc: dict[str, Any] = {
             "type": PROBLEM_BASE + self.slug,
-            "title": self.title,
+            "title": translate(self.title, language),
             "status": self.status,
-            "detail": self.detail,
+            "detail": translate(self.detail, language),
         }
         if instance:
             doc["instance"] = instance
         if self.errors:
-            doc["errors"] = [e.model_dump(exclude_none=True) for e in self.errors]
+            doc["errors"] = [e.localised(language) for e in self.errors]
         doc.update(jsonable_encoder(self.extra))
         return doc
 
@@ -138,23 +156,71 @@ class Unprocessable(Problem):
     title = "The request is not valid"
 
 
+class TooManyRequests(Problem):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+
 class ServiceUnavailable(Problem):
     status = 503
     slug = "unavailable"
     title = "Service unavailable"
 
 
+class InternalError(Problem):
+    status = 500
+    slug = "internal-error"
+    title = "Internal error"
+
+
+# Titles of statuses that reach us as Starlette HTTPExceptions (routing, middleware), by status code.
+HTTP_TITLES: dict[int, str] = {
+    400: BadRequest.title,
+    401: Unauthorized.title,
+    403: Forbidden.title,
+    404: NotFound.title,
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: Conflict.title,
+    412: PreconditionFailed.title,
+    413: PayloadTooLarge.title,
+    415: "Unsupported media type",
+    422: Unprocessable.title,
+    428: PreconditionRequired.title,
+    429: TooManyRequests.title,
+    503: ServiceUnavailable.title,
+}
+
+
+def language_headers(language: str, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """``Content-Language`` of a localised answer, and ``Vary`` so caches keep one copy per language."""
+    return {**(headers or {}), "Content-Language": language, "Vary": "Accept-Language"}
+
+
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    language = negotiate(request.headers.get("accept-language") if request else None)
     return JSONResponse(
-        problem.body(str(request.url.path) if request else None),
+        problem.body(str(request.url.path) if request else None, language),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=problem.headers,
+        headers=language_headers(language, problem.headers),
     )
 
 
 def _loc(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc)
+
+
+def _schema_missing(request: Request, exc: BaseException) -> JSONResponse:
+    log.error("database schema missing", extra={"path": request.url.path, "error": repr(exc)})
+    return problem_response(
+        ServiceUnavailable(
+            "the database has no schema yet: run the service's `migrate` command "
+            "(cg-<service> migrate), or `serve` with migrations on"
+        ),
+        request,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -164,27 +230,63 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Pydantic's messages are English; each is translated by its error type with the error's ctx.
+        # Bounded: a body of a hundred thousand unknown keys must not earn a reply listing all of them.
+        language = negotiate(request.headers.get("accept-language"))
+        found = exc.errors()
         errors = [
-            FieldError(field=_loc(e.get("loc", ())), message=str(e.get("msg", "")), type=e.get("type"))
-            for e in exc.errors()
+            FieldError(
+                field=_loc(e.get("loc", ())),
+                message=translate_validation(e.get("type"), str(e.get("msg", "")), e.get("ctx"), language),
+                type=e.get("type"),
+            )
+            for e in found[:MAX_LISTED_ERRORS]
         ]
         names = ", ".join(e.field for e in errors[:5])
-        return problem_response(Unprocessable(f"invalid fields: {names}", errors=errors), request)
+        more = len(found) - min(len(found), 5)
+        detail = (
+            msg("invalid fields: {names} and {more} more", names=names, more=more)
+            if more
+            else msg("invalid fields: {names}", names=names)
+        )
+        extra = {"error_count": len(found)} if len(found) > MAX_LISTED_ERRORS else None
+        return problem_response(Unprocessable(detail, errors=errors, extra=extra), request)
+
+    @app.exception_handler(csv.Error)
+    async def _csv(request: Request, exc: csv.Error) -> JSONResponse:
+        # A parser that let the csv module's error through (a field over 131,072 characters, a NUL …):
+        # the upload is at fault, not the server.
+        return problem_response(
+            Unprocessable(
+                msg("the uploaded CSV cannot be read: {reason}", reason=str(exc)),
+                errors=[FieldError(field="body", message=str(exc), type="csv_malformed")],
+                slug="csv-malformed",
+            ),
+            request,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            from cg_shared.guards import allowed_methods
+
+            allow = allowed_methods(request.app, request.url.path)
+            if allow:
+                problem.headers["Allow"] = ", ".join(allow)
         problem.status = exc.status_code
         problem.slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
             exc.status_code, f"http-{exc.status_code}"
         )
-        problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+        problem.title = HTTP_TITLES.get(exc.status_code, "HTTP error")
         return problem_response(problem, request)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         # Mapped here, not left to the 500 handler: Starlette re-raises from the generic handler and
         # uvicorn then drops the keep-alive connection under the client's other pipelined requests.
+        if is_schema_missing(exc):
+            return _schema_missing(request, exc)
         if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
             log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc.orig)})
             return problem_response(
@@ -202,18 +304,19 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, DataError):
             return problem_response(Unprocessable("a value is out of range for its field"), request)
         log.exception("database error", extra={"path": request.url.path})
-        problem = Problem("an unexpected database error occurred; it has been logged", slug="internal-error")
-        problem.status = 500
-        problem.title = "Internal error"
-        return problem_response(problem, request)
+        return problem_response(
+            InternalError("an unexpected database error occurred; it has been logged"), request
+        )
+
+    @app.exception_handler(UndefinedTableError)
+    async def _undefined_table(request: Request, exc: UndefinedTableError) -> JSONResponse:
+        # Raw driver errors of the fast read paths (asyncpg without SQLAlchemy) of an unmigrated database.
+        return _schema_missing(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", extra={"path": request.url.path})
-        problem = Problem("an unexpected error occurred; it has been logged", slug="internal-error")
-        problem.status = 500
-        problem.title = "Internal error"
-        return problem_response(problem, request)
+        return problem_response(InternalError("an unexpected error occurred; it has been logged"), request)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -226,6 +329,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict with the current state",
         412: "If-Match did not match the current ETag",
         413: "Body too large",
+        429: "Too many requests; retry after the Retry-After delay",
         422: "Validation error naming the fields",
         428: "Required header missing",
         503: "Database briefly unavailable; retry after the Retry-After delay",
@@ -294,7 +398,7 @@ def check_if_match(if_match: str | None, version: int, *, required: bool = True)
         return
     if etag_for(version) not in candidates and f'"{version}"' not in candidates:
         raise PreconditionFailed(
-            f"the resource is at version {version}; re-read it and retry",
+            msg("the resource is at version {version}; re-read it and retry", version=version),
             extra={"current_etag": etag_for(version)},
         )
 

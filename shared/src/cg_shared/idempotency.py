@@ -23,7 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cg_shared.db import is_unique_violation, utcnow
-from cg_shared.http import Conflict, PayloadTooLarge, Problem, Unprocessable, request_fingerprint
+from cg_shared.http import (
+    Conflict,
+    PayloadTooLarge,
+    Problem,
+    Unprocessable,
+    language_headers,
+    request_fingerprint,
+)
+from cg_shared.i18n import msg, negotiate
 from cg_shared.messaging.tables import IdempotencyRecord
 
 log = logging.getLogger(__name__)
@@ -45,9 +53,11 @@ def body_for_fingerprint(content_type: str, body: bytes) -> bytes:
     return body
 
 
-async def _send_problem(send: Send, problem: Problem, path: str) -> None:
-    body = json.dumps(problem.body(path), ensure_ascii=False).encode()
+async def _send_problem(send: Send, problem: Problem, path: str, accept_language: str | None = None) -> None:
+    language = negotiate(accept_language)
+    body = json.dumps(problem.body(path, language), ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in language_headers(language).items()]
     await send({"type": "http.response.start", "status": problem.status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -62,7 +72,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise PayloadTooLarge(f"request body exceeds {limit} bytes")
+            raise PayloadTooLarge(msg("request body exceeds {limit} bytes", limit=limit))
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -99,20 +109,28 @@ class BodyLimitAndIdempotencyMiddleware:
             declared = 0
         if declared > self.max_body_bytes:
             await _send_problem(
-                send, PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes"), path
+                send,
+                PayloadTooLarge(msg("request body exceeds {limit} bytes", limit=self.max_body_bytes)),
+                path,
+                headers.get("accept-language"),
             )
             return
         try:
             body = await _read_body(receive, self.max_body_bytes)
         except PayloadTooLarge as problem:
-            await _send_problem(send, problem, path)
+            await _send_problem(send, problem, path, headers.get("accept-language"))
             return
         key = headers.get("idempotency-key")
         if scope["method"] != "POST" or not key:
             await self.app(scope, _replay_receive(body), send)
             return
         if len(key) > 200:
-            await _send_problem(send, Unprocessable("Idempotency-Key is longer than 200 characters"), path)
+            await _send_problem(
+                send,
+                Unprocessable("Idempotency-Key is longer than 200 characters"),
+                path,
+                headers.get("accept-language"),
+            )
             return
         app_state = scope["app"].state
         principal = await self._caller(app_state, headers.get("authorization"))
@@ -131,7 +149,7 @@ class BodyLimitAndIdempotencyMiddleware:
         try:
             replay = await self._claim(sessions, key, principal, scope_name, fingerprint)
         except Problem as problem:
-            await _send_problem(send, problem, path)
+            await _send_problem(send, problem, path, headers.get("accept-language"))
             return
         if replay is not None:
             await self._replay(send, replay)

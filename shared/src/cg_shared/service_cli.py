@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
 
-from cg_shared.migrations import upgrade
-from cg_shared.settings import ServiceSettings
+if TYPE_CHECKING:
+    from cg_shared.settings import ServiceSettings
+
+# uvicorn, the migrations and the settings are imported by the commands that use them, so that a
+# service's own light commands (and ``--help``) do not pay for them.
 
 
 def make_service_cli(
@@ -30,6 +32,10 @@ def make_service_cli(
         migrate: Annotated[bool, typer.Option(help="Run `alembic upgrade head` first")] = True,
     ) -> None:
         """Run the API, outbox relay and event consumer (as enabled by CG_RUN_*)."""
+        import uvicorn
+
+        from cg_shared.migrations import upgrade
+
         settings = settings_factory()
         if migrate:
             upgrade(service_dir, settings)
@@ -37,14 +43,21 @@ def make_service_cli(
             app_factory(settings),
             host=host,
             port=port,
+            root_path=settings.root_path,
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=10,
+            # The client address (rate limits per address) comes from X-Forwarded-For only when the
+            # connection is from one of these proxies (the ingress controller's addresses in a cluster).
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
 
     @cli.command()
     def migrate() -> None:
         """Apply database migrations (alembic upgrade head)."""
+        from cg_shared.migrations import upgrade
+
         upgrade(service_dir, settings_factory())
         typer.echo(f"{service}: database at head")
 

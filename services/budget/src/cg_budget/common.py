@@ -8,7 +8,6 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -16,9 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS, SMG_CODE
 from cg_shared.http import FieldError, Unprocessable
-
-# Korea has no daylight-saving time, so a fixed offset is exact and needs no tz database.
-SEOUL = timezone(timedelta(hours=9), "KST")
+from cg_shared.i18n import msg
 
 SggCode = Annotated[
     str,
@@ -56,17 +53,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def seoul_today() -> date:
-    return datetime.now(SEOUL).date()
-
-
 def ensure_known_sgg(sgg_code: str, *, field: str, allow_smg: bool = True) -> None:
     if sgg_code in DISTRICTS or (allow_smg and sgg_code == SMG_CODE):
         return
     raise Unprocessable(
-        f"unknown borough code {sgg_code}",
+        msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
         errors=[
-            FieldError(field=field, message=f"{sgg_code} is not a Seoul borough code (or 11000 for SMG)")
+            FieldError(
+                field=field,
+                message=msg("{sgg_code} is not a Seoul borough code (or 11000 for SMG)", sgg_code=sgg_code),
+            )
         ],
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_budget.access import WRITE_ROLES
+from cg_budget.boroughs.router import router as boroughs_router
 from cg_budget.budget_requests.router import router as requests_router
 from cg_budget.consumers import handlers
 from cg_budget.cycles.router import legal_calendar_sweep
@@ -37,6 +39,7 @@ TAGS = [
     {"name": "allocations", "description": "Finalised allocations"},
     {"name": "integration", "description": "Imports, reconciliation, exports for borough IT"},
     {"name": "webhooks", "description": "Outbound webhooks (Standard Webhooks)"},
+    {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
 
@@ -57,8 +60,10 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             allocations_router,
             integration_router,
             webhooks_router,
+            boroughs_router,
         ],
         handlers=handlers,
         background=background,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )

@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from cg_shared.http import FieldError, Unprocessable
+from cg_shared.i18n import msg
 
 
 async def read_text(request: Request) -> tuple[str, str]:
@@ -34,7 +35,8 @@ async def read_text(request: Request) -> tuple[str, str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Unprocessable(
-            "the upload is not UTF-8 text", errors=[FieldError(field="body", message=f"byte {exc.start}")]
+            "the upload is not UTF-8 text",
+            errors=[FieldError(field="body", message=msg("byte {start}", start=exc.start))],
         ) from exc
     return text, media_type
 

@@ -195,7 +195,7 @@ async def test_overspending_allocation_is_refused_and_nothing_is_written(kit: Ki
     again = await kit.client.post(
         url,
         json={"method": "formula", "envelope_kind": "borough", "lines": [{"request_id": requests[0]["id"]}]},
-        headers=OFFICER,
+        headers={**OFFICER, "Accept-Language": "en"},
     )
     assert again.status_code == 422 and "already funded" in again.text
     events = await kit.outbox_payloads("allocation.finalized.v1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -28,10 +29,9 @@ from cg_budget.allocation import (
 from cg_budget.allocation import (
     method_of_equal_shares as our_mes,
 )
-from cg_budget.allocation.commands import Rule, outcome_for_instance, pb_outcome, register
-from cg_shared.testing.helpers import shared_data_dir
+from cg_budget.allocation.commands import PABULIB_RULES, Rule, outcome_for_instance, pb_outcome, register
+from cg_shared.testing.shared_data import shared_file, shared_files
 
-PB_DIR = shared_data_dir() / "pabulib"
 WARSAW = [
     "Poland_Warszawa_2017_Mlynow",
     "Poland_Warszawa_2019_Chomiczowka",
@@ -46,15 +46,20 @@ NO_SELECTED = [
 ]
 
 
+def pb_file(stem: str) -> Path:
+    """A shared Pabulib file; the test skips (naming CG_SHARED_DATA) when it is absent."""
+    return shared_file("pabulib", f"{stem}.pb")
+
+
 @cache
 def ours(stem: str):  # type: ignore[no-untyped-def]
-    instance, profile = load(PB_DIR / f"{stem}.pb")
+    instance, profile = load(pb_file(stem))
     return instance, profile, to_election(instance, profile)
 
 
 @cache
 def theirs(stem: str):  # type: ignore[no-untyped-def]
-    return parse_pabulib(str(PB_DIR / f"{stem}.pb"))
+    return parse_pabulib(str(pb_file(stem)))
 
 
 def names(allocation) -> list[str]:  # type: ignore[no-untyped-def]
@@ -206,7 +211,7 @@ def test_explanations_cover_every_project_with_consistent_codes() -> None:
 )
 def test_pb_outcome_lists_the_funded_ids_in_projects_order(stem: str, rule: Rule) -> None:
     instance, profile, _ = ours(stem)
-    doc = pb_outcome(PB_DIR / f"{stem}.pb", rule)
+    doc = pb_outcome(pb_file(stem), rule)
     outcome = outcome_for_instance(instance, profile, rule)
     assert doc == {"selected": [p for p in instance.projects if p in outcome.selected], "cost": outcome.cost}
     if rule is not Rule.MES:
@@ -226,7 +231,7 @@ def _app() -> typer.Typer:
 
 def test_cli_prints_only_json(tmp_path: Path) -> None:
     runner = CliRunner()
-    path = PB_DIR / "Poland_Warszawa_2019_Chomiczowka.pb"
+    path = pb_file("Poland_Warszawa_2019_Chomiczowka")
     result = runner.invoke(_app(), ["pb-outcome", str(path), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -244,3 +249,38 @@ def test_cli_prints_only_json(tmp_path: Path) -> None:
     failed = runner.invoke(_app(), ["pb-outcome", str(broken)])
     assert failed.exit_code == 2
     assert failed.stdout == ""
+
+
+# ------------------------------------------------------------------------------------ --rule auto
+
+
+@pytest.mark.parametrize("path", shared_files("pabulib", "*.pb"), ids=lambda p: getattr(p, "stem", str(p)))
+def test_rule_auto_reproduces_every_official_outcome(path: Path) -> None:
+    instance, _ = load(path)
+    official = instance.official_selection()
+    if official is None:
+        pytest.skip(f"{path.stem} has no selected column")
+    doc = pb_outcome(path, Rule.AUTO, explain=True)
+    assert doc["selected"] == official, instance.rule
+    assert doc["rule"] == PABULIB_RULES[instance.rule].value
+    total = sum((instance.projects[p].cost for p in official), Decimal(0))
+    assert Decimal(str(doc["cost"])) == total <= instance.budget
+
+
+def test_krakow_ranks_by_position_points_and_keeps_decimals() -> None:
+    instance, profile, election = ours("Poland_Krakow_2023_Bronowice")
+    assert instance.budget == Decimal("1647263.73") and election.scale == 2
+    scores = election.scores()
+    assert all(scores[pid] == p.score for pid, p in instance.projects.items())  # 3-2-1 points = score
+    votes_only = greedy(to_election(instance, type(profile)(**_as_approval(profile))))
+    assert set(votes_only.selected) != set(instance.official_selection() or [])
+
+
+def _as_approval(profile):  # type: ignore[no-untyped-def]
+    return {
+        "vote_type": "approval",
+        "voter_ids": profile.voter_ids,
+        "ballots": [frozenset(b) for b in profile.ballots],
+        "voter_fields": profile.voter_fields,
+        "vote_columns": profile.vote_columns,
+    }

@@ -161,9 +161,9 @@ def test_cli_has_the_pb_outcome_command() -> None:
 
     from cg_budget.allocation import load
     from cg_budget.cli import app
-    from cg_shared.testing.helpers import shared_data_dir
+    from cg_shared.testing.shared_data import shared_file
 
-    path = shared_data_dir() / "pabulib" / "Poland_Warszawa_2019_Chomiczowka.pb"
+    path = shared_file("pabulib", "Poland_Warszawa_2019_Chomiczowka.pb")
     result = CliRunner().invoke(app, ["pb-outcome", str(path), "--rule", "greedy"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -16,11 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
 from cg_shared.http import Conflict, FieldError, Page, PageParams, Unprocessable, encode_cursor
-
-# Korea has no daylight-saving time: a fixed offset is exact for date arithmetic. The iCalendar feed
-# uses the tz database name (Asia/Seoul) so calendar clients show the zone by name.
-SEOUL = timezone(timedelta(hours=9), "KST")
-SEOUL_TZ_NAME = "Asia/Seoul"
+from cg_shared.i18n import msg
 
 WRITER_ROLES = (Role.COMMITTEE_SECRETARY, Role.BOROUGH_OFFICER)
 
@@ -80,23 +76,16 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def seoul_today() -> date:
-    return datetime.now(SEOUL).date()
-
-
-def seoul_date(moment: datetime) -> date:
-    return moment.astimezone(SEOUL).date()
-
-
 def ensure_known_sgg(sgg_code: str, *, field: str) -> None:
     if sgg_code not in DISTRICTS:
         raise Unprocessable(
-            f"unknown borough code {sgg_code}",
-            errors=[FieldError(field=field, message=f"{sgg_code} is not one of Seoul's 25 borough codes")],
+            msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
+            errors=[
+                FieldError(
+                    field=field,
+                    message=msg("{sgg_code} is not one of Seoul's 25 borough codes", sgg_code=sgg_code),
+                )
+            ],
         )
 
 
@@ -121,7 +110,10 @@ def rule_conflict(rule: str, detail: str, **extra: Any) -> Conflict:
 
 
 def unprocessable(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+    return Unprocessable(
+        msg("{field}: {message}", field=field, message=message),
+        errors=[FieldError(field=field, message=message)],
+    )
 
 
 # --- keyset pagination -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -84,6 +84,8 @@ class Rule(StrEnum):
     RECUSAL = "recusal"
     VOTER_PRESENT = "voter_present"
     VOTES_RECORDED = "votes_recorded"
+    NOTICE = "notice"
+    IN_SESSION = "in_session"
 
 
 class Severity(StrEnum):
@@ -113,7 +115,11 @@ class Ordinance:
     )
     term_end_warning_days: int = 60
     proxy_allowed: bool = False
-    notice_days: int = 7
+    notice_days: int = 7  # a regular meeting's public notice
+    extraordinary_notice_days: int = 1  # the shorter notice of an extraordinary (urgent) meeting
+
+    def required_notice_days(self, meeting_kind: str) -> int:
+        return self.extraordinary_notice_days if meeting_kind == "extraordinary" else self.notice_days
 
     def required_majority(self, subject_kind: str) -> MajorityKind:
         return MajorityKind(self.majorities.get(subject_kind, MajorityKind.SIMPLE))
@@ -152,13 +158,14 @@ def default_term_end(term_start: date, term_years: int) -> date:
 
 
 def term_status(
-    *, term_start: date, term_end: date, left_on: date | None, as_of: date, carry_over: bool
+    *, term_start: date, term_end: date | None, left_on: date | None, as_of: date, carry_over: bool
 ) -> TermStatus:
+    """``term_end`` is None for an ex-officio member: seated while in office, until they leave."""
     if left_on is not None and left_on <= as_of:
         return TermStatus.LEFT
     if term_start > as_of:
         return TermStatus.FUTURE
-    if term_end >= as_of:
+    if term_end is None or term_end >= as_of:
         return TermStatus.SERVING
     return TermStatus.CARRY_OVER if carry_over else TermStatus.EXPIRED
 
@@ -170,12 +177,13 @@ class MemberFacts:
     id: str
     seat_kind: SeatKind
     term_start: date
-    term_end: date
+    term_end: date | None  # None: ex officio, no fixed term
     left_on: date | None = None
     renewals: int = 0
     is_co_chair: bool = False
     label: str = ""
     affiliations: tuple[str, ...] = ()
+    ex_officio: bool = False
 
     def status(self, as_of: date, ordinance: Ordinance) -> TermStatus:
         return term_status(
@@ -229,16 +237,16 @@ def appointment_violations(
     """Hard rules an appointment must not break (the caller refuses it with 409 naming the rule).
 
     ``seated`` are the members seated on the new term's first day; ``leaving_ids`` those the new
-    member replaces. The civilian-majority rule only blocks appointments that do not add a civilian:
-    refusing a civilian because civilians are still a minority would make a non-compliant committee
-    impossible to repair.
+    member replaces. Appointments may come in any order while a committee is being formed (officials
+    and councillors are often seated ex officio on the first day, before the open call for civilians
+    ends), so the civilian majority does not have to hold after every single appointment: a
+    non-civilian appointment is refused only when it makes the majority unreachable, i.e. when even
+    filling every remaining seat under the size cap with civilians could not restore it. Whether the
+    majority holds today is what the composition report (and each decision's record) says.
     """
     leaving = set(leaving_ids)
     after = [m for m in seated if m.id not in leaving]
     seated_after = len(after) + 1
-    civilians_after = sum(1 for m in after if ordinance.is_civilian(m.seat_kind)) + (
-        1 if ordinance.is_civilian(new_seat_kind) else 0
-    )
     violations: list[RuleCheck] = []
     if seated_after > ordinance.size_cap:
         violations.append(
@@ -250,13 +258,17 @@ def appointment_violations(
             )
         )
     if not ordinance.is_civilian(new_seat_kind):
-        check = civilian_majority_check(civilians_after, seated_after, ordinance)
-        if not check.ok:
+        non_civilians = sum(1 for m in after if not ordinance.is_civilian(m.seat_kind)) + 1
+        best = civilian_majority_check(
+            max(ordinance.size_cap - non_civilians, 0), ordinance.size_cap, ordinance
+        )
+        if not best.ok:
             violations.append(
                 RuleCheck(
                     Rule.CIVILIAN_MAJORITY,
                     Severity.VIOLATION,
-                    f"a {new_seat_kind.value} appointment would leave {check.detail}",
+                    f"a {new_seat_kind.value} appointment would leave {non_civilians} non-civilian seats; "
+                    f"even with every other seat under the cap civilian there would be {best.detail}",
                 )
             )
     return violations
@@ -352,7 +364,7 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
     if Rule.CIVILIAN_CO_CHAIR not in problem_rules:
         checks.append(RuleCheck(Rule.CIVILIAN_CO_CHAIR, Severity.OK, "a civilian co-chair is designated", ()))
 
-    over_renewed = tuple(m.id for m in seated if m.renewals > ordinance.max_renewals)
+    over_renewed = tuple(m.id for m in seated if not m.ex_officio and m.renewals > ordinance.max_renewals)
     checks.append(
         RuleCheck(
             Rule.MAX_RENEWALS,
@@ -361,8 +373,13 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
             over_renewed,
         )
     )
+    # Ex-officio members sit while they hold their office: no term length and no renewals apply.
     too_long = tuple(
-        m.id for m in seated if m.term_end > default_term_end(m.term_start, ordinance.term_years)
+        m.id
+        for m in seated
+        if not m.ex_officio
+        and m.term_end is not None
+        and m.term_end > default_term_end(m.term_start, ordinance.term_years)
     )
     checks.append(
         RuleCheck(
@@ -387,8 +404,8 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
     horizon = as_of + timedelta(days=ordinance.term_end_warning_days)
     ending = tuple(
         sorted(
-            (m for m in seated if as_of <= m.term_end <= horizon),
-            key=lambda m: (m.term_end, m.id),
+            (m for m in seated if m.term_end is not None and as_of <= m.term_end <= horizon),
+            key=lambda m: (m.term_end or as_of, m.id),
         )
     )
     checks.append(
@@ -488,6 +505,61 @@ class DecisionEvaluation:
         return [f"{c.rule.value}: {'ok' if c.ok else 'FAILED'} — {c.detail}" for c in ordered]
 
 
+def notice_check(*, notice_on: date, meeting_day: date, meeting_kind: str, ordinance: Ordinance) -> RuleCheck:
+    """Public notice (공고): at least the ordinance's days between the notice and the meeting day."""
+    required = ordinance.required_notice_days(meeting_kind)
+    given = (meeting_day - notice_on).days
+    return RuleCheck(
+        Rule.NOTICE,
+        Severity.OK if given >= required else Severity.VIOLATION,
+        f"{meeting_kind} meeting announced on {notice_on.isoformat()}, {given} day(s) before it; "
+        f"the ordinance requires {required}",
+    )
+
+
+@dataclass(frozen=True)
+class Session:
+    """When a meeting is in session: from its start until it ends (``ends_at``) or is closed as held."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+    def contains(self, moment: datetime) -> bool:
+        return moment >= self.starts_at and (self.ends_at is None or moment <= self.ends_at)
+
+    def describe(self) -> str:
+        end = self.ends_at.isoformat() if self.ends_at is not None else "its close"
+        return f"{self.starts_at.isoformat()} to {end}"
+
+
+def session_check(*, session: Session, cast_at: Mapping[str, datetime], voted_at: datetime) -> RuleCheck:
+    """Votes count only when cast while the meeting is in session, and the vote itself is taken then."""
+    outside = tuple(sorted(member for member, moment in cast_at.items() if not session.contains(moment)))
+    problems: list[str] = []
+    if outside:
+        problems.append(f"{len(outside)} vote(s) cast outside the session")
+    if not session.contains(voted_at):
+        problems.append(f"the vote was taken at {voted_at.isoformat()}, outside the session")
+    detail = (
+        "; ".join(problems) + f" (in session {session.describe()})"
+        if problems
+        else f"every vote cast while the meeting was in session ({session.describe()})"
+    )
+    return RuleCheck(Rule.IN_SESSION, Severity.VIOLATION if problems else Severity.OK, detail, outside)
+
+
+def composition_at_vote(*, civilians: int, seated: int, ordinance: Ordinance) -> RuleCheck:
+    """The civilian majority on the day of a vote, for the decision's record.
+
+    A warning, not a violation: the ordinance makes the majority a rule of composition, not a
+    condition of each decision, but a decision taken by a committee without it is worth flagging.
+    """
+    check = civilian_majority_check(civilians, seated, ordinance)
+    if check.ok:
+        return check
+    return RuleCheck(Rule.CIVILIAN_MAJORITY, Severity.WARNING, f"at the vote: {check.detail}")
+
+
 def evaluate_decision(
     *,
     subject_kind: str,
@@ -496,13 +568,15 @@ def evaluate_decision(
     votes: Mapping[str, VoteChoice],
     recused_ids: Iterable[str],
     ordinance: Ordinance,
+    procedure: Sequence[RuleCheck] = (),
 ) -> DecisionEvaluation:
     """Validity (quorum at the time of the vote, votes only by present seated members, no recused
     member voting, at least one vote recorded) and outcome (the required majority by subject kind).
 
     ``present_ids`` already applies the proxy rule (a proxy counts as present only where the
-    ordinance allows proxies). A valid decision may still be a rejection; an invalid one is never
-    acted upon, whatever its outcome.
+    ordinance allows proxies). ``procedure`` are the meeting's own checks (public notice, votes in
+    session): a decision taken without due notice or outside the session is invalid too. A valid
+    decision may still be a rejection; an invalid one is never acted upon, whatever its outcome.
     """
     seated = set(seated_ids)
     present = set(present_ids) & seated
@@ -514,7 +588,7 @@ def evaluate_decision(
     recused_voters = tuple(sorted(m for m in choices if m in recused))
     absent_voters = tuple(sorted(m for m in choices if m not in present))
 
-    checks: list[RuleCheck] = []
+    checks: list[RuleCheck] = list(procedure)
     need = minimum_for_share(len(seated), ordinance.quorum_percent, strict=ordinance.quorum_strict)
     has_quorum = quorum_met(present=len(present), seated=len(seated), ordinance=ordinance)
     checks.append(

@@ -4,10 +4,12 @@ through the HTTP API (PostgreSQL and SQLite)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar
 
+from cg_shared.clock import now_utc, seoul_date, today_seoul
 from cg_shared.testing.helpers import auth
 
 PARTNER = "성동마을넷"
@@ -206,14 +208,14 @@ async def test_quorum_is_checked_at_the_time_of_the_vote(api: Any, boroughs: Any
         expect=201,
     )
     entries = _present(people, 16, first=1)
-    day = meeting["starts_at"][:10]
-    entries[1]["left_at"] = f"{day}T15:00:00+09:00"  # left early: 15 remain after 15:00
+    starts = datetime.fromisoformat(meeting["starts_at"])  # an hour ago
+    entries[1]["left_at"] = (starts + timedelta(minutes=20)).isoformat()  # left early: 15 remain
     await api.attendance(committee, meeting["id"], entries)
     await _votes(api, sgg, item["id"], [(m, "yes") for m in people[3:12]])
     late = await api.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/decisions",
-        json={"agenda_item_id": item["id"], "voted_at": f"{day}T15:30:00+09:00"},
+        json={"agenda_item_id": item["id"], "voted_at": (starts + timedelta(minutes=30)).isoformat()},
         headers=api.writer(sgg),
         expect=201,
     )
@@ -334,7 +336,9 @@ async def test_minutes_draft_approved_published(api: Any, boroughs: Any) -> None
         expect=200,
     )
     assert edited["version"] == 2
-    not_held = await api.call("POST", f"{url}/approval", headers=api.writer(sgg), expect=409)
+    not_held = await api.call(
+        "POST", f"{url}/approval", headers={**api.writer(sgg), "Accept-Language": "en"}, expect=409
+    )
     assert "held" in not_held["detail"]
     etag = (await api.client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
     held = await api.call(
@@ -370,7 +374,7 @@ async def test_calendar_feed_in_seoul_time(api: Any, boroughs: Any) -> None:
     sgg = next(boroughs)
     committee = await api.committee(sgg)
     await api.appoint(committee, "civilian_appointed")
-    meeting = await api.meeting(committee, title_ko="성동구 민관협치위원회 정기회의")
+    meeting = await api.meeting(committee, days_ahead=10, title_ko="성동구 민관협치위원회 정기회의")
     await api.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/agenda-items",
@@ -396,7 +400,7 @@ async def test_participation_metrics(api: Any, boroughs: Any) -> None:
     committee = await api.committee(sgg)
     civ, off = await api.seat(committee, 3, 2)
     people = [*civ, *off]
-    meeting = await api.meeting(committee, days_ahead=0)
+    meeting = await api.meeting(committee)  # in session today
     await api.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/agenda-items",
@@ -477,3 +481,128 @@ async def test_meeting_writes_are_scoped_to_the_borough(api: Any, boroughs: Any)
             assert response.status_code == expected, (method, url, headers, response.text)
             assert response.headers["content-type"] == "application/problem+json"
     assert await api.audit_total() == before
+
+
+async def test_a_decision_without_due_notice_is_invalid(api: Any, boroughs: Any) -> None:
+    """Announced 2 days ahead where the ordinance requires 7: recorded, explained, never valid."""
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    starts = datetime.fromisoformat((await api.meeting(committee))["starts_at"])
+    notice_on = (seoul_date(starts) - timedelta(days=2)).isoformat()
+    meeting = await api.meeting(committee, notice_on=notice_on, title_ko="급히 공고한 정기회의")
+    assert meeting["notice_days_before"] == 2 and meeting["notice_required_days"] == 7
+    assert meeting["notice_sufficient"] is False
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{meeting['id']}/agenda-items",
+        json={"title_ko": "계획 심의", "subject_kind": "plan", "subject_id": "plan-short-notice"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    await api.attendance(committee, meeting["id"], _present(people, 20))
+    cast = await _votes(api, sgg, item["id"], [(m, "yes") for m in people[:20]])
+    assert any(w.startswith("notice:") for w in cast["warnings"])
+    decision = await _decide(api, sgg, meeting["id"], item["id"])
+    assert decision["outcome"] == "adopted" and decision["valid"] is False
+    notice = next(c for c in decision["checks"] if c["rule"] == "notice")
+    assert notice["ok"] is False and "the ordinance requires 7" in notice["detail"]
+    assert decision["reasons"][0].startswith("notice: FAILED")
+    # The event says invalid: planning adopts nothing on it.
+    [payload] = [p for p in await api.outbox_payloads("decision.recorded.v1") if decision["id"] in p]
+    assert json.loads(payload)["data"]["valid"] is False
+
+    # An extraordinary meeting needs only the ordinance's shorter notice (1 day by default).
+    urgent = await api.meeting(committee, kind="extraordinary", notice_on=notice_on, title_ko="임시회의")
+    assert urgent["notice_required_days"] == 1 and urgent["notice_sufficient"] is True
+
+
+async def test_votes_before_the_meeting_starts_or_after_it_closes_make_the_decision_invalid(
+    api: Any, boroughs: Any
+) -> None:
+    sgg = next(boroughs)
+    committee, people = await _board(api, sgg)
+    upcoming = await api.meeting(committee, days_ahead=10, notice_on=today_seoul().isoformat())
+    assert upcoming["notice_sufficient"] is True
+    item = await api.call(
+        "POST",
+        f"/v1/meetings/{upcoming['id']}/agenda-items",
+        json={"title_ko": "이른 표결", "subject_kind": "plan", "subject_id": "plan-early-votes"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    await api.attendance(committee, upcoming["id"], _present(people, 20))
+    early = await _votes(api, sgg, item["id"], [(m, "yes") for m in people[:20]])
+    assert any("before the meeting started" in w for w in early["warnings"])
+    decision = await _decide(api, sgg, upcoming["id"], item["id"])
+    assert decision["valid"] is False
+    in_session = next(c for c in decision["checks"] if c["rule"] == "in_session")
+    assert in_session["ok"] is False and len(in_session["member_ids"]) == 20
+
+    # A meeting that ran from two hours ago to one hour ago: votes recorded now are after its close,
+    # votes recorded as cast during it (the secretariat catching up) count.
+    starts = now_utc() - timedelta(hours=2)
+    past = await api.meeting(
+        committee,
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(hours=1)).isoformat(),
+        notice_on=(seoul_date(starts) - timedelta(days=7)).isoformat(),
+        title_ko="끝난 회의",
+    )
+    late_item = await api.call(
+        "POST",
+        f"/v1/meetings/{past['id']}/agenda-items",
+        json={"title_ko": "늦은 표결"},
+        headers=api.writer(sgg),
+        expect=201,
+    )
+    await api.attendance(committee, past["id"], _present(people, 20))
+    late = await _votes(api, sgg, late_item["id"], [(m, "yes") for m in people[:20]])
+    assert any("after the meeting closed" in w for w in late["warnings"])
+    assert (await _decide(api, sgg, past["id"], late_item["id"]))["valid"] is False
+    # The invalid decision leaves the item open: the votes are recorded again, as cast in session.
+    future = await api.client.post(
+        f"/v1/agenda-items/{late_item['id']}/votes",
+        json={
+            "votes": [{"member_id": people[0]["id"], "choice": "yes"}],
+            "cast_at": (now_utc() + timedelta(hours=1)).isoformat(),
+        },
+        headers=api.writer(sgg),
+    )
+    assert future.status_code == 422 and "cast_at" in future.text
+    during = await api.call(
+        "POST",
+        f"/v1/agenda-items/{late_item['id']}/votes",
+        json={
+            "votes": [{"member_id": m["id"], "choice": "yes"} for m in people[:20]],
+            "cast_at": (starts + timedelta(minutes=40)).isoformat(),
+        },
+        headers=api.writer(sgg),
+        expect=200,
+    )
+    assert during["warnings"] == []
+    valid = await _decide(api, sgg, past["id"], late_item["id"])
+    assert valid["valid"] is True and valid["outcome"] == "adopted"
+    assert datetime.fromisoformat(valid["voted_at"]) == starts + timedelta(minutes=40)
+
+
+async def test_officials_can_be_seated_before_civilians(api: Any, boroughs: Any) -> None:
+    """Ex-officio officials and councillors first, civilians after the open call: any order works,
+    the composition report says when the civilian majority holds, and a decision taken without it
+    carries a warning."""
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    officials = [await api.appoint(committee, "official", name_ko=f"당연직{i:02d}") for i in range(12)]
+    councillors = [await api.appoint(committee, "councillor", name_ko=f"구의원{i}") for i in range(2)]
+    report = await api.call("GET", f"/v1/committees/{committee['id']}/composition", expect=200)
+    assert report["civilian_count"] == 0
+    assert "civilian_majority" in {v["rule"] for v in report["violations"]}
+    # A fifteenth non-civilian would make the majority unreachable under the cap of 30.
+    refused = await api.appoint(committee, "official", expect=409)
+    assert refused["rule"] == "civilian_majority" and "15 civilians of 30" in refused["detail"]
+    civilians = [
+        await api.appoint(committee, "civilian_appointed", name_ko=f"민간{i:02d}") for i in range(15)
+    ]
+    report = await api.call("GET", f"/v1/committees/{committee['id']}/composition", expect=200)
+    assert (report["seated_count"], report["civilian_count"]) == (29, 15)
+    assert "civilian_majority" not in {v["rule"] for v in report["violations"]}  # co-chairs are next
+    assert len(officials) + len(councillors) + len(civilians) == 29

@@ -9,9 +9,9 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from cg_committee.common import seoul_today
 from cg_committee.sweep import sweep_all_committees
 from cg_shared.auth import mint_dev_token
+from cg_shared.clock import today_seoul
 from cg_shared.settings import DEFAULT_DEV_SECRET
 from cg_shared.testing.helpers import auth, token
 
@@ -90,7 +90,7 @@ async def test_sixteenth_official_refused_naming_the_civilian_majority_rule(api:
 async def test_composition_report_carry_over_and_terms_ending_soon(api: Any, boroughs: Any) -> None:
     sgg = next(boroughs)
     committee = await api.committee(sgg, established_on="2019-01-01")
-    today = seoul_today()
+    today = today_seoul()
     await api.seat(committee, 6, 2)
     carried = await api.appoint(
         committee,
@@ -416,3 +416,39 @@ async def test_member_update_needs_if_match_and_is_audited(api: Any, boroughs: A
     stale = await api.client.patch(url, json={"name_en": "x"}, headers={**api.writer(sgg), "If-Match": etag})
     assert stale.status_code == 412
     assert await api.audit_actions(member["id"]) == ["member.appoint", "member.update"]
+
+
+async def test_ex_officio_members_sit_while_in_office_without_a_term(api: Any, boroughs: Any) -> None:
+    """Officials and councillors sit ex officio (당연직) by default: no 2-year term, nothing to renew,
+    never reported as carry-over or ending; appointed civilians keep the ordinance's terms."""
+    sgg = next(boroughs)
+    committee = await api.committee(sgg)
+    civilian = await api.appoint(committee, "civilian_appointed", term_start="2024-01-01")
+    assert civilian["ex_officio"] is False and civilian["term_end"] == "2025-12-31"
+    deputy = await api.appoint(
+        committee, "official", name_ko="부구청장", position_title="부구청장", term_start="2024-01-01"
+    )
+    assert deputy["ex_officio"] is True and deputy["term_end"] is None and deputy["status"] == "serving"
+    # A council member's seat may end with the council's term, beyond the ordinance's 2 years.
+    councillor = await api.appoint(committee, "councillor", term_start="2024-01-01", term_end="2026-06-30")
+    assert councillor["ex_officio"] is True and councillor["term_end"] == "2026-06-30"
+    appointed_official = await api.appoint(committee, "official", ex_officio=False, term_start="2024-01-01")
+    assert appointed_official["ex_officio"] is False and appointed_official["term_end"] == "2025-12-31"
+    refused = await api.appoint(committee, "civilian_open_call", ex_officio=True, expect=422)
+    assert "ex_officio" in json.dumps(refused)
+
+    renew = await api.client.post(f"/v1/members/{deputy['id']}/renewals", json={}, headers=api.writer(sgg))
+    assert renew.status_code == 409 and renew.json()["type"].endswith("/member-ex-officio")
+
+    report = await api.call(
+        "GET", f"/v1/committees/{committee['id']}/composition?as_of=2027-01-01", expect=200
+    )
+    carried = {e["member_id"] for e in report["carry_over"]}
+    assert deputy["id"] not in carried and civilian["id"] in carried
+    assert councillor["id"] in carried  # its own end date passed
+    term_length = next(r for r in report["rules"] if r["rule"] == "term_length")
+    assert term_length["ok"] is True  # an office is not a term too long
+    seated = await api.call(
+        "GET", f"/v1/committees/{committee['id']}/members?status=seated&as_of=2030-01-01", expect=200
+    )
+    assert deputy["id"] in {m["id"] for m in seated["items"]}

@@ -4,7 +4,7 @@ and the decision goes out on cg.committee.decision carrying everything planning 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import now_utc, today_seoul
 from cg_shared.events import CloudEvent, topics
 from cg_shared.events.committee import DecisionRecorded
 from cg_shared.messaging.broker import client_kwargs, ensure_topics, make_producer
@@ -75,11 +76,15 @@ async def test_plan_submitted_through_the_broker_and_decision_back_out(
             )
             assert response.status_code == 201, response.text
             people.append(response.json())
-        day = date.today() + timedelta(days=7)
+        day = today_seoul() + timedelta(days=7)
         meeting = (
             await client.post(
                 f"/v1/committees/{committee['id']}/meetings",
-                json={"title_ko": "정기회의", "starts_at": f"{day}T14:00:00+09:00"},
+                json={
+                    "title_ko": "정기회의",
+                    "starts_at": f"{day}T14:00:00+09:00",
+                    "notice_on": (day - timedelta(days=14)).isoformat(),
+                },
                 headers=WRITER,
             )
         ).json()
@@ -108,6 +113,15 @@ async def test_plan_submitted_through_the_broker_and_decision_back_out(
         item = items[0]
         assert [r["member_id"] for r in item["recusals"]] == [people[0]["id"]]
 
+        # Votes count only in session: the secretariat brings the meeting forward to now (still with
+        # more than the week's public notice) before the committee votes.
+        etag = (await client.get(f"/v1/meetings/{meeting['id']}")).headers["ETag"]
+        moved = await client.patch(
+            f"/v1/meetings/{meeting['id']}",
+            json={"starts_at": (now_utc() - timedelta(minutes=1)).isoformat()},
+            headers={**WRITER, "If-Match": etag},
+        )
+        assert moved.status_code == 200 and moved.json()["notice_sufficient"], moved.text
         attendance = await client.get(f"/v1/meetings/{meeting['id']}/attendance")
         entries = [{"member_id": p["id"], "status": "present"} for p in people[1:]]
         put = await client.put(

@@ -6,7 +6,7 @@ twice, on PostgreSQL and SQLite.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from cg_committee.consumers import handlers
 from cg_committee.main import create_app
 from cg_committee.meetings.models import AgendaItem
 from cg_committee.settings import CommitteeSettings
+from cg_shared.clock import today_seoul
 from cg_shared.events import CloudEvent
 from cg_shared.messaging import EventConsumer
 from cg_shared.messaging.tables import InboxMessage
@@ -82,7 +83,7 @@ async def establish(client: httpx.AsyncClient, sgg: str = "11200") -> dict[str, 
 async def schedule(
     client: httpx.AsyncClient, committee: dict[str, Any], days: int, **extra: Any
 ) -> dict[str, Any]:
-    day = date.today() + timedelta(days=days)
+    day = today_seoul() + timedelta(days=days)
     body = {"title_ko": f"{days:+d}일 회의", "starts_at": f"{day.isoformat()}T10:00:00+09:00", **extra}
     response = await client.post(f"/v1/committees/{committee['id']}/meetings", json=body, headers=WRITER)
     assert response.status_code == 201, response.text
@@ -176,3 +177,36 @@ async def test_plan_waits_for_a_committee_and_for_a_meeting(app: FastAPI, plan_e
         await consumer.process(record(plan_event("plan-early"), 2))
         [item] = await items_for(app, "plan-early")
         assert item.meeting_id == meeting["id"] and item.source_event_id == early.id
+
+
+async def test_a_resubmitted_plan_moves_to_the_next_meeting(app: FastAPI, plan_event: Any) -> None:
+    """After an invalid decision or a revision, planning resubmits: the item leaves the meeting that
+    was held and goes before the next one (pending until one is scheduled)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        committee = await establish(client)
+        first = await schedule(client, committee, 5)
+        consumer = consumer_for(app)
+        await consumer.process(record(plan_event("plan-again"), 0))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == first["id"]
+        etag = (await client.get(f"/v1/meetings/{first['id']}")).headers["ETag"]
+        held = await client.patch(
+            f"/v1/meetings/{first['id']}", json={"status": "held"}, headers={**WRITER, "If-Match": etag}
+        )
+        assert held.status_code == 200, held.text
+
+        await consumer.process(record(plan_event("plan-again"), 1))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id is None and item.status == "pending"  # no meeting ahead yet
+
+        second = await schedule(client, committee, 12)
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == second["id"] and item.status == "scheduled"
+        # Resubmitted again while the second meeting is still ahead: it stays there.
+        await consumer.process(record(plan_event("plan-again"), 2))
+        [item] = await items_for(app, "plan-again")
+        assert item.meeting_id == second["id"]
+        assert [
+            a["subject_id"] for a in (await client.get(f"/v1/meetings/{first['id']}/agenda-items")).json()
+        ] == []

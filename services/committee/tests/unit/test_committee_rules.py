@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -103,15 +103,90 @@ def test_experts_count_as_civilians_only_when_the_ordinance_says_so() -> None:
     percent=st.integers(0, 100),
     strict=st.booleans(),
 )
-def test_an_accepted_non_civilian_appointment_always_leaves_a_compliant_majority(
+def test_an_appointment_is_refused_for_the_majority_only_when_it_becomes_unreachable(
     civilians: int, others: int, kind: SeatKind, percent: int, strict: bool
 ) -> None:
     ordinance = Ordinance(size_cap=100, civilian_min_percent=percent, civilian_strict=strict)
     board = seated(civilians, others)
     violations = rules.appointment_violations(seated=board, new_seat_kind=kind, ordinance=ordinance)
-    if not violations and not ordinance.is_civilian(kind):
-        after = civilians + 0
-        assert rules.share_holds(after, civilians + others + 1, percent, strict=strict)
+    refused_for_majority = Rule.CIVILIAN_MAJORITY in {v.rule for v in violations}
+    if ordinance.is_civilian(kind):
+        assert not refused_for_majority
+        return
+    # Reachable: some number of civilians, added up to the cap, makes the majority hold.
+    non_civilians = others + 1
+    reachable = any(
+        rules.share_holds(c, c + non_civilians, percent, strict=strict)
+        for c in range(civilians, max(ordinance.size_cap - non_civilians, civilians) + 1)
+        if c + non_civilians <= ordinance.size_cap
+    )
+    assert refused_for_majority == (not reachable)
+
+
+def test_officials_may_be_seated_before_any_civilian_while_the_committee_forms() -> None:
+    # The ex-officio seats are often filled on the first day, before the open call for civilians ends.
+    assert rules.appointment_violations(seated=[], new_seat_kind=SeatKind.OFFICIAL, ordinance=DEFAULT) == []
+    fourteen = seated(0, 14)  # cap 30: 14 non-civilians still leave room for 16 civilians
+    assert (
+        rules.appointment_violations(seated=fourteen[:13], new_seat_kind=SeatKind.OFFICIAL, ordinance=DEFAULT)
+        == []
+    )
+    fifteenth = rules.appointment_violations(
+        seated=fourteen, new_seat_kind=SeatKind.COUNCILLOR, ordinance=DEFAULT
+    )
+    assert [v.rule for v in fifteenth] == [Rule.CIVILIAN_MAJORITY]
+    assert "15 civilians of 30 seated" in fifteenth[0].detail
+
+
+def test_a_meeting_needs_the_notice_its_kind_requires() -> None:
+    day = date(2027, 8, 20)
+    two_days = rules.notice_check(
+        notice_on=date(2027, 8, 18), meeting_day=day, meeting_kind="regular", ordinance=DEFAULT
+    )
+    assert two_days.rule is Rule.NOTICE and not two_days.ok
+    assert "2 day(s) before it; the ordinance requires 7" in two_days.detail
+    week = rules.notice_check(
+        notice_on=date(2027, 8, 13), meeting_day=day, meeting_kind="regular", ordinance=DEFAULT
+    )
+    assert week.ok
+    urgent = rules.notice_check(
+        notice_on=date(2027, 8, 19), meeting_day=day, meeting_kind="extraordinary", ordinance=DEFAULT
+    )
+    assert urgent.ok  # the ordinance's shorter notice for an extraordinary meeting (1 day by default)
+    same_day = rules.notice_check(
+        notice_on=day, meeting_day=day, meeting_kind="extraordinary", ordinance=DEFAULT
+    )
+    assert not same_day.ok
+
+
+def test_votes_outside_the_session_invalidate_the_decision() -> None:
+    starts = datetime(2027, 8, 20, 5, 0, tzinfo=UTC)  # 14:00 in Seoul
+    session = rules.Session(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    inside = {"a": starts + timedelta(minutes=30), "b": starts + timedelta(hours=2)}
+    assert rules.session_check(session=session, cast_at=inside, voted_at=starts + timedelta(hours=1)).ok
+    early = rules.session_check(
+        session=session,
+        cast_at={**inside, "c": starts - timedelta(seconds=1)},
+        voted_at=starts + timedelta(hours=1),
+    )
+    assert not early.ok and early.member_ids == ("c",)
+    late_vote = rules.session_check(session=session, cast_at=inside, voted_at=starts + timedelta(hours=3))
+    assert not late_vote.ok and "outside the session" in late_vote.detail
+    open_ended = rules.Session(starts_at=starts)
+    assert open_ended.contains(starts + timedelta(days=1)) and not open_ended.contains(
+        starts - timedelta(minutes=1)
+    )
+    evaluation = rules.evaluate_decision(
+        subject_kind="plan",
+        seated_ids=["a", "b", "c"],
+        present_ids=["a", "b", "c"],
+        votes={"a": VoteChoice.YES, "b": VoteChoice.YES, "c": VoteChoice.YES},
+        recused_ids=[],
+        ordinance=DEFAULT,
+        procedure=(early,),
+    )
+    assert evaluation.adopted and not evaluation.valid
+    assert evaluation.reasons[0].startswith("in_session: FAILED")
 
 
 @given(whole=st.integers(0, 500), percent=st.integers(0, 100), strict=st.booleans())

@@ -13,6 +13,7 @@ from cg_planning.plans.workflow import EDITABLE_STATES, PlanState, allowed_moves
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
 from cg_shared.http import Conflict, FieldError, NotFound, PageParams, Unprocessable
+from cg_shared.i18n import msg
 
 
 def new_id() -> str:
@@ -28,15 +29,20 @@ def ensure_officer(principal: Principal, sgg_code: str) -> None:
 def ensure_known_borough(sgg_code: str, *, field: str) -> None:
     if sgg_code not in DISTRICTS:
         raise Unprocessable(
-            f"unknown borough code {sgg_code}",
-            errors=[FieldError(field=field, message=f"{sgg_code} is not one of Seoul's 25 borough codes")],
+            msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
+            errors=[
+                FieldError(
+                    field=field,
+                    message=msg("{sgg_code} is not one of Seoul's 25 borough codes", sgg_code=sgg_code),
+                )
+            ],
         )
 
 
 async def load_plan(session: AsyncSession, plan_id: str, *, for_update: bool = False) -> Plan:
     plan = await session.get(Plan, plan_id, with_for_update=for_update)
     if plan is None:
-        raise NotFound(f"no plan with id {plan_id}")
+        raise NotFound(msg("no plan with id {plan_id}", plan_id=plan_id))
     return plan
 
 
@@ -44,8 +50,13 @@ def state_conflict(plan: Plan, doing: str) -> Conflict:
     state = PlanState(plan.state)
     moves = [m.target.value for m in allowed_moves(state)]
     return Conflict(
-        f"plan {plan.id} is {state.value}: {doing} is only possible while the plan is in "
-        + ", ".join(sorted(s.value for s in EDITABLE_STATES)),
+        msg(
+            "plan {plan_id} is {state}: {doing} is only possible while the plan is in {allowed}",
+            plan_id=plan.id,
+            state=state.value,
+            doing=msg(doing),
+            allowed=", ".join(sorted(s.value for s in EDITABLE_STATES)),
+        ),
         slug="plan-state",
         extra={"current_state": state.value, "allowed_moves": moves},
     )

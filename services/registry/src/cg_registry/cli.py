@@ -11,6 +11,7 @@ import typer
 
 from cg_registry.main import create_app
 from cg_registry.settings import get_settings
+from cg_shared.db import is_schema_missing
 from cg_shared.service_cli import make_service_cli
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -46,6 +47,11 @@ def seed(
     except SeedRefused as exc:
         typer.echo(f"registry seed refused: {exc}", err=True)
         raise typer.Exit(code=1) from exc
+    except Exception as exc:
+        if not is_schema_missing(exc):
+            raise
+        typer.echo("registry seed: the database has no schema yet; run `cg-registry migrate` first", err=True)
+        raise typer.Exit(code=1) from None
     if result.skipped:
         typer.echo("registry seed: projects already present, nothing done")
         return

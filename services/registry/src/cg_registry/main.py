@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_registry.access import WRITE_ROLES
 from cg_registry.assessments.router import router as assessments_router
+from cg_registry.boroughs.router import router as boroughs_router
 from cg_registry.consumers import handlers
 from cg_registry.duplicates.router import router as duplicates_router
 from cg_registry.exports.router import router as exports_router
@@ -25,6 +27,7 @@ TAGS = [
     },
     {"name": "duplicates", "description": "Duplicate candidates and borough fragmentation"},
     {"name": "statistics", "description": "The published aggregates and their breakdowns"},
+    {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
     {"name": "imports", "description": "Bulk CSV/XLSX import for borough staff"},
     {"name": "open data", "description": "Public exports of the registry (CSV, JSON)"},
 ]
@@ -41,9 +44,11 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             assessments_router,
             duplicates_router,
             stats_router,
+            boroughs_router,
             imports_router,
             exports_router,
         ],
         handlers=handlers,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )

@@ -33,8 +33,10 @@ class MemberAppointed(EventPayload):
     sgg_code: str
     seat_kind: str
     term_start: date
-    term_end: date
+    # Additive relaxation: none for an ex-officio member (seated while in office, no fixed term).
+    term_end: date | None = None
     renewals: int = 0  # additive: 0 for a first appointment, n for the n-th renewal (re-appointment)
+    ex_officio: bool = False  # additive: seated by virtue of an office (당연직)
 
 
 @event_type(

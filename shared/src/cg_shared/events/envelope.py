@@ -11,10 +11,13 @@ unchanged, since they only read the value; outside CloudEvents SDKs read only th
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from cg_shared.clock import now_utc
+from cg_shared.tracing import current_traceparent
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -65,7 +68,7 @@ class CloudEvent(BaseModel):
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
     source: str
     type: str
-    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = Field(default_factory=now_utc)
     subject: str | None = None
     datacontenttype: str = CONTENT_TYPE
     data: dict[str, Any] = Field(default_factory=dict)
@@ -90,4 +93,5 @@ def make_event(payload: EventPayload, *, subject: str, event_id: str | None = No
         type=payload.event_type,
         subject=subject,
         data=payload.model_dump(mode="json"),
+        traceparent=current_traceparent(),  # CloudEvents distributed-tracing extension (cg_shared.tracing)
     )

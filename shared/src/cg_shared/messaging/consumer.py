@@ -36,6 +36,7 @@ from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.outbox import add_raw_to_outbox
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
 from cg_shared.settings import ServiceSettings
+from cg_shared.tracing import batch_consumer_span, consumer_span
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +339,8 @@ class EventConsumer:
                 await self._apply_decoded(item)
             return
         try:
-            applied = await self._apply_together(applicable)
+            with batch_consumer_span(self.service, [d.event for d in applicable], records[0].topic):
+                applied = await self._apply_together(applicable)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -430,7 +432,15 @@ class EventConsumer:
             CONSUMED.labels("-", "invalid").inc()
             return
         for sub in item.subs:
-            await self._run_handler(sub, record, cloud_event, item.payload)
+            with consumer_span(
+                self.service,
+                sub.name,
+                cloud_event.id,
+                cloud_event.type,
+                cloud_event.traceparent,
+                record.topic,
+            ):
+                await self._run_handler(sub, record, cloud_event, item.payload)
         self.processed += 1
 
     async def _run_handler(

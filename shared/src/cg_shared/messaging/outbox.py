@@ -47,6 +47,7 @@ from cg_shared.db import utcnow
 from cg_shared.events.envelope import KAFKA_HEADERS, CloudEvent, EventPayload, make_event
 from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.tables import OutboxAck, OutboxMessage, OutboxRelayLease
+from cg_shared.tracing import end_spans, kafka_trace_headers, start_producer_spans
 
 log = logging.getLogger(__name__)
 
@@ -514,6 +515,8 @@ class OutboxRelay:
         return {key: id(conn) for key, conn in conns.items()}
 
     async def send(self, rows: list[Any]) -> None:
+        spans = start_producer_spans(self.service, rows)  # tracing: one PRODUCER span per event
+
         # Queue the whole batch, then wait for every acknowledgement: one failure fails the batch.
         async def queue() -> list[Any]:
             return [
@@ -521,7 +524,7 @@ class OutboxRelay:
                     row.topic,
                     value=row.payload.encode(),
                     key=row.key.encode() if row.key else None,
-                    headers=KAFKA_HEADERS,
+                    headers=[*KAFKA_HEADERS, *kafka_trace_headers(row.payload)],
                 )
                 for row in rows
             ]
@@ -531,6 +534,7 @@ class OutboxRelay:
         # batch; the relay renews the producer and sends the batch again.
         futures = await bounded(queue(), self.send_timeout_s)
         acks = await bounded(asyncio.gather(*futures), self.send_timeout_s)
+        end_spans(spans)
         latest: dict[tuple[str, int], Checkpoint] = {}
         for row, md in zip(rows, acks, strict=True):
             key = (md.topic, md.partition)

@@ -16,20 +16,32 @@ from cg_shared.testing.tansu import TansuBroker
 DatabaseFactory = Callable[[str], Awaitable[str]]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests never reach a fixed port: an app built without a broker address gets one that nothing
+    listens on, not the default 127.0.0.1:9092 (which may be a running ``make run`` stack's broker)."""
+    if "CG_KAFKA_BOOTSTRAP_SERVERS" not in os.environ:
+        from cg_shared.testing.tansu import free_port
+
+        os.environ["CG_KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{free_port()}"
+
+
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
 async def postgres_server() -> AsyncIterator[PostgresServer | None]:
-    server = await find_or_start_postgres()
-    if server is None:
+    server: PostgresServer | None
+    try:
+        server = await find_or_start_postgres()
+    except Exception as exc:
         if _in_ci():
-            pytest.fail("CI=true but no PostgreSQL server is reachable and no binaries to start one")
+            pytest.fail(f"CI=true but no PostgreSQL could be had: {exc}")
         warnings.warn(
-            "NO POSTGRESQL AVAILABLE: PostgreSQL-backed tests are skipped and only SQLite runs",
+            f"NO POSTGRESQL AVAILABLE ({exc}): PostgreSQL-backed tests are skipped and only SQLite runs",
             stacklevel=1,
         )
+        server = None
     yield server
     if server is not None:
         server.stop()

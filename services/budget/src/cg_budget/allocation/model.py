@@ -5,15 +5,19 @@ The rules in :mod:`cg_budget.allocation.rules` never see a file format: they wor
 :class:`Outcome` whose per-project :class:`ProjectExplanation` says, in structured form and in Korean and
 English, why each project was or was not funded.
 
-Money is integer (KRW in the platform, the file's currency for Pabulib data). Amounts that are shares of
-money (a voter's virtual budget, a payment per supporter) are exact :class:`fractions.Fraction` values; they
-are only rounded when turned into human text.
+Money is exact. The rules compute on integers: an election's costs and budget are integer multiples of
+``10 ** -scale`` currency units (``scale`` = 0 for KRW in the platform; 2 for a Pabulib file with amounts
+like ``1647263.73``). Amounts people see (explanations, the outcome's cost) are converted back to the
+currency: an ``int`` when ``scale`` is 0 and a :class:`decimal.Decimal` otherwise. Shares of money (a
+voter's virtual budget, a payment per supporter) are exact :class:`fractions.Fraction` values; they are
+only rounded when turned into human text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Literal
@@ -50,17 +54,33 @@ class Election:
     costs: Mapping[str, int]
     ballots: Sequence[Mapping[str, int]]
     kind: BallotKind = "approval"
+    #: money is counted in units of ``10 ** -scale`` of the currency
+    scale: int = 0
 
     def __post_init__(self) -> None:
+        if self.scale < 0:
+            raise ValueError("scale must be non-negative")
         if self.budget < 0:
             raise ValueError("budget must be non-negative")
         for pid, cost in self.costs.items():
             if cost < 0:
                 raise ValueError(f"project {pid!r} has a negative cost")
+        checked: set[int] = set()  # identical ballot objects (interned by the parser) are checked once
         for index, ballot in enumerate(self.ballots):
+            if id(ballot) in checked:
+                continue
+            checked.add(id(ballot))
             unknown = [pid for pid in ballot if pid not in self.costs]
             if unknown:
                 raise ValueError(f"ballot {index} names unknown projects {unknown[:3]!r}")
+
+    def amount(self, units: int) -> int | Decimal:
+        """An amount in the election's units as currency (exact)."""
+        return amount(units, self.scale)
+
+    def share(self, units: Fraction) -> Fraction:
+        """A share of money in the election's units as an exact fraction of the currency."""
+        return units / 10**self.scale if self.scale else units
 
     @property
     def default_utility(self) -> Utility:
@@ -90,6 +110,9 @@ class ReasonCode(StrEnum):
 
     GREEDY_FUNDED = "greedy_funded"
     GREEDY_DID_NOT_FIT = "greedy_did_not_fit"
+    GREEDY_BELOW_THRESHOLD = "greedy_below_threshold"
+    GREEDY_STOPPED = "greedy_stopped"
+    GREEDY_EXCLUDED = "greedy_excluded"
     MES_FUNDED = "mes_funded"
     MES_FUNDED_FREE = "mes_funded_free"
     MES_SUPPORTERS_SHORT = "mes_supporters_short"
@@ -109,30 +132,33 @@ class ProjectExplanation:
     project_id: str
     selected: bool
     reason_code: ReasonCode
-    cost: int
+    cost: int | Decimal
     support: int
     position: int | None = None
     round: int | None = None
     max_payment: Fraction | None = None
     paid_in_full: int | None = None
     available: Fraction | None = None
-    remaining_budget: int | None = None
+    remaining_budget: int | Decimal | None = None
     text_en: str = ""
     text_ko: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-friendly form: exact fractions are written as strings (``"1234/7"``)."""
+        """JSON-friendly form: exact fractions and decimal amounts are written as strings (``"1234/7"``,
+        ``"1647263.73"``); whole amounts stay integers."""
         out: dict[str, object] = {
             "project_id": self.project_id,
             "selected": self.selected,
             "reason_code": self.reason_code.value,
-            "cost": self.cost,
+            "cost": json_amount(self.cost),
             "support": self.support,
         }
-        for key in ("position", "round", "paid_in_full", "remaining_budget"):
+        for key in ("position", "round", "paid_in_full"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.remaining_budget is not None:
+            out["remaining_budget"] = json_amount(self.remaining_budget)
         for key in ("max_payment", "available"):
             value = getattr(self, key)
             if value is not None:
@@ -157,6 +183,13 @@ class Outcome:
     explanations: Mapping[str, ProjectExplanation] = field(default_factory=dict)
     per_voter_budget: Fraction | None = None
     notes: tuple[str, ...] = ()
+    #: ``cost`` is in units of ``10 ** -scale`` (the election's); ``per_voter_budget`` is in currency
+    scale: int = 0
+
+    @property
+    def amount(self) -> int | Decimal:
+        """The total cost in the currency (exact)."""
+        return amount(self.cost, self.scale)
 
     def selected_in_paper_order(self, paper_order: Sequence[str]) -> list[str]:
         """The funded ids in the order of ``paper_order`` (the PROJECTS section of a Pabulib file)."""
@@ -164,8 +197,25 @@ class Outcome:
         return [pid for pid in paper_order if pid in chosen]
 
 
-def money_text(amount: Fraction | int) -> str:
-    """Human rendering of an exact amount: integers as is, fractions rounded to two decimals."""
-    if isinstance(amount, int) or amount.denominator == 1:
-        return f"{int(amount):,}"
-    return f"{float(amount):,.2f}"
+def amount(units: int, scale: int) -> int | Decimal:
+    """``units * 10 ** -scale`` exactly: an ``int`` for scale 0, else a ``Decimal`` with ``scale`` places."""
+    return units if scale == 0 else Decimal(units).scaleb(-scale)
+
+
+def json_amount(value: int | Decimal) -> int | str:
+    """Whole amounts as JSON integers, others as exact decimal strings."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else format(value, "f")
+    return value
+
+
+def money_text(value: Fraction | int | Decimal) -> str:
+    """Human rendering of an exact amount: integers as is, other amounts rounded to two decimals."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return f"{int(value):,}"
+        return f"{value.quantize(Decimal('0.01')):,}"
+    if isinstance(value, int) or value.denominator == 1:
+        return f"{int(value):,}"
+    cents = round(value * 100)
+    return f"{Decimal(cents).scaleb(-2):,}"

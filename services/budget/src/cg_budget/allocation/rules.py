@@ -51,6 +51,7 @@ then more supporters, then the lexicographic order). With the default, outcomes 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from fractions import Fraction
 from typing import Literal
 
@@ -92,58 +93,125 @@ def greedy_order(election: Election, *, tie_breaking: TieBreaking = TieBreaking.
     )
 
 
-def greedy(election: Election, *, tie_breaking: TieBreaking = TieBreaking.LEXICOGRAPHIC) -> Outcome:
-    """Utilitarian greedy by support; funds every project that still fits, skips the others."""
+def greedy(
+    election: Election,
+    *,
+    tie_breaking: TieBreaking = TieBreaking.LEXICOGRAPHIC,
+    threshold: int | None = None,
+    skip: bool = True,
+    exclusions: Mapping[str, Collection[str]] | None = None,
+    rule: str = "greedy",
+) -> Outcome:
+    """Utilitarian greedy by support, and the greedy variants official Pabulib elections used.
+
+    Projects are taken in :func:`greedy_order`; each one that fits the remaining budget is funded.
+
+    * ``threshold``: projects whose support is below it take no part (``greedy-threshold``, Pabulib META
+      ``min_project_score_threshold``; support is the ``votes``/``score`` of the file).
+    * ``skip=False``: the scan stops at the first project that does not fit (``greedy-no-skip``).
+    * ``exclusions``: project id -> the projects it excludes (``greedy-exclusive``); a project excluded by
+      one already funded is passed over. Exclusion is symmetric: listing it once is enough.
+    """
     scores = election.scores()
+    excluded_by: dict[str, set[str]] = {}
+    for pid, others in (exclusions or {}).items():
+        for other in others:
+            if other != pid:
+                excluded_by.setdefault(pid, set()).add(other)
+                excluded_by.setdefault(other, set()).add(pid)
     remaining = election.budget
     selected: list[str] = []
     notes: dict[str, ProjectExplanation] = {}
+    money = election.amount
+    stopped_at: str | None = None
     for position, pid in enumerate(greedy_order(election, tie_breaking=tie_breaking), start=1):
         cost = election.costs[pid]
         score = scores[pid]
+        shown = money(cost)
+        left = money(remaining)
+        common = {"project_id": pid, "cost": shown, "support": score, "position": position}
+        if threshold is not None and score < threshold:
+            notes[pid] = ProjectExplanation(
+                **common,  # type: ignore[arg-type]
+                selected=False,
+                reason_code=ReasonCode.GREEDY_BELOW_THRESHOLD,
+                text_en=f"Not funded: its support {score:,} is below the threshold {threshold:,}.",
+                text_ko=f"미선정: 지지 {score:,}이(가) 기준 {threshold:,}에 못 미쳤습니다.",
+            )
+            continue
+        if stopped_at is not None:
+            notes[pid] = ProjectExplanation(
+                **common,  # type: ignore[arg-type]
+                selected=False,
+                reason_code=ReasonCode.GREEDY_STOPPED,
+                remaining_budget=left,
+                text_en=(
+                    f"Not funded: ranked {position} by support ({score:,}), after project {stopped_at} did "
+                    f"not fit; greedy without skipping stops there."
+                ),
+                text_ko=(
+                    f"미선정: 지지 {score:,}(으)로 {position}위였지만, 앞선 사업 {stopped_at}이(가) 예산에 "
+                    f"들어가지 않아 건너뛰기 없는 방식의 선정이 그곳에서 끝났습니다."
+                ),
+            )
+            continue
+        blockers = sorted(excluded_by.get(pid, set()).intersection(selected))
+        if blockers:
+            notes[pid] = ProjectExplanation(
+                **common,  # type: ignore[arg-type]
+                selected=False,
+                reason_code=ReasonCode.GREEDY_EXCLUDED,
+                remaining_budget=left,
+                text_en=(
+                    f"Not funded: ranked {position} by support ({score:,}), but it excludes the funded "
+                    f"project {', '.join(blockers)}."
+                ),
+                text_ko=(
+                    f"미선정: 지지 {score:,}(으)로 {position}위였지만, 이미 선정된 사업 "
+                    f"{', '.join(blockers)}와(과) 함께 선정될 수 없습니다."
+                ),
+            )
+            continue
         if cost <= remaining:
             remaining -= cost
             selected.append(pid)
             notes[pid] = ProjectExplanation(
-                project_id=pid,
+                **common,  # type: ignore[arg-type]
                 selected=True,
                 reason_code=ReasonCode.GREEDY_FUNDED,
-                cost=cost,
-                support=score,
-                position=position,
-                remaining_budget=remaining + cost,
+                remaining_budget=left,
                 text_en=(
-                    f"Funded: ranked {position} by support ({score:,}); its cost {cost:,} fitted the "
-                    f"remaining budget {remaining + cost:,}."
+                    f"Funded: ranked {position} by support ({score:,}); its cost {money_text(shown)} fitted "
+                    f"the remaining budget {money_text(left)}."
                 ),
                 text_ko=(
-                    f"선정: 지지 {score:,}표로 {position}위였고, 비용 {cost:,}이(가) 남은 예산 "
-                    f"{remaining + cost:,} 안에 들어갔습니다."
+                    f"선정: 지지 {score:,}(으)로 {position}위였고, 비용 {money_text(shown)}이(가) 남은 예산 "
+                    f"{money_text(left)} 안에 들어갔습니다."
                 ),
             )
         else:
+            if not skip:
+                stopped_at = pid
             notes[pid] = ProjectExplanation(
-                project_id=pid,
+                **common,  # type: ignore[arg-type]
                 selected=False,
                 reason_code=ReasonCode.GREEDY_DID_NOT_FIT,
-                cost=cost,
-                support=score,
-                position=position,
-                remaining_budget=remaining,
+                remaining_budget=left,
                 text_en=(
-                    f"Not funded: ranked {position} by support ({score:,}), but its cost {cost:,} did not "
-                    f"fit the remaining budget {remaining:,}."
+                    f"Not funded: ranked {position} by support ({score:,}), but its cost {money_text(shown)} "
+                    f"did not fit the remaining budget {money_text(left)}."
                 ),
                 text_ko=(
-                    f"미선정: 지지 {score:,}표로 {position}위였지만 비용 {cost:,}이(가) 남은 예산 "
-                    f"{remaining:,}을(를) 넘었습니다."
+                    f"미선정: 지지 {score:,}(으)로 {position}위였지만 비용 {money_text(shown)}이(가) 남은 "
+                    f"예산 {money_text(left)}을(를) 넘었습니다."
                 ),
             )
     return Outcome(
-        rule="greedy",
+        rule=rule,
         selected=tuple(selected),
         cost=election.budget - remaining,
         explanations={pid: notes[pid] for pid in election.costs},
+        scale=election.scale,
     )
 
 
@@ -161,7 +229,8 @@ def method_of_equal_shares(
     if engine.n == 0:
         return _mes_outcome(engine, RunResult(selected=[]), rule="mes", share=None, notes=())
     run = engine.run(election.budget)
-    return _mes_outcome(engine, run, rule="mes", share=Fraction(election.budget, engine.n), notes=())
+    share = election.share(Fraction(election.budget, engine.n))
+    return _mes_outcome(engine, run, rule="mes", share=share, notes=())
 
 
 def mes_add1(
@@ -173,7 +242,9 @@ def mes_add1(
     integral_start: bool = False,
     stop_when_exhaustive: bool = True,
 ) -> Outcome:
-    """MES completed by raising every voter's share by ``increment`` per step (pabutools semantics)."""
+    """MES completed by raising every voter's share by ``increment`` per step (pabutools semantics).
+
+    ``increment`` is in currency units (1 zł, 1 원), whatever the election's ``scale``."""
     if increment <= 0:
         raise ValueError("increment must be positive")
     engine = MesEngine(election, utility=utility or election.default_utility, tie_breaking=tie_breaking)
@@ -201,8 +272,10 @@ def _add1(
         return _mes_outcome(engine, RunResult(selected=[]), rule=rule, share=None, notes=())
     budget = election.budget
     costs = engine.costs
-    start = (budget // n) * n if integral_start else budget  # scaled: the real share times n
-    step = n * increment
+    unit = 10**election.scale  # one currency unit in the election's units
+    # scaled: the real share times n
+    start = (budget // (n * unit)) * n * unit if integral_start else budget
+    step = n * increment * unit
     eligible = len(engine.eligible)
     k = 0
     run = engine.run(start, certify=True, step=step)
@@ -286,7 +359,7 @@ def _add1(
     share_scaled = start + final_k * step
     explained = engine.run(share_scaled)
     assert explained.selected == final_run.selected
-    share = Fraction(share_scaled, n)
+    share = election.share(Fraction(share_scaled, n))
     notes = (
         f"add1 completion: share per voter {money_text(share)} after {final_k} step(s) of {increment} "
         f"({runs} exact MES runs were needed).",
@@ -352,6 +425,7 @@ def mes_add1_comparison(
             cost=util.cost,
             explanations=util.explanations,
             notes=(*mes.notes, vote, "the greedy outcome replaces MES+add1"),
+            scale=election.scale,
         )
     return Outcome(
         rule="mes-add1-comparison",
@@ -360,6 +434,7 @@ def mes_add1_comparison(
         explanations=mes.explanations,
         per_voter_budget=mes.per_voter_budget,
         notes=(*mes.notes, vote, "the MES+add1 outcome is kept"),
+        scale=election.scale,
     )
 
 
@@ -380,8 +455,9 @@ def _mes_outcome(
     order = [*engine.free, *run.selected]
     raw_support = engine.election.supporter_counts() if 0 in costs else {}
     explanations: dict[str, ProjectExplanation] = {}
+    election = engine.election
     for p, pid in enumerate(ids):
-        cost = costs[p]
+        cost = election.amount(costs[p])
         support = engine.supporters[p]
         if p in engine.free:
             explanations[pid] = ProjectExplanation(
@@ -396,7 +472,7 @@ def _mes_outcome(
             )
         elif p in run.bought:
             rec = run.bought[p]
-            pay = rec.pay / n
+            pay = election.share(rec.pay / n)
             per = " per point" if engine.utility == "points" and engine.point_levels[p] > 1 else ""
             explanations[pid] = ProjectExplanation(
                 project_id=pid,
@@ -409,19 +485,19 @@ def _mes_outcome(
                 max_payment=pay,
                 paid_in_full=rec.paid_in_full,
                 text_en=(
-                    f"Bought in round {rec.round}: its {support:,} supporters shared the cost {cost:,}, "
+                    f"Bought in round {rec.round}: its {support:,} supporters shared the cost {money_text(cost)}, "
                     f"paying at most {money_text(pay)} each{per}; {rec.paid_in_full:,} of them paid all "
                     f"they had left."
                 ),
                 text_ko=(
-                    f"{rec.round}번째 라운드에 선정: 지지자 {support:,}명이 비용 {cost:,}을(를) 나누어 "
+                    f"{rec.round}번째 라운드에 선정: 지지자 {support:,}명이 비용 {money_text(cost)}을(를) 나누어 "
                     f"1인당 최대 {money_text(pay)}씩 부담했고, 그중 {rec.paid_in_full:,}명은 남은 몫을 "
                     f"모두 냈습니다."
                 ),
             )
         elif p in run.dropped:
             drop = run.dropped[p]
-            available = Fraction(drop.available) / n
+            available = election.share(Fraction(drop.available) / n)
             explanations[pid] = ProjectExplanation(
                 project_id=pid,
                 selected=False,
@@ -432,14 +508,14 @@ def _mes_outcome(
                 available=available,
                 text_en=(
                     f"Not funded: in round {drop.round} its {support:,} supporters could only pay "
-                    f"{money_text(available)} of its cost {cost:,}."
+                    f"{money_text(available)} of its cost {money_text(cost)}."
                 ),
                 text_ko=(
                     f"미선정: {drop.round}번째 라운드에서 지지자 {support:,}명의 남은 몫은 "
-                    f"{money_text(available)}로, 비용 {cost:,}에 못 미쳤습니다."
+                    f"{money_text(available)}로, 비용 {money_text(cost)}에 못 미쳤습니다."
                 ),
             )
-        elif cost == 0 and raw_support[pid]:
+        elif costs[p] == 0 and raw_support[pid]:
             # a free project is worth nothing under cost utilities, so MES ignores it (as pabutools)
             explanations[pid] = ProjectExplanation(
                 project_id=pid,
@@ -468,4 +544,5 @@ def _mes_outcome(
         explanations=explanations,
         per_voter_budget=share,
         notes=notes,
+        scale=election.scale,
     )

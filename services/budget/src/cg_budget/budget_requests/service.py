@@ -39,6 +39,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import msg
 
 CONSUMER_ACTOR = "system:plan-adopted"
 
@@ -81,7 +82,7 @@ def to_read(req: BudgetRequest) -> RequestRead:
 async def load(session: AsyncSession, request_id: str, *, for_update: bool = False) -> BudgetRequest:
     req = await session.get(BudgetRequest, request_id, with_for_update=for_update)
     if req is None:
-        raise NotFound(f"no budget request with id {request_id}")
+        raise NotFound(msg("no budget request with id {request_id}", request_id=request_id))
     return req
 
 
@@ -201,7 +202,11 @@ async def create(*, session: AsyncSession, principal: Principal, request_in: Req
         )
         if exists is not None:
             raise Conflict(
-                f"plan item {request_in.plan_item_id} already has a request for {request_in.fiscal_year}",
+                msg(
+                    "plan item {plan_item_id} already has a request for {fiscal_year}",
+                    plan_item_id=request_in.plan_item_id,
+                    fiscal_year=request_in.fiscal_year,
+                ),
                 extra={"request_id": exists},
             )
     now = utcnow()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response, status
 
-from cg_budget.common import SggCode, seoul_today
+from cg_budget.common import SggCode
 from cg_budget.cycles import service
 from cg_budget.cycles.calendar import CycleStatus
 from cg_budget.cycles.schemas import (
@@ -22,6 +22,7 @@ from cg_budget.cycles.schemas import (
     TransitionIn,
 )
 from cg_shared.auth import CurrentPrincipal
+from cg_shared.clock import today_seoul
 from cg_shared.db import unit_of_work
 from cg_shared.deps import SessionDep
 from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
@@ -159,7 +160,7 @@ async def legal_calendar_sweep(app: FastAPI) -> None:
     while True:
         try:
             async with unit_of_work(app.state.sessions) as session:
-                moved = await service.apply_legal_calendar(session=session, today=seoul_today())
+                moved = await service.apply_legal_calendar(session=session, today=today_seoul())
             if moved:
                 log.info("legal calendar moved cycles", extra={"cycles": moved})
         except asyncio.CancelledError:

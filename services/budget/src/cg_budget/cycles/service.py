@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests.models import BudgetRequest
-from cg_budget.common import ensure_known_sgg, ensure_officer, seoul_today
+from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.cycles import calendar as cal
 from cg_budget.cycles.calendar import CycleStatus, Level
 from cg_budget.cycles.models import Cycle, CycleTransition, SupplementaryBudget
@@ -26,10 +26,21 @@ from cg_budget.cycles.schemas import (
 from cg_budget.events import emit
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import SMG_CODE
 from cg_shared.events.budget import CycleOpened
-from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match, encode_cursor
+from cg_shared.http import (
+    Conflict,
+    FieldError,
+    NotFound,
+    Page,
+    PageParams,
+    Unprocessable,
+    check_if_match,
+    encode_cursor,
+)
+from cg_shared.i18n import msg
 
 SYSTEM = "system:legal-calendar"
 
@@ -58,7 +69,7 @@ def to_read(cycle: Cycle) -> CycleRead:
 async def load(session: AsyncSession, cycle_id: str, *, for_update: bool = False) -> Cycle:
     cycle = await session.get(Cycle, cycle_id, with_for_update=for_update)
     if cycle is None:
-        raise NotFound(f"no budget cycle with id {cycle_id}")
+        raise NotFound(msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id))
     return cycle
 
 
@@ -85,7 +96,7 @@ async def money_window(
         if supplementary is not None:
             return supplementary.number
     raise Conflict(
-        f"{what} is not possible while the cycle is {status.value}",
+        msg("{what} is not possible while the cycle is {status}", what=what, status=status.value),
         slug="cycle-state",
         extra={
             "current": status.value,
@@ -103,7 +114,11 @@ async def open_cycle(*, session: AsyncSession, principal: Principal, cycle_in: C
     )
     if existing is not None:
         raise Conflict(
-            f"borough {cycle_in.sgg_code} already has a cycle for fiscal year {cycle_in.fiscal_year}",
+            msg(
+                "borough {sgg_code} already has a cycle for fiscal year {fiscal_year}",
+                sgg_code=cycle_in.sgg_code,
+                fiscal_year=cycle_in.fiscal_year,
+            ),
             extra={"cycle_id": existing},
         )
     level = Level.SMG if cycle_in.sgg_code == SMG_CODE else Level.BOROUGH
@@ -204,6 +219,30 @@ def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
     cycle.updated_at = utcnow()
 
 
+async def _ensure_not_backdated(session: AsyncSession, cycle: Cycle, on: date) -> None:
+    """A legal step's date cannot precede what the record already says happened: the cycle's previous
+    step. Backdating a bill to before the 21 November deadline after recording later steps would make
+    the deadline report lie."""
+    last = await session.scalar(
+        select(func.max(CycleTransition.effective_on)).where(CycleTransition.cycle_id == cycle.id)
+    )
+    if last is not None and on < last:
+        raise Unprocessable(
+            msg(
+                "the cycle's previous step is dated {previous}; a later step cannot be backdated before it",
+                previous=last.isoformat(),
+            ),
+            errors=[
+                FieldError(
+                    field="body.effective_on",
+                    message=msg("before the previous step ({previous})", previous=last.isoformat()),
+                )
+            ],
+            slug="backdated",
+            extra={"previous_effective_on": last.isoformat()},
+        )
+
+
 async def transition(
     *,
     session: AsyncSession,
@@ -218,8 +257,12 @@ async def transition(
     current, target = CycleStatus(cycle.status), transition_in.to
     if not cal.can_move(current, target):
         raise Conflict(
-            f"a cycle in {current.value} cannot move to {target.value}; allowed: "
-            + (", ".join(cal.allowed_moves(current)) or "none (final state)"),
+            msg(
+                "a cycle in {current} cannot move to {target}; allowed: {allowed}",
+                current=current.value,
+                target=target.value,
+                allowed=", ".join(cal.allowed_moves(current)) or msg("none (final state)"),
+            ),
             slug="illegal-transition",
             extra={
                 "current": current.value,
@@ -227,7 +270,8 @@ async def transition(
                 "allowed": cal.allowed_moves(current),
             },
         )
-    on = transition_in.effective_on or seoul_today()
+    on = transition_in.effective_on or today_seoul()
+    await _ensure_not_backdated(session, cycle, on)
     reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
     if reason:
         raise Conflict(
@@ -325,7 +369,7 @@ async def calendar(
 ) -> CalendarRead:
     cycle = await load(session, cycle_id)
     status = CycleStatus(cycle.status)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     recorded = cal.CycleDates(
         bill_submitted_on=cycle.bill_submitted_on,
         enacted_on=cycle.enacted_on,
@@ -392,7 +436,9 @@ async def open_supplementary(
     status = CycleStatus(cycle.status)
     if status not in cal.SUPPLEMENTARY_STATES:
         raise Conflict(
-            f"a supplementary budget amends an enacted budget; this cycle is {status.value}",
+            msg(
+                "a supplementary budget amends an enacted budget; this cycle is {status}", status=status.value
+            ),
             slug="cycle-state",
             extra={
                 "current": status.value,
@@ -435,6 +481,13 @@ async def open_supplementary(
     return read
 
 
+async def _last_supplementary_enactment(session: AsyncSession, cycle_id: str) -> date | None:
+    value: date | None = await session.scalar(
+        select(func.max(SupplementaryBudget.enacted_on)).where(SupplementaryBudget.cycle_id == cycle_id)
+    )
+    return value
+
+
 async def enact_supplementary(
     *, session: AsyncSession, principal: Principal, cycle_id: str, number: int, enact_in: SupplementaryEnact
 ) -> SupplementaryRead:
@@ -448,12 +501,43 @@ async def enact_supplementary(
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"cycle {cycle_id} has no supplementary budget number {number}")
+        raise NotFound(
+            msg(
+                "cycle {cycle_id} has no supplementary budget number {number}",
+                cycle_id=cycle_id,
+                number=number,
+            )
+        )
     if row.status != "drafting":
-        raise Conflict(f"supplementary budget {number} is already {row.status}")
+        raise Conflict(
+            msg("supplementary budget {number} is already {status}", number=number, status=row.status)
+        )
+    enacted_on = enact_in.enacted_on or today_seoul()
+    # A supplementary budget amends an enacted budget: it cannot be enacted before that budget, or
+    # before an earlier supplementary budget of the same year.
+    floor = max(
+        [
+            d
+            for d in (cycle.enacted_on, await _last_supplementary_enactment(session, cycle.id))
+            if d is not None
+        ],
+        default=None,
+    )
+    if floor is not None and enacted_on < floor:
+        raise Unprocessable(
+            msg(
+                "supplementary budget {number} cannot be enacted before {floor} (the budget it amends)",
+                number=number,
+                floor=floor.isoformat(),
+            ),
+            errors=[
+                FieldError(field="body.enacted_on", message=msg("before {floor}", floor=floor.isoformat()))
+            ],
+            slug="backdated",
+        )
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
-    row.enacted_on = enact_in.enacted_on or seoul_today()
+    row.enacted_on = enacted_on
     cycle.version += 1
     cycle.updated_at = utcnow()
     await session.flush()

@@ -37,6 +37,7 @@ from cg_shared.http import (
     page_params,
     require_idempotency_key,
 )
+from cg_shared.offload import run_parser
 
 router = APIRouter(tags=["elections"], responses=PROBLEM_RESPONSES)
 
@@ -207,7 +208,7 @@ async def import_ballots(
     key = require_idempotency_key(idempotency_key)
     text, media_type = await read_text(request)
     if media_type == "text/csv":
-        ballots = service.parse_paper_csv(text)
+        ballots = await run_parser(service.parse_paper_csv, text)
     else:
         try:
             ballots = BallotImportIn.model_validate(json.loads(text)).ballots

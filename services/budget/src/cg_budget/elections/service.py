@@ -4,10 +4,10 @@ Pabulib import/export."""
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import insert, select
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_budget.allocation import Instance, PabulibError, Profile, TieBreaking, dumps, parse
 from cg_budget.allocation import Project as PbProject
 from cg_budget.allocation.commands import outcome_document, outcome_for_instance
+from cg_budget.allocation.model import json_amount
 from cg_budget.budget_requests.models import BudgetRequest
 from cg_budget.budget_requests.schemas import Feasibility, RequestStatus
 from cg_budget.common import ensure_officer, new_id
@@ -29,7 +30,9 @@ from cg_budget.elections.engine import Rule
 from cg_budget.elections.models import Ballot, BallotImport, Election, ElectionOutcome, ElectionProject
 from cg_budget.elections.schemas import (
     BallotCast,
+    BallotImage,
     BallotImportRead,
+    BallotLink,
     BallotRead,
     ElectionCreate,
     ElectionProjectRead,
@@ -42,6 +45,7 @@ from cg_budget.envelopes.models import Envelope
 from cg_budget.events import emit
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role
+from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import ElectionClosed
@@ -56,6 +60,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import Msg, msg
 
 OPEN, CLOSED, FINALISED = "open", "closed", "finalised"
 
@@ -93,10 +98,21 @@ def _read(election: Election, projects: Sequence[ElectionProject]) -> ElectionRe
         ballot_count=election.ballot_count,
         projects=[
             ElectionProjectRead(
-                project_key=p.project_key, request_id=p.request_id, name=p.name, cost_krw=p.cost_krw
+                project_key=p.project_key,
+                request_id=p.request_id,
+                name=p.name,
+                cost_krw=p.cost_krw,
+                description=p.description or "",
+                location=p.location or "",
+                category=p.category or "",
+                images=[BallotImage.model_validate(i) for i in p.images or []],
+                links=[BallotLink.model_validate(link) for link in p.links or []],
             )
             for p in projects
         ],
+        opens_at=election.opens_at,
+        closes_at=election.closes_at,
+        voting_open=election.status == OPEN and voting_window_problem(election, utcnow()) is None,
         closed_at=election.closed_at,
         version=election.version,
         created_at=election.created_at,
@@ -106,8 +122,31 @@ def _read(election: Election, projects: Sequence[ElectionProject]) -> ElectionRe
 async def load(session: AsyncSession, election_id: str, *, for_update: bool = False) -> Election:
     election = await session.get(Election, election_id, with_for_update=for_update)
     if election is None:
-        raise NotFound(f"no election with id {election_id}")
+        raise NotFound(msg("no election with id {election_id}", election_id=election_id))
     return election
+
+
+def voting_window_problem(election: Election, at: datetime) -> Conflict | None:
+    """Why no ballot can be cast at ``at`` (before the announced opening or after the closing), if so."""
+    if election.opens_at is not None and at < election.opens_at:
+        return Conflict(
+            msg(
+                "voting in this election opens at {opens_at}; no ballot before then",
+                opens_at=election.opens_at.isoformat(),
+            ),
+            slug="voting-not-open-yet",
+            extra={"opens_at": election.opens_at.isoformat()},
+        )
+    if election.closes_at is not None and at > election.closes_at:
+        return Conflict(
+            msg(
+                "voting in this election closed at {closes_at}; no ballot after then",
+                closes_at=election.closes_at.isoformat(),
+            ),
+            slug="voting-closed",
+            extra={"closes_at": election.closes_at.isoformat()},
+        )
+    return None
 
 
 def _rules(election: Election, keys: Sequence[str]) -> BallotRules:
@@ -144,6 +183,31 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             "a cumulative election needs max_points_total",
             errors=[FieldError(field="body.max_points_total", message="required for cumulative ballots")],
         )
+    now = utcnow()
+    if election_in.closes_at is not None:
+        if election_in.opens_at is not None and election_in.closes_at <= election_in.opens_at:
+            raise Unprocessable(
+                "voting must close after it opens",
+                errors=[FieldError(field="body.closes_at", message="must be after opens_at")],
+            )
+        if election_in.closes_at <= now:
+            raise Unprocessable(
+                "voting cannot close before the election is even created",
+                errors=[FieldError(field="body.closes_at", message="must be in the future")],
+            )
+    details = {}
+    for index, item in enumerate(election_in.items):
+        if item.request_id not in election_in.request_ids:
+            raise Unprocessable(
+                "ballot details for a request that is not on the ballot",
+                errors=[FieldError(field=f"body.items.{index}.request_id", message="not in request_ids")],
+            )
+        if item.request_id in details:
+            raise Unprocessable(
+                "ballot details given twice for one request",
+                errors=[FieldError(field=f"body.items.{index}.request_id", message="duplicate")],
+            )
+        details[item.request_id] = item
     if len(set(election_in.request_ids)) != len(election_in.request_ids):
         raise Unprocessable(
             "a request is listed twice", errors=[FieldError(field="body.request_ids", message="duplicates")]
@@ -159,7 +223,7 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
         req = requests.get(rid)
         where = f"body.request_ids.{index}"
         if req is None:
-            errors.append(FieldError(field=where, message=f"no budget request {rid}"))
+            errors.append(FieldError(field=where, message=msg("no budget request {rid}", rid=rid)))
         elif req.cycle_id != cycle.id:
             errors.append(FieldError(field=where, message="the request belongs to another cycle"))
         elif req.feasibility == Feasibility.INFEASIBLE.value:
@@ -181,7 +245,11 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             budget = available
         elif budget > available:
             raise Conflict(
-                f"the election budget {budget:,} KRW exceeds what the envelope has left ({available:,} KRW)",
+                msg(
+                    "the election budget {budget:,} KRW exceeds what the envelope has left ({available:,} KRW)",
+                    budget=budget,
+                    available=available,
+                ),
                 slug="envelope-overspent",
                 extra={"available_krw": available},
             )
@@ -190,7 +258,6 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             "give budget_krw or an envelope_id",
             errors=[FieldError(field="body.budget_krw", message="required without envelope_id")],
         )
-    now = utcnow()
     election = Election(
         cycle_id=cycle.id,
         sgg_code=cycle.sgg_code,
@@ -205,6 +272,8 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
         max_length=election_in.max_length,
         max_points_total=election_in.max_points_total,
         max_points_per_project=election_in.max_points_per_project,
+        opens_at=election_in.opens_at,
+        closes_at=election_in.closes_at,
         status=OPEN,
         source="platform",
         ballot_count=0,
@@ -217,6 +286,7 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
     projects = []
     for position, rid in enumerate(election_in.request_ids):
         req = requests[rid]
+        detail = details.get(rid)
         project = ElectionProject(
             election_id=election.id,
             project_key=rid,
@@ -224,6 +294,11 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             name=req.title_ko,
             cost_krw=req.amount_krw,
             position=position,
+            description=detail.description if detail else "",
+            location=detail.location if detail else "",
+            category=(detail.category if detail and detail.category else None) or req.policy_field or "",
+            images=[i.model_dump(mode="json") for i in detail.images] if detail else [],
+            links=[link.model_dump(mode="json") for link in detail.links] if detail else [],
         )
         session.add(project)
         projects.append(project)
@@ -280,11 +355,15 @@ def _ensure_voter(principal: Principal, election: Election) -> None:
     # without a borough claim cannot show it, so it may not vote anywhere.
     if principal.sgg_code is None:
         raise Forbidden(
-            "your sign-in does not say which borough you live in (no sgg_code claim), so your "
-            f"eligibility for borough {election.sgg_code}'s election cannot be checked"
+            msg(
+                "your sign-in does not say which borough you live in (no sgg_code claim), so your eligibility for borough {sgg_code}'s election cannot be checked",
+                sgg_code=election.sgg_code,
+            )
         )
     if principal.sgg_code != election.sgg_code:
-        raise Forbidden(f"this election is for residents of borough {election.sgg_code}")
+        raise Forbidden(
+            msg("this election is for residents of borough {sgg_code}", sgg_code=election.sgg_code)
+        )
 
 
 async def cast_ballot(
@@ -293,12 +372,16 @@ async def cast_ballot(
     election = await load(session, election_id, for_update=True)
     _ensure_voter(principal, election)
     if election.status != OPEN:
-        raise Conflict(f"the election is {election.status}; ballots are no longer accepted")
+        raise Conflict(
+            msg("the election is {status}; ballots are no longer accepted", status=election.status)
+        )
+    if (outside := voting_window_problem(election, utcnow())) is not None:
+        raise outside
     keys = [p.project_key for p in await _projects(session, election_id)]
     problems = check_ballot(_rules(election, keys), ballot_in.choices, ballot_in.points)
     if problems:
         raise Unprocessable(
-            "the ballot breaks the election's rules: " + "; ".join(problems),
+            msg("the ballot breaks the election's rules: {problems}", problems=Msg.joined("; ", problems)),
             errors=[FieldError(field="body.choices", message=p) for p in problems],
         )
     voter_key = f"sub:{principal.sub}"
@@ -369,18 +452,24 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
     text = text.lstrip("\ufeff")
     first = text.split("\n", 1)[0]
     delimiter, inner = (";", ",") if ";" in first else (",", "|")
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    reader = SafeDictReader(io.StringIO(text), delimiter=delimiter)
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if "voter_id" not in columns or "vote" not in columns:
         raise Unprocessable(
             "the CSV header must name voter_id and vote (and points for cumulative ballots)",
-            errors=[FieldError(field="row 0: header", message=f"got {', '.join(columns) or 'nothing'}")],
+            errors=[
+                FieldError(
+                    field="row 0: header", message=msg("got {items}", items=", ".join(columns) or "nothing")
+                )
+            ],
         )
     ballots: list[PaperBallot] = []
     errors: list[FieldError] = []
     for number, raw in enumerate(reader, start=1):
         if None in raw or any(v is None for v in raw.values()):
-            errors.append(FieldError(field=f"row {number}", message=f"{len(columns)} cells expected"))
+            errors.append(
+                FieldError(field=f"row {number}", message=msg("{count} cells expected", count=len(columns)))
+            )
             continue
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
         choices = [c.strip() for c in row.get("vote", "").split(inner) if c.strip()]
@@ -388,7 +477,12 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
         try:
             points = [int(p) for p in points_text.split(inner)] if points_text else None
         except ValueError:
-            errors.append(FieldError(field=f"row {number}: points", message=f"not integers: {points_text!r}"))
+            errors.append(
+                FieldError(
+                    field=f"row {number}: points",
+                    message=msg("not integers: {points_text!r}", points_text=points_text),
+                )
+            )
             continue
         try:
             ballots.append(
@@ -402,7 +496,9 @@ def parse_paper_csv(text: str) -> list[PaperBallot]:
         except ValueError as exc:
             errors.append(FieldError(field=f"row {number}", message=str(exc).splitlines()[0][:300]))
     if errors:
-        raise Unprocessable(f"{len(errors)} row(s) are invalid; nothing was imported", errors=errors[:200])
+        raise Unprocessable(
+            msg("{count} row(s) are invalid; nothing was imported", count=len(errors)), errors=errors[:200]
+        )
     if not ballots:
         raise Unprocessable(
             "the file holds no ballots", errors=[FieldError(field="row 1", message="no rows")]
@@ -432,7 +528,19 @@ async def import_paper_ballots(
             import_id=previous.id, election_id=election_id, imported=previous.ballot_count, replayed=True
         )
     if election.status != OPEN:
-        raise Conflict(f"the election is {election.status}; ballots are no longer accepted")
+        raise Conflict(
+            msg("the election is {status}; ballots are no longer accepted", status=election.status)
+        )
+    # Paper ballots cast at the polling stations are counted after the polls close, never before they open.
+    if election.opens_at is not None and utcnow() < election.opens_at:
+        raise Conflict(
+            msg(
+                "voting opens at {opens_at}; no paper ballot can have been cast yet",
+                opens_at=election.opens_at.isoformat(),
+            ),
+            slug="voting-not-open-yet",
+            extra={"opens_at": election.opens_at.isoformat()},
+        )
     keys = [p.project_key for p in await _projects(session, election_id)]
     rules = _rules(election, keys)
     errors: list[FieldError] = []
@@ -464,13 +572,21 @@ async def import_paper_ballots(
                 FieldError(field=f"row {number}: voter_id", message="this paper ballot is already counted")
             )
         elif ballot.resident_sub and ballot.voter_key in already:
-            how = "online" if already[ballot.voter_key] == "online" else "on paper in an earlier import"
+            how = (
+                msg("online")
+                if already[ballot.voter_key] == "online"
+                else msg("on paper in an earlier import")
+            )
             errors.append(
-                FieldError(field=f"row {number}: resident_sub", message=f"this resident already voted {how}")
+                FieldError(
+                    field=f"row {number}: resident_sub",
+                    message=msg("this resident already voted {how}", how=how),
+                )
             )
     if errors:
         raise Unprocessable(
-            f"{len(errors)} problem(s) in the ballots; nothing was imported", errors=errors[:200]
+            msg("{count} problem(s) in the ballots; nothing was imported", count=len(errors)),
+            errors=errors[:200],
         )
     import_id = new_id()
     now = utcnow()
@@ -546,7 +662,16 @@ async def close(
     ensure_officer(principal, election.sgg_code)
     check_if_match(if_match, election.version, required=False)
     if election.status != OPEN:
-        raise Conflict(f"the election is already {election.status}")
+        raise Conflict(msg("the election is already {status}", status=election.status))
+    if election.closes_at is not None and utcnow() < election.closes_at:
+        raise Conflict(
+            msg(
+                "voting is announced to run until {closes_at}; the election cannot be closed before then",
+                closes_at=election.closes_at.isoformat(),
+            ),
+            slug="voting-still-open",
+            extra={"closes_at": election.closes_at.isoformat()},
+        )
     projects = await _projects(session, election_id)
     ballots = await _profile(session, election)
     kind = BallotType(election.ballot_type)
@@ -628,8 +753,17 @@ def parse_pb(text: str) -> tuple[Instance, Profile]:
         return parse(text)
     except PabulibError as exc:
         raise Unprocessable(
-            f"not a valid Pabulib file: {exc}", errors=[FieldError(field="body", message=str(exc))]
+            msg("not a valid Pabulib file: {exc}", exc=exc),
+            errors=[FieldError(field="body", message=str(exc))],
         ) from exc
+
+
+def _whole_won(value: Decimal, what: str) -> int:
+    """Seoul elections count whole won: an imported amount with decimals is refused, not rounded."""
+    if value != value.to_integral_value():
+        message = f"{what} {value} has decimals; elections count money in whole won"
+        raise Unprocessable(message, errors=[FieldError(field="body", message=message)])
+    return int(value)
 
 
 async def import_pb(
@@ -645,6 +779,8 @@ async def import_pb(
     ensure_officer(principal, cycle.sgg_code)
     await cycles.money_window(session, cycle, cal.ELECTION_WINDOW, what="importing an election")
     instance, profile = parse_pb(text)
+    budget_krw = _whole_won(instance.budget, "budget")
+    costs_krw = {pid: _whole_won(p.cost, f"cost of project {pid}") for pid, p in instance.projects.items()}
     chosen = rule or engine.PABULIB_RULES.get(instance.rule.strip(), Rule.GREEDY)
     meta = dict(instance.meta)
 
@@ -661,7 +797,7 @@ async def import_pb(
         ballot_type=profile.vote_type,
         rule=chosen.value,
         tie_breaking=TieBreaking.LEXICOGRAPHIC.value,
-        budget_krw=instance.budget,
+        budget_krw=budget_krw,
         envelope_id=None,
         min_length=meta_int("min_length") or 0,
         max_length=meta_int("max_length"),
@@ -685,7 +821,7 @@ async def import_pb(
                 "project_key": p.project_id,
                 "request_id": None,
                 "name": p.name[:500],
-                "cost_krw": p.cost,
+                "cost_krw": costs_krw[p.project_id],
                 "position": position,
                 "fields": dict(p.fields),
             }
@@ -787,7 +923,9 @@ async def export_pb(*, session: AsyncSession, election_id: str) -> tuple[str, st
         for column in fields:
             if column not in columns:
                 columns.append(column)
-        pb_projects[p.project_key] = PbProject(project_id=p.project_key, cost=p.cost_krw, fields=fields)
+        pb_projects[p.project_key] = PbProject(
+            project_id=p.project_key, cost=Decimal(p.cost_krw), fields=fields
+        )
     voter_ids: list[str] = []
     pb_ballots: list[Any] = []
     voter_fields: list[dict[str, str]] = []
@@ -805,7 +943,9 @@ async def export_pb(*, session: AsyncSession, election_id: str) -> tuple[str, st
             pb_ballots.append(tuple(b.choices))
         else:
             pb_ballots.append(frozenset(b.choices))
-    instance = Instance(meta=meta, projects=pb_projects, budget=election.budget_krw, project_columns=columns)
+    instance = Instance(
+        meta=meta, projects=pb_projects, budget=Decimal(election.budget_krw), project_columns=columns
+    )
     profile = Profile(
         vote_type=kind.value,
         voter_ids=voter_ids,
@@ -826,7 +966,7 @@ def compute_pb_outcome(text: str, rule: Rule, *, explain: bool) -> PbOutcome:
     names = {pid: p.name for pid, p in instance.projects.items()}
     return PbOutcome(
         selected=cast(list[str], doc["selected"]),
-        cost=outcome.cost,
+        cost=json_amount(outcome.amount),
         rule=rule,
         per_voter_budget=str(outcome.per_voter_budget) if outcome.per_voter_budget is not None else None,
         notes=list(outcome.notes),

@@ -28,6 +28,7 @@ from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import EnvelopeSet as EnvelopeSetEvent
 from cg_shared.events.planning import PlanEvaluated
 from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable, check_if_match
+from cg_shared.i18n import msg
 
 
 def to_read(env: Envelope) -> EnvelopeRead:
@@ -117,8 +118,12 @@ async def _write_amount(
         check_if_match(if_match, env.version)
         if amount_krw < env.allocated_krw:
             raise Conflict(
-                f"the {kind.value} envelope already has {env.allocated_krw:,} KRW allocated; "
-                f"it cannot be lowered to {amount_krw:,} KRW",
+                msg(
+                    "the {kind} envelope already has {allocated_krw:,} KRW allocated; it cannot be lowered to {amount_krw:,} KRW",
+                    kind=kind.value,
+                    allocated_krw=env.allocated_krw,
+                    amount_krw=amount_krw,
+                ),
                 slug="envelope-overspent",
                 extra={"allocated_krw": env.allocated_krw, "requested_amount_krw": amount_krw},
             )
@@ -234,7 +239,7 @@ async def compute_smg_grant(
         )
     except ValueError as exc:
         raise Unprocessable(
-            str(exc), errors=[FieldError(field="body.grade_bonus_krw", message=str(exc))]
+            exc.args[0], errors=[FieldError(field="body.grade_bonus_krw", message=exc.args[0])]
         ) from exc
     grade: str | None
     if formula_in.grade is not None:
@@ -288,7 +293,7 @@ async def list_for_cycle(*, session: AsyncSession, cycle_id: str) -> list[Envelo
 async def get(*, session: AsyncSession, envelope_id: str) -> EnvelopeRead:
     env = await session.get(Envelope, envelope_id)
     if env is None:
-        raise NotFound(f"no envelope with id {envelope_id}")
+        raise NotFound(msg("no envelope with id {envelope_id}", envelope_id=envelope_id))
     return to_read(env)
 
 

@@ -32,6 +32,7 @@ from cg_shared.db import utcnow
 from cg_shared.events.budget import AllocationFinalized
 from cg_shared.events.budget import AllocationLine as AllocationLineEvent
 from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable
+from cg_shared.i18n import msg
 
 
 def _read(allocation: Allocation, lines: list[AllocationLine]) -> AllocationRead:
@@ -112,7 +113,7 @@ async def finalise(
     else:
         if allocation_in.election_id is not None or not allocation_in.lines:
             raise Unprocessable(
-                f"method {allocation_in.method} takes a list of lines and no election",
+                msg("method {method} takes a list of lines and no election", method=allocation_in.method),
                 errors=[FieldError(field="body.lines", message="at least one line; no election_id")],
             )
         wanted = [
@@ -143,11 +144,11 @@ async def finalise(
         where = f"body.lines.{index}" if allocation_in.method != "election" else f"outcome.selected.{index}"
         req = requests.get(rid)
         if rid in seen:
-            errors.append(FieldError(field=where, message=f"request {rid} appears twice"))
+            errors.append(FieldError(field=where, message=msg("request {rid} appears twice", rid=rid)))
             continue
         seen.add(rid)
         if req is None:
-            errors.append(FieldError(field=where, message=f"no budget request {rid}"))
+            errors.append(FieldError(field=where, message=msg("no budget request {rid}", rid=rid)))
             continue
         if req.cycle_id != cycle.id:
             errors.append(FieldError(field=where, message="the request belongs to another cycle"))
@@ -159,7 +160,12 @@ async def finalise(
         if allocation_in.method != "election" and amount > req.amount_krw:
             errors.append(
                 FieldError(
-                    field=where, message=f"{amount:,} KRW is more than the request's {req.amount_krw:,} KRW"
+                    field=where,
+                    message=msg(
+                        "{amount:,} KRW is more than the request's {amount_krw:,} KRW",
+                        amount=amount,
+                        amount_krw=req.amount_krw,
+                    ),
                 )
             )
         if amount <= 0:
@@ -175,7 +181,7 @@ async def finalise(
             errors.append(
                 FieldError(
                     field=where,
-                    message=f"no {kind.value} envelope in this cycle"
+                    message=msg("no {kind} envelope in this cycle", kind=kind.value)
                     if kind
                     else "say which envelope (envelope_kind)",
                 )
@@ -217,7 +223,9 @@ async def finalise(
             for s in short
         )
         raise Conflict(
-            f"the allocation would overspend: {detail}", slug="envelope-overspent", extra={"envelopes": short}
+            msg("the allocation would overspend: {detail}", detail=detail),
+            slug="envelope-overspent",
+            extra={"envelopes": short},
         )
     for eid, amount in need.items():
         env = locked[eid]
@@ -313,7 +321,7 @@ async def finalise(
 async def get(*, session: AsyncSession, allocation_id: str) -> AllocationRead:
     allocation = await session.get(Allocation, allocation_id)
     if allocation is None:
-        raise NotFound(f"no allocation with id {allocation_id}")
+        raise NotFound(msg("no allocation with id {allocation_id}", allocation_id=allocation_id))
     lines = list(
         (
             await session.execute(

@@ -21,6 +21,7 @@ from cg_shared.http import (
     page_params,
     require_idempotency_key,
 )
+from cg_shared.offload import run_parser
 
 router = APIRouter(tags=["integration"], responses=PROBLEM_RESPONSES)
 
@@ -70,7 +71,10 @@ async def import_figures(
     key = require_idempotency_key(idempotency_key)
     text, media_type = await read_text(request)
     fmt = "csv" if media_type == "text/csv" else "json"
-    rows, parse_errors = service.parse_csv(text) if fmt == "csv" else (service.parse_json(text), [])
+    if fmt == "csv":
+        rows, parse_errors = await run_parser(service.parse_csv, text)
+    else:
+        rows, parse_errors = await run_parser(service.parse_json, text), []
     async with session.begin():
         report = await service.import_figures(
             session=session,
@@ -116,7 +120,7 @@ async def get_import(import_id: str, principal: CurrentPrincipal, session: Sessi
     response_model=Reconciliation,
     summary="Allocated vs appropriated vs executed, per request and per program code",
 )
-async def reconciliation(
+async def get_reconciliation(
     session: SessionDep, sgg_code: Annotated[SggCode, Query()], fiscal_year: FiscalYearQuery
 ) -> Reconciliation:
     return await service.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)

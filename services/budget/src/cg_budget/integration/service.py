@@ -3,7 +3,6 @@ allocations, export for the borough's budget system."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -39,9 +38,11 @@ from cg_budget.integration.schemas import (
 )
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
-from cg_shared.events.budget import AppropriationImported
+from cg_shared.events.budget import AppropriationImported, RequestExecuted
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
+from cg_shared.i18n import msg
 
 REQUIRED_CODES = pc.PROGRAM_LEVELS  # a figure must name its program down to the detail program
 _AMOUNT = re.compile(r"^(\d+|\d{1,3}(,\d{3})+)$")
@@ -65,7 +66,7 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[FieldError]]:
 
     Returns the rows and the structural errors (a row with more or fewer cells than the header is reported
     against its number and never applied — a quoted ``"1,000"`` amount is fine, an unquoted one is not)."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = SafeDictReader(io.StringIO(text.lstrip("\ufeff")))
     header = [(h or "").strip() for h in (reader.fieldnames or [])]
     missing = [c for c in (*REQUIRED_CODES, "amount_krw") if c not in header]
     unknown = [c for c in header if c not in CSV_COLUMNS]
@@ -79,7 +80,8 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[FieldError]]:
             if part
         )
         raise Unprocessable(
-            f"bad CSV header: {message}", errors=[FieldError(field="row 0: header", message=message)]
+            msg("bad CSV header: {message}", message=message),
+            errors=[FieldError(field="row 0: header", message=message)],
         )
     rows: list[ImportRow] = []
     errors: list[FieldError] = []
@@ -88,7 +90,7 @@ def parse_csv(text: str) -> tuple[list[ImportRow], list[FieldError]]:
             errors.append(
                 FieldError(
                     field=f"row {number}: row",
-                    message=f"{len(header)} cells expected (quote values containing commas)",
+                    message=msg("{count} cells expected (quote values containing commas)", count=len(header)),
                 )
             )
         values = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if isinstance(v, str)}
@@ -144,7 +146,8 @@ def validate_rows(
         if amount is None or amount < 0:
             row_errors.append(
                 FieldError(
-                    field=f"row {number}: amount_krw", message=f"not a non-negative integer of won: {raw!r}"
+                    field=f"row {number}: amount_krw",
+                    message=msg("not a non-negative integer of won: {raw!r}", raw=raw),
                 )
             )
         elif amount > 10**15:
@@ -158,7 +161,10 @@ def validate_rows(
             errors.append(
                 FieldError(
                     field=f"row {number}: program code",
-                    message=f"same codes as row {first_seen[candidate.key]}; a replace import states each code once",
+                    message=msg(
+                        "same codes as row {value}; a replace import states each code once",
+                        value=first_seen[candidate.key],
+                    ),
                 )
             )
             continue
@@ -242,12 +248,19 @@ async def import_figures(
         )
     if errors and (all_or_nothing or not valid):
         raise Unprocessable(
-            f"{len(errors)} problem(s) in {len({e.field.split(':')[0] for e in errors})} row(s); nothing was imported",
+            msg(
+                "{count} problem(s) in {count_2} row(s); nothing was imported",
+                count=len(errors),
+                count_2=len({e.field.split(":")[0] for e in errors}),
+            ),
             errors=errors[:500],
             extra={"row_count": len(rows), "valid_count": len(valid)},
         )
     import_id = new_id()
     now = utcnow()
+    spent_before = (
+        await _spending_by_request(session, sgg_code, fiscal_year) if kind is ImportKind.EXECUTION else {}
+    )
     keys = sorted({r.key for r in valid})
     existing: dict[str, ProgramFigure] = {}
     for chunk_start in range(0, len(keys), 500):
@@ -324,6 +337,8 @@ async def import_figures(
         subject=import_id,
         sgg_code=sgg_code,
     )
+    if kind is ImportKind.EXECUTION:
+        await _emit_request_spending(session, sgg_code, fiscal_year, import_id, spent_before)
     report = _report(record, replayed=False)
     record_audit(
         session,
@@ -340,7 +355,7 @@ async def import_figures(
 async def get_import(*, session: AsyncSession, principal: Principal, import_id: str) -> ImportReport:
     row = await session.get(BudgetImport, import_id)
     if row is None:
-        raise NotFound(f"no import with id {import_id}")
+        raise NotFound(msg("no import with id {import_id}", import_id=import_id))
     ensure_officer(principal, row.sgg_code)
     return _report(row, replayed=False)
 
@@ -375,6 +390,46 @@ async def list_imports(
         items=[_report(r, replayed=False) for r in rows],
         next_cursor=encode_cursor([last.created_at.isoformat(), last.id]) if more and last else None,
     )
+
+
+async def _spending_by_request(
+    session: AsyncSession, sgg_code: str, fiscal_year: int
+) -> dict[str, RequestReconciliation]:
+    """Requests of plan items with money allocated and a program code of their own (one a request shares
+    with another cannot say whose spending it was)."""
+    rows = (await reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)).requests
+    return {r.request_id: r for r in rows if r.plan_item_id and r.allocated_krw > 0 and not r.shared_with}
+
+
+async def _emit_request_spending(
+    session: AsyncSession,
+    sgg_code: str,
+    fiscal_year: int,
+    import_id: str,
+    before: dict[str, RequestReconciliation],
+) -> None:
+    """request.executed for each plan item's request whose spending this import changed."""
+    await session.flush()
+    for request_id, row in (await _spending_by_request(session, sgg_code, fiscal_year)).items():
+        previous = before.get(request_id)
+        if row.executed_krw <= 0 or (previous is not None and previous.executed_krw == row.executed_krw):
+            continue
+        await emit(
+            session,
+            RequestExecuted(
+                request_id=request_id,
+                sgg_code=sgg_code,
+                fiscal_year=fiscal_year,
+                plan_id=row.plan_id,
+                plan_item_id=row.plan_item_id,
+                import_id=import_id,
+                allocated_krw=row.allocated_krw,
+                executed_krw=row.executed_krw,
+                completed=row.executed_krw >= row.allocated_krw,
+            ),
+            subject=request_id,
+            sgg_code=sgg_code,
+        )
 
 
 # --- reconciliation --------------------------------------------------------------------------------

@@ -55,5 +55,6 @@ class OrdinanceVersion(Base):
     term_end_warning_days: Mapped[int] = mapped_column(Integer)
     proxy_allowed: Mapped[bool] = mapped_column(Boolean)
     notice_days: Mapped[int] = mapped_column(Integer)
+    extraordinary_notice_days: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))

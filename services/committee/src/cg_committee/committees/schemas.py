@@ -38,12 +38,22 @@ class OrdinanceSettings(BaseModel):
     )
     term_end_warning_days: int = Field(default=60, ge=0, le=730)
     proxy_allowed: bool = False
-    notice_days: int = Field(default=7, ge=0, le=90, description="Days of public notice before a meeting")
+    notice_days: int = Field(
+        default=7, ge=0, le=90, description="Days of public notice before a regular meeting"
+    )
+    extraordinary_notice_days: int = Field(
+        default=1,
+        ge=0,
+        le=90,
+        description="Days of public notice before an extraordinary (urgent) meeting; the ordinance sets it",
+    )
 
     @model_validator(mode="after")
     def _co_chairs_consistent(self) -> OrdinanceSettings:
         if self.civilian_co_chairs_min > self.co_chair_count:
             raise ValueError("civilian_co_chairs_min cannot exceed co_chair_count")
+        if self.extraordinary_notice_days > self.notice_days:
+            raise ValueError("extraordinary_notice_days cannot exceed notice_days")
         return self
 
 

@@ -18,18 +18,14 @@ from cg_committee.committees.schemas import (
     OrdinanceRead,
     OrdinanceSettings,
 )
-from cg_committee.common import (
-    ensure_known_sgg,
-    ensure_writer,
-    keyset,
-    make_page,
-    seoul_today,
-)
+from cg_committee.common import ensure_known_sgg, ensure_writer, keyset, make_page
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import CommitteeEstablished
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 
 
@@ -51,6 +47,7 @@ def to_rules(row: OrdinanceVersion) -> rules.Ordinance:
         term_end_warning_days=row.term_end_warning_days,
         proxy_allowed=row.proxy_allowed,
         notice_days=row.notice_days,
+        extraordinary_notice_days=row.extraordinary_notice_days,
     )
 
 
@@ -70,7 +67,7 @@ def _ordinance_row(
 async def get_row(session: AsyncSession, committee_id: str, *, for_update: bool = False) -> Committee:
     committee = await session.get(Committee, committee_id, with_for_update=for_update)
     if committee is None:
-        raise NotFound(f"no committee with id {committee_id}")
+        raise NotFound(msg("no committee with id {committee_id}", committee_id=committee_id))
     return committee
 
 
@@ -90,13 +87,13 @@ async def ordinance_at(session: AsyncSession, committee_id: str, on: date) -> Or
             .limit(1)
         )
     if row is None:  # every committee is created with its first version; this is a broken database
-        raise NotFound(f"committee {committee_id} has no ordinance settings")
+        raise NotFound(msg("committee {committee_id} has no ordinance settings", committee_id=committee_id))
     return row
 
 
 async def _read(session: AsyncSession, committee: Committee) -> CommitteeRead:
     read = CommitteeRead.model_validate(committee)
-    read.ordinance = OrdinanceRead.model_validate(await ordinance_at(session, committee.id, seoul_today()))
+    read.ordinance = OrdinanceRead.model_validate(await ordinance_at(session, committee.id, today_seoul()))
     return read
 
 
@@ -108,7 +105,11 @@ async def establish(
     existing = await session.scalar(select(Committee.id).where(Committee.sgg_code == committee_in.sgg_code))
     if existing is not None:
         raise Conflict(
-            f"borough {committee_in.sgg_code} already has a committee ({existing})",
+            msg(
+                "borough {sgg_code} already has a committee ({existing})",
+                sgg_code=committee_in.sgg_code,
+                existing=existing,
+            ),
             slug="committee-exists",
             extra={"committee_id": existing},
         )
@@ -126,7 +127,8 @@ async def establish(
     except IntegrityError as exc:
         # A concurrent request for the same borough won the unique constraint.
         raise Conflict(
-            f"borough {committee_in.sgg_code} already has a committee", slug="committee-exists"
+            msg("borough {sgg_code} already has a committee", sgg_code=committee_in.sgg_code),
+            slug="committee-exists",
         ) from exc
     session.add(
         _ordinance_row(
@@ -178,7 +180,7 @@ async def list_committees(
         stmt = stmt.where(Committee.sgg_code == sgg_code)
     stmt = keyset(stmt, sort=Committee.sgg_code, tiebreak=Committee.id, page=page, parse=str)
     rows = list((await session.execute(stmt)).scalars())
-    today = seoul_today()
+    today = today_seoul()
     reads: dict[str, CommitteeRead] = {}
     for row in rows[: page.limit]:
         read = CommitteeRead.model_validate(row)
@@ -232,7 +234,10 @@ async def add_ordinance_version(
     )
     if clash is not None:
         raise Conflict(
-            f"an ordinance version effective from {ordinance_in.effective_from} already exists",
+            msg(
+                "an ordinance version effective from {effective_from} already exists",
+                effective_from=ordinance_in.effective_from,
+            ),
             slug="ordinance-version-exists",
             extra={"ordinance_id": clash},
         )
@@ -272,4 +277,4 @@ async def list_ordinances(*, session: AsyncSession, committee_id: str) -> list[O
 
 async def ordinance_in_force(*, session: AsyncSession, committee_id: str, on: date | None) -> OrdinanceRead:
     await get_row(session, committee_id)
-    return OrdinanceRead.model_validate(await ordinance_at(session, committee_id, on or seoul_today()))
+    return OrdinanceRead.model_validate(await ordinance_at(session, committee_id, on or today_seoul()))

@@ -496,7 +496,7 @@ async def publish_minutes(
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"}},
 )
-async def calendar(committee_id: uuid.UUID, session: SessionDep) -> Response:
+async def committee_calendar(committee_id: uuid.UUID, session: SessionDep) -> Response:
     body = await service.calendar_ics(session=session, committee_id=str(committee_id))
     return Response(
         content=body,

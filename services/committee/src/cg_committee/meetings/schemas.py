@@ -113,7 +113,12 @@ class MeetingRead(BaseModel):
     location: str
     notice_on: date
     notice_days_before: int = Field(description="Days between the public notice and the meeting day")
-    notice_sufficient: bool = Field(description="notice_days_before ≥ the ordinance's notice_days")
+    notice_required_days: int = Field(
+        description="Days of notice the ordinance requires for this kind of meeting (regular or extraordinary)"
+    )
+    notice_sufficient: bool = Field(
+        description="notice_days_before ≥ notice_required_days; without it no decision of the meeting is valid"
+    )
     status: MeetingStatus
     held_at: datetime | None
     version: int
@@ -290,6 +295,14 @@ class VotesCreate(BaseModel):
         default=None, description="Motion to vote on; default: the item's open motion (opened if none)"
     )
     votes: list[VoteIn] = Field(min_length=1, max_length=300)
+    cast_at: Moment | None = Field(
+        default=None,
+        description=(
+            "When the votes were cast, for a secretariat recording them after the meeting; default now. "
+            "Never in the future. Votes count only when cast while the meeting is in session (from "
+            "starts_at until ends_at, or until it is closed as held)"
+        ),
+    )
 
 
 class VoteRead(BaseModel):
@@ -330,7 +343,11 @@ class DecisionCreate(BaseModel):
     agenda_item_id: MemberId | None = None
     motion_id: MemberId | None = None
     voted_at: Moment | None = Field(
-        default=None, description="When the vote was taken (quorum is checked at this time); default now"
+        default=None,
+        description=(
+            "When the vote was taken (quorum is checked at this time); default: when its last vote was "
+            "cast. A vote taken outside the meeting's session makes the decision invalid"
+        ),
     )
 
     @model_validator(mode="after")

@@ -23,17 +23,13 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.common import (
-    SEOUL_TZ_NAME,
     WRITER_ROLES,
     ensure_writer,
     is_secretariat,
     keyset,
     make_page,
-    now_utc,
     parse_datetime,
     rule_conflict,
-    seoul_date,
-    seoul_today,
     unprocessable,
 )
 from cg_committee.meetings.models import (
@@ -77,12 +73,14 @@ from cg_committee.members.models import Member, WorkingGroup
 from cg_committee.members.schemas import RuleCheckRead
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import SEOUL_TZ_NAME, now_utc, seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent
 from cg_shared.events.committee import DecisionRecorded, MeetingHeld, MeetingScheduled, Tally
 from cg_shared.events.planning import PlanSubmitted
 from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 
 PLANNING_ACTOR = "system:planning.plan.submitted"
@@ -97,14 +95,14 @@ OPEN_ITEM_STATUSES = (AgendaStatus.PENDING.value, AgendaStatus.SCHEDULED.value)
 async def _meeting(session: AsyncSession, meeting_id: str, *, for_update: bool = False) -> Meeting:
     meeting = await session.get(Meeting, meeting_id, with_for_update=for_update)
     if meeting is None:
-        raise NotFound(f"no meeting with id {meeting_id}")
+        raise NotFound(msg("no meeting with id {meeting_id}", meeting_id=meeting_id))
     return meeting
 
 
 async def _item(session: AsyncSession, item_id: str, *, for_update: bool = False) -> AgendaItem:
     item = await session.get(AgendaItem, item_id, with_for_update=for_update)
     if item is None:
-        raise NotFound(f"no agenda item with id {item_id}")
+        raise NotFound(msg("no agenda item with id {item_id}", item_id=item_id))
     return item
 
 
@@ -122,6 +120,7 @@ def meeting_day(meeting: Meeting) -> Any:
 async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Committee) -> MeetingRead:
     ordinance = await members.rules_on(session, committee.id, meeting_day(meeting))
     notice_days = (meeting_day(meeting) - meeting.notice_on).days
+    required = ordinance.required_notice_days(meeting.kind)
     return MeetingRead(
         id=meeting.id,
         committee_id=meeting.committee_id,
@@ -134,12 +133,21 @@ async def _meeting_read(session: AsyncSession, meeting: Meeting, committee: Comm
         location=meeting.location,
         notice_on=meeting.notice_on,
         notice_days_before=notice_days,
-        notice_sufficient=notice_days >= ordinance.notice_days,
+        notice_required_days=required,
+        notice_sufficient=notice_days >= required,
         status=MeetingStatus(meeting.status),
         held_at=meeting.held_at,
         version=meeting.version,
         created_at=meeting.created_at,
     )
+
+
+def meeting_session(meeting: Meeting) -> rules.Session:
+    """The meeting is in session from its start until its planned end, or until it was closed as held."""
+    ends = meeting.ends_at
+    if meeting.held_at is not None and (ends is None or meeting.held_at < ends):
+        ends = meeting.held_at
+    return rules.Session(starts_at=meeting.starts_at, ends_at=ends)
 
 
 # --- agenda placement ------------------------------------------------------------------------
@@ -282,6 +290,8 @@ async def receive_plan_submission(
         open_item.description = description
         open_item.applicant_organisations = list(payload.applicant_organisations)
         open_item.partner_organisations = list(payload.partner_organisations)
+        if committee is not None:
+            await _move_to_next_meeting(session, open_item, committee.id)
         open_item.version += 1
         open_item.updated_at = utcnow()
         record_audit(
@@ -324,6 +334,28 @@ async def receive_plan_submission(
         after={**_item_audit(item), "event_id": event.id},
     )
     return item
+
+
+async def _move_to_next_meeting(session: AsyncSession, item: AgendaItem, committee_id: str) -> None:
+    """A resubmitted plan goes before the committee again: off a meeting that has started, been held
+    or cancelled (its open motions lapse) and onto the next meeting, or pending until one is
+    scheduled. An item already on a meeting still ahead stays where it is."""
+    now = utcnow()
+    current = await session.get(Meeting, item.meeting_id) if item.meeting_id else None
+    if (
+        current is not None
+        and current.status == MeetingStatus.SCHEDULED.value
+        and current.held_at is None
+        and current.starts_at >= now
+    ):
+        return
+    if current is not None:
+        await session.execute(
+            update(Motion)
+            .where(Motion.agenda_item_id == item.id, Motion.meeting_id == current.id, Motion.status == "open")
+            .values(status="lapsed")
+        )
+    await _place(session, item, await next_meeting(session, committee_id, now=now))
 
 
 def _plan_description(payload: PlanSubmitted) -> str:
@@ -371,7 +403,7 @@ async def _item_read(
     session: AsyncSession, item: AgendaItem, seated: list[Member] | None = None
 ) -> AgendaItemRead:
     if seated is None and item.committee_id is not None:
-        seated, _ = await _seated_on(session, item.committee_id, seoul_today())
+        seated, _ = await _seated_on(session, item.committee_id, today_seoul())
     people = {m.id: m for m in seated or []}
     found = item_recusals(item, people.values())
     return AgendaItemRead(
@@ -409,7 +441,7 @@ async def schedule(
 ) -> MeetingRead:
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
-    notice_on = meeting_in.notice_on or seoul_today()
+    notice_on = meeting_in.notice_on or today_seoul()
     if notice_on > seoul_date(meeting_in.starts_at):
         raise unprocessable("body.notice_on", "the public notice cannot come after the meeting day")
     meeting = Meeting(
@@ -505,7 +537,8 @@ async def update_meeting(
     new_status = data.pop("status", None)
     if meeting.status != MeetingStatus.SCHEDULED.value and any(v is not None for v in data.values()):
         raise Conflict(
-            f"the meeting is {meeting.status}; only a scheduled meeting can be changed", slug="meeting-state"
+            msg("the meeting is {status}; only a scheduled meeting can be changed", status=meeting.status),
+            slug="meeting-state",
         )
     rescheduled = False
     for name, value in data.items():
@@ -524,7 +557,7 @@ async def update_meeting(
     if new_status is not None and new_status != meeting.status:
         if meeting.status != MeetingStatus.SCHEDULED.value:
             raise Conflict(
-                f"the meeting is already {meeting.status}",
+                msg("the meeting is already {status}", status=meeting.status),
                 slug="meeting-state",
                 extra={"status": meeting.status},
             )
@@ -684,7 +717,9 @@ async def put_attendance(
             raise unprocessable(f"{where}.member_id", "listed twice")
         seen.add(entry.member_id)
         if entry.member_id not in seated_ids:
-            raise unprocessable(f"{where}.member_id", f"not a seated member of this committee on {day}")
+            raise unprocessable(
+                f"{where}.member_id", msg("not a seated member of this committee on {day}", day=day)
+            )
         if entry.status is rules.AttendanceStatus.PROXY and not ordinance.proxy_allowed:
             raise rule_conflict(
                 rules.Rule.PROXY_ALLOWED.value,
@@ -750,7 +785,7 @@ async def _origin_for(
     if item_in.origin is not None:
         return item_in.origin, proposer.id if proposer else None
     if proposer is not None:
-        ordinance = await members.rules_on(session, committee.id, seoul_today())
+        ordinance = await members.rules_on(session, committee.id, today_seoul())
         civilian = ordinance.is_civilian(proposer.seat_kind)
         return (AgendaOrigin.CIVILIAN if civilian else AgendaOrigin.PUBLIC), proposer.id
     return AgendaOrigin.PUBLIC, None
@@ -841,7 +876,7 @@ async def list_committee_agenda(
     *, session: AsyncSession, committee_id: str, status: AgendaStatus | None, page: PageParams
 ) -> Page[AgendaItemRead]:
     await committees.get_row(session, committee_id)
-    seated, _ = await _seated_on(session, committee_id, seoul_today())
+    seated, _ = await _seated_on(session, committee_id, today_seoul())
     stmt = select(AgendaItem).where(AgendaItem.committee_id == committee_id)
     if status is not None:
         stmt = stmt.where(AgendaItem.status == status.value)
@@ -870,7 +905,9 @@ async def update_agenda_item(
     ensure_writer(principal, committee.sgg_code)
     check_if_match(if_match, item.version)
     if item.status in (AgendaStatus.DECIDED.value, AgendaStatus.WITHDRAWN.value):
-        raise Conflict(f"the item is {item.status} and can no longer change", slug="agenda-item-state")
+        raise Conflict(
+            msg("the item is {status} and can no longer change", status=item.status), slug="agenda-item-state"
+        )
     before = _item_audit(item)
     data = item_in.model_dump(exclude_unset=True)
     if "meeting_id" in data:
@@ -882,7 +919,10 @@ async def update_agenda_item(
             if target is None or target.committee_id != committee.id:
                 raise unprocessable("body.meeting_id", "not a meeting of this committee")
             if target.status != MeetingStatus.SCHEDULED.value:
-                raise Conflict(f"meeting {target.id} is {target.status}", slug="meeting-state")
+                raise Conflict(
+                    msg("meeting {target_id} is {status}", target_id=target.id, status=target.status),
+                    slug="meeting-state",
+                )
             await _place(session, item, target)
     status = data.pop("status", None)
     if status is not None:
@@ -958,7 +998,7 @@ async def _votable_item(session: AsyncSession, item_id: str) -> tuple[AgendaItem
     if item.meeting_id is None or item.committee_id is None:
         raise Conflict("the agenda item is not on a meeting yet", slug="agenda-item-state")
     if item.status != AgendaStatus.SCHEDULED.value:
-        raise Conflict(f"the agenda item is {item.status}", slug="agenda-item-state")
+        raise Conflict(msg("the agenda item is {status}", status=item.status), slug="agenda-item-state")
     meeting = await _meeting(session, item.meeting_id)
     if meeting.status == MeetingStatus.CANCELLED.value:
         raise Conflict("the meeting was cancelled", slug="meeting-state")
@@ -1036,7 +1076,7 @@ async def list_motions(*, session: AsyncSession, item_id: str) -> list[MotionRea
 async def get_motion(*, session: AsyncSession, motion_id: str) -> MotionRead:
     motion = await session.get(Motion, motion_id)
     if motion is None:
-        raise NotFound(f"no motion with id {motion_id}")
+        raise NotFound(msg("no motion with id {motion_id}", motion_id=motion_id))
     return await _motion_read(session, motion)
 
 
@@ -1045,7 +1085,11 @@ def _ensure_may_vote(principal: Principal, committee: Committee, voters: list[Me
     if principal.role is Role.COMMITTEE_MEMBER:
         if principal.sgg_code != committee.sgg_code:
             raise Forbidden(
-                f"a committee member of {principal.sgg_code} may not vote in {committee.sgg_code}"
+                msg(
+                    "a committee member of {sgg_code} may not vote in {sgg_code_2}",
+                    sgg_code=principal.sgg_code,
+                    sgg_code_2=committee.sgg_code,
+                )
             )
         if voters is not None and any(not m.user_sub or m.user_sub != principal.sub for m in voters):
             raise Forbidden("a committee member may only cast their own vote")
@@ -1067,7 +1111,7 @@ async def cast_votes(
     if motion_ref is not None:
         explicit = await session.get(Motion, motion_ref)
         if explicit is None:
-            raise NotFound(f"no motion with id {motion_ref}")
+            raise NotFound(msg("no motion with id {motion_ref}", motion_ref=motion_ref))
         if item_id is not None and explicit.agenda_item_id != item_id:
             raise unprocessable("body.motion_id", "the motion belongs to another agenda item")
         item_id = explicit.agenda_item_id
@@ -1087,14 +1131,20 @@ async def cast_votes(
         member = by_id.get(vote_in.member_id)
         if member is None:
             raise unprocessable(
-                f"body.votes.{index}.member_id", f"not a seated member of this committee on {day}"
+                f"body.votes.{index}.member_id",
+                msg("not a seated member of this committee on {day}", day=day),
             )
         voters.append(member)
     _ensure_may_vote(principal, committee, voters)
     if explicit is not None:
         if explicit.meeting_id != meeting.id or explicit.status != "open":
             raise Conflict(
-                f"motion {explicit.id} is {explicit.status}; votes are closed", slug="motion-closed"
+                msg(
+                    "motion {explicit_id} is {status}; votes are closed",
+                    explicit_id=explicit.id,
+                    status=explicit.status,
+                ),
+                slug="motion-closed",
             )
         motion = explicit
     else:
@@ -1102,6 +1152,9 @@ async def cast_votes(
         if found is None:  # create=True always returns a motion
             raise Conflict("could not open a motion", slug="motion-missing")
         motion = found
+    cast_at = votes_in.cast_at or now_utc()
+    if cast_at > now_utc():
+        raise unprocessable("body.cast_at", "votes cannot be recorded as cast in the future")
     present = await _present_members(session, meeting, ordinance, at=None)
     absent = [m.id for m in voters if m.id not in present]
     if absent:
@@ -1112,6 +1165,18 @@ async def cast_votes(
         )
     recused = item_recusals(item, seated)
     warnings: list[str] = []
+    in_session = meeting_session(meeting)
+    if not in_session.contains(cast_at):
+        when = "before the meeting started" if cast_at < in_session.starts_at else "after the meeting closed"
+        warnings.append(
+            f"{rules.Rule.IN_SESSION.value}: the votes are recorded as cast at {cast_at.isoformat()}, {when} "
+            f"(in session {in_session.describe()}); a decision on them will be invalid"
+        )
+    notice = rules.notice_check(
+        notice_on=meeting.notice_on, meeting_day=day, meeting_kind=meeting.kind, ordinance=ordinance
+    )
+    if not notice.ok:
+        warnings.append(f"{notice.rule.value}: {notice.detail}; a decision of this meeting will be invalid")
     existing = {
         v.member_id: v
         for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
@@ -1133,14 +1198,14 @@ async def cast_votes(
                     choice=vote_in.choice.value,
                     recused=is_recused,
                     cast_by=principal.sub,
-                    cast_at=utcnow(),
+                    cast_at=cast_at,
                 )
             )
         else:
             row.choice = vote_in.choice.value
             row.recused = is_recused
             row.cast_by = principal.sub
-            row.cast_at = utcnow()
+            row.cast_at = cast_at
     await session.flush()
     record_audit(
         session,
@@ -1219,8 +1284,13 @@ async def record_decision(
             )
     assert motion is not None
     if motion.status != "open":
-        raise Conflict(f"motion {motion.id} is already {motion.status}", slug="motion-closed")
-    voted_at = decision_in.voted_at or now_utc()
+        raise Conflict(
+            msg("motion {motion_id} is already {status}", motion_id=motion.id, status=motion.status),
+            slug="motion-closed",
+        )
+    vote_rows = list((await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars())
+    # The vote was taken when its last vote was cast, unless the secretariat says otherwise.
+    voted_at = decision_in.voted_at or max((v.cast_at for v in vote_rows), default=None) or now_utc()
     vote_day = seoul_date(voted_at)
     ordinance_row = await committees.ordinance_at(session, committee.id, vote_day)
     ordinance = committees.to_rules(ordinance_row)
@@ -1230,11 +1300,26 @@ async def record_decision(
         if members.facts(m).is_seated(vote_day, ordinance)
     ]
     present = await _present_members(session, meeting, ordinance, at=voted_at)
-    votes = {
-        v.member_id: rules.VoteChoice(v.choice)
-        for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
-    }
+    votes = {v.member_id: rules.VoteChoice(v.choice) for v in vote_rows}
     recused = item_recusals(item, seated)
+    procedure = (
+        rules.notice_check(
+            notice_on=meeting.notice_on,
+            meeting_day=meeting_day(meeting),
+            meeting_kind=meeting.kind,
+            ordinance=ordinance,
+        ),
+        rules.session_check(
+            session=meeting_session(meeting),
+            cast_at={v.member_id: v.cast_at for v in vote_rows},
+            voted_at=voted_at,
+        ),
+        rules.composition_at_vote(
+            civilians=sum(1 for m in seated if ordinance.is_civilian(m.seat_kind)),
+            seated=len(seated),
+            ordinance=ordinance,
+        ),
+    )
     evaluation = rules.evaluate_decision(
         subject_kind=item.subject_kind,
         seated_ids=[m.id for m in seated],
@@ -1242,6 +1327,7 @@ async def record_decision(
         votes=votes,
         recused_ids=recused.keys(),
         ordinance=ordinance,
+        procedure=procedure,
     )
     decided_at = utcnow()
     decision = Decision(
@@ -1331,7 +1417,7 @@ async def record_decision(
 async def get_decision(*, session: AsyncSession, decision_id: str) -> DecisionRead:
     decision = await session.get(Decision, decision_id)
     if decision is None:
-        raise NotFound(f"no decision with id {decision_id}")
+        raise NotFound(msg("no decision with id {decision_id}", decision_id=decision_id))
     return await _decision_read(session, decision)
 
 
@@ -1367,7 +1453,7 @@ async def get_minutes(*, session: AsyncSession, principal: Principal | None, mee
     if minutes is None or (
         minutes.status != MinutesStatus.PUBLISHED.value and not is_secretariat(principal, committee.sgg_code)
     ):
-        raise NotFound(f"no published minutes for meeting {meeting_id}")
+        raise NotFound(msg("no published minutes for meeting {meeting_id}", meeting_id=meeting_id))
     return MinutesRead.model_validate(minutes)
 
 
@@ -1413,10 +1499,15 @@ async def update_minutes(
     ensure_writer(principal, committee.sgg_code)
     minutes = await _minutes(session, meeting.id, for_update=True)
     if minutes is None:
-        raise NotFound(f"meeting {meeting_id} has no minutes yet; POST a draft first")
+        raise NotFound(
+            msg("meeting {meeting_id} has no minutes yet; POST a draft first", meeting_id=meeting_id)
+        )
     check_if_match(if_match, minutes.version)
     if minutes.status != MinutesStatus.DRAFT.value:
-        raise Conflict(f"the minutes are {minutes.status} and can no longer be edited", slug="minutes-state")
+        raise Conflict(
+            msg("the minutes are {status} and can no longer be edited", status=minutes.status),
+            slug="minutes-state",
+        )
     before = MinutesRead.model_validate(minutes).model_dump()
     minutes.body_ko = minutes_in.body_ko
     minutes.body_en = minutes_in.body_en
@@ -1445,13 +1536,18 @@ async def advance_minutes(
     ensure_writer(principal, committee.sgg_code)
     minutes = await _minutes(session, meeting.id, for_update=True)
     if minutes is None:
-        raise NotFound(f"meeting {meeting_id} has no minutes yet")
+        raise NotFound(msg("meeting {meeting_id} has no minutes yet", meeting_id=meeting_id))
     expected = {MinutesStatus.APPROVED: MinutesStatus.DRAFT, MinutesStatus.PUBLISHED: MinutesStatus.APPROVED}[
         to
     ]
     if minutes.status != expected.value:
         raise Conflict(
-            f"the minutes are {minutes.status}; only {expected.value} minutes can become {to.value}",
+            msg(
+                "the minutes are {status}; only {expected} minutes can become {to}",
+                status=minutes.status,
+                expected=expected.value,
+                to=to.value,
+            ),
             slug="minutes-state",
         )
     if to is MinutesStatus.APPROVED and meeting.status != MeetingStatus.HELD.value:

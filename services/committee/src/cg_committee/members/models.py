@@ -32,7 +32,9 @@ class Member(Base):
     affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
     first_term_start: Mapped[date] = mapped_column(Date)
     term_start: Mapped[date] = mapped_column(Date)
-    term_end: Mapped[date] = mapped_column(Date)
+    # None for an ex-officio member (당연직): seated while in office, with no fixed term to renew.
+    term_end: Mapped[date | None] = mapped_column(Date)
+    ex_officio: Mapped[bool] = mapped_column(Boolean, default=False)
     renewals: Mapped[int] = mapped_column(Integer, default=0)
     left_on: Mapped[date | None] = mapped_column(Date)
     left_reason: Mapped[str | None] = mapped_column(String(30))

@@ -225,7 +225,7 @@ async def term_sweep(
     tags=["open calls"],
     summary="Apply for an open-call civilian seat (resident token)",
 )
-async def apply(
+async def apply_for_seat(
     committee_id: uuid.UUID,
     application_in: ApplicationCreate,
     principal: CurrentPrincipal,
@@ -282,7 +282,7 @@ async def get_application(
     tags=["open calls"],
     summary="Shortlist an application",
 )
-async def shortlist(
+async def shortlist_application(
     application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ApplicationRead:
     async with session.begin():
@@ -297,7 +297,7 @@ async def shortlist(
     tags=["open calls"],
     summary="Reject an application",
 )
-async def reject(
+async def reject_application(
     application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> ApplicationRead:
     async with session.begin():

@@ -48,7 +48,19 @@ class MemberCreate(BaseModel):
     affiliations: Organisations = Field(default_factory=list)
     term_start: SaneDate | None = Field(default=None, description="Default: today (Asia/Seoul)")
     term_end: SaneDate | None = Field(
-        default=None, description="Last day of the term; default: the ordinance's full term length"
+        default=None,
+        description=(
+            "Last day of the term; default: the ordinance's full term length. For an ex-officio member, "
+            "optionally the day their office ends (not capped by the term length); default: none"
+        ),
+    )
+    ex_officio: bool | None = Field(
+        default=None,
+        description=(
+            "Seated by virtue of an office (당연직: the deputy mayor, a department head, a council member "
+            "designated by the council): no fixed term, no renewal, seated until they leave the office. "
+            "Default: true for councillor and official seats, false otherwise; never for civilian seats"
+        ),
     )
     replaces_member_id: RefId | None = Field(
         default=None, description="A member this appointment replaces (they leave that day)"
@@ -105,7 +117,8 @@ class MemberRead(BaseModel):
     affiliations: list[str]
     first_term_start: date
     term_start: date
-    term_end: date
+    term_end: date | None = Field(description="Last day of the term; none for an ex-officio member")
+    ex_officio: bool
     renewals: int
     status: TermStatus = Field(description="Status today (Asia/Seoul)")
     left_on: date | None

@@ -13,15 +13,7 @@ from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
 from cg_committee.committees.schemas import OrdinanceRead
-from cg_committee.common import (
-    ensure_writer,
-    is_secretariat,
-    keyset,
-    make_page,
-    rule_conflict,
-    seoul_today,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page, rule_conflict, unprocessable
 from cg_committee.members.models import Application, Member, WorkingGroup, WorkingGroupMember
 from cg_committee.members.schemas import (
     ApplicationAppointment,
@@ -48,10 +40,15 @@ from cg_committee.members.schemas import (
 )
 from cg_shared.audit import SYSTEM_ACTOR, record_audit
 from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events.committee import MemberAppointed, MemberTermEnded
 from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+
+# Councillors and officials sit by virtue of their office unless the secretariat says otherwise.
+EX_OFFICIO_BY_DEFAULT = frozenset({rules.SeatKind.COUNCILLOR, rules.SeatKind.OFFICIAL})
 
 # --- mapping ---------------------------------------------------------------------------------
 
@@ -67,6 +64,7 @@ def facts(member: Member) -> rules.MemberFacts:
         is_co_chair=member.is_co_chair,
         label=member.name_ko,
         affiliations=tuple(member.affiliations or ()),
+        ex_officio=member.ex_officio,
     )
 
 
@@ -83,6 +81,7 @@ def to_read(member: Member, *, ordinance: rules.Ordinance, as_of: date, with_con
         first_term_start=member.first_term_start,
         term_start=member.term_start,
         term_end=member.term_end,
+        ex_officio=member.ex_officio,
         renewals=member.renewals,
         status=facts(member).status(as_of, ordinance),
         left_on=member.left_on,
@@ -113,6 +112,7 @@ def _audit_view(member: Member) -> dict[str, object]:
         "affiliations": list(member.affiliations or []),
         "term_start": member.term_start,
         "term_end": member.term_end,
+        "ex_officio": member.ex_officio,
         "renewals": member.renewals,
         "left_on": member.left_on,
         "left_reason": member.left_reason,
@@ -138,7 +138,7 @@ async def committee_members(session: AsyncSession, committee_id: str) -> list[Me
 async def get_row(session: AsyncSession, member_id: str, *, for_update: bool = False) -> Member:
     member = await session.get(Member, member_id, with_for_update=for_update)
     if member is None:
-        raise NotFound(f"no member with id {member_id}")
+        raise NotFound(msg("no member with id {member_id}", member_id=member_id))
     return member
 
 
@@ -153,17 +153,29 @@ async def _appoint(
     member_in: MemberCreate,
     application_id: str | None = None,
 ) -> Member:
-    term_start = member_in.term_start or seoul_today()
+    term_start = member_in.term_start or today_seoul()
     ordinance = await rules_on(session, committee.id, term_start)
-    term_end = member_in.term_end or rules.default_term_end(term_start, ordinance.term_years)
-    if term_end < term_start:
-        raise unprocessable("body.term_end", "must not be before term_start")
+    ex_officio = (
+        member_in.ex_officio
+        if member_in.ex_officio is not None
+        else member_in.seat_kind in EX_OFFICIO_BY_DEFAULT
+    )
+    if ex_officio and member_in.seat_kind in rules.CIVILIAN_SEATS:
+        raise unprocessable("body.ex_officio", "a civilian seat is never held ex officio")
     longest = rules.default_term_end(term_start, ordinance.term_years)
-    if term_end > longest:
+    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not apply.
+    term_end: date | None = member_in.term_end if ex_officio else (member_in.term_end or longest)
+    if term_end is not None and term_end < term_start:
+        raise unprocessable("body.term_end", "must not be before term_start")
+    if not ex_officio and term_end is not None and term_end > longest:
         raise rule_conflict(
             rules.Rule.TERM_LENGTH.value,
-            f"a term from {term_start} may end on {longest} at the latest "
-            f"({ordinance.term_years}-year terms)",
+            msg(
+                "a term from {term_start} may end on {longest} at the latest ({term_years}-year terms)",
+                term_start=term_start,
+                longest=longest,
+                term_years=ordinance.term_years,
+            ),
         )
     members = await committee_members(session, committee.id)
     seated = rules.seated_members([facts(m) for m in members], term_start, ordinance)
@@ -174,7 +186,11 @@ async def _appoint(
             raise unprocessable("body.replaces_member_id", "not a member of this committee")
         if not facts(replaced).is_seated(term_start, ordinance):
             raise Conflict(
-                f"member {replaced.id} is not seated on {term_start}, so cannot be replaced then",
+                msg(
+                    "member {replaced_id} is not seated on {term_start}, so cannot be replaced then",
+                    replaced_id=replaced.id,
+                    term_start=term_start,
+                ),
                 slug="member-not-seated",
             )
     violations = rules.appointment_violations(
@@ -187,7 +203,7 @@ async def _appoint(
         first = violations[0]
         raise rule_conflict(
             first.rule.value,
-            f"appointment refused: {first.detail}",
+            msg("appointment refused: {detail}", detail=first.detail),
             violations=[{"rule": v.rule.value, "detail": v.detail} for v in violations],
         )
     member = Member(
@@ -203,6 +219,7 @@ async def _appoint(
         first_term_start=term_start,
         term_start=term_start,
         term_end=term_end,
+        ex_officio=ex_officio,
         renewals=0,
         replaces_member_id=replaced.id if replaced else None,
         application_id=application_id,
@@ -239,6 +256,7 @@ async def _appoint(
             term_start=member.term_start,
             term_end=member.term_end,
             renewals=0,
+            ex_officio=member.ex_officio,
         ),
         subject=member.id,
     )
@@ -256,7 +274,7 @@ async def _appoint(
 
 async def _read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
     """A member as its committee's secretary sees it today (contact details included)."""
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member, ordinance=await rules_on(session, committee.id, today), as_of=today, with_contact=True
     )
@@ -300,7 +318,7 @@ async def appoint(
 async def get(*, session: AsyncSession, principal: Principal | None, member_id: str) -> MemberRead:
     member = await get_row(session, member_id)
     committee = await committees.get_row(session, member.committee_id)
-    today = seoul_today()
+    today = today_seoul()
     return to_read(
         member,
         ordinance=await rules_on(session, committee.id, today),
@@ -319,14 +337,14 @@ async def list_members(
     page: PageParams,
 ) -> Page[MemberRead]:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance = await rules_on(session, committee_id, day)
     stmt = select(Member).where(Member.committee_id == committee_id)
     not_left = or_(Member.left_on.is_(None), Member.left_on > day)
     if status == "seated":
         stmt = stmt.where(Member.term_start <= day, not_left)
         if not ordinance.carry_over:
-            stmt = stmt.where(Member.term_end >= day)
+            stmt = stmt.where(or_(Member.term_end.is_(None), Member.term_end >= day))
     elif status == "former":
         gone = and_(Member.left_on.is_not(None), Member.left_on <= day)
         # Without carry-over, a member whose term ended is out even if nobody replaced them.
@@ -381,21 +399,45 @@ async def renew(
     committee = await committees.get_row(session, member.committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     if member.left_on is not None:
-        raise Conflict(f"member {member.id} left on {member.left_on}; appoint them anew", slug="member-left")
+        raise Conflict(
+            msg(
+                "member {member_id} left on {left_on}; appoint them anew",
+                member_id=member.id,
+                left_on=member.left_on,
+            ),
+            slug="member-left",
+        )
+    if member.ex_officio or member.term_end is None:
+        raise Conflict(
+            msg(
+                "member {member_id} sits ex officio, for as long as they hold their office: there is no "
+                "term to renew",
+                member_id=member.id,
+            ),
+            slug="member-ex-officio",
+        )
     new_start = renewal_in.term_start or member.term_end + timedelta(days=1)
     if new_start <= member.term_end:
-        raise unprocessable("body.term_start", f"must be after the current term's end ({member.term_end})")
+        raise unprocessable(
+            "body.term_start",
+            msg("must be after the current term's end ({term_end})", term_end=member.term_end),
+        )
     ordinance = await rules_on(session, committee.id, new_start)
     problem = rules.renewal_violation(renewals_so_far=member.renewals, ordinance=ordinance)
     if problem is not None:
-        raise rule_conflict(problem.rule.value, f"renewal refused: {problem.detail}")
+        raise rule_conflict(problem.rule.value, msg("renewal refused: {detail}", detail=problem.detail))
     longest = rules.default_term_end(new_start, ordinance.term_years)
     new_end = renewal_in.term_end or longest
     if new_end < new_start:
         raise unprocessable("body.term_end", "must not be before term_start")
     if new_end > longest:
         raise rule_conflict(
-            rules.Rule.TERM_LENGTH.value, f"a term from {new_start} may end on {longest} at the latest"
+            rules.Rule.TERM_LENGTH.value,
+            msg(
+                "a term from {new_start} may end on {longest} at the latest",
+                new_start=new_start,
+                longest=longest,
+            ),
         )
     before = _audit_view(member)
     member.term_start = new_start
@@ -425,10 +467,16 @@ async def record_departure(
     committee = await committees.get_row(session, member.committee_id)
     ensure_writer(principal, committee.sgg_code)
     if member.left_on is not None:
-        raise Conflict(f"member {member.id} already left on {member.left_on}", slug="member-left")
-    left_on = departure_in.left_on or seoul_today()
+        raise Conflict(
+            msg("member {member_id} already left on {left_on}", member_id=member.id, left_on=member.left_on),
+            slug="member-left",
+        )
+    left_on = departure_in.left_on or today_seoul()
     if left_on < member.term_start:
-        raise unprocessable("body.left_on", f"must not be before the term start ({member.term_start})")
+        raise unprocessable(
+            "body.left_on",
+            msg("must not be before the term start ({term_start})", term_start=member.term_start),
+        )
     before = _audit_view(member)
     member.left_on = left_on
     member.left_reason = departure_in.reason.value
@@ -451,7 +499,7 @@ async def set_co_chairs(
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
     check_if_match(if_match, committee.version)
-    today = seoul_today()
+    today = today_seoul()
     ordinance = await rules_on(session, committee_id, today)
     members = await committee_members(session, committee_id)
     by_id = {m.id: m for m in members}
@@ -463,7 +511,9 @@ async def set_co_chairs(
     chosen = [facts(by_id[i]) for i in wanted]
     problems = rules.co_chair_violations(chosen=chosen, ordinance=ordinance, complete=False)
     if problems:
-        raise rule_conflict(problems[0].rule.value, f"co-chairs refused: {problems[0].detail}")
+        raise rule_conflict(
+            problems[0].rule.value, msg("co-chairs refused: {detail}", detail=problems[0].detail)
+        )
     before = sorted(m.id for m in members if m.is_co_chair)
     for member in members:
         flag = member.id in wanted
@@ -504,6 +554,7 @@ def _entries(members: Sequence[rules.MemberFacts], by_id: dict[str, Member], as_
             days=abs((m.term_end - as_of).days),
         )
         for m in members
+        if m.term_end is not None  # ex-officio members have no term to end
     ]
 
 
@@ -511,7 +562,7 @@ async def composition(
     *, session: AsyncSession, principal: Principal | None, committee_id: str, as_of: date | None
 ) -> CompositionRead:
     committee = await committees.get_row(session, committee_id)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     ordinance_row = await committees.ordinance_at(session, committee_id, day)
     ordinance = committees.to_rules(ordinance_row)
     members = await committee_members(session, committee_id)
@@ -563,7 +614,7 @@ async def term_sweep(
     committee = await committees.get_row(session, committee_id, for_update=True)
     if isinstance(actor, Principal):
         ensure_writer(actor, committee.sgg_code)
-    day = as_of or seoul_today()
+    day = as_of or today_seoul()
     candidates = (
         await session.execute(
             select(Member)
@@ -579,6 +630,8 @@ async def term_sweep(
     ).scalars()
     ended: list[TermEndedEntry] = []
     for member in candidates:
+        if member.term_end is None:  # excluded by the query (NULL < day is not true); for the type checker
+            continue
         ordinance = await rules_on(session, committee_id, member.term_end + timedelta(days=1))
         still_serving = member.left_on is None or member.left_on > day
         carry_over = ordinance.carry_over and still_serving
@@ -623,7 +676,7 @@ async def _application(
 ) -> Application:
     row = await session.get(Application, application_id, with_for_update=for_update)
     if row is None:
-        raise NotFound(f"no application with id {application_id}")
+        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
     return row
 
 
@@ -713,8 +766,11 @@ async def _decide_application(
     ensure_writer(principal, committee.sgg_code)
     if ApplicationStatus(row.status) not in allowed_from:
         raise Conflict(
-            f"the application is {row.status}; it must be "
-            + " or ".join(sorted(s.value for s in allowed_from)),
+            msg(
+                "the application is {status}; it must be {allowed}",
+                status=row.status,
+                allowed=" or ".join(sorted(s.value for s in allowed_from)),
+            ),
             slug="application-state",
         )
     before = ApplicationRead.model_validate(row).model_dump()
@@ -827,7 +883,7 @@ async def _working_group_read(session: AsyncSession, group: WorkingGroup) -> Wor
 async def _working_group(session: AsyncSession, group_id: str) -> WorkingGroup:
     group = await session.get(WorkingGroup, group_id)
     if group is None:
-        raise NotFound(f"no working group with id {group_id}")
+        raise NotFound(msg("no working group with id {group_id}", group_id=group_id))
     return group
 
 
@@ -886,11 +942,13 @@ async def put_working_group_member(
     committee = await committees.get_row(session, group.committee_id)
     ensure_writer(principal, committee.sgg_code)
     member = await session.get(Member, member_id)
-    today = seoul_today()
+    today = today_seoul()
     if member is None or member.committee_id != committee.id:
-        raise NotFound(f"no member {member_id} in this committee")
+        raise NotFound(msg("no member {member_id} in this committee", member_id=member_id))
     if not facts(member).is_seated(today, await rules_on(session, committee.id, today)):
-        raise Conflict(f"member {member_id} is not seated today", slug="member-not-seated")
+        raise Conflict(
+            msg("member {member_id} is not seated today", member_id=member_id), slug="member-not-seated"
+        )
     link = await session.get(WorkingGroupMember, (group.id, member.id))
     before = {"role": link.role} if link else None
     if link is None:
@@ -921,7 +979,13 @@ async def remove_working_group_member(
     ensure_writer(principal, committee.sgg_code)
     link = await session.get(WorkingGroupMember, (group.id, member_id))
     if link is None:
-        raise NotFound(f"member {member_id} is not in working group {group_id}")
+        raise NotFound(
+            msg(
+                "member {member_id} is not in working group {group_id}",
+                member_id=member_id,
+                group_id=group_id,
+            )
+        )
     await session.delete(link)
     record_audit(
         session,

@@ -23,7 +23,7 @@ router = APIRouter(tags=["metrics"], responses=PROBLEM_RESPONSES)
     description="Civilian share of seats and of votes cast, attendance rate by seat kind, turnover, and "
     "the share of agenda items that originated from civilians, over a period (default: since establishment).",
 )
-async def get_metrics(
+async def get_committee_metrics(
     committee_id: uuid.UUID,
     session: SessionDep,
     period_from: Annotated[SaneDate | None, Query(alias="from")] = None,

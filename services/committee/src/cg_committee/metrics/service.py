@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import OrdinanceVersion
-from cg_committee.common import SEOUL, seoul_today, unprocessable
+from cg_committee.common import unprocessable
 from cg_committee.meetings.models import AgendaItem, Attendance, Decision, Meeting, Vote
 from cg_committee.meetings.schemas import AgendaOrigin, MeetingStatus
 from cg_committee.members import service as members
 from cg_committee.metrics.schemas import AttendanceByKind, MetricsRead, Share, TurnoverRead
+from cg_shared.clock import SEOUL, today_seoul
 
 
 def _share(numerator: int, denominator: int) -> Share:
@@ -38,7 +39,7 @@ async def committee_metrics(
     *, session: AsyncSession, committee_id: str, period_from: date | None, period_to: date | None
 ) -> MetricsRead:
     committee = await committees.get_row(session, committee_id)
-    end = period_to or seoul_today()
+    end = period_to or today_seoul()
     start = period_from or committee.established_on
     if start > end:
         raise unprocessable("query.from", "the period must not start after it ends")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +14,15 @@ from cg_planning.items.service import load_item
 from cg_planning.plans.workflow import PlanState
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
+from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
-
-KST = timezone(timedelta(hours=9))
+from cg_shared.i18n import msg
 
 
 def _today_in_seoul(now: datetime | None = None) -> date:
     # Records are dated in local time; at 08:00 KST the UTC date is still yesterday.
-    return (now or datetime.now(UTC)).astimezone(KST).date()
+    return seoul_date(now) if now is not None else today_seoul()
 
 
 async def record(
@@ -33,7 +33,7 @@ async def record(
     plan = await load_plan(session, item.plan_id)
     if PlanState(plan.state) is PlanState.CLOSED:
         raise Conflict(
-            f"plan {plan.id} is CLOSED: no more deliberation records",
+            msg("plan {plan_id} is CLOSED: no more deliberation records", plan_id=plan.id),
             slug="plan-state",
             extra={"current_state": plan.state, "allowed_moves": []},
         )
@@ -103,5 +103,7 @@ async def list_for_item(*, session: AsyncSession, item_id: str, page: PageParams
 async def get(*, session: AsyncSession, deliberation_id: str) -> DeliberationRead:
     row = await session.get(Deliberation, deliberation_id)
     if row is None:
-        raise NotFound(f"no deliberation record with id {deliberation_id}")
+        raise NotFound(
+            msg("no deliberation record with id {deliberation_id}", deliberation_id=deliberation_id)
+        )
     return DeliberationRead.model_validate(row)

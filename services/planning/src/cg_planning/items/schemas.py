@@ -100,7 +100,12 @@ class ItemUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"linked_project_ids": ["3d2c…"], "partner_organisations": ["성동청년센터"]}]
+            "examples": [
+                {
+                    "linked_project_ids": ["3d2c9b1a-7e6f-4d5c-8b4a-0f1e2d3c4b55"],
+                    "partner_organisations": ["성동청년센터"],
+                }
+            ]
         },
     )
     title_ko: Title | None = None

@@ -39,7 +39,7 @@ FiscalYear = Annotated[int, Path(ge=2000, le=2100)]
     response_model=list[WorkflowRuleRead],
     summary="The plan state machine: every allowed transition with its trigger, actor and guard",
 )
-async def get_workflow() -> list[WorkflowRuleRead]:
+async def get_plan_workflow() -> list[WorkflowRuleRead]:
     return service.workflow_rules()
 
 
@@ -158,7 +158,7 @@ async def submit_plan(
     response_model=list[CommitteeDecisionRead],
     summary="Committee decisions received for this plan, and whether they were applied",
 )
-async def list_decisions(plan_id: PlanId, session: SessionDep) -> list[CommitteeDecisionRead]:
+async def list_plan_decisions(plan_id: PlanId, session: SessionDep) -> list[CommitteeDecisionRead]:
     return await service.list_decisions(session=session, plan_id=plan_id)
 
 

@@ -26,6 +26,7 @@ from cg_planning.plans import metrics as plan_metrics
 from cg_planning.plans import workflow
 from cg_planning.plans.models import CommitteeDecision, Plan, PlanEvaluation, PlanTransition
 from cg_planning.plans.schemas import (
+    AdoptionTimingRead,
     CommitteeDecisionRead,
     Coordinator,
     EvaluationCreate,
@@ -57,8 +58,11 @@ from cg_planning.plans.workflow import (
     Trigger,
 )
 from cg_planning.proposals.models import Proposal
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, ensure_role
+from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
 from cg_shared.events.committee import DecisionRecorded
@@ -80,6 +84,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import Msg, msg
 from cg_shared.messaging import add_to_outbox
 
 log = logging.getLogger(__name__)
@@ -96,6 +101,19 @@ def _move(t: Transition) -> MoveRead:
 
 def workflow_rules() -> list[WorkflowRuleRead]:
     return [WorkflowRuleRead(source=t.source, **_move(t).model_dump()) for t in workflow.TRANSITIONS]
+
+
+def _adoption_timing(plan: Plan) -> AdoptionTimingRead | None:
+    if plan.adopted_at is None or plan.fiscal_year is None or plan.kind != PlanKind.ANNUAL.value:
+        return None
+    check = workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(plan.adopted_at))
+    return AdoptionTimingRead(
+        timing=check.timing.value,
+        window_from=check.window_from,
+        window_to=check.window_to,
+        budget_bill_due=check.budget_bill_due,
+        warnings=list(check.warnings),
+    )
 
 
 async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]:
@@ -136,6 +154,7 @@ async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]
             item_count=counts.get(plan.id, 0),
             submitted_at=plan.submitted_at,
             adopted_at=plan.adopted_at,
+            adoption_timing=_adoption_timing(plan),
             decision_id=plan.decision_id,
             version=plan.version,
             created_at=plan.created_at,
@@ -190,14 +209,19 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
             if master is None or master.kind != PlanKind.MASTER.value:
                 errors.append(
                     FieldError(
-                        field="body.master_plan_id", message=f"no master plan {plan_in.master_plan_id}"
+                        field="body.master_plan_id",
+                        message=msg("no master plan {master_plan_id}", master_plan_id=plan_in.master_plan_id),
                     )
                 )
             elif master.sgg_code != plan_in.sgg_code:
                 errors.append(
                     FieldError(
                         field="body.master_plan_id",
-                        message=f"master plan {master.id} belongs to borough {master.sgg_code}",
+                        message=msg(
+                            "master plan {master_id} belongs to borough {sgg_code}",
+                            master_id=master.id,
+                            sgg_code=master.sgg_code,
+                        ),
                     )
                 )
             elif plan_in.fiscal_year is not None and not (
@@ -206,12 +230,19 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
                 errors.append(
                     FieldError(
                         field="body.fiscal_year",
-                        message=f"{plan_in.fiscal_year} is outside the master plan's term "
-                        f"{master.term_start_year}–{master.term_end_year}",
+                        message=msg(
+                            "{fiscal_year} is outside the master plan's term {term_start_year}–{term_end_year}",
+                            fiscal_year=plan_in.fiscal_year,
+                            term_start_year=master.term_start_year,
+                            term_end_year=master.term_end_year,
+                        ),
                     )
                 )
     if errors:
-        raise Unprocessable("the plan is not valid: " + "; ".join(e.message for e in errors), errors=errors)
+        raise Unprocessable(
+            msg("the plan is not valid: {reasons}", reasons=Msg.joined("; ", [e.message for e in errors])),
+            errors=errors,
+        )
 
     if plan_in.kind is PlanKind.MASTER:
         assert plan_in.term_start_year is not None
@@ -226,7 +257,13 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
         )
         if clash:
             raise Conflict(
-                f"borough {plan_in.sgg_code} already has master plan {clash} for years overlapping {start}–{end}",
+                msg(
+                    "borough {sgg_code} already has master plan {clash} for years overlapping {start}–{end}",
+                    sgg_code=plan_in.sgg_code,
+                    clash=clash,
+                    start=start,
+                    end=end,
+                ),
                 slug="plan-exists",
                 extra={"existing_plan_id": clash},
             )
@@ -238,7 +275,12 @@ async def create(*, session: AsyncSession, principal: Principal, plan_in: PlanCr
         )
         if clash:
             raise Conflict(
-                f"master plan {master.id} already has annual plan {clash} for {plan_in.fiscal_year}",
+                msg(
+                    "master plan {master_id} already has annual plan {clash} for {fiscal_year}",
+                    master_id=master.id,
+                    clash=clash,
+                    fiscal_year=plan_in.fiscal_year,
+                ),
                 slug="plan-exists",
                 extra={"existing_plan_id": clash},
             )
@@ -404,10 +446,17 @@ def _guard_failed(plan: Plan, exc: GuardFailed) -> Conflict:
     if exc.items:
         names = ", ".join(f"'{i.title_ko}' ({i.item_id})" for i in exc.items)
         return Conflict(
-            f"plan {plan.id} cannot go to committee review: items without any deliberation record: {names}",
+            msg(
+                "plan {plan_id} cannot go to committee review: items without any deliberation record: {names}",
+                plan_id=plan.id,
+                names=names,
+            ),
             slug="deliberation-missing",
             errors=[
-                FieldError(field=f"items.{i.item_id}", message=f"'{i.title_ko}' has no deliberation record")
+                FieldError(
+                    field=f"items.{i.item_id}",
+                    message=msg("'{title_ko}' has no deliberation record", title_ko=i.title_ko),
+                )
                 for i in exc.items
             ],
             extra={
@@ -579,6 +628,16 @@ async def apply_committee_decision(
     plan_id = decision.subject_id
     plan = await session.get(Plan, plan_id, with_for_update=True) if plan_id else None
     facts = DecisionFacts(decision.decision_id, decision.outcome, decision.valid)
+    timing = (
+        workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(decision.decided_at))
+        if plan is not None and facts.adopts and plan.kind == PlanKind.ANNUAL.value and plan.fiscal_year
+        else None
+    )
+    if timing is not None and timing.timing is workflow.AdoptionTiming.TOO_LATE:
+        # Refused: the year is over; the plan goes back so the officer can redraft it for a later year.
+        facts = DecisionFacts(
+            decision.decision_id, decision.outcome, decision.valid, refused=timing.warnings[0]
+        )
     applied = False
     if plan is None:
         result = f"ignored: no plan {(plan_id or '')[:200]}"
@@ -594,10 +653,14 @@ async def apply_committee_decision(
         move = workflow.plan_move(
             PlanState(plan.state), target, Trigger.COMMITTEE_DECISION, await _facts(session, plan, facts)
         )
-        reasons = list(decision.reasons) or (
-            ["the committee rejected the plan"]
-            if decision.valid
-            else ["the committee's decision was not valid"]
+        reasons = (
+            ([facts.refused] if facts.refused else [])
+            or list(decision.reasons)
+            or (
+                ["the committee rejected the plan"]
+                if decision.valid
+                else ["the committee's decision was not valid"]
+            )
         )
         t = decision.tally
         tally_text = f"yes {t.yes} / no {t.no} / abstain {t.abstain}; present {t.present} of {t.seated}"
@@ -607,6 +670,8 @@ async def apply_committee_decision(
         )
         if target is PlanState.REVISION:
             why += "; " + "; ".join(reasons)
+        elif timing is not None and timing.warnings:
+            why += "; late adoption: " + "; ".join(timing.warnings)
         if target is PlanState.ADOPTED:
             plan.adopted_at = decision.decided_at
         plan.decision_id = decision.decision_id
@@ -642,6 +707,7 @@ async def apply_committee_decision(
             )
         applied = True
         result = f"applied: {target.value}"
+        await _record_decision_in_timelines(session, plan, decision, target, reasons)
     if not applied:
         log.warning(
             "committee decision not applied",
@@ -665,6 +731,35 @@ async def apply_committee_decision(
             result=result,
         )
     )
+
+
+async def _record_decision_in_timelines(
+    session: AsyncSession, plan: Plan, decision: DecisionRecorded, target: PlanState, reasons: list[str]
+) -> None:
+    """Residents whose proposals are in the plan's items learn that it was adopted or sent back."""
+    item_ids = [i.id for i in await items.items_of_plan(session, plan.id)]
+    amounts: dict[str, int | None] = dict.fromkeys(item_ids)
+    if target is PlanState.ADOPTED:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.ADOPTED,
+            at=decision.decided_at,
+            detail=f"민관협치위원회가 「{plan.title_ko}」을(를) 의결했습니다",
+            dedupe_key=f"adopted:{decision.decision_id}",
+            plan_id=plan.id,
+        )
+    else:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.REVISION,
+            at=decision.decided_at,
+            detail=f"민관협치위원회 결정으로 「{plan.title_ko}」이(가) 보완 단계로 돌아갔습니다",
+            reason="; ".join(reasons)[:2000],
+            dedupe_key=f"revision:{decision.decision_id}",
+            plan_id=plan.id,
+        )
 
 
 async def list_decisions(*, session: AsyncSession, plan_id: str) -> list[CommitteeDecisionRead]:
@@ -792,14 +887,16 @@ def _check_results(
         if item is None:
             errors.append(
                 FieldError(
-                    field=f"body.item_results.{n}.item_id", message=f"{result.item_id} is not in this plan"
+                    field=f"body.item_results.{n}.item_id",
+                    message=msg("{item_id} is not in this plan", item_id=result.item_id),
                 )
             )
             continue
         if result.item_id in seen:
             errors.append(
                 FieldError(
-                    field=f"body.item_results.{n}.item_id", message=f"{result.item_id} is listed twice"
+                    field=f"body.item_results.{n}.item_id",
+                    message=msg("{item_id} is listed twice", item_id=result.item_id),
                 )
             )
         seen.add(result.item_id)
@@ -810,7 +907,11 @@ def _check_results(
                 errors.append(
                     FieldError(
                         field=f"body.item_results.{n}.kpi_results.{m}.name",
-                        message=f"item '{item.title_ko}' has no KPI {kpi_result.name!r}",
+                        message=msg(
+                            "item '{title_ko}' has no KPI {name!r}",
+                            title_ko=item.title_ko,
+                            name=kpi_result.name,
+                        ),
                     )
                 )
                 continue
@@ -838,7 +939,10 @@ async def evaluate(
         raise Unprocessable(
             "wrong fiscal year",
             errors=[
-                FieldError(field="body.fiscal_year", message=f"this annual plan runs {plan.fiscal_year}")
+                FieldError(
+                    field="body.fiscal_year",
+                    message=msg("this annual plan runs {fiscal_year}", fiscal_year=plan.fiscal_year),
+                )
             ],
         )
     if not plan.term_start_year <= year <= plan.term_end_year:
@@ -847,14 +951,34 @@ async def evaluate(
             errors=[
                 FieldError(
                     field="body.fiscal_year",
-                    message=f"{year} is outside the plan's term {plan.term_start_year}–{plan.term_end_year}",
+                    message=msg(
+                        "{year} is outside the plan's term {term_start_year}–{term_end_year}",
+                        year=year,
+                        term_start_year=plan.term_start_year,
+                        term_end_year=plan.term_end_year,
+                    ),
                 )
             ],
+        )
+    today = today_seoul()
+    if year > today.year:
+        raise Conflict(
+            msg(
+                "fiscal year {year} begins on {year}-01-01: it cannot be evaluated before it began "
+                "(today is {today} in Seoul)",
+                year=year,
+                today=today.isoformat(),
+            ),
+            slug="year-not-begun",
+            extra={"fiscal_year": year, "begins_on": f"{year}-01-01"},
         )
     if await session.scalar(
         select(PlanEvaluation.id).where(PlanEvaluation.plan_id == plan.id, PlanEvaluation.fiscal_year == year)
     ):
-        raise Conflict(f"plan {plan.id} already has an evaluation for {year}", slug="evaluation-exists")
+        raise Conflict(
+            msg("plan {plan_id} already has an evaluation for {year}", plan_id=plan.id, year=year),
+            slug="evaluation-exists",
+        )
     plan_items = {i.id: i for i in await items.items_of_plan(session, plan.id)}
     errors, progress = _check_results(evaluation_in.item_results, plan_items)
     if errors:
@@ -913,7 +1037,11 @@ async def _load_evaluation(session: AsyncSession, plan_id: str, fiscal_year: int
         .with_for_update()
     )
     if row is None:
-        raise NotFound(f"plan {plan_id} has no evaluation for {fiscal_year}")
+        raise NotFound(
+            msg(
+                "plan {plan_id} has no evaluation for {fiscal_year}", plan_id=plan_id, fiscal_year=fiscal_year
+            )
+        )
     evaluation: PlanEvaluation = row
     return evaluation
 
@@ -975,5 +1103,9 @@ async def get_evaluation(*, session: AsyncSession, plan_id: str, fiscal_year: in
         )
     )
     if row is None:
-        raise NotFound(f"plan {plan_id} has no evaluation for {fiscal_year}")
+        raise NotFound(
+            msg(
+                "plan {plan_id} has no evaluation for {fiscal_year}", plan_id=plan_id, fiscal_year=fiscal_year
+            )
+        )
     return _evaluation_view(row)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from cg_planning.items.schemas import ItemCreate
+from cg_planning.timeline.schemas import Stage, TimelineEntryRead
 from cg_planning.types import (
     Dong,
     Id,
@@ -90,10 +91,22 @@ class ScreeningRequest(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"decision": "accept", "plan_id": "6f1c…", "item": {"policy_field": "community"}},
-                {"decision": "accept", "item_id": "0b7e…"},
-                {"decision": "merge", "item_id": "0b7e…", "reason": "같은 공간 제안과 통합"},
-                {"decision": "merge", "proposal_id": "9a1d…", "reason": "같은 내용의 제안과 통합"},
+                {
+                    "decision": "accept",
+                    "plan_id": "6f1c2a9e-4b7d-4c1e-9a3f-2d5b8e0c7a11",
+                    "item": {"policy_field": "community"},
+                },
+                {"decision": "accept", "item_id": "0b7e3d2c-1a4f-4e6b-8c9d-5f2a7b1e3c44"},
+                {
+                    "decision": "merge",
+                    "item_id": "0b7e3d2c-1a4f-4e6b-8c9d-5f2a7b1e3c44",
+                    "reason": "같은 공간 제안과 통합",
+                },
+                {
+                    "decision": "merge",
+                    "proposal_id": "9a1d5e7f-2c3b-4a6d-9e8f-1b2c3d4e5f66",
+                    "reason": "같은 내용의 제안과 통합",
+                },
                 {"decision": "reject", "reason": "구 사무가 아닌 시 사무로 시에 이관"},
             ]
         },
@@ -135,4 +148,11 @@ class ProposalMine(ProposalPublic):
     contact: str | None
     item_title_ko: str | None
     item_plan_id: str | None
-    outcome: str = Field(description="Plain-language outcome for the proposer")
+    outcome: str = Field(description="Plain-language outcome for the proposer (the latest step)")
+    stage: Stage | None = Field(
+        description="The latest step: screened → in_plan_item → adopted → requested → funded → executed → "
+        "completed, or rejected / revision (none before screening)"
+    )
+    timeline: list[TimelineEntryRead] = Field(
+        description="Every step so far, oldest first, from planning and from budget's events"
+    )

@@ -13,6 +13,7 @@ from cg_planning.registry_projects.schemas import RegistryProjectRead
 from cg_shared.db import utcnow
 from cg_shared.events.registry import ProjectDeleted, ProjectSnapshot
 from cg_shared.http import NotFound, Page, PageParams, encode_cursor
+from cg_shared.i18n import msg
 
 DELETED = "deleted"
 PLAN_ITEM_ID_LENGTH = 36  # registry_projects.plan_item_id: planning item ids are UUIDs
@@ -114,7 +115,9 @@ async def apply_deletion(*, session: AsyncSession, deleted: ProjectDeleted) -> N
 async def get(*, session: AsyncSession, project_id: str) -> RegistryProjectRead:
     row = await session.get(RegistryProject, project_id)
     if row is None or row.status == DELETED:
-        raise NotFound(f"registry project {project_id} is not (yet) known to planning")
+        raise NotFound(
+            msg("registry project {project_id} is not (yet) known to planning", project_id=project_id)
+        )
     return RegistryProjectRead.model_validate(row)
 
 

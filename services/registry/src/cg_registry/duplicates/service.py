@@ -36,6 +36,7 @@ from cg_shared.districts import DISTRICTS
 from cg_shared.events.envelope import make_event
 from cg_shared.events.registry import ProjectDuplicateSuspected
 from cg_shared.http import NotFound
+from cg_shared.i18n import msg
 from cg_shared.messaging.tables import OutboxMessage
 
 _COLUMNS = (
@@ -121,7 +122,7 @@ async def candidates(
     """Ranked candidates for one project among the projects of its area (read-only: emits nothing)."""
     project = await session.get(Project, project_id)
     if project is None:
-        raise NotFound(f"no project with id {project_id}")
+        raise NotFound(msg("no project with id {project_id}", project_id=project_id))
     area = await load_dup_projects(session, sgg_code=project.sgg_code)
     subject = next(p for p in area if p.id == project_id)
     ranked = rank_candidates(subject, area, min_score=min_score)[:limit]

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/exports", tags=["open data"], responses=PROBLEM_R
     responses={200: {"content": {"text/csv": {}}, "description": "UTF-8 CSV with BOM (Excel-ready)"}},
     summary="All public project data as CSV (formula cells neutralised)",
 )
-async def export_csv(request: Request, filters: Filters) -> StreamingResponse:
+async def export_projects_csv(request: Request, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
         service.csv_stream(request.app.state.sessions, filters),
         media_type="text/csv; charset=utf-8",
@@ -32,7 +32,7 @@ async def export_csv(request: Request, filters: Filters) -> StreamingResponse:
     responses={200: {"content": {"application/json": {}}, "description": "Header fields and items"}},
     summary="All public project data as JSON",
 )
-async def export_json(request: Request, filters: Filters) -> StreamingResponse:
+async def export_projects_json(request: Request, filters: Filters) -> StreamingResponse:
     return StreamingResponse(
         service.json_stream(request.app.state.sessions, filters),
         media_type="application/json",

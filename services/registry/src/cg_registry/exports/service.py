@@ -11,7 +11,6 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from cg_registry.exports.safety import neutralise
 from cg_registry.projects import search
 from cg_registry.projects.models import FundingLine, Project
 from cg_registry.projects.service import ProjectFilters, apply_filters
+from cg_shared.clock import now_utc
 from cg_shared.districts import DISTRICTS
 
 CHUNK = 2_000
@@ -185,7 +185,7 @@ async def json_stream(
     async with sessions() as session:
         count = await session.scalar(apply_filters(select(func.count()).select_from(Project), filters))
     head = {
-        "generated_at": datetime.now(UTC).isoformat(),
+        "generated_at": now_utc().isoformat(),
         "license": LICENSE,
         "publisher": "서울특별시 (Seoul Metropolitan Government)",
         # With q the count is of the other filters: the text filter is applied while streaming.

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cg_registry.imports.xlsx import XlsxLimits, XlsxProblem, read_workbook
+from cg_shared.i18n import msg
+
 MAX_ROWS = 20_000
-MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024  # a zip bomb must not reach openpyxl
+MAX_LINES = XlsxLimits.max_sheet_rows  # records read, blank ones included
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
@@ -59,6 +61,13 @@ def _clean_header(value: Any) -> str:
     return " ".join(str(value if value is not None else "").replace("\ufeff", "").split())
 
 
+def csv_reason(exc: csv.Error) -> str:
+    reason = str(exc)
+    if "field larger than field limit" in reason:
+        return f"a field is longer than {csv.field_size_limit():,} characters"
+    return reason
+
+
 def read_csv(data: bytes) -> Sheet:
     text, encoding = decode_csv(data)
     if "\x00" in text:
@@ -73,20 +82,35 @@ def read_csv(data: bytes) -> Sheet:
         header = next(reader)
     except StopIteration as exc:
         raise FileProblem("the file is empty") from exc
+    except csv.Error as exc:
+        raise FileProblem(msg("the CSV header cannot be read: {value}", value=csv_reason(exc))) from exc
     headers = [_clean_header(h) for h in header]
     sheet = Sheet(file_format="csv", encoding=encoding, headers=headers)
     try:
         for number, record in enumerate(reader, start=2):
+            if number > MAX_LINES:
+                raise FileProblem(
+                    msg(
+                        "the file has more than {MAX_LINES:,} lines (blank lines count); split it",
+                        MAX_LINES=MAX_LINES,
+                    )
+                )
             if not any(cell.strip() for cell in record):
                 continue
             if len(sheet.rows) >= MAX_ROWS:
-                raise FileProblem(f"the file has more than {MAX_ROWS} rows; split it")
+                raise FileProblem(msg("the file has more than {MAX_ROWS} rows; split it", MAX_ROWS=MAX_ROWS))
             values: dict[str, Any] = {headers[i]: record[i] for i in range(min(len(headers), len(record)))}
             if len(record) > len(headers) and any(c.strip() for c in record[len(headers) :]):
                 values["__extra__"] = record[len(headers) :]
             sheet.rows.append((number, values))
     except csv.Error as exc:
-        raise FileProblem(f"the CSV is malformed: {exc}") from exc
+        raise FileProblem(
+            msg(
+                "the CSV is malformed at line {line_num}: {value}",
+                line_num=reader.line_num,
+                value=csv_reason(exc),
+            )
+        ) from exc
     return sheet
 
 
@@ -99,39 +123,20 @@ def _cell(value: Any) -> Any:
 
 
 def read_xlsx(data: bytes) -> Sheet:
-    import openpyxl
-
+    """The first worksheet, read by the streaming reader with hard limits (see :mod:`.xlsx`)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise FileProblem("the workbook expands to more than 200 MB")
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except FileProblem:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
-        raise FileProblem(f"the workbook cannot be read: {type(exc).__name__}") from exc
-    try:
-        worksheet = workbook.worksheets[0]
-        rows = worksheet.iter_rows(values_only=True)
-        try:
-            header = next(rows)
-        except StopIteration as exc:
-            raise FileProblem("the first worksheet is empty") from exc
-        headers = [_clean_header(h) for h in header]
-        while headers and not headers[-1]:
-            headers.pop()
-        sheet = Sheet(file_format="xlsx", encoding=None, headers=headers)
-        for number, record in enumerate(rows, start=2):
-            cells = [_cell(v) for v in record]
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
-                continue
-            if len(sheet.rows) >= MAX_ROWS:
-                raise FileProblem(f"the workbook has more than {MAX_ROWS} rows; split it")
-            values = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
-            sheet.rows.append((number, values))
-        return sheet
-    finally:
-        workbook.close()
+        workbook = read_workbook(io.BytesIO(data), XlsxLimits(max_rows=MAX_ROWS))
+    except XlsxProblem as exc:
+        raise FileProblem(str(exc)) from exc
+    headers = [_clean_header(h) for h in workbook.headers]
+    while headers and not headers[-1]:
+        headers.pop()
+    sheet = Sheet(file_format="xlsx", encoding=None, headers=headers)
+    for number, record in workbook.rows:
+        cells = [_cell(v) for v in record]
+        values = {headers[i]: cells[i] for i in range(min(len(headers), len(cells))) if headers[i]}
+        sheet.rows.append((number, values))
+    return sheet
 
 
 def read_file(filename: str | None, data: bytes) -> Sheet:

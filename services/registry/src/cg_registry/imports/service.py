@@ -16,6 +16,8 @@ from cg_registry.projects.models import Project
 from cg_registry.projects.schemas import ProjectCreate
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.http import Conflict, FieldError, Unprocessable
+from cg_shared.i18n import msg
+from cg_shared.offload import run_parser
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -56,9 +58,11 @@ async def import_projects(
 ) -> ImportReport:
     ensure_role(principal, Role.BOROUGH_OFFICER)
     try:
-        sheet = read_file(filename, data)
+        # Off the event loop: a large file must not stall the API, the relay or the consumer meanwhile.
+        sheet = await run_parser(read_file, filename, data)
     except FileProblem as exc:
-        raise Unprocessable(str(exc), errors=[FieldError(field="body.file", message=str(exc))]) from exc
+        message = exc.args[0] if exc.args else str(exc)  # a msg(...) stays translatable
+        raise Unprocessable(message, errors=[FieldError(field="body.file", message=message)]) from exc
     mapping, ignored = map_headers(sheet.headers)
     if "title_ko" not in mapping.values():
         raise Unprocessable(
@@ -102,8 +106,11 @@ async def import_projects(
         )
     if errors and not valid_rows_only:
         raise Unprocessable(
-            f"{invalid_rows} of {len(sheet.rows)} rows are invalid; nothing was imported "
-            "(fix them, or send valid_rows_only=true to import the others)",
+            msg(
+                "{invalid_rows} of {count} rows are invalid; nothing was imported (fix them, or send valid_rows_only=true to import the others)",
+                invalid_rows=invalid_rows,
+                count=len(sheet.rows),
+            ),
             errors=[
                 FieldError(field=f"row {e.row}: {e.field}", message=e.message)
                 for e in errors[:MAX_REPORTED_ERRORS]
@@ -130,8 +137,13 @@ async def import_projects(
     if previous is not None:
         # The middleware normally replays the first response; this guards a taken-over stale key.
         raise Conflict(
-            f"Idempotency-Key {idempotency_key!r} already imported {previous.imported_count} projects "
-            f"from {previous.filename} (import {previous.id})",
+            msg(
+                "Idempotency-Key {idempotency_key!r} already imported {imported_count} projects from {filename} (import {previous_id})",
+                idempotency_key=idempotency_key,
+                imported_count=previous.imported_count,
+                filename=previous.filename,
+                previous_id=previous.id,
+            ),
             slug="import-already-applied",
         )
     created = await projects.bulk_create(session, actor=principal, items=[item for _, item in valid])

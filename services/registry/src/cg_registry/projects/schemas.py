@@ -7,10 +7,19 @@ import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from cg_registry.domain import POLICY_FIELDS, FundingSource, Origin, PartnerKind, ProjectStatus
+from cg_shared.i18n import msg
 
 Omitted = SkipJsonSchema[None]
 MAX_KRW = 10**15  # ₩1,000 trillion: far above Seoul's whole budget, far below BIGINT overflow
@@ -34,7 +43,7 @@ def _nfc(value: str) -> str:
 
 def _known_field(value: str) -> str:
     if value not in POLICY_FIELDS:
-        raise ValueError(f"unknown policy field; one of: {', '.join(POLICY_FIELDS)}")
+        raise ValueError(msg("unknown policy field; one of: {items}", items=", ".join(POLICY_FIELDS)))
     return value
 
 
@@ -175,30 +184,37 @@ class ProjectUpdate(BaseModel):
     summary_ko: Summary | Omitted = None
     summary_en: Summary | Omitted = None
     lead_department: ShortText | None = None
-    partners: list[Partner] | Omitted = Field(default=None, max_length=50)
+    partners: Annotated[list[Partner], Field(max_length=50)] | Omitted = None
     origin: Origin | Omitted = None
     policy_field: PolicyFieldCode | Omitted = None
-    target_groups: list[Label] | Omitted = Field(default=None, max_length=20)
+    target_groups: Annotated[list[Label], Field(max_length=20)] | Omitted = None
     start_date: date | None = None
     end_date: date | None = None
     status: ProjectStatus | Omitted = None
-    funding_lines: list[FundingLineIn] | Omitted = Field(default=None, max_length=200)
+    funding_lines: Annotated[list[FundingLineIn], Field(max_length=200)] | Omitted = None
     total_krw: Krw | None = None
     plan_item_id: ExternalId | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> ProjectUpdate:
+    @field_validator(
+        "title_ko",
+        "title_en",
+        "summary_ko",
+        "summary_en",
+        "partners",
+        "origin",
+        "policy_field",
+        "target_groups",
+        "status",
+        "funding_lines",
+        mode="after",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
         # null is only meaningful for the optional attributes; the rest must be omitted, not nulled.
-        required = {"title_ko", "title_en", "summary_ko", "summary_en", "partners", "origin"} | {
-            "policy_field",
-            "target_groups",
-            "status",
-            "funding_lines",
-        }
-        nulled = sorted(n for n in self.model_fields_set & required if getattr(self, n) is None)
-        if nulled:
-            raise ValueError(f"these fields cannot be null: {', '.join(nulled)}")
-        return self
+        # Per field (not per model), so the 422 names the field that was sent as null.
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
 
 
 class ProjectRead(BaseModel):

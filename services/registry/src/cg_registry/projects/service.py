@@ -58,6 +58,7 @@ from cg_shared.http import (
     check_if_match,
     encode_cursor,
 )
+from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
 from cg_shared.messaging.tables import AuditEntry, OutboxMessage
 
@@ -167,7 +168,7 @@ def to_read(project: Project, lines: Sequence[FundingLine]) -> ProjectRead:
 async def load(session: AsyncSession, project_id: str, *, for_update: bool = False) -> Project:
     project = await session.get(Project, project_id, with_for_update=for_update)
     if project is None:
-        raise NotFound(f"no project with id {project_id}")
+        raise NotFound(msg("no project with id {project_id}", project_id=project_id))
     return project
 
 
@@ -381,7 +382,7 @@ async def history(*, session: AsyncSession, project_id: str, page: PageParams) -
         stmt = stmt.where(ProjectHistory.id > int(page.cursor[0]))
     rows = list((await session.execute(stmt.order_by(ProjectHistory.id).limit(page.limit + 1))).scalars())
     if not rows and not page.cursor and await session.get(Project, project_id) is None:
-        raise NotFound(f"no project with id {project_id}")
+        raise NotFound(msg("no project with id {project_id}", project_id=project_id))
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     return Page(
@@ -629,13 +630,18 @@ async def create_project(
     code = code or data.code
     if code is not None:
         if await session.scalar(select(exists().where(Project.code == code))):
-            raise Conflict(f"project code {code} is already used", slug="duplicate-code")
+            raise Conflict(msg("project code {code} is already used", code=code), slug="duplicate-code")
     else:
         code = await next_code(session, data.sgg_code)
     if data.plan_item_id is not None and await session.scalar(
         select(exists().where(Project.plan_item_id == data.plan_item_id))
     ):
-        raise Conflict(f"plan item {data.plan_item_id} is already carried out by another project")
+        raise Conflict(
+            msg(
+                "plan item {plan_item_id} is already carried out by another project",
+                plan_item_id=data.plan_item_id,
+            )
+        )
     now = utcnow()
     project = Project(
         code=code,
@@ -720,7 +726,12 @@ async def update_project(
             select(exists().where(Project.plan_item_id == project_in.plan_item_id, Project.id != project.id))
         )
         if taken:
-            raise Conflict(f"plan item {project_in.plan_item_id} is already carried out by another project")
+            raise Conflict(
+                msg(
+                    "plan item {plan_item_id} is already carried out by another project",
+                    plan_item_id=project_in.plan_item_id,
+                )
+            )
     for name in sent - {"funding_lines", "partners", "total_krw"}:
         value = getattr(project_in, name)
         setattr(project, name, value.value if hasattr(value, "value") else value)

@@ -1,0 +1,2 @@
+import { initI18n } from "./i18n";
+initI18n("ko");
