@@ -490,6 +490,17 @@ def election_body(spec: dict[str, Any], world: World) -> dict[str, Any]:
     }
 
 
+async def fresh_webhook(client: httpx.AsyncClient, spec: dict[str, Any], world: World) -> dict[str, Any]:
+    created = ok(
+        await client.post(
+            "/v1/webhooks",
+            json={"url": "https://gu.example.kr/deleted", "event_types": ["*"]},
+            headers=OFFICER,
+        )
+    )
+    return {"webhook_id": created["id"]}
+
+
 async def fresh_election(client: httpx.AsyncClient, spec: dict[str, Any], world: World) -> dict[str, Any]:
     created = ok(await client.post("/v1/elections", json=election_body(spec, world), headers=OFFICER))
     return {"election_id": created["id"]}
@@ -581,6 +592,12 @@ BUDGET: dict[tuple[str, str], Policy] = {
     ),
     ("POST", "/v1/webhooks"): Policy("O"),
     ("PATCH", "/v1/webhooks/{webhook_id}"): Policy("O"),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): Policy("O", success=Success(prepare=fresh_webhook)),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): Policy("O"),
+    ("POST", "/v1/webhooks/{webhook_id}/ping"): Policy("O", success=Success(status=(202,))),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): Policy(
+        "O", success=Success(status=(202,))
+    ),
 }
 
 

@@ -788,7 +788,7 @@ export interface paths {
          * 25 rows, one per borough: seats, civilian seat vs vote share, attendance, meetings, valid decisions
          * @description Public open data (no token). Seats are counted on today's Seoul date; see docs/boroughs.md for each figure's definition.
          */
-        get: operations["listBoroughs"];
+        get: operations["committeeListBoroughs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2874,6 +2874,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2982,6 +2991,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3100,6 +3118,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3226,6 +3253,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3333,6 +3369,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3461,6 +3506,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3566,6 +3620,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3692,6 +3755,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3800,6 +3872,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3927,6 +4008,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4046,6 +4136,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4153,6 +4252,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4281,6 +4389,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4400,6 +4517,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4512,6 +4638,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4640,6 +4775,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4748,6 +4892,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4870,6 +5023,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4981,6 +5143,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5107,6 +5278,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5212,6 +5392,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5334,6 +5523,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5442,6 +5640,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5568,6 +5775,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5673,6 +5889,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5799,6 +6024,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5904,6 +6138,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6030,6 +6273,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6134,6 +6386,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6252,6 +6513,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6378,6 +6648,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6485,6 +6764,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6613,6 +6901,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6720,6 +7017,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6848,6 +7154,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6953,6 +7268,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7079,6 +7403,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7190,6 +7523,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7316,6 +7658,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7423,6 +7774,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7551,6 +7911,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7656,6 +8025,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7782,6 +8160,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7887,6 +8274,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8013,6 +8409,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8132,6 +8537,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8242,6 +8656,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8368,6 +8791,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8478,6 +8910,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8597,6 +9038,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8704,6 +9154,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8832,6 +9291,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8946,6 +9414,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9068,6 +9545,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9183,6 +9669,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9288,6 +9783,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9410,6 +9914,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9421,7 +9934,7 @@ export interface operations {
             };
         };
     };
-    listBoroughs: {
+    committeeListBoroughs: {
         parameters: {
             query?: never;
             header?: never;
@@ -9513,6 +10026,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9630,6 +10152,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_planning.access import WRITE_ROLES
 from cg_planning.boroughs.router import router as boroughs_router
 from cg_planning.consumers import handlers
 from cg_planning.deliberations.router import router as deliberations_router
@@ -62,5 +63,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         ],
         handlers=handlers,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )
     return app
