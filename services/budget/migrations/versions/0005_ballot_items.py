@@ -2,7 +2,7 @@
 announced voting window (opens_at, closes_at).
 
 Revision ID: 0005_ballot_items
-Revises: 0004
+Revises: 0005 (webhook secret rotation)
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from cg_shared.db import UtcDateTime
 
 revision: str = "0005_ballot_items"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
