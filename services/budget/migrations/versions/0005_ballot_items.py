@@ -2,7 +2,7 @@
 announced voting window (opens_at, closes_at).
 
 Revision ID: 0005_ballot_items
-Revises: 0005 (webhook secret rotation)
+Revises: 0004
 Create Date: 2026-12-07
 """
 
