@@ -189,6 +189,14 @@ PLANNING: dict[tuple[str, str], Policy] = {
         body=const({"decision": "reject", "reason": "구 사무가 아닌 시 사무"}),
         success=Success(prepare=fresh_proposal),
     ),
+    # Everyone's own inbox: no role is refused, only an anonymous caller (401). Marking one notification
+    # needs a notification of the caller's, which only a planning event about their proposal creates.
+    ("POST", "/v1/me/notifications/read-all"): Policy(
+        "OSMR", scoped=False, body=const(None), success=Success(role="R")
+    ),
+    ("POST", "/v1/me/notifications/{notification_id}/read"): Policy(
+        "OSMR", scoped=False, body=const(None), success=None
+    ),
 }
 
 
