@@ -27,7 +27,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from cg_shared.events import CloudEvent, topics
-from cg_shared.testing.helpers import auth
+from cg_shared.testing.helpers import auth, eventually
 from cg_shared.testing.kafka import KafkaCluster
 from tests.reliability.harness import Stack, project_body, running_stack, unique_title, wait_for
 
@@ -190,7 +190,16 @@ async def test_partition_leader_killed_mid_burst(kstack: Stack, healthy_cluster:
         await asyncio.to_thread(cluster.stop_node, victim, kill=True)
 
     ids = await post_burst(kstack, 150, fault_at=40, fault=kill_leader)
-    assert cluster.leader_of(topics.REGISTRY_PROJECT, 0) not in (victim, -1)
+    # The controller moves leadership once the killed node's session expires: on a loaded machine that
+    # can outlast the burst, so wait for it (a deadline, not a timing).
+    leader = await eventually(
+        lambda: asyncio.to_thread(cluster.leader_of, topics.REGISTRY_PROJECT, 0),
+        until=lambda node: node not in (victim, -1),
+        timeout_s=90,
+        interval_s=1,
+        what=f"a new leader of {topics.REGISTRY_PROJECT}[0] after node {victim} was killed",
+    )
+    assert leader not in (victim, -1)
     await check_exactly_once(kstack, ids, f"SIGKILL of node {victim} (leader of partition 0)", before)
     await asyncio.to_thread(cluster.start_node, victim)
     # The node is back and catches up; a later burst still goes through exactly once.
