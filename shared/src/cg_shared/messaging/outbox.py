@@ -388,6 +388,17 @@ class OutboxRelay:
                         for tp, (offset, _) in pending.items():
                             reader.seek(tp, offset)
                     continue
+                for tp in list(pending):
+                    # The broker answered a fetch of this partition and says it is empty (high watermark
+                    # 0) although it acknowledged a record there: its log was wiped (a memory broker
+                    # restarted). An empty answer, not silence; a broker that under-reports its end
+                    # offset by a few records still reports more than 0 for a partition it holds.
+                    if not batches.get(tp) and reader.highwater(tp) == 0:
+                        lost[(tp.topic, tp.partition)] = (
+                            f"the partition is empty although offset {pending[tp][0]} was acknowledged"
+                        )
+                        pending.pop(tp)
+                        reader.pause(tp)
                 for tp, records in batches.items():
                     if tp not in pending or not records:
                         continue
