@@ -1,6 +1,6 @@
 """The one clock of the code base: instants in UTC, civil dates in Asia/Seoul.
 
-Every "now" and every "today" goes through here, never ``datetime.now()``/``date.today()`` of the host:
+Every "now" and every "today" goes through here, never the host clock's own now or today:
 the host's zone is not Seoul's (a UTC machine is a day behind Seoul from 15:00 to 24:00 UTC), and tests
 freeze this clock (``time_machine.travel``; see ``cg_shared.testing.clock``) so code and tests agree at
 any hour.
