@@ -153,8 +153,13 @@ def _install_task_dump() -> None:
             task.print_stack(limit=25, file=out)
         log.warning("asyncio task dump:\n%s", out.getvalue())
 
-    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+    try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
+    except (NotImplementedError, RuntimeError, ValueError) as exc:
+        # Not a missing feature: an event loop that is not the main thread's (an app run inside a test
+        # client or a worker thread) or one without Unix signals cannot take the handler; the service
+        # runs the same without the dump.
+        log.debug("no SIGUSR1 task dump in this event loop: %r", exc)
 
 
 async def run_consumer(app: FastAPI) -> None:
