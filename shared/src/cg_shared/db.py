@@ -115,7 +115,9 @@ def trigram_similarity(a: str | None, b: str | None) -> float:
     return len(first & second) / union if union else 0.0
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, pool_size: int = 10, max_overflow: int | None = None, echo: bool = False
+) -> AsyncEngine:
     """Engine for ``postgresql+asyncpg://`` or ``sqlite+aiosqlite://`` URLs."""
     if database_url.startswith("sqlite"):
         path = database_url.split(":///", 1)[-1]
@@ -144,7 +146,7 @@ def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False)
         database_url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=True,  # a restarted PostgreSQL must not surface as request errors
         pool_recycle=1800,
         json_serializer=json_dumps,
