@@ -427,6 +427,7 @@ def py_spy_record(bench: Bench, py_spy: str, pid: int, *, seconds: float, name: 
             "--format",
             "raw",
             "--nonblocking",
+            "--subprocesses",  # CG_WORKERS > 1: the worker processes too
             "--output",
             str(out),
         ],

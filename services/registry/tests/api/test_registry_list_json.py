@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from cg_registry.projects import service
 from cg_shared.http import PageParams, decode_cursor
@@ -31,6 +33,11 @@ CASES = [
     service.ProjectFilters(city_wide=True),
     service.ProjectFilters(status="ongoing"),
     service.ProjectFilters(source="national"),
+    service.ProjectFilters(source="smg_grant", city_wide=False),
+    service.ProjectFilters(sgg_code="11680", status="ongoing", policy_field="community"),
+    service.ProjectFilters(origin="civic_group", has_smg_grant=True),
+    service.ProjectFilters(tokenism_risk=False, active_from=date(2025, 1, 1), active_to=date(2025, 12, 31)),
+    service.ProjectFilters(policy_field=""),
     service.ProjectFilters(q="마을"),
     service.ProjectFilters(q="마을공동체 지원"),
     service.ProjectFilters(q="village"),
@@ -83,3 +90,23 @@ async def test_page_json_with_partners_lines_and_assessment(reg: Any, fresh_db: 
         # Through HTTP too: the API serves the built page.
         served = await client.get("/v1/projects", params={"sgg_code": reg.SGG, "limit": 1})
         assert _canonical(served.content) == validated
+
+
+async def test_list_survives_a_dropped_read_connection(reg: Any, seeded_db: Any) -> None:
+    """The read pool has no pre-ping: a connection PostgreSQL closed is replaced on the spot (no 5xx)."""
+    url = await seeded_db("postgresql")
+    async with reg.api(url) as client:
+        first = await client.get("/v1/projects", params={"limit": 3})
+        assert first.status_code == 200
+        app = client.app  # type: ignore[attr-defined]
+        async with app.state.engine.connect() as conn:
+            await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        # A page not asked before (a cached one would need no database at all).
+        again = await client.get("/v1/projects", params={"limit": 4})
+        assert again.status_code == 200, again.text
+        assert len(again.json()["items"]) == 4
