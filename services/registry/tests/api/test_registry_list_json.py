@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from cg_registry.projects import service
 from cg_shared.http import PageParams, decode_cursor
@@ -110,3 +111,28 @@ async def test_list_survives_a_dropped_read_connection(reg: Any, seeded_db: Any)
         again = await client.get("/v1/projects", params={"limit": 4})
         assert again.status_code == 200, again.text
         assert len(again.json()["items"]) == 4
+
+
+async def test_session_requests_survive_dropped_pooled_connections(reg: Any, seeded_db: Any) -> None:
+    """The main pool probes a pooled connection on checkout (one SELECT 1): a killed one is replaced."""
+    url = await seeded_db("postgresql")
+    async with reg.api(url) as client:
+        project = (await client.get("/v1/projects", params={"limit": 1})).json()["items"][0]
+        first = await client.get(f"/v1/projects/{project['id']}")
+        assert first.status_code == 200
+        app = client.app  # type: ignore[attr-defined]
+        killer = create_async_engine(url)
+        try:
+            async with killer.connect() as conn:
+                await conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+        finally:
+            await killer.dispose()
+        assert app.state.engine.sync_engine.pool.checkedin() >= 1  # the dead connection waits in the pool
+        again = await client.get(f"/v1/projects/{project['id']}")
+        assert again.status_code == 200, again.text
+        assert again.json()["id"] == project["id"]
