@@ -84,13 +84,20 @@ def dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-def page_paths(query: dict[str, str], codes: list[str], limit: int = PAGE) -> list[str]:
-    """Every full page of one filter: the first, then the page after each code with ``limit`` after it."""
+MAX_PAGES_PER_QUERY = 3000  # at 100k projects: a random sample of each filter's full pages
+
+
+def page_paths(query: dict[str, str], codes: list[str], rng: random.Random, limit: int = PAGE) -> list[str]:
+    """Full pages of one filter: the first, then pages after codes with ``limit`` after them (all of
+    them, or a random sample of :data:`MAX_PAGES_PER_QUERY` on a large registry)."""
     if len(codes) < limit:
         return []
     base = dict(query, limit=str(limit))
     paths = ["/v1/projects?" + urlencode(base, quote_via=quote)]
-    for i in range(len(codes) - limit):
+    starts = range(len(codes) - limit)
+    if len(starts) > MAX_PAGES_PER_QUERY:
+        starts = sorted(rng.sample(starts, MAX_PAGES_PER_QUERY))  # type: ignore[assignment]
+    for i in starts:
         paths.append(
             "/v1/projects?" + urlencode(dict(base, cursor=encode_cursor([codes[i]])), quote_via=quote)
         )
@@ -114,7 +121,7 @@ async def build_pools(url: str, *, seed: int, max_words: int) -> dict[str, list[
                 r[0]
                 for r in await conn.fetch(f"SELECT code FROM projects WHERE {where} ORDER BY code", *params)
             ]
-            lists += page_paths(query, codes)
+            lists += page_paths(query, codes, rng)
         titles = await conn.fetch("SELECT title_ko, title_en FROM projects ORDER BY code LIMIT 20000")
         counts: dict[str, int] = {}
         for row in titles:
@@ -133,7 +140,7 @@ async def build_pools(url: str, *, seed: int, max_words: int) -> dict[str, list[
                     f"%{word.casefold()}%",
                 )
             ]
-            searches += page_paths({"q": word}, codes)
+            searches += page_paths({"q": word}, codes, rng)
     finally:
         await conn.close()
     rng.shuffle(lists)
