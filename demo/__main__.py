@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cg_shared.districts import DISTRICTS
+from demo import boroughs
 from demo.scenario import (
     ADOPTION_STEPS,
     ITEMS,
@@ -188,7 +189,10 @@ async def run(sgg_code: str, timeout_s: float) -> CycleReport:
                 api, sgg_code=sgg_code, run_id=uuid.uuid4().hex[:6], narrator=narrator, timeout_s=timeout_s
             )
             report = await year.run_adoption_cycle()
+            city = await boroughs.fetch(api)
         narrator.finish()
+    for table in boroughs.tables(city):
+        console.print(table)
     return report
 
 

@@ -626,6 +626,7 @@ class CycleReport:
     registry_after: RegistrySnapshot
     committee_metrics: Json
     plan_metrics: Json
+    proposal_followed: Json | None = None  # a resident's proposal as they see it in /v1/proposals/mine
     links: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -686,6 +687,7 @@ class CgYear:
         self.timeout_s = timeout_s
         self.officer = api.tokens.officer(sgg_code)
         self.secretary = api.tokens.secretary(sgg_code)
+        self.proposers: dict[str, dict[str, str]] = {}  # proposal id → its resident's headers
 
     # -- helpers
 
@@ -1064,6 +1066,7 @@ class CgYear:
         if spec.organisation:
             body["organisation"] = spec.organisation
         proposal: Json = await self.api.post("planning", "/v1/proposals", body, headers=resident)
+        self.proposers[proposal["id"]] = resident
         return proposal
 
     async def _screen(self, proposal: Json, body: Json) -> Json:
@@ -1532,6 +1535,47 @@ class CgYear:
         )
         return assessed
 
+    async def follow_proposal(self, draft: PlanDraft, funded: Mapping[str, Json]) -> Json | None:
+        """A resident whose proposal became a funded item opens /v1/proposals/mine and their inbox."""
+        spec = next(
+            (
+                p
+                for p in PROPOSALS
+                if p.decision == "accept" and p.key in draft.proposals and p.item_key in funded
+            ),
+            None,
+        )
+        if spec is None:
+            return None
+        self.narrator.step("The resident follows their proposal")
+        proposal_id = draft.proposals[spec.key]["id"]
+        resident = self.proposers[proposal_id]
+
+        async def mine() -> Json | None:
+            response = await self.api.request("planning", "GET", "/v1/proposals/mine", headers=resident)
+            items: list[Json] = response.json()["items"]
+            return next((p for p in items if p["id"] == proposal_id), None)
+
+        seen = await wait_for(
+            mine,
+            until=lambda p: p is not None and p["stage"] == "funded",
+            what="the proposer's timeline to reach 'funded'",
+            timeout_s=self.timeout_s,
+        )
+        assert seen is not None
+        steps = " → ".join(
+            s["stage"] + (f" {won(s['amount_krw'])}" if s["amount_krw"] else "") for s in seen["timeline"]
+        )
+        self._say(f"“{seen['title']}”: {steps}.")
+        inbox = (await self.api.request("planning", "GET", "/v1/me/notifications", headers=resident)).json()
+        latest = inbox["items"][0] if inbox["items"] else None
+        self._say(
+            f"Their inbox holds {inbox['unread_count']} unread notification(s)"
+            + (f"; the latest: {latest['title']} — {latest['body']}" if latest else "")
+            + "."
+        )
+        return seen
+
     # -- whole runs
 
     async def run_adoption_cycle(self) -> CycleReport:
@@ -1552,6 +1596,7 @@ class CgYear:
         funding = await self.fund_plan(draft)
         funded, new_projects, linked_after = await self.await_funding_effects(draft, funding, linked)
         assessments = await self.assess_new_projects(draft, new_projects)
+        followed = await self.follow_proposal(draft, funded)
         self.narrator.step("What changed")
         expected_total = registry_before.borough["total_krw"] + funding.allocation["total_krw"]
         registry_after = await wait_for(
@@ -1605,6 +1650,7 @@ class CgYear:
             registry_after=registry_after,
             committee_metrics=committee_metrics,
             plan_metrics=plan_metrics,
+            proposal_followed=followed,
         )
         report.links = self._links(report)
         return report

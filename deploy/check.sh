@@ -111,6 +111,9 @@ for dockerfile in "${dockerfiles[@]}"; do
 done
 log "hadolint: ${#dockerfiles[@]} Dockerfile(s) checked"
 
+# The dev overlay's signing key is generated per checkout, never committed (deploy/dev-secret.sh).
+bash "$script_dir/dev-secret.sh" "$deploy_dir"
+
 # 2. Render every overlay (each directory with a kustomization under overlays/, nested ones included).
 mapfile -t overlays < <(find "$deploy_dir/k8s/overlays" -type f \( -name kustomization.yaml -o -name kustomization.yml -o -name Kustomization \) \
     -exec dirname {} \; | sort)

@@ -71,6 +71,15 @@ OPERATOR_SECRETS: dict[tuple[str, str], set[str]] = {
 }
 
 
+# Secrets the operator creates by hand before the first install (deploy/README.md, "First deploy"):
+# name -> keys the manifests may reference.
+EXTERNAL_SECRETS: dict[str, set[str]] = {
+    "cg-budget-webhook-keys": {"keys"},
+    "cg-backup-s3": {"ACCESS_KEY_ID", "ACCESS_SECRET_KEY"},
+    "cg-api-tls": {"tls.crt", "tls.key"},
+}
+
+
 @dataclass
 class Doc:
     """One rendered object and where it came from."""
@@ -329,6 +338,9 @@ def _check_env_references(docs: list[Doc], report: Report) -> None:
             ):
                 secret_keys.setdefault((ns, doc.name + suffix), keys)
 
+    for ns in {d.namespace for d in docs}:
+        for name, keys in EXTERNAL_SECRETS.items():
+            secret_keys.setdefault((ns, name), keys)
     kafkas = {(d.namespace, d.name) for d in docs if d.kind == "Kafka"}
     services = {(d.namespace, d.name): d for d in docs if d.kind == "Service"}
     workloads = [d for d in docs if d.kind in WORKLOAD_KINDS]

@@ -1,58 +1,129 @@
 """Benchmark of the allocation engine (cg_budget.allocation) against pabutools on the shared Pabulib files.
 
 Run from the repository root: ``.venv/bin/python bench/pb/run.py`` (options: ``--files SUBSTRING ...``,
-``--repeats N``, ``--full-add1`` to run pabutools' complete add1 on every file, ``--full-limit SECONDS``).
+``--cap SECONDS`` (default 60), ``--repeats N``, ``--big-mb MB`` (default 50, 0 skips the memory run)).
 
-For each file and rule (greedy, mes, mes-add1; plus the file's official rule where ``selected`` exists)
-it times our rule (from the parsed file, including compilation) against pabutools' rule (from pabutools'
-parsed file), alternating the two and taking the median of the repeats; it also times the CLI path
-(``pb_outcome``: parsing + rule) against pabutools' parse + rule. Outcomes are compared in selection
-order (greedy, mes, mes-add1) or as sets (official ``selected`` column).
+Everything pabutools does is measured in full, nothing is estimated:
 
-pabutools' add1 re-runs MES once per step (hundreds of runs; tens of minutes on Mokotów and Białołęka),
-so on every file the bench first *samples* pabutools' own add1 loop: set-up, and the cost of one step
-at the start, the middle and the end of the loop (runs stopped after one step and after a window of 10
-steps, 4 on elections with 10,000 voters or more), and
-checks the end point: started 2 steps before our final share, pabutools' loop must stop exactly there
-with our outcome. Its full time is estimated as set-up + steps x the sampled cost of a step (weights
-1/4, 1/2, 1/4). If that estimate is at most ``--full-limit`` seconds (default 12), pabutools' add1 is
-also run in full, its outcome compared in selection order and its measured time used; the estimate of
-those files is printed next to the measured time (``estimate / measured``), so the estimator is
-checked in every run. Other rows are marked ``endpoint`` / ``~``. Files with 10,000 voters or more
-time greedy and MES once. The last line summarises; the exit code is 1 on any mismatch.
+1. **Start time**: the median wall time of ``cg-budget pb-outcome --help`` as a whole process (10 runs),
+   next to a bare ``python -c pass``.
+2. **MES+add1, engine**: per file, our ``mes_add1`` in this process (median of ``--repeats``) against
+   pabutools' ``method_of_equal_shares(..., voter_budget_increment=1)`` timed inside a worker process
+   (parsing excluded on both sides) that is killed at ``--cap`` seconds. A killed run is reported as
+   ``>cap`` and left out of the median; finished runs must give our outcome in selection order.
+3. **Whole process**: ``cg-budget pb-outcome FILE --rule auto`` (interpreter start, imports, parsing,
+   rule, JSON) against a process that imports pabutools, parses the file and runs the same rule (greedy
+   for the greedy family, MES+add1, or our outcome for add1-comparison, which pabutools lacks), also
+   capped. The official ``selected`` column must be reproduced where the file has one.
+4. **Memory**: a generated ``--big-mb`` MB approval file (about 3.2 M ballots, in a temporary folder,
+   never committed) through ``cg-budget pb-outcome --rule greedy``: wall time and peak RSS.
+
+The last line summarises; the exit code is 1 on any mismatch.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
+import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
+from cg_budget.allocation import load, mes_add1, to_election
+from cg_budget.allocation.commands import PABULIB_RULES, Rule
+
+BIN = Path(sys.executable).parent
+CLI = str(BIN / "cg-budget")
+
+# The pabutools side runs in a worker process so that a fixed cap can stop it.
+WORKER = r"""
+import json, sys, time
+t0 = time.perf_counter()
 from pabutools.election import Additive_Cardinal_Sat, Cost_Sat, parse_pabulib
 from pabutools.election.satisfaction import AdditiveSatisfaction
-from pabutools.fractions import frac
 from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
-from pabutools.rules.mes.mes_rule import method_of_equal_shares_scheme
-from pabutools.tiebreaking import lexico_tie_breaking
+path, rule = sys.argv[1], sys.argv[2]
+instance, profile = parse_pabulib(path)
+approval = instance.meta.get("vote_type", "approval") in ("approval", "choose-1", "ordinal")
+if instance.meta.get("vote_type") == "ordinal":
+    # pabutools has no satisfaction for ordinal ballots in these rules: read them as approvals (as ours does)
+    from pabutools.election import ApprovalBallot, ApprovalProfile
+    profile = ApprovalProfile([ApprovalBallot(list(b)) for b in profile], instance=instance)
 
-from cg_budget.allocation import greedy, load, mes_add1, mes_add1_comparison, to_election
-from cg_budget.allocation import method_of_equal_shares as our_mes
-from cg_budget.allocation.commands import Rule, pb_outcome
+class PointsTimesCost(AdditiveSatisfaction):
+    def __init__(self, instance, profile, ballot):
+        super().__init__(instance, profile, ballot, lambda i, p, b, proj, pre: b.get(proj, 0) * proj.cost)
 
-# elections with at least this many voters time greedy and MES once (pabutools takes seconds per run)
-LARGE_VOTERS = 10_000
+t1 = time.perf_counter()
+if rule == "greedy":
+    out = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat if approval else PointsTimesCost)
+else:
+    sat = Cost_Sat if approval else Additive_Cardinal_Sat
+    out = method_of_equal_shares(instance, profile, sat_class=sat, voter_budget_increment=1)
+t2 = time.perf_counter()
+print(json.dumps({"rule_ms": (t2 - t1) * 1000, "selected": [p.name for p in out]}))
+"""
+
+
+@dataclass
+class Run:
+    wall_ms: float | None  # None: killed at the cap
+    rule_ms: float | None = None
+    selected: list[str] | None = None
+    rss_mb: float | None = None
+    stdout: str = ""
+    stderr: str = ""
+    code: int = 0
+
+
+def run_process(argv: list[str], cap_s: float) -> Run:
+    """Run a process to completion or kill it at the cap: wall time and peak RSS (wait4)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdout=out, stderr=err)
+        deadline = start + cap_s
+        status = None
+        usage = None
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                return Run(None)
+            time.sleep(0.002)
+        wall = (time.perf_counter() - start) * 1000
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(
+            wall,
+            rss_mb=usage.ru_maxrss / 1024,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+            code=proc.returncode,
+        )
+
+
+def pabutools(path: Path, rule: str, cap_s: float) -> Run:
+    run = run_process([sys.executable, "-c", WORKER, str(path), rule], cap_s)
+    if run.wall_ms is not None:
+        if run.code != 0:
+            raise SystemExit(f"pabutools worker failed on {path.name}: {run.stderr.strip()[-300:]}")
+        doc = json.loads(run.stdout)
+        run.rule_ms, run.selected = doc["rule_ms"], doc["selected"]
+    return run
 
 
 def data_dir() -> Path:
-    import os
-
     env = os.environ.get("CG_SHARED_DATA")
     if env:
         return Path(env) / "pabulib"
@@ -63,327 +134,190 @@ def data_dir() -> Path:
     raise SystemExit("repository root not found")
 
 
-class PointsTimesCost(AdditiveSatisfaction):
-    """pabutools greedy by total points: satisfaction points * cost, so the density is the points."""
+def ms(value: float | None, cap_s: float) -> str:
+    if value is None:
+        return f">{cap_s:,.0f} s"
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
-    def __init__(self, instance: Any, profile: Any, ballot: Any) -> None:
-        super().__init__(instance, profile, ballot, lambda i, p, b, proj, pre: b.get(proj, 0) * proj.cost)
+
+def start_time() -> tuple[float, float]:
+    def median_of(argv: list[str]) -> float:
+        times = []
+        for _ in range(10):
+            run = run_process(argv, 30)
+            assert run.wall_ms is not None and run.code == 0, run.stderr
+            times.append(run.wall_ms)
+        return statistics.median(times)
+
+    return median_of([CLI, "pb-outcome", "--help"]), median_of([sys.executable, "-c", "pass"])
+
+
+def big_file(folder: Path, megabytes: int) -> tuple[Path, int]:
+    """A synthetic approval election of about ``megabytes`` MB (60 projects, ids in file order)."""
+    rng = random.Random(18)
+    path = folder / "synthetic_big.pb"
+    projects = 60
+    target = megabytes * 1_000_000
+    with path.open("w", encoding="utf-8") as f:
+        f.write("META\nkey;value\ndescription;synthetic\ncountry;Poland\nunit;bench\ninstance;2026\n")
+        f.write(
+            f"budget;{projects * 50_000}\nvote_type;approval\nrule;greedy\nPROJECTS\nproject_id;cost;name\n"
+        )
+        for p in range(projects):
+            f.write(f"{p};{rng.randint(20, 200) * 1000};project {p}\n")
+        f.write("VOTES\nvoter_id;vote\n")
+        voters = 0
+        weights = [1 / (p + 1) for p in range(projects)]
+        chunk: list[str] = []
+        while f.tell() < target:
+            for _ in range(10_000):
+                voters += 1
+                picks = sorted(set(rng.choices(range(projects), weights, k=rng.randint(1, 3))))
+                chunk.append(f"{voters};{','.join(map(str, picks))}\n")
+            f.write("".join(chunk))
+            chunk.clear()
+    return path, voters
 
 
 @dataclass
 class Row:
     file: str
     rule: str
-    check: str  # full | endpoint | official
-    ours_ms: float
-    theirs_ms: float | None
-    estimated: bool
-    cli_ms: float | None
-    theirs_cli_ms: float | None
-    identical: bool
-    estimate_ms: float | None = None  # pabutools' estimated add1 time where it also ran in full
+    add1_ours_ms: float
+    add1_theirs_ms: float | None
+    add1_same: bool | None
+    cli_ours_ms: float
+    cli_theirs_ms: float | None
+    official: bool | None
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    gc.collect()
-    start = time.perf_counter()
-    value = fn()
-    return (time.perf_counter() - start) * 1000, value
-
-
-def compare(
-    ours: Callable[[], Any], theirs: Callable[[], Any] | None, repeats: int
-) -> tuple[float, float | None, Any, Any]:
-    """Alternate the two implementations; medians in ms and the last results."""
-    our_times, their_times = [], []
-    mine = other = None
+def bench_file(path: Path, cap_s: float, repeats: int) -> Row:
+    print(f"... {path.stem}", file=sys.stderr, flush=True)
+    instance, profile = load(path, keep_voters=False)
+    election = to_election(instance, profile)
+    times = []
     for _ in range(repeats):
-        t, mine = timed(ours)
-        our_times.append(t)
-        if theirs is not None:
-            t, other = timed(theirs)
-            their_times.append(t)
-    return (
-        statistics.median(our_times),
-        statistics.median(their_times) if their_times else None,
-        mine,
-        other,
+        start = time.perf_counter()
+        outcome = mes_add1(election)
+        times.append((time.perf_counter() - start) * 1000)
+    theirs = pabutools(path, "mes-add1", cap_s)
+    same = None if theirs.selected is None else theirs.selected == list(outcome.selected)
+
+    # whole process: our CLI with the file's rule against pabutools' process with the closest rule
+    ours = run_process([CLI, "pb-outcome", str(path), "--rule", "auto"], cap_s)
+    refused = ours.code == 2 and "refused" in ours.stderr
+    if ours.wall_ms is None or (ours.code != 0 and not refused):
+        raise SystemExit(f"pb-outcome failed on {path.name}: {ours.stderr.strip()}")
+    rule = PABULIB_RULES.get(instance.rule, Rule.GREEDY)
+    if rule in (Rule.MES_ADD1, Rule.MES, Rule.MES_ADD1_COMPARISON):
+        their_cli = theirs  # the same process measured above: start, parse and MES+add1
+    else:
+        their_cli = pabutools(path, "greedy", cap_s)
+    official = instance.official_selection()
+    reproduced = None
+    if official is not None and not refused:
+        reproduced = json.loads(ours.stdout)["selected"] == official
+    return Row(
+        path.stem.replace("Poland_", "").replace("France_", ""),
+        instance.rule,
+        statistics.median(times),
+        theirs.rule_ms,
+        same,
+        ours.wall_ms,
+        their_cli.wall_ms,
+        reproduced,
     )
-
-
-def names(allocation: Any) -> list[str]:
-    return [p.name for p in allocation]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", nargs="*", default=[], help="only files whose name contains one of these")
-    parser.add_argument("--repeats", type=int, default=3, help="repeats of fast runs (median)")
-    parser.add_argument("--full-add1", action="store_true", help="run pabutools' add1 fully everywhere")
-    parser.add_argument(
-        "--full-limit",
-        type=float,
-        default=12.0,
-        help="run pabutools' add1 in full where its estimated time is at most this many seconds",
-    )
+    parser.add_argument("--cap", type=float, default=60.0, help="seconds before a pabutools run is stopped")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of our MES+add1 (median)")
+    parser.add_argument("--big-mb", type=int, default=50, help="size of the generated memory-test file")
     args = parser.parse_args()
+
+    started = time.perf_counter()
+    help_ms, bare_ms = start_time()
+    print(
+        f"start: `cg-budget pb-outcome --help` {help_ms:.0f} ms as a whole process (median of 10; bare python {bare_ms:.0f} ms)"
+    )
 
     paths = sorted(data_dir().glob("*.pb"))
     if args.files:
         paths = [p for p in paths if any(s in p.name for s in args.files)]
-    rows: list[Row] = []
-    started = time.perf_counter()
-    for path in paths:
-        rows.extend(bench_file(path, args.repeats, args.full_add1, args.full_limit * 1000))
-    elapsed = time.perf_counter() - started
-    return report(rows, elapsed)
+    rows = [bench_file(path, args.cap, args.repeats) for path in paths]
 
-
-def bench_file(path: Path, repeats: int, full_add1: bool, full_limit_ms: float) -> list[Row]:
-    """All rows of one file."""
-    rows: list[Row] = []
-    stem = path.stem
-    print(f"... {stem}", file=sys.stderr, flush=True)
-    parse_ours_ms, (instance, profile) = timed(lambda path=path: load(path))
-    parse_theirs_ms, (p_instance, p_profile) = timed(lambda path=path: parse_pabulib(str(path)))
-    election = to_election(instance, profile)
-    approval = instance.vote_type == "approval"
-    sat = Cost_Sat if approval else Additive_Cardinal_Sat
-    greedy_sat = Cost_Sat if approval else PointsTimesCost
-    big = len(election.ballots) >= LARGE_VOTERS
-
-    def cli(rule: Rule, path: Path = path) -> float:
-        return statistics.median(timed(lambda: pb_outcome(path, rule))[0] for _ in range(1 if big else 2))
-
-    # greedy
-    ours_ms, theirs_ms, mine, other = compare(
-        lambda: greedy(election),
-        lambda: greedy_utilitarian_welfare(p_instance, p_profile, sat_class=greedy_sat),
-        1 if big else repeats,
-    )
-    rows.append(
-        Row(
-            stem,
-            "greedy",
-            "full",
-            ours_ms,
-            theirs_ms,
-            False,
-            cli(Rule.GREEDY),
-            parse_theirs_ms + (theirs_ms or 0),
-            list(mine.selected) == names(other),
-        )
-    )
-    # mes
-    reps = 1 if big else repeats
-    ours_ms, theirs_ms, mine, other = compare(
-        lambda: our_mes(election),
-        lambda: method_of_equal_shares(p_instance, p_profile, sat_class=sat),
-        reps,
-    )
-    rows.append(
-        Row(
-            stem,
-            "mes",
-            "full",
-            ours_ms,
-            theirs_ms,
-            False,
-            cli(Rule.MES),
-            parse_theirs_ms + (theirs_ms or 0),
-            list(mine.selected) == names(other),
-        )
-    )
-    # mes-add1: pabutools' loop sampled and checked at the end point, and run in full where affordable
-    ours_ms, _, mine, _ = compare(lambda: mes_add1(election), None, 1 if big else repeats)
-    estimate_ms, ok = endpoint_check(p_instance, p_profile, sat, election, mine)
-    endpoint = not full_add1 and estimate_ms > full_limit_ms
-    if endpoint:
-        theirs_ms, estimated, checked_estimate = estimate_ms, True, None
-    else:
-        theirs_ms, other = timed(
-            lambda: method_of_equal_shares(p_instance, p_profile, sat_class=sat, voter_budget_increment=1)
-        )
-        ok = ok and list(mine.selected) == names(other)
-        estimated, checked_estimate = False, estimate_ms
-    rows.append(
-        Row(
-            stem,
-            "mes-add1",
-            "endpoint" if endpoint else "full",
-            ours_ms,
-            theirs_ms,
-            estimated,
-            cli(Rule.MES_ADD1),
-            parse_theirs_ms + theirs_ms,
-            ok,
-            checked_estimate,
-        )
-    )
-    # the official rule of files with a selected column
-    official = instance.official_selection()
-    if official is not None:
-        rule = {
-            "greedy": Rule.GREEDY,
-            "equalshares/add1": Rule.MES_ADD1,
-            "equalshares/add1-comparison": Rule.MES_ADD1_COMPARISON,
-        }[instance.rule]
-        runner = {
-            Rule.GREEDY: greedy,
-            Rule.MES_ADD1: mes_add1,
-            Rule.MES_ADD1_COMPARISON: mes_add1_comparison,
-        }[rule]
-        ours_ms, _, mine, _ = compare(lambda runner=runner: runner(election), None, 1)
-        rows.append(
-            Row(
-                stem,
-                f"official {instance.rule}",
-                "official",
-                ours_ms,
-                None,
-                False,
-                None,
-                None,
-                set(mine.selected) == set(official),
-            )
-        )
-    rows.append(Row(stem, "parse", "-", parse_ours_ms, parse_theirs_ms, False, None, None, True))
-    return rows
-
-
-def endpoint_check(
-    p_instance: Any, p_profile: Any, sat: type, election: Any, outcome: Any
-) -> tuple[float, bool]:
-    """pabutools' own add1 loop near our final share, and an estimate of its full running time.
-
-    pabutools is started 2 steps before our final share and must stop exactly there with our outcome.
-    Its full time is estimated as its set-up plus the number of steps times the cost of one step of its
-    loop, sampled at the start, the middle and the end (runs stopped after one step and after a window
-    of 10 steps, 4 for elections with 10,000 voters or more).
-    """
-    n = len(election.ballots)
-    step = outcome.per_voter_budget - Fraction(election.budget, n)
-    if step.denominator != 1:
-        return 0.0, False
-    k = int(step)
-    base = frac(p_instance.budget_limit, p_profile.num_ballots())
-    setup_ms, sat_profile = timed(lambda: p_profile.as_sat_profile(sat))
-    calls = [0]
-    stop_after = [0]  # 0: pabutools' own stopping rule
-    feasible = p_instance.is_feasible
-    exhaustive = p_instance.is_exhaustive
-
-    def counting_feasible(projects: Any) -> bool:
-        calls[0] += 1
-        return feasible(projects)
-
-    def maybe_stop(projects: Any, available_projects: Any = None) -> bool:
-        if stop_after[0] and calls[0] >= stop_after[0]:
-            return True
-        return bool(exhaustive(projects, available_projects=available_projects))
-
-    def run(first: int, stop: int = 0) -> tuple[float, Any]:
-        calls[0], stop_after[0] = 0, stop
-        return timed(
-            lambda: method_of_equal_shares_scheme(
-                p_instance,
-                p_profile,
-                sat_profile,
-                base + first,
-                [],
-                lexico_tie_breaking,
-                resoluteness=True,
-                voter_budget_increment=1,
-            )
-        )
-
-    p_instance.is_feasible = counting_feasible
-    p_instance.is_exhaustive = maybe_stop
-    try:
-        from_k = max(k - 2, 0)
-        _, final = run(from_k)
-        end_steps = calls[0]
-        ok = names(final) == list(outcome.selected)
-        # windows of several steps: a step of a small election takes milliseconds, too short to time alone
-        span = 4 if len(election.ballots) >= LARGE_VOTERS else 10
-        costs = []
-        for first in (0, k // 2, max(k - span + 1, 0)):
-            one_ms, _ = run(first, 1)
-            more_ms, _ = run(first, span)
-            costs.append((one_ms, max(more_ms - one_ms, 0.0) / max(calls[0] - 1, 1)))
-    finally:
-        p_instance.is_feasible = feasible
-        p_instance.is_exhaustive = exhaustive
-    per_step = (costs[0][1] + 2 * costs[1][1] + costs[2][1]) / 4
-    inner_setup = max(costs[0][0] - costs[0][1], 0.0)
-    total_steps = k + 1 + (end_steps - (k - from_k) - 1)  # pabutools also runs the over-budget step
-    return setup_ms + inner_setup + per_step * total_steps, ok
-
-
-def fmt(ms: float | None, estimated: bool = False) -> str:
-    if ms is None:
-        return "-"
-    text = f"{ms:,.0f}" if ms >= 100 else f"{ms:,.1f}"
-    return ("~" + text) if estimated else text
-
-
-def report(rows: list[Row], elapsed: float) -> int:
     headers = [
         "file",
-        "rule",
-        "check",
-        "ours ms",
-        "pabutools ms",
+        "META rule",
+        "add1 ours ms",
+        "add1 pabutools ms",
         "speed-up",
-        "ours CLI ms",
-        "pabutools CLI ms",
-        "identical?",
+        "same?",
+        "CLI ms",
+        "pabutools process ms",
+        "process speed-up",
+        "official?",
     ]
-    table: list[list[str]] = []
+    table = []
     for r in rows:
-        speed = f"{r.theirs_ms / r.ours_ms:,.1f}x" if r.theirs_ms and r.ours_ms else "-"
-        if r.estimated and speed != "-":
-            speed = "~" + speed
+        speed = (
+            f"{r.add1_theirs_ms / r.add1_ours_ms:,.1f}x"
+            if r.add1_theirs_ms
+            else f">{args.cap * 1000 / r.add1_ours_ms:,.0f}x"
+        )
+        pspeed = f"{r.cli_theirs_ms / r.cli_ours_ms:,.2f}x" if r.cli_theirs_ms else ">cap"
         table.append(
             [
-                r.file.replace("Poland_", "").replace("France_", ""),
+                r.file,
                 r.rule,
-                r.check,
-                fmt(r.ours_ms),
-                fmt(r.theirs_ms, r.estimated),
+                ms(r.add1_ours_ms, args.cap),
+                ms(r.add1_theirs_ms, args.cap),
                 speed,
-                fmt(r.cli_ms),
-                fmt(r.theirs_cli_ms, r.estimated),
-                "yes" if r.identical else "NO",
+                {None: "-", True: "yes", False: "NO"}[r.add1_same],
+                ms(r.cli_ours_ms, args.cap),
+                ms(r.cli_theirs_ms, args.cap),
+                pspeed,
+                {None: "-", True: "yes", False: "NO"}[r.official],
             ]
         )
-    try:
-        from rich.console import Console
-        from rich.table import Table
+    widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(headers)] if table else []
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for line in table:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
 
-        rich_table = Table(title=f"pabulib allocation bench ({elapsed:,.0f} s)")
-        for h in headers:
-            rich_table.add_column(h, justify="right" if "ms" in h or h == "speed-up" else "left")
-        for line in table:
-            rich_table.add_row(*line)
-        Console(width=180).print(rich_table)
-    except ImportError:  # pragma: no cover - rich is a dependency of typer
-        widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(headers)]
-        print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-        for line in table:
-            print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
-    files = sorted({r.file for r in rows})
-    bad = sorted({r.file for r in rows if not r.identical})
-    checks = [(r.file, r.estimate_ms / r.theirs_ms) for r in rows if r.estimate_ms and r.theirs_ms]
-    if checks:
-        ratios = ", ".join(f"{f.replace('Poland_', '').replace('France_', '')} {q:.2f}" for f, q in checks)
-        print(f"pabutools add1 estimator, estimate / measured on the files run in full: {ratios}")
-    add1 = [r.theirs_ms / r.ours_ms for r in rows if r.rule == "mes-add1" and r.theirs_ms and r.ours_ms]
-    speedup = f"{statistics.median(add1):.1f}x (median)" if add1 else "n/a"
-    verdict = f"identical outcomes on {len(files)} files" if not bad else f"MISMATCH on {len(bad)} files"
-    if bad:
-        print("mismatches: " + ", ".join(bad))
-    print(f"pb: {verdict}; MES+add1 speed-up vs pabutools {speedup}")
+    memory = ""
+    if args.big_mb:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"... generating a {args.big_mb} MB file", file=sys.stderr, flush=True)
+            path, voters = big_file(Path(folder), args.big_mb)
+            size = path.stat().st_size / 1e6
+            run = run_process([CLI, "pb-outcome", str(path), "--rule", "greedy"], 600)
+            if run.wall_ms is None or run.code != 0:
+                raise SystemExit(f"pb-outcome failed on the big file: {run.stderr.strip()}")
+            memory = f"; {size:.0f} MB file ({voters:,} ballots): {run.wall_ms / 1000:.1f} s, peak RSS {run.rss_mb:.0f} MB"
+
+    bad = [r.file for r in rows if r.add1_same is False or r.official is False]
+    finished = [r.add1_theirs_ms / r.add1_ours_ms for r in rows if r.add1_theirs_ms]
+    over = [r.file for r in rows if r.add1_theirs_ms is None]
+    median = (
+        f"{statistics.median(finished):.1f}x (median of {len(finished)} files measured in full)"
+        if finished
+        else "n/a"
+    )
+    slower = [r.file for r in rows if r.cli_theirs_ms is not None and r.cli_theirs_ms < r.cli_ours_ms]
+    if over:
+        print(f"pabutools stopped at the {args.cap:.0f} s cap (left out of the median): {', '.join(over)}")
+    if slower:
+        print(f"whole process slower than pabutools on: {', '.join(slower)}")
+    official = sum(1 for r in rows if r.official)
+    verdict = "identical outcomes" if not bad else f"MISMATCH on {', '.join(bad)}"
+    print(
+        f"pb: {verdict}; official outcome reproduced on {official} of {sum(1 for r in rows if r.official is not None)} files; "
+        f"MES+add1 speed-up vs pabutools {median}; pb-outcome --help {help_ms:.0f} ms{memory} "
+        f"({time.perf_counter() - started:,.0f} s)"
+    )
     return 1 if bad else 0
 
 

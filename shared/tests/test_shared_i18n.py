@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI, Query
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from cg_shared.http import (
     HTTP_TITLES,
@@ -201,3 +201,41 @@ def test_an_uncatalogued_validation_type_gets_the_generic_korean_message() -> No
     text = translate_validation("some_new_type", "Something odd", {}, "ko")
     assert text == "값이 올바르지 않습니다 (some_new_type): Something odd"
     assert translate_validation("some_new_type", "Something odd", {}, "en") == "Something odd"
+
+
+class _Named(BaseModel):
+    name: str
+    year: int
+
+    @field_validator("name")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("control characters are not allowed")
+        return value
+
+    @field_validator("year")
+    @classmethod
+    def _with_values(cls, value: int) -> int:
+        if value > 2100:
+            raise ValueError(msg("{fiscal_year} is listed twice", fiscal_year=value))
+        return value
+
+
+def test_a_validators_value_error_is_translated_inside_the_korean_message() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/named")
+    def create(body: _Named) -> dict[str, str]:
+        return {}
+
+    client = TestClient(app)
+    body = {"name": "a\x00b", "year": 2300}
+    ko = {e["field"]: e["message"] for e in client.post("/named", json=body).json()["errors"]}
+    assert ko == {
+        "body.name": "값이 올바르지 않습니다: 제어 문자는 쓸 수 없습니다",
+        "body.year": "값이 올바르지 않습니다: 2300년이 두 번 들어 있습니다",
+    }
+    en = client.post("/named", json=body, headers={"Accept-Language": "en"}).json()["errors"]
+    assert en[0]["message"] == "Value error, control characters are not allowed"

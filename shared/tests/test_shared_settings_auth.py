@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from cg_shared.auth import Principal, Role, TokenVerifier, mint_dev_token
 from cg_shared.http import Unauthorized
-from cg_shared.settings import DEFAULT_DEV_SECRET, AuthMode, ServiceSettings
+from cg_shared.settings import DEFAULT_DEV_SECRET, DEV_AUDIENCE, DEV_ISSUER, AuthMode, ServiceSettings
 
 
 def test_defaults_give_sqlite_under_data_dir(tmp_path) -> None:
@@ -73,11 +73,33 @@ async def test_dev_token_roundtrip_and_failures() -> None:
     forged = mint_dev_token(secret="another-secret-another-secret-1234", role="smg_admin")
     with pytest.raises(Unauthorized, match="invalid"):
         await verifier.verify(forged)
-    no_borough = jwt.encode(
-        {"sub": "x", "role": "borough_officer", "exp": int(time.time()) + 60}, DEFAULT_DEV_SECRET, "HS256"
-    )
+    claims = {"sub": "x", "role": "borough_officer", "exp": int(time.time()) + 60}
+    dev = {"iss": DEV_ISSUER, "aud": DEV_AUDIENCE}
+    no_borough = jwt.encode({**claims, **dev}, DEFAULT_DEV_SECRET, "HS256")
     with pytest.raises(Unauthorized, match="sgg_code"):
         await verifier.verify(no_borough)
+
+
+async def test_dev_tokens_are_checked_for_issuer_and_audience() -> None:
+    # Same secret, but minted for something else (or for nothing in particular): refused.
+    claims = {"sub": "x", "role": "smg_admin", "exp": int(time.time()) + 60}
+    verifier = TokenVerifier(ServiceSettings())
+    for other, match in (
+        ({}, "iss"),
+        ({"iss": DEV_ISSUER}, "aud"),
+        ({"iss": "someone-else", "aud": DEV_AUDIENCE}, "(?i)issuer"),
+        ({"iss": DEV_ISSUER, "aud": "another-app"}, "(?i)audience"),
+    ):
+        with pytest.raises(Unauthorized, match=match):
+            await verifier.verify(jwt.encode({**claims, **other}, DEFAULT_DEV_SECRET, "HS256"))
+    # Configured values replace the defaults, for minting and checking alike.
+    custom = TokenVerifier(ServiceSettings(jwt_issuer="https://idp.dev", jwt_audience="cg-dev"))
+    token = mint_dev_token(
+        secret=DEFAULT_DEV_SECRET, role="smg_admin", issuer="https://idp.dev", audience="cg-dev"
+    )
+    assert (await custom.verify(token)).role is Role.SMG_ADMIN
+    with pytest.raises(Unauthorized):
+        await custom.verify(mint_dev_token(secret=DEFAULT_DEV_SECRET, role="smg_admin"))
 
 
 async def test_rs256_tokens_verified_against_jwks(tmp_path) -> None:

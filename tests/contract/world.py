@@ -352,6 +352,8 @@ async def seed_budget(client: httpx.AsyncClient, spec: dict[str, Any]) -> World:
         await client.post("/v1/webhooks", json=example_body(spec, "POST", "/v1/webhooks"), headers=OFFICER)
     )
     world["webhook_id"] = webhook["id"]
+    ping = ok(await client.post(f"/v1/webhooks/{webhook['id']}/ping", headers=OFFICER), 202)
+    world["delivery_id"] = ping["id"]
     return world
 
 

@@ -123,13 +123,17 @@ def test_prod_service_has_pdb_hpa_and_networkpolicy(render: RenderFn, service: s
     assert hpa["scaleTargetRef"]["kind"] == "Deployment"
     assert hpa["minReplicas"] == 3 and hpa["maxReplicas"] == 10
 
-    policies = [
-        n
+    # The service's own policy; the namespace-wide ones (default-deny, DNS) select every pod, and budget
+    # has its webhook-egress policy besides.
+    selecting = [
+        n["metadata"]["name"]
         for n in of_kind(docs, "NetworkPolicy")
-        if selects(n["spec"]["podSelector"]["matchLabels"], pod_labels)
+        if selects(n["spec"]["podSelector"].get("matchLabels", {}), pod_labels)
+        or n["spec"]["podSelector"] == {}
     ]
-    assert len(policies) == 1
-    policy = policies[0]["spec"]
+    extra = {"budget-webhook-egress"} if service == "budget" else set()
+    assert sorted(selecting) == sorted({service, "default-deny", "allow-dns"} | extra)
+    policy = find(docs, "NetworkPolicy", service)["spec"]
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     sources = [peer for rule in policy["ingress"] for peer in rule["from"]]
     namespaces = {p["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] for p in sources}
@@ -360,3 +364,30 @@ def test_prod_databases_archive_to_object_storage_and_back_up_nightly(render: Re
         "serverName": f"{service}-db",
     }
     assert restore["imageName"] == cluster["imageName"]
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_namespace_denies_by_default_and_allows_dns(render: RenderFn, overlay: str) -> None:
+    docs = render(overlay)
+    deny = find(docs, "NetworkPolicy", "default-deny")["spec"]
+    assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    dns = find(docs, "NetworkPolicy", "allow-dns")["spec"]
+    assert dns["podSelector"] == {} and {p["port"] for p in dns["egress"][0]["ports"]} == {53}
+    # The operator-managed pods keep the traffic they need (replication, API server, object store).
+    for name in ("kafka-operands", "postgres-operands", "postgres-poolers"):
+        assert "Egress" in find(docs, "NetworkPolicy", name)["spec"]["policyTypes"]
+
+
+def test_webhook_egress_reaches_public_https_only_in_prod(render: RenderFn) -> None:
+    prod = find(render("prod"), "NetworkPolicy", "budget-webhook-egress")["spec"]
+    assert prod["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "budget",
+        "app.kubernetes.io/component": "api",
+    }
+    (rule,) = prod["egress"]
+    assert [(p["protocol"], p["port"]) for p in rule["ports"]] == [("TCP", 443)]
+    (peer,) = rule["to"]
+    blocked = set(peer["ipBlock"]["except"])
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= blocked
+    dev = find(render("dev"), "NetworkPolicy", "budget-webhook-egress")["spec"]
+    assert {p["port"] for rule in dev["egress"] for p in rule["ports"]} == {80, 443, 8080}

@@ -166,6 +166,18 @@ async def test_scenario_1_adopted_plan_is_funded_and_registered(system, api: CgA
     garden = await api.get("planning", f"/v1/items/{plan.items['garden']['id']}")
     assert garden["funded"] is False and garden["funded_krw"] == 0
 
+    # The resident whose proposal became a funded item sees it in their timeline, fed by budget's events.
+    followed = report.proposal_followed
+    assert followed is not None and followed["stage"] == "funded"
+    assert [s["stage"] for s in followed["timeline"]] == [
+        "screened",
+        "in_plan_item",
+        "adopted",
+        "requested",
+        "funded",
+    ]
+    assert followed["timeline"][-1]["amount_krw"] == followed["timeline"][-2]["amount_krw"] > 0
+
     # Registry: the three bottom-up items are projects (the department item continues an existing one),
     # with a funding line per allocation line.
     assert set(report.new_projects) == {"youth_space", "care", "garden"}

@@ -455,8 +455,9 @@ async def enacted_cycle(client: httpx.AsyncClient, spec: dict[str, Any], world: 
     await move_cycle(
         client,
         cycle["id"],
-        ("REQUESTS", None),
-        ("ALLOCATION", None),
+        # Dated in order: a step cannot be backdated before the cycle's previous one.
+        ("REQUESTS", f"{year - 1}-09-01"),
+        ("ALLOCATION", f"{year - 1}-10-01"),
         ("BILL_SUBMITTED", f"{year - 1}-11-18"),
         ("ENACTED", f"{year - 1}-12-15"),
     )
@@ -487,6 +488,17 @@ def election_body(spec: dict[str, Any], world: World) -> dict[str, Any]:
         "max_length": 3,
         "title_ko": f"주민참여 투표 {uniq()}",
     }
+
+
+async def fresh_webhook(client: httpx.AsyncClient, spec: dict[str, Any], world: World) -> dict[str, Any]:
+    created = ok(
+        await client.post(
+            "/v1/webhooks",
+            json={"url": "https://gu.example.kr/deleted", "event_types": ["*"]},
+            headers=OFFICER,
+        )
+    )
+    return {"webhook_id": created["id"]}
 
 
 async def fresh_election(client: httpx.AsyncClient, spec: dict[str, Any], world: World) -> dict[str, Any]:
@@ -580,6 +592,12 @@ BUDGET: dict[tuple[str, str], Policy] = {
     ),
     ("POST", "/v1/webhooks"): Policy("O"),
     ("PATCH", "/v1/webhooks/{webhook_id}"): Policy("O"),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): Policy("O", success=Success(prepare=fresh_webhook)),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): Policy("O"),
+    ("POST", "/v1/webhooks/{webhook_id}/ping"): Policy("O", success=Success(status=(202,))),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): Policy(
+        "O", success=Success(status=(202,))
+    ),
 }
 
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import httpx
 import pytest
 
 from cg_shared.testing.tansu import TansuBroker, free_port
-from demo.scenario import CgApi, CgYear, ServiceUrls
+from demo.scenario import CgApi, CgYear, Json, ServiceUrls, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -46,14 +47,18 @@ def _missing() -> str | None:
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=_missing() or "")
+pytestmark = [
+    pytest.mark.skipif(_missing() is not None, reason=_missing() or ""),
+    # Four services, a broker, a CG year and a browser on a shared 2-core machine: a deadline, not a timing.
+    pytest.mark.timeout(1200),
+]
 
 
 def _script(name: str) -> str:
     return str(Path(sys.executable).parent / f"cg-{name}")
 
 
-def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> None:
+def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 300) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -67,35 +72,79 @@ def _wait(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float =
     raise RuntimeError(f"{url} not ready in {timeout_s}s:\n{log.read_text()[-3000:]}")
 
 
-async def _prepare(urls: dict[str, str]) -> dict[str, Any]:
-    """A CG year in 성동구 through the public APIs, then an open election for the resident to vote in."""
-    async with CgApi(ServiceUrls(**urls)) as api:
-        year = CgYear(api, sgg_code=SGG, timeout_s=120)
-        report = await year.run_adoption_cycle()
-        funding = report.funding
-        officer = api.tokens.officer(SGG)
-        open_election = await api.post(
-            "budget",
-            "/v1/elections",
-            {
-                "cycle_id": funding.cycle["id"],
-                "title_ko": f"성동구 주민참여예산 추가 투표 [{report.run_id}]",
-                "ballot_type": "approval",
-                "rule": "greedy",
-                "request_ids": [r["id"] for r in funding.requests.values()],
-                "envelope_id": funding.envelope["id"],
-            },
-            headers=officer,
+async def _open_election(api: CgApi, year: CgYear) -> Json:
+    """A second plan of the year adopted and its requests put to a resident vote that stays open."""
+    committee = await year.ensure_committee()
+    _, linked = await year.registry_baseline()
+    draft = await year.draft_plan(link_project=linked, recusal_organisation=committee.recusal_organisation)
+    vote = await year.hold_vote(committee, await year.put_on_agenda(committee, draft), with_quorum=True)
+    assert vote.decision["valid"], vote.decision["reasons"]
+    await year.await_plan_state(draft.plan["id"], "ADOPTED")
+    requests = await wait_for(
+        lambda: api.collect("budget", "/v1/requests", plan_id=draft.plan["id"]),
+        until=lambda rs: len(rs) >= len(draft.items),
+        what="budget requests for the second plan",
+        timeout_s=600,
+    )
+    cycle = await year._allocation_cycle(draft.fiscal_year)
+    for r in requests:
+        current = await wait_for(
+            partial(api.get, "budget", f"/v1/requests/{r['id']}"),
+            until=lambda got: got["cycle_id"] == cycle["id"],
+            what="the requests to join the cycle",
+            timeout_s=600,
         )
+        if current["feasibility"] == "pending":
+            await api.write(
+                "budget",
+                "PATCH",
+                f"/v1/requests/{r['id']}",
+                {"feasibility": "feasible", "feasibility_note": "담당 부서 검토 완료"},
+                headers=year.officer,
+            )
+    envelope = await year._integrated_envelope(cycle)
+    election: Json = await api.post(
+        "budget",
+        "/v1/elections",
+        {
+            "cycle_id": cycle["id"],
+            "title_ko": f"{draft.fiscal_year} 성동구 주민참여예산 투표 [{year.run_id}]",
+            "ballot_type": "approval",
+            "rule": "greedy",
+            "request_ids": [r["id"] for r in requests],
+            "envelope_id": envelope["id"],
+        },
+        headers=year.officer,
+    )
+    return election
+
+
+async def _prepare(urls: dict[str, str]) -> dict[str, Any]:
+    """A CG year in 성동구 through the public APIs (decided election, meeting, adopted plan), then a
+    second adopted plan whose election stays open for the resident to vote in."""
+    async with CgApi(ServiceUrls(**urls)) as api:
+        report = await CgYear(api, sgg_code=SGG, timeout_s=600).run_adoption_cycle()
+        open_election = await _open_election(api, CgYear(api, sgg_code=SGG, timeout_s=600))
         existing = (await api.get("registry", "/v1/projects", sgg_code=SGG, limit=1))["items"][0]
         return {
             "sgg_code": SGG,
             "open_election_id": open_election["id"],
-            "closed_election_id": funding.election["id"],
+            "closed_election_id": report.funding.election["id"],
             "committee_id": report.committee.committee["id"],
             "meeting_id": report.vote.meeting["id"],
             "plan_id": report.plan.plan["id"],
-            "duplicate_of": {k: existing[k] for k in ("code", "title_ko", "summary_ko")},
+            "duplicate_of": {
+                k: existing[k]
+                for k in (
+                    "code",
+                    "title_ko",
+                    "summary_ko",
+                    "policy_field",
+                    "start_date",
+                    "end_date",
+                    "lead_department",
+                )
+            },
         }
 
 
@@ -104,6 +153,7 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
     work = tmp_path_factory.mktemp("web-stack")
     logs = work / "logs"
     logs.mkdir()
+    started = time.monotonic()
     web_port = free_port()
     broker = TansuBroker(log_path=logs / "broker.log")
     broker.start()
@@ -118,9 +168,11 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
         "CG_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",
     }
     try:
-        for name in SERVICES:
-            subprocess.run([_script(name), "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True, capture_output=True)
+        migrations = [
+            subprocess.Popen([_script(name), "migrate"], env=env, stdout=subprocess.DEVNULL)
+            for name in SERVICES
+        ]
+        assert [m.wait(timeout=600) for m in migrations] == [0] * len(SERVICES), "a migration failed"
         for name in SERVICES:
             port = free_port()
             urls[name] = f"http://127.0.0.1:{port}"
@@ -134,6 +186,9 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
             )
         for name, proc in zip(SERVICES, procs, strict=True):
             _wait(urls[name] + "/readyz", proc, logs / f"{name}.log")
+        # Seeded once every consumer runs (as tests/e2e does): the 1,126 project.registered events then
+        # reach planning's and budget's read models over the bus.
+        subprocess.run([_script("registry"), "seed", "--if-empty"], env=env, check=True, capture_output=True)
         web_args = [
             sys.executable,
             "-m",
@@ -150,7 +205,9 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
         )
         web_url = f"http://127.0.0.1:{web_port}"
         _wait(web_url + "/config.json", procs[-1], logs / "web.log")
+        print(f"stack ready in {time.monotonic() - started:.0f}s", flush=True)
         data = asyncio.run(_prepare(urls))
+        print(f"CG year prepared in {time.monotonic() - started:.0f}s", flush=True)
         yield {"web": web_url, "urls": urls, "data": data, "logs": logs}
     finally:
         for proc in procs:

@@ -16,9 +16,13 @@ const SHOTS = process.env.SCREENSHOT_DIR;
 if (!WEB) throw new Error("WEB_URL is required");
 
 const profile = mkdtempSync(join(tmpdir(), "cg-chromium-"));
-const browser = await chromium.launch({
+// A fresh profile directory per run (Playwright passes it as --user-data-dir).
+const browser = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
+  locale: "ko-KR",
+  timezoneId: "Asia/Seoul",
+  viewport: { width: 1280, height: 900 },
   args: [
     "--headless",
     "--no-sandbox",
@@ -28,7 +32,6 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    `--user-data-dir=${profile}`,
   ],
 });
 
@@ -40,8 +43,7 @@ function expect(cond, message) {
 }
 
 async function newPage() {
-  const context = await browser.newContext({ locale: "ko-KR", timezoneId: "Asia/Seoul", viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
+  const page = await browser.newPage();
   page.setDefaultTimeout(20_000);
   page.on("pageerror", (e) => console.error(`  page error: ${e.message}`));
   return page;
@@ -98,7 +100,7 @@ await journey("dashboard shows the city figures and all 25 boroughs (public, Kor
   await page.getByRole("button", { name: "English" }).click();
   await page.getByRole("heading", { level: 1, name: "Collaborative governance in Seoul" }).waitFor();
   await page.getByRole("button", { name: "한국어" }).click();
-  await page.context().close();
+  await page.close();
 });
 
 await journey("analyst compares two boroughs and drills down", async () => {
@@ -117,7 +119,7 @@ await journey("analyst compares two boroughs and drills down", async () => {
   await page.getByRole("heading", { level: 1, name: /성동구/ }).waitFor();
   await page.getByRole("heading", { name: "사업 발의 주체별" }).waitFor();
   await axe(page, "borough");
-  await page.context().close();
+  await page.close();
 });
 
 await journey("officer registers a project and sees the duplicate warning", async () => {
@@ -133,12 +135,32 @@ await journey("officer registers a project and sees the duplicate warning", asyn
   await page.locator("#err-body-title_ko").waitFor();
   await page.getByLabel("사업명").fill(DATA.duplicate_of.title_ko);
   await page.getByLabel("사업 개요").fill(DATA.duplicate_of.summary_ko);
+  await page.getByLabel("정책 분야").fill(DATA.duplicate_of.policy_field);
+  if (DATA.duplicate_of.start_date) await page.getByLabel("시작일").fill(DATA.duplicate_of.start_date);
+  if (DATA.duplicate_of.end_date) await page.getByLabel("종료일").fill(DATA.duplicate_of.end_date);
+  if (DATA.duplicate_of.lead_department) await page.getByLabel("담당 부서").fill(DATA.duplicate_of.lead_department);
   await page.getByLabel("금액 (원)").fill("30000000");
   await axe(page, "project form");
   await page.getByRole("button", { name: "등록" }).click();
   await page.getByTestId("duplicate-warning").waitFor();
-  expect((await page.getByTestId("duplicate-warning").innerText()).includes(DATA.duplicate_of.code), "warning names the existing project");
-  await page.context().close();
+  const warning = await page.getByTestId("duplicate-warning").innerText();
+  expect(warning.includes(DATA.duplicate_of.code), `warning names the existing project: ${warning}`);
+  expect(warning.includes("중복 의심"), `the registry suspects a duplicate: ${warning}`);
+  // Bulk import: a file with a bad row is reported row by row (dry run, nothing written).
+  await page.goto(`${WEB}/console/imports`);
+  await page.getByRole("heading", { level: 1, name: "사업 일괄 등록" }).waitFor();
+  await axe(page, "import");
+  await page.getByLabel("파일").setInputFiles({
+    name: "projects.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("title_ko,sgg_code,source,fiscal_year,amount_krw\n마을 돌봄 공동체,11200,smg_grant,2026,10000000\n,11200,smg_grant,2026,-5\n", "utf8"),
+  });
+  await page.getByRole("button", { name: "올리기" }).click();
+  const report = page.getByTestId("import-report");
+  await report.waitFor();
+  const rowCells = await report.locator("tbody tr td:first-child").allInnerTexts();
+  expect(rowCells.includes("3"), `row 3 is reported: ${rowCells}`);
+  await page.close();
 });
 
 await journey("resident proposes, follows it, votes by keyboard only and sees the result", async () => {
@@ -193,7 +215,7 @@ await journey("resident proposes, follows it, votes by keyboard only and sees th
   await outcome.waitFor();
   expect((await outcome.locator("tbody tr").count()) >= 2, "an explanation per project");
   await axe(page, "outcome");
-  await page.context().close();
+  await page.close();
 });
 
 await journey("committee meeting page (agenda, attendance, named votes, minutes)", async () => {
@@ -216,12 +238,9 @@ await journey("committee meeting page (agenda, attendance, named votes, minutes)
   await page.goto(`${WEB}/elections`);
   await page.getByRole("heading", { level: 1, name: "주민참여예산 투표" }).waitFor();
   await axe(page, "elections");
-  await page.goto(`${WEB}/console/imports`);
-  await page.getByRole("heading", { level: 1, name: "사업 일괄 등록" }).waitFor();
-  await axe(page, "import");
   await page.goto(`${WEB}/signin`);
   await axe(page, "sign-in");
-  await page.context().close();
+  await page.close();
 });
 
 await browser.close();

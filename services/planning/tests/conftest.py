@@ -28,9 +28,11 @@ from cg_shared.testing.helpers import auth, migrate
 
 SGG = "11200"  # 성동구
 OTHER_SGG = "11620"  # 관악구
-OFFICER = auth("borough_officer", SGG, sub="officer-seongdong")
-OTHER_OFFICER = auth("borough_officer", OTHER_SGG, sub="officer-gwanak")
-ADMIN = auth("smg_admin", sub="smg-admin")
+# Long-lived: tests travel (time_machine) into the plans' fiscal years to evaluate them.
+LONG_TTL_S = 100 * 365 * 86400
+OFFICER = auth("borough_officer", SGG, sub="officer-seongdong", ttl_s=LONG_TTL_S)
+OTHER_OFFICER = auth("borough_officer", OTHER_SGG, sub="officer-gwanak", ttl_s=LONG_TTL_S)
+ADMIN = auth("smg_admin", sub="smg-admin", ttl_s=LONG_TTL_S)
 
 _years = itertools.count()
 

@@ -13,7 +13,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -25,14 +25,16 @@ from cg_shared.auth import TokenVerifier
 from cg_shared.db import create_engine, make_sessionmaker
 from cg_shared.devauth import dev_token_router
 from cg_shared.events import topics as topic_names
+from cg_shared.guards import RequestGuardMiddleware
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
-from cg_shared.messaging.broker import broker_reachable, client_kwargs, ensure_topics, make_producer
+from cg_shared.messaging.broker import bounded, broker_reachable, client_kwargs, ensure_topics, make_producer
 from cg_shared.messaging.consumer import EventConsumer, HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
 from cg_shared.openapi import install_openapi, operation_id_function
 from cg_shared.settings import AuthMode, Environment, ServiceSettings
+from cg_shared.tracing import TracingMiddleware, configure_tracing, instrument_engine
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,7 @@ async def run_relay(app: FastAPI) -> None:
     while True:
         producer = make_producer(settings)
         try:
-            await producer.start()
+            await bounded(producer.start(), 15)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -108,9 +110,14 @@ async def run_relay(app: FastAPI) -> None:
 
         async def renew_producer(old: AIOKafkaProducer) -> AIOKafkaProducer:
             with contextlib.suppress(Exception):
-                await old.stop()
+                await bounded(old.stop(), 10)
             fresh = make_producer(settings)
-            await fresh.start()
+            try:
+                await bounded(fresh.start(), 15)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await bounded(fresh.stop(), 5)
+                raise
             return fresh
 
         relay = OutboxRelay(
@@ -132,6 +139,22 @@ async def run_relay(app: FastAPI) -> None:
         finally:
             with contextlib.suppress(Exception):
                 await relay.producer.stop()
+
+
+def _install_task_dump() -> None:
+    """``kill -USR1 <pid>`` logs the stack of every asyncio task (where is the relay/consumer waiting?)."""
+    import io
+    import signal
+
+    def dump() -> None:
+        out = io.StringIO()
+        for task in asyncio.all_tasks():
+            out.write(f"--- task {task.get_name()}\n")
+            task.print_stack(limit=25, file=out)
+        log.warning("asyncio task dump:\n%s", out.getvalue())
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump)
 
 
 async def run_consumer(app: FastAPI) -> None:
@@ -161,15 +184,19 @@ def create_service_app(
     version: str = "0.1.0",
     background: Sequence[BackgroundTask] = (),
     openapi_tags: list[dict[str, Any]] | None = None,
+    write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
     engine = create_engine(
         settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
     )
+    configure_tracing(settings.service_name)
+    instrument_engine(engine, settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
+        _install_task_dump()
         if settings.run_relay:
             tasks.append(asyncio.create_task(run_relay(app), name="outbox-relay"))
         if settings.run_consumer:
@@ -220,6 +247,8 @@ def create_service_app(
         app.include_router(dev_token_router())
     # Starlette applies the last-added middleware outermost.
     app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside it: the JSON cap and the rate limits refuse before anything reads or parses the body.
+    app.add_middleware(RequestGuardMiddleware, settings=settings, write_roles=write_roles)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -230,4 +259,6 @@ def create_service_app(
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    # Outermost: the request id and the SERVER span cover everything below, errors included.
+    app.add_middleware(TracingMiddleware, service=settings.service_name)
     return app

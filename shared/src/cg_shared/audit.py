@@ -18,6 +18,7 @@ from cg_shared.auth import Principal, Role, require_roles
 from cg_shared.db import utcnow
 from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, encode_cursor, page_params
 from cg_shared.messaging.tables import AuditEntry, DeadLetter
+from cg_shared.tracing import current_request_id
 
 SYSTEM_ACTOR = "system"
 # PostgreSQL refuses NUL in text; refuse every control character up front with a 422 naming the field.
@@ -51,7 +52,7 @@ def record_audit(
             entity_id=entity_id,
             before=_jsonable(before),
             after=_jsonable(after),
-            request_id=request_id,
+            request_id=request_id or current_request_id(),  # the HTTP request or event being handled
         )
     )
 

@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cg_shared.http import Forbidden, Unauthorized
 from cg_shared.i18n import msg
-from cg_shared.settings import AuthMode, ServiceSettings
+from cg_shared.settings import DEV_AUDIENCE, DEV_ISSUER, AuthMode, ServiceSettings
 
 
 class Role(StrEnum):
@@ -83,9 +83,9 @@ class TokenVerifier:
                     token,
                     self.settings.jwt_secret.get_secret_value(),
                     algorithms=["HS256"],
-                    audience=self.settings.jwt_audience,
-                    issuer=self.settings.jwt_issuer,
-                    options={"require": ["exp", "sub"], "verify_aud": self.settings.jwt_audience is not None},
+                    audience=self.settings.jwt_audience or DEV_AUDIENCE,
+                    issuer=self.settings.jwt_issuer or DEV_ISSUER,
+                    options={"require": ["exp", "sub", "iss", "aud"]},
                 )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("the bearer token has expired") from exc
@@ -138,10 +138,9 @@ def mint_dev_token(
         claims["name"] = name
     if organisations:
         claims["orgs"] = organisations
-    if issuer:
-        claims["iss"] = issuer
-    if audience:
-        claims["aud"] = audience
+    # Always an issuer and an audience: the services check both, in development too.
+    claims["iss"] = issuer or DEV_ISSUER
+    claims["aud"] = audience or DEV_AUDIENCE
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

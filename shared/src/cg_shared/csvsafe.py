@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cg_shared.http import FieldError, Unprocessable
+from cg_shared.i18n import msg
 
 # The csv module's own default, stated here so the message can name it.
 CSV_FIELD_LIMIT = csv.field_size_limit()
@@ -19,11 +20,11 @@ CSV_FIELD_LIMIT = csv.field_size_limit()
 def csv_problem(exc: csv.Error, line: int, *, field: str = "body.file") -> Unprocessable:
     reason = str(exc)
     if "field larger than field limit" in reason:
-        reason = f"a field is longer than {CSV_FIELD_LIMIT:,} characters"
-    where = f"line {line}" if line else "the header"
+        reason = msg("a field is longer than {limit} characters", limit=f"{CSV_FIELD_LIMIT:,}")
+    where = msg("line {line}", line=line) if line > 1 else msg("line 1 (the header)")
     return Unprocessable(
-        f"the CSV cannot be read at {where}: {reason}",
-        errors=[FieldError(field=f"{field}: {where}", message=reason, type="csv_malformed")],
+        msg("the CSV cannot be read at {where}: {reason}", where=where, reason=reason),
+        errors=[FieldError(field=f"{field}: line {max(line, 1)}", message=reason, type="csv_malformed")],
         slug="csv-malformed",
     )
 
@@ -34,7 +35,9 @@ def csv_guard(reader: Any, *, field: str = "body.file") -> Iterator[None]:
     try:
         yield
     except csv.Error as exc:
-        raise csv_problem(exc, int(getattr(reader, "line_num", 0) or 0), field=field) from exc
+        # DictReader updates its own line_num only after a successful row: ask the reader underneath.
+        line = getattr(getattr(reader, "reader", reader), "line_num", 0)
+        raise csv_problem(exc, int(line or 0), field=field) from exc
 
 
 class SafeDictReader(csv.DictReader):  # type: ignore[type-arg]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from cg_shared.auth import BOROUGH_SCOPED, Role, mint_dev_token
 from cg_shared.districts import DISTRICTS
 from cg_shared.http import PROBLEM_RESPONSES, FieldError, Unprocessable
+from cg_shared.i18n import msg
 from cg_shared.settings import ServiceSettings
 
 DEV_TOKEN_TTL_S = 8 * 3600
@@ -45,12 +46,12 @@ def dev_token_router() -> APIRouter:
         settings: ServiceSettings = request.app.state.settings
         if body.role in BOROUGH_SCOPED and not body.sgg_code:
             raise Unprocessable(
-                f"role {body.role.value} needs a borough",
+                msg("role {role} needs a borough", role=body.role.value),
                 errors=[FieldError(field="body.sgg_code", message="required for this role")],
             )
         if body.sgg_code is not None and body.sgg_code not in DISTRICTS:
             raise Unprocessable(
-                f"{body.sgg_code} is not a Seoul borough code",
+                msg("{sgg_code} is not a Seoul borough code", sgg_code=body.sgg_code),
                 errors=[FieldError(field="body.sgg_code", message="unknown borough")],
             )
         token = mint_dev_token(

@@ -1,6 +1,7 @@
 """``cg-dev-token --role ROLE [--sgg-code CODE]``: print a development bearer token.
 
-Accepted by every service running with dev settings (``CG_AUTH_MODE=dev``, same ``CG_JWT_SECRET``).
+Accepted by every service running with dev settings (``CG_AUTH_MODE=dev``, same ``CG_JWT_SECRET``, and
+the same ``CG_JWT_ISSUER`` / ``CG_JWT_AUDIENCE`` when those are set).
 A resident's token says where they live (``sgg_code``), because only a resident of a borough may vote
 in its participatory-budget elections: without ``--sgg-code`` a resident lives in Seongdong-gu (11200),
 the borough of the demo; ``--no-borough`` mints the claim-less token a voting test needs refused.
@@ -57,6 +58,8 @@ def token(
             name=name,
             organisations=org,
             ttl_s=ttl,
+            issuer=os.environ.get("CG_JWT_ISSUER"),
+            audience=os.environ.get("CG_JWT_AUDIENCE"),
         )
     )
 

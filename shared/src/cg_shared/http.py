@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://cg.seoul.go.kr/problems/"
+MAX_LISTED_ERRORS = 20  # validation errors listed in one 422 (the count says how many there were)
 
 
 class FieldError(BaseModel):
@@ -229,23 +231,49 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Pydantic's messages are English; each is translated by its error type with the error's ctx.
+        # Bounded: a body of a hundred thousand unknown keys must not earn a reply listing all of them.
         language = negotiate(request.headers.get("accept-language"))
+        found = exc.errors()
         errors = [
             FieldError(
                 field=_loc(e.get("loc", ())),
                 message=translate_validation(e.get("type"), str(e.get("msg", "")), e.get("ctx"), language),
                 type=e.get("type"),
             )
-            for e in exc.errors()
+            for e in found[:MAX_LISTED_ERRORS]
         ]
         names = ", ".join(e.field for e in errors[:5])
+        more = len(found) - min(len(found), 5)
+        detail = (
+            msg("invalid fields: {names} and {more} more", names=names, more=more)
+            if more
+            else msg("invalid fields: {names}", names=names)
+        )
+        extra = {"error_count": len(found)} if len(found) > MAX_LISTED_ERRORS else None
+        return problem_response(Unprocessable(detail, errors=errors, extra=extra), request)
+
+    @app.exception_handler(csv.Error)
+    async def _csv(request: Request, exc: csv.Error) -> JSONResponse:
+        # A parser that let the csv module's error through (a field over 131,072 characters, a NUL …):
+        # the upload is at fault, not the server.
         return problem_response(
-            Unprocessable(msg("invalid fields: {names}", names=names), errors=errors), request
+            Unprocessable(
+                msg("the uploaded CSV cannot be read: {reason}", reason=str(exc)),
+                errors=[FieldError(field="body", message=str(exc), type="csv_malformed")],
+                slug="csv-malformed",
+            ),
+            request,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
+        if exc.status_code == 405:
+            from cg_shared.guards import allowed_methods
+
+            allow = allowed_methods(request.app, request.url.path)
+            if allow:
+                problem.headers["Allow"] = ", ".join(allow)
         problem.status = exc.status_code
         problem.slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
             exc.status_code, f"http-{exc.status_code}"
@@ -301,6 +329,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict with the current state",
         412: "If-Match did not match the current ETag",
         413: "Body too large",
+        429: "Too many requests; retry after the Retry-After delay",
         422: "Validation error naming the fields",
         428: "Required header missing",
         503: "Database briefly unavailable; retry after the Retry-After delay",

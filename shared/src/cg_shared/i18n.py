@@ -129,8 +129,9 @@ def translate_validation(
         return english
     values = dict(ctx or {})
     error = values.get("error")
-    if isinstance(error, Exception) and error.args and isinstance(error.args[0], Msg):
-        values["error"] = translate(error.args[0], language)  # a validator raised ValueError(msg(...))
+    if isinstance(error, Exception) and error.args and isinstance(error.args[0], str):
+        # A validator's ValueError("…") or ValueError(msg("…", …)): its message is a catalogue entry too.
+        values["error"] = translate(error.args[0], language)
     korean = catalogue().get((VALIDATION_CONTEXT, error_type))
     if korean is None:
         korean = catalogue().get((VALIDATION_CONTEXT, "*"), english)
@@ -162,8 +163,19 @@ PROBLEM_CLASSES = frozenset(
 )
 
 
-# Services' helpers that build a Problem from a message: name -> position of the message argument.
-MESSAGE_HELPERS = {"unprocessable": 1, "rule_conflict": 1, "state_conflict": 1, "ensure_editable": 1}
+# Modules whose ValueErrors reach people: request-model validators (pydantic puts them in a 422) and
+# the parsers whose errors services pass on (import rows, the SMG grant formula).
+VALIDATOR_MODULES = frozenset({"schemas.py", "types.py", "common.py", "rows.py", "formula.py"})
+
+# Services' helpers and exceptions that carry a message to a Problem: name -> position of the message.
+MESSAGE_HELPERS = {
+    "unprocessable": 1,
+    "rule_conflict": 1,
+    "state_conflict": 1,
+    "ensure_editable": 1,
+    "fail": 1,  # registry import rows
+    "FileProblem": 0,  # registry import files
+}
 
 
 @dataclass(frozen=True)
@@ -193,8 +205,11 @@ def _message_of(node: ast.expr) -> str | None:
     return None
 
 
-def _is_literal_or_msg(node: ast.expr) -> bool:
-    return _message_of(node) is not None
+def _passed_through(node: ast.expr) -> bool:
+    """A message from elsewhere (a variable, ``exc.args[0]``, ``str(exc)``): checked where it is written."""
+    return isinstance(node, ast.Name | ast.Attribute | ast.Subscript) or (
+        isinstance(node, ast.Call) and _callee(node) not in {"msg", "Msg"}
+    )
 
 
 def messages_in(path: Path) -> Iterator[Found]:
@@ -218,6 +233,8 @@ def messages_in(path: Path) -> Iterator[Found]:
             candidates.append(node.args[MESSAGE_HELPERS[name]])
         if name == "FieldError":
             candidates.extend(k.value for k in node.keywords if k.arg == "message")
+        if name == "ValueError" and path.name in VALIDATOR_MODULES and node.args:
+            candidates.append(node.args[0])  # request validators: pydantic shows their message
         if name in {"msg", "Msg"} and node.args:
             first = node.args[
                 0
@@ -226,15 +243,13 @@ def messages_in(path: Path) -> Iterator[Found]:
                 yield Found(path, first.lineno, first.value, first.value)
             continue
         for arg in candidates:
-            if isinstance(arg, ast.Name | ast.Attribute | ast.Subscript) or (
-                isinstance(arg, ast.Call) and _callee(arg) not in {"msg", "Msg"}
-            ):
-                continue  # passed through from elsewhere (a variable, str(exc)): not written here
+            if _passed_through(arg):
+                continue
             if isinstance(arg, ast.IfExp):
                 for branch in (arg.body, arg.orelse):
-                    yield Found(
-                        path, arg.lineno, _message_of(branch), ast.get_source_segment(source, branch) or ""
-                    )
+                    if not _passed_through(branch):
+                        text = ast.get_source_segment(source, branch) or ""
+                        yield Found(path, arg.lineno, _message_of(branch), text)
                 continue
             yield Found(path, arg.lineno, _message_of(arg), ast.get_source_segment(source, arg) or "")
     for node in ast.walk(tree):  # class-level titles of Problem subclasses

@@ -48,11 +48,19 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = True) -> None:
+    from cg_shared.tracing import RequestContextFilter
+
     handler = logging.StreamHandler(sys.stderr)
+    # Every line names the request (or event) it belongs to and its trace: request_id, trace_id.
+    handler.addFilter(RequestContextFilter())
     if json_logs:
         handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            logging.Formatter(
+                f"%(asctime)s {service} %(levelname)s %(name)s [%(request_id)s %(trace_id)s]: %(message)s"
+            )
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -26,7 +26,7 @@ from cg_shared.auth import current_principal, optional_principal
 from cg_shared.http import PROBLEM_MEDIA_TYPE
 
 BEARER = "HTTPBearer"
-SHARED_TAGS = {"operations", "development"}
+SHARED_TAGS = {"operations", "development", "boroughs"}  # routes every service has
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
 IDEMPOTENCY_PARAM: dict[str, Any] = {
     "name": "Idempotency-Key",

@@ -69,6 +69,10 @@ def make_service_cli(
             "log_config": None,
             "access_log": False,
             "timeout_graceful_shutdown": 10,
+            # The client address (rate limits per address) comes from X-Forwarded-For only when the
+            # connection is from one of these proxies (the ingress controller's addresses in a cluster).
+            "proxy_headers": True,
+            "forwarded_allow_ips": settings.forwarded_allow_ips,
         }
         if settings.workers > 1:
             # Several processes share the port (uvicorn binds one socket and every worker accepts on it;

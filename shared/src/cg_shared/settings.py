@@ -26,6 +26,10 @@ class AuthMode(StrEnum):
 
 
 DEFAULT_DEV_SECRET = "cg-dev-secret-change-me-0123456789abcdef"  # dev only; refused in prod
+# Dev tokens carry and are checked for an issuer and an audience too (CG_JWT_ISSUER / CG_JWT_AUDIENCE
+# override them), so a token minted for something else with the same secret is not accepted.
+DEV_ISSUER = "cg-dev-token"
+DEV_AUDIENCE = "cg-platform"
 
 
 class ServiceSettings(BaseSettings):
@@ -88,6 +92,24 @@ class ServiceSettings(BaseSettings):
     # beyond pool + overflow wait for a pooled connection.
     db_max_overflow: int = Field(default=2, ge=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # JSON bodies of non-upload operations, counted while streaming, before parsing (cg_shared.guards).
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Object members in one such body, all objects together (the largest real body has a few thousand).
+    max_json_members: int = Field(default=10_000, ge=100)
+    # Rate limits (token buckets: a rate per second and a burst), per principal; per client address the
+    # same times rate_limit_address_factor (several people may share an address). Generous defaults: a
+    # guard against hammering, not a quota.
+    rate_limit_enabled: bool = True
+    # Proxies trusted for X-Forwarded-For (comma-separated addresses/CIDRs, or *): behind an ingress set
+    # its addresses, or every client shares the ingress's per-address buckets.
+    forwarded_allow_ips: str = "127.0.0.1"
+    rate_limit_writes_per_s: float = Field(default=200.0, gt=0)
+    rate_limit_writes_burst: float = Field(default=1000.0, ge=1)
+    rate_limit_uploads_per_s: float = Field(default=5.0, gt=0)
+    rate_limit_uploads_burst: float = Field(default=60.0, ge=1)
+    rate_limit_address_factor: float = Field(default=10.0, ge=1)
+    rate_limit_auth_failures_per_s: float = Field(default=20.0, gt=0)
+    rate_limit_auth_failures_burst: float = Field(default=500.0, ge=1)
     log_level: str = "INFO"
     log_json: bool = True
 

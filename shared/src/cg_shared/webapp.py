@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -46,11 +48,12 @@ def create_web_app(dist: Path, config: dict[str, Any]) -> Starlette:
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     return Starlette(
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
         routes=[
             Route("/config.json", config_json),
             Mount("/assets", StaticFiles(directory=dist / "assets"), name="assets"),
             Route("/{path:path}", spa),
-        ]
+        ],
     )
 
 

@@ -725,7 +725,8 @@ export interface paths {
         get: operations["getWebhook"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a subscription and its delivery log (If-Match required) */
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         /** Change URL, event types or pause/resume */
@@ -741,6 +742,77 @@ export interface paths {
         };
         /** Delivery log: every event sent to this subscription with each attempt */
         get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New signing secret (If-Match required); the old one keeps signing alongside it for the overlap */
+        post: operations["rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a signed test delivery (type kr.seoul.cg.budget.webhook.ping.v1) now */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send one earlier delivery again (same webhook-id and body) */
+        post: operations["redeliver"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: envelopes, requests, PB turnout, allocated money
+         * @description Public open data (no token); `fiscal_year` limits every figure to that year's cycles. See docs/boroughs.md for each figure's definition.
+         */
+        get: operations["budgetListBoroughs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -962,6 +1034,21 @@ export interface components {
              */
             points?: number[] | null;
         };
+        /** BallotImage */
+        BallotImage: {
+            /**
+             * Url
+             * Format: uri
+             * @example https://www.sd.go.kr/pb/2027/kitchen.jpg
+             */
+            url: string;
+            /**
+             * Alt
+             * @description What the image shows (for screen readers)
+             * @default
+             */
+            alt: string;
+        };
         /** BallotImportRead */
         BallotImportRead: {
             /** Import Id */
@@ -975,6 +1062,65 @@ export interface components {
              * @description True when this Idempotency-Key was already applied (nothing new written)
              */
             replayed: boolean;
+        };
+        /**
+         * BallotItemDetails
+         * @description What a voter reads about one project besides its name and cost.
+         * @example {
+         *       "category": "복지",
+         *       "description": "성수동 주민이 함께 쓰는 공유부엌을 만들고 어르신 식사 모임을 엽니다.",
+         *       "images": [
+         *         {
+         *           "alt": "공유부엌 조감도",
+         *           "url": "https://www.sd.go.kr/pb/2027/kitchen.jpg"
+         *         }
+         *       ],
+         *       "links": [
+         *         {
+         *           "title": "사업 설명서",
+         *           "url": "https://www.sd.go.kr/pb/2027/kitchen"
+         *         }
+         *       ],
+         *       "location": "성동구 성수1가2동 주민센터 2층",
+         *       "request_id": "9a1f…"
+         *     }
+         */
+        BallotItemDetails: {
+            /** Request Id */
+            request_id: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Location
+             * @default
+             */
+            location: string;
+            /**
+             * Category
+             * @description Default: the request's policy field
+             */
+            category?: string | null;
+            /** Images */
+            images?: components["schemas"]["BallotImage"][];
+            /** Links */
+            links?: components["schemas"]["BallotLink"][];
+        };
+        /** BallotLink */
+        BallotLink: {
+            /**
+             * Url
+             * Format: uri
+             * @example https://www.sd.go.kr/pb/2027/kitchen
+             */
+            url: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
         };
         /** BallotRead */
         BallotRead: {
@@ -997,6 +1143,89 @@ export interface components {
          * @enum {string}
          */
         BallotType: "approval" | "cumulative" | "ordinal" | "scoring";
+        /** BudgetBoroughRow */
+        BudgetBoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Envelope Count */
+            envelope_count: number;
+            /**
+             * Envelope Krw
+             * @description Money in the borough's envelopes (all kinds), integer won
+             */
+            envelope_krw: number;
+            /**
+             * Envelope Smg Grant Krw
+             * @description Of which in SMG-grant envelopes
+             */
+            envelope_smg_grant_krw: number;
+            /**
+             * Request Count
+             * @description Budget requests
+             */
+            request_count: number;
+            /**
+             * Request Krw
+             * @description Their current amounts
+             */
+            request_krw: number;
+            /**
+             * Request From Plan Count
+             * @description Requests opened from adopted plan items
+             */
+            request_from_plan_count: number;
+            /**
+             * Election Count
+             * @description Participatory-budgeting elections
+             */
+            election_count: number;
+            /** Ballot Count */
+            ballot_count: number;
+            /**
+             * Pb Voter Count
+             * @description Distinct voters over the borough's elections
+             */
+            pb_voter_count: number;
+            /**
+             * Pb Turnout
+             * @description pb_voter_count / the borough's population (5 places)
+             */
+            pb_turnout: number;
+            /**
+             * Allocated Krw
+             * @description Money allocated to requests (all allocations)
+             */
+            allocated_krw: number;
+            /** Allocated Smg Grant Krw */
+            allocated_smg_grant_krw: number;
+            /** Allocated Borough Krw */
+            allocated_borough_krw: number;
+        };
+        /** BudgetBoroughTable */
+        BudgetBoroughTable: {
+            /**
+             * Service
+             * @default budget
+             */
+            service: string;
+            /**
+             * Fiscal Year
+             * @description Only this fiscal year's cycles, or every year (null)
+             */
+            fiscal_year: number | null;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order
+             */
+            rows: components["schemas"]["BudgetBoroughRow"][];
+        };
         /** CalendarRead */
         CalendarRead: {
             /** Cycle Id */
@@ -1179,6 +1408,12 @@ export interface components {
             subscription_id: string;
             /** Event Type */
             event_type: string;
+            /**
+             * Kind
+             * @description event | ping (a test delivery)
+             * @default event
+             */
+            kind: string;
             /** Event Id */
             event_id: string;
             /**
@@ -1290,6 +1525,21 @@ export interface components {
             max_points_total?: number | null;
             /** Max Points Per Project */
             max_points_per_project?: number | null;
+            /**
+             * Opens At
+             * @description When voting opens (no ballot before); default: at once
+             */
+            opens_at?: string | null;
+            /**
+             * Closes At
+             * @description When voting closes (no online ballot after; paper ballots cast by then may still be imported); the election cannot be closed before it. Default: when an officer closes it
+             */
+            closes_at?: string | null;
+            /**
+             * Items
+             * @description Ballot-paper details per request (description, location, category, images, links)
+             */
+            items?: components["schemas"]["BallotItemDetails"][];
         };
         /** ElectionProjectRead */
         ElectionProjectRead: {
@@ -1304,6 +1554,16 @@ export interface components {
             name: string;
             /** Cost Krw */
             cost_krw: number;
+            /** Description */
+            description: string;
+            /** Location */
+            location: string;
+            /** Category */
+            category: string;
+            /** Images */
+            images: components["schemas"]["BallotImage"][];
+            /** Links */
+            links: components["schemas"]["BallotLink"][];
         };
         /** ElectionRead */
         ElectionRead: {
@@ -1346,6 +1606,21 @@ export interface components {
             ballot_count: number;
             /** Projects */
             projects: components["schemas"]["ElectionProjectRead"][];
+            /**
+             * Opens At
+             * @description No ballot before this time (none: open since creation)
+             */
+            opens_at: string | null;
+            /**
+             * Closes At
+             * @description No online ballot after this time (none: until closed)
+             */
+            closes_at: string | null;
+            /**
+             * Voting Open
+             * @description Whether a resident can cast a ballot right now
+             */
+            voting_open: boolean;
             /** Closed At */
             closed_at: string | null;
             /** Version */
@@ -1439,7 +1714,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1695,8 +1973,11 @@ export interface components {
         PbOutcome: {
             /** Selected */
             selected: string[];
-            /** Cost */
-            cost: number;
+            /**
+             * Cost
+             * @description exact total cost: an integer, or a decimal string such as '1647263.73'
+             */
+            cost: number | string;
             rule: components["schemas"]["Rule"];
             /** Per Voter Budget */
             per_voter_budget?: string | null;
@@ -2036,6 +2317,45 @@ export interface components {
          */
         Rule: "greedy" | "mes" | "mes-add1" | "mes-add1-comparison";
         /**
+         * SecretRotate
+         * @example {
+         *       "overlap_seconds": 86400
+         *     }
+         * @example {
+         *       "overlap_seconds": 0
+         *     }
+         */
+        SecretRotate: {
+            /**
+             * Overlap Seconds
+             * @description How long the old secret keeps signing next to the new one (0: stop at once)
+             * @default 86400
+             */
+            overlap_seconds: number;
+            /**
+             * Secret
+             * @description Optional whsec_<base64> new secret; generated when omitted
+             */
+            secret?: string | null;
+        };
+        /** SecretRotated */
+        SecretRotated: {
+            /** Id */
+            id: string;
+            /** Version */
+            version: number;
+            /**
+             * Secret
+             * @description The new signing secret (whsec_…): store it now, it is not shown again
+             */
+            secret: string;
+            /**
+             * Previous Secret Expires At
+             * @description Until then every delivery carries signatures with both secrets
+             */
+            previous_secret_expires_at: string | null;
+        };
+        /**
          * SupplementaryCreate
          * @example {
          *       "reason": "협치사업 증액",
@@ -2159,7 +2479,7 @@ export interface components {
             url: string;
             /**
              * Event Types
-             * @description Short event names (cycle.opened, envelope.set, request.created, election.closed, allocation.finalized, appropriation.imported) or * for all
+             * @description Short event names (cycle.opened, envelope.set, request.created, request.executed, election.closed, allocation.finalized, appropriation.imported) or * for all
              */
             event_types: string[];
             /**
@@ -2205,6 +2525,11 @@ export interface components {
              */
             updated_at: string;
             /**
+             * Previous Secret Expires At
+             * @description While in the future, the previous secret signs as well (rotation overlap)
+             */
+            previous_secret_expires_at?: string | null;
+            /**
              * Secret
              * @description Signing secret (whsec_…): store it now, it is not shown again
              */
@@ -2236,6 +2561,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Previous Secret Expires At
+             * @description While in the future, the previous secret signs as well (rotation overlap)
+             */
+            previous_secret_expires_at?: string | null;
         };
         /**
          * WebhookUpdate
@@ -2490,6 +2820,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2598,6 +2937,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2725,6 +3073,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2844,6 +3201,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2949,6 +3315,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3079,6 +3454,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3187,6 +3571,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3308,6 +3701,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3420,6 +3822,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3547,6 +3958,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3654,6 +4074,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3776,6 +4205,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3906,6 +4344,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4011,6 +4458,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4140,6 +4596,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4259,6 +4724,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4366,6 +4840,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4494,6 +4977,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4599,6 +5091,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4725,6 +5226,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4837,6 +5347,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4970,6 +5489,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5075,6 +5603,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5201,6 +5738,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5306,6 +5852,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5440,6 +5995,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5559,6 +6123,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5671,6 +6244,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5776,6 +6358,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5908,6 +6499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6013,6 +6613,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6139,6 +6748,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6244,6 +6862,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6362,6 +6989,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6511,6 +7147,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6616,6 +7261,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6737,6 +7391,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6846,6 +7509,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6970,6 +7642,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7080,6 +7761,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7206,6 +7896,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7313,6 +8012,137 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a previous GET */
+                "If-Match"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7441,6 +8271,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7558,6 +8397,518 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a previous GET */
+                "If-Match"?: string | null;
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecretRotate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Version of the resource; send it back as If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretRotated"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    redeliver: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    budgetListBoroughs: {
+        parameters: {
+            query?: {
+                /** @description Only this fiscal year */
+                fiscal_year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetBoroughTable"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7668,6 +9019,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

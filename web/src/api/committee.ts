@@ -777,6 +777,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: seats, civilian seat vs vote share, attendance, meetings, valid decisions
+         * @description Public open data (no token). Seats are counted on today's Seoul date; see docs/boroughs.md for each figure's definition.
+         */
+        get: operations["committeeListBoroughs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dev/token": {
         parameters: {
             query?: never;
@@ -1171,6 +1191,90 @@ export interface components {
              */
             member_ids: string[];
         };
+        /** CommitteeBoroughRow */
+        CommitteeBoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Has Committee */
+            has_committee: boolean;
+            /**
+             * Seated Count
+             * @description Members seated today (Asia/Seoul)
+             */
+            seated_count: number;
+            /**
+             * Civilian Seat Count
+             * @description Of those, civilian seats under today's ordinance
+             */
+            civilian_seat_count: number;
+            /** Civilian Seat Share */
+            civilian_seat_share: number;
+            /**
+             * Vote Count
+             * @description Votes cast in recorded decisions
+             */
+            vote_count: number;
+            /**
+             * Civilian Vote Count
+             * @description Of those, by civilian members (the decision's ordinance)
+             */
+            civilian_vote_count: number;
+            /**
+             * Civilian Vote Share
+             * @description Compare with civilian_seat_share: who actually decides
+             */
+            civilian_vote_share: number;
+            /**
+             * Attendance Records
+             * @description Attendance entries recorded for meetings not cancelled
+             */
+            attendance_records: number;
+            /**
+             * Attended Count
+             * @description Of those, present or by proxy
+             */
+            attended_count: number;
+            /** Attendance Rate */
+            attendance_rate: number;
+            /** Meetings Held */
+            meetings_held: number;
+            /** Meetings Scheduled */
+            meetings_scheduled: number;
+            /** Meetings Cancelled */
+            meetings_cancelled: number;
+            /** Decision Count */
+            decision_count: number;
+            /** Valid Decision Count */
+            valid_decision_count: number;
+            /** Valid Decision Share */
+            valid_decision_share: number;
+        };
+        /** CommitteeBoroughTable */
+        CommitteeBoroughTable: {
+            /**
+             * Service
+             * @default committee
+             */
+            service: string;
+            /**
+             * As Of
+             * Format: date
+             * @description The Seoul day seats are counted on
+             */
+            as_of: string;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order
+             */
+            rows: components["schemas"]["CommitteeBoroughRow"][];
+        };
         /**
          * CommitteeCreate
          * @example {
@@ -1348,7 +1452,7 @@ export interface components {
             motion_id?: string | null;
             /**
              * Voted At
-             * @description When the vote was taken (quorum is checked at this time); default now
+             * @description When the vote was taken (quorum is checked at this time); default: when its last vote was cast. A vote taken outside the meeting's session makes the decision invalid
              */
             voted_at?: string | null;
         };
@@ -1455,7 +1559,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1548,8 +1655,13 @@ export interface components {
              */
             notice_days_before: number;
             /**
+             * Notice Required Days
+             * @description Days of notice the ordinance requires for this kind of meeting (regular or extraordinary)
+             */
+            notice_required_days: number;
+            /**
              * Notice Sufficient
-             * @description notice_days_before ≥ the ordinance's notice_days
+             * @description notice_days_before ≥ notice_required_days; without it no decision of the meeting is valid
              */
             notice_sufficient: boolean;
             status: components["schemas"]["MeetingStatus"];
@@ -1646,9 +1758,14 @@ export interface components {
             term_start?: string | null;
             /**
              * Term End
-             * @description Last day of the term; default: the ordinance's full term length
+             * @description Last day of the term; default: the ordinance's full term length. For an ex-officio member, optionally the day their office ends (not capped by the term length); default: none
              */
             term_end?: string | null;
+            /**
+             * Ex Officio
+             * @description Seated by virtue of an office (당연직: the deputy mayor, a department head, a council member designated by the council): no fixed term, no renewal, seated until they leave the office. Default: true for councillor and official seats, false otherwise; never for civilian seats
+             */
+            ex_officio?: boolean | null;
             /**
              * Replaces Member Id
              * @description A member this appointment replaces (they leave that day)
@@ -1687,9 +1804,11 @@ export interface components {
             term_start: string;
             /**
              * Term End
-             * Format: date
+             * @description Last day of the term; none for an ex-officio member
              */
-            term_end: string;
+            term_end: string | null;
+            /** Ex Officio */
+            ex_officio: boolean;
             /** Renewals */
             renewals: number;
             /** @description Status today (Asia/Seoul) */
@@ -1948,10 +2067,16 @@ export interface components {
             proxy_allowed: boolean;
             /**
              * Notice Days
-             * @description Days of public notice before a meeting
+             * @description Days of public notice before a regular meeting
              * @default 7
              */
             notice_days: number;
+            /**
+             * Extraordinary Notice Days
+             * @description Days of public notice before an extraordinary (urgent) meeting; the ordinance sets it
+             * @default 1
+             */
+            extraordinary_notice_days: number;
             /**
              * Effective From
              * Format: date
@@ -2049,10 +2174,16 @@ export interface components {
             proxy_allowed: boolean;
             /**
              * Notice Days
-             * @description Days of public notice before a meeting
+             * @description Days of public notice before a regular meeting
              * @default 7
              */
             notice_days: number;
+            /**
+             * Extraordinary Notice Days
+             * @description Days of public notice before an extraordinary (urgent) meeting; the ordinance sets it
+             * @default 1
+             */
+            extraordinary_notice_days: number;
             /** Id */
             id: string;
             /** Committee Id */
@@ -2157,10 +2288,16 @@ export interface components {
             proxy_allowed: boolean;
             /**
              * Notice Days
-             * @description Days of public notice before a meeting
+             * @description Days of public notice before a regular meeting
              * @default 7
              */
             notice_days: number;
+            /**
+             * Extraordinary Notice Days
+             * @description Days of public notice before an extraordinary (urgent) meeting; the ordinance sets it
+             * @default 1
+             */
+            extraordinary_notice_days: number;
         };
         /** Page[AgendaItemRead] */
         Page_AgendaItemRead_: {
@@ -2297,7 +2434,7 @@ export interface components {
          * @description Stable rule names: they appear in problem+json bodies, composition reports and decisions.
          * @enum {string}
          */
-        Rule: "size_cap" | "civilian_majority" | "co_chairs" | "civilian_co_chair" | "max_renewals" | "term_length" | "carry_over" | "term_ending" | "proxy_allowed" | "quorum" | "majority" | "recusal" | "voter_present" | "votes_recorded";
+        Rule: "size_cap" | "civilian_majority" | "co_chairs" | "civilian_co_chair" | "max_renewals" | "term_length" | "carry_over" | "term_ending" | "proxy_allowed" | "quorum" | "majority" | "recusal" | "voter_present" | "votes_recorded" | "notice" | "in_session";
         /** RuleCheckRead */
         RuleCheckRead: {
             rule: components["schemas"]["Rule"];
@@ -2478,6 +2615,11 @@ export interface components {
             motion_id?: string | null;
             /** Votes */
             votes: components["schemas"]["VoteIn"][];
+            /**
+             * Cast At
+             * @description When the votes were cast, for a secretariat recording them after the meeting; default now. Never in the future. Votes count only when cast while the meeting is in session (from starts_at until ends_at, or until it is closed as held)
+             */
+            cast_at?: string | null;
         };
         /** VotesRead */
         VotesRead: {
@@ -2732,6 +2874,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2840,6 +2991,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2958,6 +3118,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3084,6 +3253,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3191,6 +3369,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3319,6 +3506,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3424,6 +3620,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3550,6 +3755,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3658,6 +3872,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3785,6 +4008,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3904,6 +4136,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4011,6 +4252,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4139,6 +4389,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4258,6 +4517,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4370,6 +4638,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4498,6 +4775,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4606,6 +4892,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4728,6 +5023,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4839,6 +5143,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4965,6 +5278,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5070,6 +5392,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5192,6 +5523,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5300,6 +5640,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5426,6 +5775,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5531,6 +5889,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5657,6 +6024,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5762,6 +6138,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5888,6 +6273,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5992,6 +6386,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6110,6 +6513,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6236,6 +6648,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6343,6 +6764,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6471,6 +6901,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6578,6 +7017,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6706,6 +7154,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -6811,6 +7268,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6937,6 +7403,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7048,6 +7523,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7174,6 +7658,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7281,6 +7774,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7409,6 +7911,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7514,6 +8025,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7640,6 +8160,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7745,6 +8274,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7871,6 +8409,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -7990,6 +8537,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8100,6 +8656,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8226,6 +8791,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8336,6 +8910,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8455,6 +9038,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8562,6 +9154,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8690,6 +9291,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -8804,6 +9414,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8926,6 +9545,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9041,6 +9669,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9146,6 +9783,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9268,6 +9914,134 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    committeeListBoroughs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitteeBoroughTable"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -9378,6 +10152,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -434,6 +434,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications: what became of my proposals, newest first */
+        get: operations["listMyNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every notification in my inbox read */
+        post: operations["markAllMyNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark one of my notifications read */
+        post: operations["markMyNotificationRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: plans by state, items by origin, proposals, deliberation participants
+         * @description Public open data (no token); see docs/boroughs.md for each figure's definition.
+         */
+        get: operations["planningListBoroughs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/dev/token": {
         parameters: {
             query?: never;
@@ -455,6 +526,37 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdoptionTimingRead
+         * @description An annual plan for year N is adopted in July–September of N-1, before the budget bill (21 Nov).
+         *
+         *     ``late`` is a warning (adopted, the warnings say what follows); a committee decision adopting a plan
+         *     after its fiscal year ended is refused: the plan goes to REVISION instead.
+         */
+        AdoptionTimingRead: {
+            /**
+             * Timing
+             * @description early | on_time | late
+             */
+            timing: string;
+            /**
+             * Window From
+             * Format: date
+             */
+            window_from: string;
+            /**
+             * Window To
+             * Format: date
+             */
+            window_to: string;
+            /**
+             * Budget Bill Due
+             * Format: date
+             */
+            budget_bill_due: string;
+            /** Warnings */
+            warnings: string[];
+        };
         /** AuditRead */
         AuditRead: {
             /** Id */
@@ -807,7 +909,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1245,6 +1350,46 @@ export interface components {
             /** Guard */
             guard: string;
         };
+        /** NotificationPage */
+        NotificationPage: {
+            /** Items */
+            items: components["schemas"]["NotificationRead"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+            /**
+             * Unread Count
+             * @description Unread notifications in the whole inbox
+             */
+            unread_count: number;
+        };
+        /** NotificationRead */
+        NotificationRead: {
+            /** Id */
+            id: string;
+            /** Proposal Id */
+            proposal_id: string;
+            stage: components["schemas"]["Stage"];
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Read */
+            read: boolean;
+            /** Read At */
+            read_at: string | null;
+        };
+        /** NotificationsMarked */
+        NotificationsMarked: {
+            /** Marked Read */
+            marked_read: number;
+            /** Unread Count */
+            unread_count: number;
+        };
         /**
          * Origin
          * @enum {string}
@@ -1510,6 +1655,8 @@ export interface components {
             submitted_at: string | null;
             /** Adopted At */
             adopted_at: string | null;
+            /** @description Annual plans once adopted: the adoption against the legal window */
+            adoption_timing?: components["schemas"]["AdoptionTimingRead"] | null;
             /** Decision Id */
             decision_id: string | null;
             /** Version */
@@ -1548,6 +1695,89 @@ export interface components {
             /** Goals */
             goals?: string[] | null;
             coordinator?: components["schemas"]["Coordinator"] | null;
+        };
+        /** PlanningBoroughRow */
+        PlanningBoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /**
+             * Plan Count
+             * @description Master and annual plans
+             */
+            plan_count: number;
+            /**
+             * Plans By State
+             * @description Every plan state, zero included
+             */
+            plans_by_state: {
+                [key: string]: number;
+            };
+            /** Item Count */
+            item_count: number;
+            /**
+             * Items By Origin
+             * @description resident, civic_group, department (zero included)
+             */
+            items_by_origin: {
+                [key: string]: number;
+            };
+            /**
+             * Resident Led Item Share
+             * @description Items of resident or civic-group origin / items
+             */
+            resident_led_item_share: number;
+            /**
+             * Item Requested Krw
+             * @description Money the items ask for, integer won
+             */
+            item_requested_krw: number;
+            /**
+             * Item Funded Krw
+             * @description Money budget allocations gave the items
+             */
+            item_funded_krw: number;
+            /**
+             * Proposal Count
+             * @description Resident proposals
+             */
+            proposal_count: number;
+            /**
+             * Proposals By Status
+             * @description submitted, accepted, merged, rejected
+             */
+            proposals_by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Deliberation Count
+             * @description Deliberation records (forums, workshops, …)
+             */
+            deliberation_count: number;
+            /**
+             * Deliberation Participants
+             * @description Sum of their participant counts
+             */
+            deliberation_participants: number;
+        };
+        /** PlanningBoroughTable */
+        PlanningBoroughTable: {
+            /**
+             * Service
+             * @default planning
+             */
+            service: string;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order
+             */
+            rows: components["schemas"]["PlanningBoroughRow"][];
         };
         /** ProblemDetail */
         ProblemDetail: {
@@ -1690,9 +1920,16 @@ export interface components {
             item_plan_id: string | null;
             /**
              * Outcome
-             * @description Plain-language outcome for the proposer
+             * @description Plain-language outcome for the proposer (the latest step)
              */
             outcome: string;
+            /** @description The latest step: screened → in_plan_item → adopted → requested → funded → executed → completed, or rejected / revision (none before screening) */
+            stage: components["schemas"]["Stage"] | null;
+            /**
+             * Timeline
+             * @description Every step so far, oldest first, from planning and from budget's events
+             */
+            timeline: components["schemas"]["TimelineEntryRead"][];
         };
         /**
          * ProposalPublic
@@ -1849,6 +2086,12 @@ export interface components {
             reason?: string | null;
         };
         /**
+         * Stage
+         * @description Where a proposal stands, in the order a proposal usually goes (rejected and revision may interrupt).
+         * @enum {string}
+         */
+        Stage: "screened" | "in_plan_item" | "revision" | "adopted" | "requested" | "funded" | "executed" | "completed" | "rejected";
+        /**
          * SubmitRequest
          * @example {
          *       "note": "9월 정기회의 안건으로 상정 요청"
@@ -1860,6 +2103,35 @@ export interface components {
              * @default
              */
             note: string;
+        };
+        /** TimelineEntryRead */
+        TimelineEntryRead: {
+            stage: components["schemas"]["Stage"];
+            /**
+             * At
+             * Format: date-time
+             * @description When it happened (the source fact's time)
+             */
+            at: string;
+            /**
+             * Detail
+             * @description What happened, in Korean, for the proposer
+             */
+            detail: string;
+            /**
+             * Reason
+             * @description Why (rejections, revisions)
+             */
+            reason: string | null;
+            /** Plan Id */
+            plan_id: string | null;
+            /** Item Id */
+            item_id: string | null;
+            /**
+             * Amount Krw
+             * @description Money requested or funded at this step
+             */
+            amount_krw: number | null;
         };
         /** TransitionRead */
         TransitionRead: {
@@ -2105,6 +2377,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2220,6 +2501,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2323,6 +2613,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2452,6 +2751,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2571,6 +2879,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2679,6 +2996,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2808,6 +3134,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2921,6 +3256,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3052,6 +3396,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3176,6 +3529,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3282,6 +3644,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3397,6 +3768,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3526,6 +3906,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3635,6 +4024,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3765,6 +4163,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3871,6 +4278,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3988,6 +4404,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4114,6 +4539,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4221,6 +4655,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4349,6 +4792,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4457,6 +4909,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4574,6 +5035,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4700,6 +5170,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -4805,6 +5284,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4930,6 +5418,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5040,6 +5537,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5162,6 +5668,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5267,6 +5782,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5393,6 +5917,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5503,6 +6036,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5622,6 +6164,506 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    listMyNotifications: {
+        parameters: {
+            query?: {
+                /** @description Only unread notifications */
+                unread?: boolean;
+                /** @description Page size (max 500) */
+                limit?: number;
+                /** @description Opaque cursor from next_cursor */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    markAllMyNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsMarked"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    markMyNotificationRead: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                notification_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    planningListBoroughs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanningBoroughTable"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -5732,6 +6774,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -211,6 +211,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/boroughs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 25 rows, one per borough: projects, money, SMG share, public-led, tokenism, overlaps
+         * @description Public open data (no token). City-wide projects (no borough) are not in any row; see docs/boroughs.md for each figure's definition.
+         */
+        get: operations["registryListBoroughs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/imports/projects": {
         parameters: {
             query?: never;
@@ -450,6 +470,76 @@ export interface components {
              */
             file: string;
         };
+        /** BoroughRow */
+        BoroughRow: {
+            /**
+             * Sgg Code
+             * @description Statistics Korea borough code (11110 … 11740)
+             */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Project Count */
+            project_count: number;
+            /**
+             * Total Krw
+             * @description Value of the borough's projects, integer won
+             */
+            total_krw: number;
+            /**
+             * Smg Grant Krw
+             * @description SMG grant money in those projects (not the value of SMG-grant projects)
+             */
+            smg_grant_krw: number;
+            /**
+             * Smg Grant Krw Share
+             * @description smg_grant_krw / total_krw
+             */
+            smg_grant_krw_share: number;
+            /** Public Led Count */
+            public_led_count: number;
+            /**
+             * Public Led Share
+             * @description Public-led projects / projects
+             */
+            public_led_share: number;
+            /** Assessed Count */
+            assessed_count: number;
+            /** Tokenism Risk Count */
+            tokenism_risk_count: number;
+            /**
+             * Tokenism Risk Share
+             * @description Tokenism risk / assessed projects
+             */
+            tokenism_risk_share: number;
+            /**
+             * Overlap Project Count
+             * @description Projects in at least one suspected duplicate pair
+             */
+            overlap_project_count: number;
+            /**
+             * Overlap Krw
+             * @description Value of those projects: money sitting in overlap clusters
+             */
+            overlap_krw: number;
+            /** Overlap Krw Share */
+            overlap_krw_share: number;
+        };
+        /** BoroughTable */
+        BoroughTable: {
+            /**
+             * Service
+             * @default registry
+             */
+            service: string;
+            /**
+             * Rows
+             * @description Always 25 rows in borough-code order, zeros where nothing is recorded
+             */
+            rows: components["schemas"]["BoroughRow"][];
+        };
         /** Bucket */
         Bucket: {
             /**
@@ -588,7 +678,10 @@ export interface components {
              * @description Dotted path of the offending field, e.g. body.sgg_code or row 3: amount_krw
              */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the negotiated language (Korean unless English is preferred)
+             */
             message: string;
             /** Type */
             type?: string | null;
@@ -1358,6 +1451,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -1466,6 +1568,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1607,6 +1718,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -1719,6 +1839,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1841,6 +1970,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -1948,6 +2086,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2077,6 +2224,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2195,6 +2351,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2300,6 +2465,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2426,6 +2600,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2542,6 +2725,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -2650,6 +2842,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2775,6 +2976,134 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    registryListBoroughs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoroughTable"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2913,6 +3242,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3034,6 +3372,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3169,6 +3516,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetail"];
                 };
             };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
             /** @description Database briefly unavailable; retry after the Retry-After delay */
             503: {
                 headers: {
@@ -3279,6 +3635,15 @@ export interface operations {
             };
             /** @description Required header missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

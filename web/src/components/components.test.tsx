@@ -6,10 +6,11 @@ import { ballotProblems } from "../pages/Elections";
 import { FieldMessage, ProblemBox } from "./Problem";
 import i18n from "../i18n";
 
+const more = { overlapShare: null, civilianSeatShare: 0.6, civilianVoteShare: 0.4, residentItemShare: null, pbTurnout: 0.00123 };
 const rows: BoroughRow[] = [
-  { code: "11680", projects: 40, totalKrw: 5_000_000_000, smgShare: 0.5, publicLedShare: 0.2, tokenismShare: 0.1 },
-  { code: "11200", projects: 55, totalKrw: 3_000_000_000, smgShare: 0.9, publicLedShare: 0.4, tokenismShare: null },
-  { code: "11110", projects: 12, totalKrw: 9_000_000_000, smgShare: 0.7, publicLedShare: null, tokenismShare: 0.3 },
+  { code: "11680", projects: 40, totalKrw: 5_000_000_000, smgShare: 0.5, publicLedShare: 0.2, tokenismShare: 0.1, ...more },
+  { code: "11200", projects: 55, totalKrw: 3_000_000_000, smgShare: 0.9, publicLedShare: 0.4, tokenismShare: null, ...more },
+  { code: "11110", projects: 12, totalKrw: 9_000_000_000, smgShare: 0.7, publicLedShare: null, tokenismShare: 0.3, ...more },
 ];
 
 function names() {
@@ -32,6 +33,7 @@ describe("the borough comparison table", () => {
     fireEvent.click(screen.getByRole("button", { name: "자치구" }));
     expect(names()).toEqual(["강남구", "성동구", "종로구"]);
     expect(screen.getByText("90%")).toBeTruthy();
+    expect(screen.getAllByText("0.123%")).toHaveLength(3);
   });
 });
 

@@ -42,9 +42,9 @@ export function wonExact(amount: number, lang: string): string {
     : `₩${amount.toLocaleString("en")}`;
 }
 
-export function percent(share: number | null | undefined, lang: string): string {
+export function percent(share: number | null | undefined, lang: string, digits = 1): string {
   if (share === null || share === undefined || !Number.isFinite(share)) return "–";
-  return new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: 1 }).format(share);
+  return new Intl.NumberFormat(lang, { style: "percent", maximumFractionDigits: digits }).format(share);
 }
 
 export function count(n: number, lang: string): string {

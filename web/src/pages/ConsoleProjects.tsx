@@ -124,6 +124,8 @@ function ProjectForm() {
     origin: "resident" as (typeof ORIGINS)[number],
     policy_field: "community",
     lead_department: "",
+    start_date: "",
+    end_date: "",
   });
   const [lines, setLines] = useState<Line[]>([{ source: "smg_grant", fiscal_year: "2026", amount_krw: "" }]);
   const [problem, setProblem] = useState<ProblemDetail | null>(null);
@@ -142,6 +144,8 @@ function ProjectForm() {
             summary_en: "",
             status: "planned",
             lead_department: form.lead_department || null,
+            start_date: form.start_date || null,
+            end_date: form.end_date || null,
             sgg_code: sgg,
             funding_lines: lines.map((l) => ({
               source: l.source,
@@ -161,21 +165,29 @@ function ProjectForm() {
   };
 
   if (created) {
+    // The registry flags a pair as a suspected duplicate above its threshold; close calls are shown too.
     const suspected = created.duplicates.candidates.filter((c) => c.suspected);
+    const similar = created.duplicates.candidates.filter((c) => !c.suspected && c.score >= 0.5);
+    const shown = [...suspected, ...similar];
     return (
       <>
         <h1>{t("project.registered", { code: created.project.code })}</h1>
         <p className="success" role="status">
           {created.project.title_ko} · {won(created.project.total_krw, lang)}
         </p>
-        {suspected.length > 0 ? (
+        {shown.length > 0 ? (
           <div className="warning" role="alert" data-testid="duplicate-warning">
-            <h2>{t("project.duplicateWarning", { n: suspected.length })}</h2>
+            <h2>
+              {suspected.length > 0
+                ? t("project.duplicateWarning", { n: suspected.length })
+                : t("project.similarWarning", { n: similar.length })}
+            </h2>
             <ul>
-              {suspected.map((c) => (
+              {shown.map((c) => (
                 <li key={c.project_id}>
+                  {c.suspected && <strong>{t("project.suspected")} </strong>}
                   {c.code} {c.title_ko} ({districtName(c.sgg_code, lang)}) — {t("project.score", { score: Math.round(c.score * 100) })}
-                  {c.reasons.length > 0 && <span className="muted"> · {c.reasons.map((r) => String((r as { label_ko?: string; code?: string }).label_ko ?? (r as { code?: string }).code ?? r)).join(", ")}</span>}
+                  <span className="muted"> · {c.reasons.map((r) => t(`dupReason.${r.kind}`, { defaultValue: r.kind })).join(", ")}</span>
                 </li>
               ))}
             </ul>
@@ -197,7 +209,7 @@ function ProjectForm() {
       <p>{t("project.forBorough", { name: districtName(sgg, lang) })}</p>
       <ProblemBox
         problem={problem}
-        shownFields={["body.title_ko", "body.summary_ko", "body.lead_department", "body.funding_lines", "body.origin"]}
+        shownFields={["body.title_ko", "body.summary_ko", "body.lead_department", "body.funding_lines", "body.policy_field", "body.start_date", "body.end_date"]}
       />
       <form onSubmit={submit} className="stack">
         <label>
@@ -220,6 +232,23 @@ function ProjectForm() {
             ))}
           </select>
         </label>
+        <label>
+          {t("project.policyField")}
+          <input name="policy_field" value={form.policy_field} onChange={(e) => setForm({ ...form, policy_field: e.target.value })} aria-describedby={fe("body.policy_field")} />
+          <FieldMessage id={fe("body.policy_field")} problem={problem} field="body.policy_field" />
+        </label>
+        <div className="inline">
+          <label>
+            {t("project.start")}
+            <input type="date" name="start_date" value={form.start_date} onChange={(e) => setForm({ ...form, start_date: e.target.value })} aria-describedby={fe("body.start_date")} />
+            <FieldMessage id={fe("body.start_date")} problem={problem} field="body.start_date" />
+          </label>
+          <label>
+            {t("project.end")}
+            <input type="date" name="end_date" value={form.end_date} onChange={(e) => setForm({ ...form, end_date: e.target.value })} aria-describedby={fe("body.end_date")} />
+            <FieldMessage id={fe("body.end_date")} problem={problem} field="body.end_date" />
+          </label>
+        </div>
         <label>
           {t("project.department")}
           <input name="lead_department" value={form.lead_department} onChange={(e) => setForm({ ...form, lead_department: e.target.value })} aria-describedby={fe("body.lead_department")} />
@@ -292,9 +321,9 @@ function ImportForm() {
       body: body as unknown as { file: string },
       bodySerializer: (b) => b as unknown as FormData,
     });
-    // A rejected file answers 422 with the same report (every bad row named) inside the problem document.
-    const err = got.error as unknown as Partial<components["schemas"]["ImportReport"]> | undefined;
-    const data = got.data ?? (err && err.total_rows !== undefined ? (err as components["schemas"]["ImportReport"]) : null);
+    // A rejected file answers 422 problem+json with the full report (every bad row named) under "report".
+    const err = got.error as unknown as { report?: components["schemas"]["ImportReport"] } | undefined;
+    const data = got.data ?? err?.report ?? null;
     if (data) setReport(data);
     else setProblem(got.error as ProblemDetail);
   };

@@ -18,6 +18,11 @@ export interface BoroughRow {
   smgShare: number;
   publicLedShare: number | null;
   tokenismShare: number | null;
+  overlapShare: number | null;
+  civilianSeatShare: number | null;
+  civilianVoteShare: number | null;
+  residentItemShare: number | null;
+  pbTurnout: number | null;
 }
 
 type SortKey = keyof Omit<BoroughRow, "code"> | "name";
@@ -26,20 +31,37 @@ export async function loadStats(sgg_code?: string): Promise<Stats> {
   return unwrap(await api().registry.GET("/v1/stats/summary", { params: { query: sgg_code ? { sgg_code } : {} } }));
 }
 
-/** One call for the city and the per-borough money, then one per borough for the participation shares. */
+/** Five calls in all: the city summary, and each service's 25-row /v1/boroughs table. */
 async function loadDashboard(): Promise<{ city: Stats; rows: BoroughRow[] }> {
-  const city = await loadStats();
-  const perBorough = await Promise.all(DISTRICTS.map((d) => loadStats(d.code).catch(() => null)));
-  const rows = DISTRICTS.map((d, i) => {
-    const b = city.by_borough.find((x) => x.key === d.code);
-    const s = perBorough[i];
+  const c = api();
+  const [city, registry, committee, planning, budget] = await Promise.all([
+    loadStats(),
+    c.registry.GET("/v1/boroughs").then(unwrap),
+    c.committee.GET("/v1/boroughs").then(unwrap).catch(() => null),
+    c.planning.GET("/v1/boroughs").then(unwrap).catch(() => null),
+    c.budget.GET("/v1/boroughs", { params: { query: {} } }).then(unwrap).catch(() => null),
+  ]);
+  const by = <T extends { sgg_code: string }>(rows: T[] | undefined) =>
+    Object.fromEntries((rows ?? []).map((r) => [r.sgg_code, r])) as Record<string, T | undefined>;
+  const reg = by(registry.rows);
+  const com = by(committee?.rows);
+  const pla = by(planning?.rows);
+  const bud = by(budget?.rows);
+  const rows = DISTRICTS.map((d) => {
+    const r = reg[d.code];
+    const m = com[d.code];
     return {
       code: d.code,
-      projects: b?.project_count ?? 0,
-      totalKrw: b?.total_krw ?? 0,
-      smgShare: b && b.project_count ? b.smg_grant_project_count / b.project_count : 0,
-      publicLedShare: s ? s.tokenism.public_led_share : null,
-      tokenismShare: s ? s.tokenism.tokenism_risk_share : null,
+      projects: r?.project_count ?? 0,
+      totalKrw: r?.total_krw ?? 0,
+      smgShare: r?.smg_grant_krw_share ?? 0,
+      publicLedShare: r?.public_led_share ?? null,
+      tokenismShare: r?.tokenism_risk_share ?? null,
+      overlapShare: r?.overlap_krw_share ?? null,
+      civilianSeatShare: m && m.seated_count > 0 ? m.civilian_seat_share : null,
+      civilianVoteShare: m && m.vote_count > 0 ? m.civilian_vote_share : null,
+      residentItemShare: pla[d.code] && pla[d.code]!.item_count > 0 ? pla[d.code]!.resident_led_item_share : null,
+      pbTurnout: bud[d.code] && bud[d.code]!.election_count > 0 ? bud[d.code]!.pb_turnout : null,
     };
   });
   return { city, rows };
@@ -137,8 +159,21 @@ export function BoroughTable({ rows }: { rows: BoroughRow[] }) {
       return sort.desc ? -c : c;
     });
   }, [rows, sort, lang]);
-  const cols: SortKey[] = ["name", "projects", "totalKrw", "smgShare", "publicLedShare", "tokenismShare"];
+  const cols: SortKey[] = [
+    "name",
+    "projects",
+    "totalKrw",
+    "smgShare",
+    "publicLedShare",
+    "tokenismShare",
+    "overlapShare",
+    "civilianSeatShare",
+    "civilianVoteShare",
+    "residentItemShare",
+    "pbTurnout",
+  ];
   return (
+    <div className="scroll" tabIndex={0} role="region" aria-label={t("dashboard.tableCaption")}>
     <table className="data" data-testid="borough-table">
       <caption>{t("dashboard.tableCaption")}</caption>
       <thead>
@@ -167,9 +202,15 @@ export function BoroughTable({ rows }: { rows: BoroughRow[] }) {
             <td>{percent(r.smgShare, lang)}</td>
             <td>{percent(r.publicLedShare, lang)}</td>
             <td>{percent(r.tokenismShare, lang)}</td>
+            <td>{percent(r.overlapShare, lang)}</td>
+            <td>{percent(r.civilianSeatShare, lang)}</td>
+            <td>{percent(r.civilianVoteShare, lang)}</td>
+            <td>{percent(r.residentItemShare, lang)}</td>
+            <td>{r.pbTurnout === null ? "–" : percent(r.pbTurnout, lang, 3)}</td>
           </tr>
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

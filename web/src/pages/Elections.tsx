@@ -161,8 +161,10 @@ function BallotForm({
     [chosen, election.projects],
   );
   const left = election.budget_krw - spent;
-  const toggle = (key: string) =>
+  const toggle = (key: string) => {
+    setChecked(null);
     setChosen((c) => (c.includes(key) ? c.filter((k) => k !== key) : [...c, key]));
+  };
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();

@@ -8,11 +8,14 @@ Every other command goes through the Typer app shared by all services (:mod:`cg_
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
+# `typing` is not imported at run time: it is a noticeable part of the start-up of `pb-outcome --help`
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     import typer
 
     from cg_shared.settings import ServiceSettings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_budget.access import WRITE_ROLES
 from cg_budget.boroughs.router import router as boroughs_router
 from cg_budget.budget_requests.router import router as requests_router
 from cg_budget.consumers import handlers
@@ -64,4 +65,5 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
         handlers=handlers,
         background=background,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )

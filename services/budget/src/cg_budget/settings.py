@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from cg_shared.settings import ServiceSettings
+from cg_budget.webhooks.crypto import DEV_KEY, SecretBox, parse_keys
+from cg_shared.settings import Environment, ServiceSettings
 
 
 class BudgetSettings(ServiceSettings):
@@ -33,6 +34,34 @@ class BudgetSettings(ServiceSettings):
     # Borough budget systems usually sit on internal networks, so private addresses are allowed by
     # default; operators who expose the service to untrusted subscribers turn this on (see README).
     webhook_block_private_networks: bool = False
+    # Fernet keys encrypting the signing secrets at rest, comma-separated, newest first (webhooks/crypto.py).
+    # Required in production; development falls back to a published dev key.
+    webhook_secret_keys: SecretStr | None = None
+    # Longest overlap a secret rotation may ask for: both secrets sign during it.
+    webhook_rotation_max_overlap_s: int = Field(default=7 * 24 * 3600, ge=0)
+
+    @field_validator("webhook_secret_keys")
+    @classmethod
+    def _valid_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            try:
+                parse_keys(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"not a comma-separated list of Fernet keys: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _keys_in_production(self) -> BudgetSettings:
+        if self.env is Environment.PROD and not self._configured_keys():
+            raise ValueError("production requires CG_WEBHOOK_SECRET_KEYS")
+        return self
+
+    def _configured_keys(self) -> list[str]:
+        raw = self.webhook_secret_keys.get_secret_value() if self.webhook_secret_keys else ""
+        return parse_keys(raw)
+
+    def secret_box(self) -> SecretBox:
+        return SecretBox(self._configured_keys() or [DEV_KEY])
 
     def grade_bonus(self) -> dict[str, int]:
         """Grade → bonus KRW; defaults when the operator configured none."""

@@ -35,6 +35,10 @@ async def test_cycle_walks_the_legal_calendar(kit: Kit) -> None:
     assert r.status_code == 200
     r = await kit.move(cycle["id"], "EXECUTION", on=f"{FY - 1}-12-30")
     assert r.status_code == 409 and "fiscal year" in r.json()["detail"]
+    # A step cannot be backdated before the one already recorded (enacted on 19 Dec).
+    r = await kit.move(cycle["id"], "EXECUTION", on=f"{FY - 1}-12-18")
+    assert r.status_code == 422 and r.json()["type"].endswith("/backdated")
+    assert r.json()["errors"][0]["field"] == "body.effective_on"
     assert (await kit.move(cycle["id"], "EXECUTION", on=f"{FY}-01-01")).status_code == 200
 
     calendar = (
@@ -73,7 +77,18 @@ async def test_cycle_walks_the_legal_calendar(kit: Kit) -> None:
         f"/v1/cycles/{cycle['id']}/supplementary-budgets", json={"title": "제2회 추경"}, headers=OFFICER
     )
     assert second.json()["number"] == 2
-    await kit.client.post(f"/v1/cycles/{cycle['id']}/supplementary-budgets/2/enact", json={}, headers=OFFICER)
+    # Enacted "today" (years before the first one's 30 June): backdated, refused naming the field.
+    backdated = await kit.client.post(
+        f"/v1/cycles/{cycle['id']}/supplementary-budgets/2/enact", json={}, headers=OFFICER
+    )
+    assert backdated.status_code == 422 and backdated.json()["type"].endswith("/backdated")
+    assert backdated.json()["errors"][0]["field"] == "body.enacted_on"
+    enacted2 = await kit.client.post(
+        f"/v1/cycles/{cycle['id']}/supplementary-budgets/2/enact",
+        json={"enacted_on": f"{FY}-11-30"},
+        headers=OFFICER,
+    )
+    assert enacted2.status_code == 200, enacted2.text
     r = await kit.move(cycle["id"], "SETTLED", on=f"{FY + 1}-02-01")
     assert r.status_code == 200 and r.json()["allowed_transitions"] == []
     r = await kit.move(cycle["id"], "EXECUTION")

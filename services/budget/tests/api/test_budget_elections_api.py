@@ -3,15 +3,18 @@ allocation, Pabulib import/export and the uploaded-file outcome endpoint."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from pabutools.election import Cost_Sat, parse_pabulib
 from pabutools.rules import method_of_equal_shares
 from typer.testing import CliRunner
 
 from cg_budget.allocation import parse
 from cg_shared import devtoken
+from cg_shared.clock import now_utc
 from cg_shared.testing.helpers import auth
 from cg_shared.testing.shared_data import shared_file
 
@@ -430,3 +433,95 @@ async def test_the_readme_resident_token_votes_in_its_borough(kit: Kit) -> None:
         url, json={"choices": [ids[0]]}, headers=minted("--sgg-code", "11680", "--sub", "resident-gangnam")
     )
     assert elsewhere.status_code == 403
+
+
+async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit: Kit) -> None:
+    """A ballot item carries description, location, category, images and links; voting runs from
+    opens_at to closes_at: no ballot before or after (409 naming the reason), no closing before."""
+    opens = now_utc() + timedelta(hours=1)
+    closes = opens + timedelta(days=7)
+    cycle = await kit.open_cycle()
+    await kit.adopt_plan(plan_adopted(items=4, amounts=AMOUNTS))
+    await kit.to_allocation(cycle["id"])
+    envelope = await kit.set_envelope(cycle["id"], "integrated", 60_000_000)
+    requests = (await kit.client.get("/v1/requests", params={"cycle_id": cycle["id"]})).json()["items"]
+    ids = [r["id"] for r in sorted(requests, key=lambda r: r["title_ko"])]
+    kitchen = {
+        "request_id": ids[0],
+        "description": "성수동 주민이 함께 쓰는 공유부엌을 만들고 어르신 식사 모임을 엽니다.",
+        "location": "성동구 성수1가2동 주민센터 2층",
+        "category": "복지",
+        "images": [{"url": "https://www.sd.go.kr/pb/kitchen.jpg", "alt": "공유부엌 조감도"}],
+        "links": [{"url": "https://www.sd.go.kr/pb/kitchen", "title": "사업 설명서"}],
+    }
+    body = {
+        "cycle_id": cycle["id"],
+        "title_ko": "2030 성동구 주민참여 투표",
+        "request_ids": ids,
+        "envelope_id": envelope["id"],
+        "rule": "greedy",
+        "max_length": 2,
+        "opens_at": opens.isoformat(),
+        "closes_at": closes.isoformat(),
+        "items": [kitchen],
+    }
+    bad_window = await kit.client.post(
+        "/v1/elections", json={**body, "closes_at": opens.isoformat()}, headers=OFFICER
+    )
+    assert bad_window.status_code == 422 and bad_window.json()["errors"][0]["field"] == "body.closes_at"
+    stray = await kit.client.post(
+        "/v1/elections", json={**body, "items": [{**kitchen, "request_id": "no-such"}]}, headers=OFFICER
+    )
+    assert stray.status_code == 422 and stray.json()["errors"][0]["field"] == "body.items.0.request_id"
+    naive = await kit.client.post(
+        "/v1/elections", json={**body, "opens_at": "2030-05-01T09:00:00"}, headers=OFFICER
+    )
+    assert naive.status_code == 422
+    created = await kit.client.post("/v1/elections", json=body, headers=OFFICER)
+    assert created.status_code == 201, created.text
+    election = created.json()
+    item = next(p for p in election["projects"] if p["project_key"] == ids[0])
+    assert (item["description"], item["location"], item["category"]) == (
+        kitchen["description"],
+        kitchen["location"],
+        "복지",
+    )
+    assert item["images"] == kitchen["images"] and item["links"] == kitchen["links"]
+    assert election["voting_open"] is False
+    assert datetime.fromisoformat(election["opens_at"]) == opens
+    url = f"/v1/elections/{election['id']}"
+
+    early = await kit.client.post(
+        f"{url}/ballots", json={"choices": [ids[0]]}, headers={**resident(1), "Accept-Language": "en"}
+    )
+    assert early.status_code == 409 and early.headers["content-type"] == "application/problem+json"
+    assert early.json()["type"].endswith("/voting-not-open-yet") and "opens at" in early.json()["detail"]
+    paper_early = await kit.client.post(
+        f"{url}/ballots/imports",
+        json={"ballots": [{"voter_id": "P-1", "choices": [ids[0]]}]},
+        headers={**OFFICER, "Idempotency-Key": "early-paper"},
+    )
+    assert paper_early.status_code == 409 and paper_early.json()["type"].endswith("/voting-not-open-yet")
+    assert await kit.count("ballots") == 0
+
+    with time_machine.travel(opens + timedelta(hours=2), tick=True):
+        assert (await kit.client.get(url)).json()["voting_open"] is True
+        cast = await kit.client.post(f"{url}/ballots", json={"choices": [ids[0]]}, headers=resident(1))
+        assert cast.status_code == 201, cast.text
+        too_soon = await kit.client.post(f"{url}/close", headers=OFFICER)
+        assert too_soon.status_code == 409 and too_soon.json()["type"].endswith("/voting-still-open")
+
+    with time_machine.travel(closes + timedelta(minutes=1), tick=True):
+        officer = auth("borough_officer", "11200", sub="officer-seongdong")  # a week on: a fresh sign-in
+        late = await kit.client.post(f"{url}/ballots", json={"choices": [ids[1]]}, headers=resident(2))
+        assert late.status_code == 409 and late.json()["type"].endswith("/voting-closed")
+        # Paper ballots cast by the close are still counted afterwards.
+        paper = await kit.client.post(
+            f"{url}/ballots/imports",
+            json={"ballots": [{"voter_id": "P-1", "choices": [ids[1]]}]},
+            headers={**officer, "Idempotency-Key": "paper-after-close"},
+        )
+        assert paper.status_code == 201, paper.text
+        closed = await kit.client.post(f"{url}/close", headers=officer)
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["ballot_count"] == 2

@@ -235,6 +235,33 @@ async def test_json_import_replace_mode_and_reconciliation(kit: Kit) -> None:
     unmatched = [p for p in report["programs"] if "no_request" in p["flags"]]
     assert [p["program_codes"]["detail_program"] for p in unmatched] == ["구청 일반사업"]
 
+    # Planning follows each plan item's spending: request.executed per request the import changed.
+    spent = {e["data"]["request_id"]: e["data"] for e in await kit.outbox_payloads("request.executed.v1")}
+    assert set(spent) == {one["request_id"], two["request_id"]}
+    assert (spent[one["request_id"]]["executed_krw"], spent[one["request_id"]]["completed"]) == (
+        12_000_000,
+        False,
+    )
+    two_spent = spent[two["request_id"]]
+    assert (two_spent["allocated_krw"], two_spent["executed_krw"], two_spent["completed"]) == (
+        20_000_000,
+        19_000_000,
+        False,
+    )
+    assert spent[one["request_id"]]["plan_item_id"] == one["plan_item_id"]
+    # A later month's import that changes only the first request's spending reports only that one.
+    r = await kit.client.post(
+        exec_url,
+        params={**exec_params, "mode": "add"},
+        json=[json_row("협치사업 1", 18_000_000)],
+        headers={**OFFICER, "Idempotency-Key": "exec-2"},
+    )
+    assert r.status_code == 201, r.text
+    later = [e["data"] for e in await kit.outbox_payloads("request.executed.v1")][len(spent) :]
+    assert [(e["request_id"], e["executed_krw"], e["completed"]) for e in later] == [
+        (one["request_id"], 30_000_000, True)
+    ]
+
 
 async def test_exports_neutralise_spreadsheet_formulas(kit: Kit) -> None:
     cycle = await kit.open_cycle()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -28,8 +29,8 @@ from cg_budget.allocation import (
 from cg_budget.allocation import (
     method_of_equal_shares as our_mes,
 )
-from cg_budget.allocation.commands import Rule, outcome_for_instance, pb_outcome, register
-from cg_shared.testing.shared_data import shared_file
+from cg_budget.allocation.commands import PABULIB_RULES, Rule, outcome_for_instance, pb_outcome, register
+from cg_shared.testing.shared_data import shared_file, shared_files
 
 WARSAW = [
     "Poland_Warszawa_2017_Mlynow",
@@ -248,3 +249,38 @@ def test_cli_prints_only_json(tmp_path: Path) -> None:
     failed = runner.invoke(_app(), ["pb-outcome", str(broken)])
     assert failed.exit_code == 2
     assert failed.stdout == ""
+
+
+# ------------------------------------------------------------------------------------ --rule auto
+
+
+@pytest.mark.parametrize("path", shared_files("pabulib", "*.pb"), ids=lambda p: getattr(p, "stem", str(p)))
+def test_rule_auto_reproduces_every_official_outcome(path: Path) -> None:
+    instance, _ = load(path)
+    official = instance.official_selection()
+    if official is None:
+        pytest.skip(f"{path.stem} has no selected column")
+    doc = pb_outcome(path, Rule.AUTO, explain=True)
+    assert doc["selected"] == official, instance.rule
+    assert doc["rule"] == PABULIB_RULES[instance.rule].value
+    total = sum((instance.projects[p].cost for p in official), Decimal(0))
+    assert Decimal(str(doc["cost"])) == total <= instance.budget
+
+
+def test_krakow_ranks_by_position_points_and_keeps_decimals() -> None:
+    instance, profile, election = ours("Poland_Krakow_2023_Bronowice")
+    assert instance.budget == Decimal("1647263.73") and election.scale == 2
+    scores = election.scores()
+    assert all(scores[pid] == p.score for pid, p in instance.projects.items())  # 3-2-1 points = score
+    votes_only = greedy(to_election(instance, type(profile)(**_as_approval(profile))))
+    assert set(votes_only.selected) != set(instance.official_selection() or [])
+
+
+def _as_approval(profile):  # type: ignore[no-untyped-def]
+    return {
+        "vote_type": "approval",
+        "voter_ids": profile.voter_ids,
+        "ballots": [frozenset(b) for b in profile.ballots],
+        "voter_fields": profile.voter_fields,
+        "vote_columns": profile.vote_columns,
+    }

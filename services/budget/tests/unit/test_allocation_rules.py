@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import pytest
@@ -17,6 +18,7 @@ from pabutools.election import (
     Instance,
     Project,
 )
+from pabutools.election.satisfaction import AdditiveSatisfaction
 from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
 
 from cg_budget.allocation import (
@@ -26,6 +28,8 @@ from cg_budget.allocation import (
     greedy,
     mes_add1,
     mes_add1_comparison,
+    parse,
+    to_election,
 )
 from cg_budget.allocation import (
     method_of_equal_shares as our_mes,
@@ -255,3 +259,154 @@ def test_add1_variants_stay_within_budget(election: Election) -> None:
             outcome = mes_add1(election, integral_start=integral, stop_when_exhaustive=exhaustive)
             assert outcome.cost <= election.budget
             assert set(outcome.selected) <= set(election.costs)
+
+
+# ------------------------------------------------------------------------------------ greedy variants
+
+
+class _PointsTimesCost(AdditiveSatisfaction):
+    """Greedy by total points in pabutools: satisfaction points * cost, so the density is the points."""
+
+    def __init__(self, instance, profile, ballot) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(instance, profile, ballot, lambda i, p, b, proj, pre: b.get(proj, 0) * proj.cost)
+
+
+def _pabutools_greedy(election: Election, keep: set[str] | None = None) -> list[str]:
+    """pabutools' greedy on the election (restricted to ``keep``): Cost_Sat, or points for point ballots."""
+    costs = {p: c for p, c in election.costs.items() if keep is None or p in keep}
+    ballots = [{p: v for p, v in b.items() if p in costs} for b in election.ballots]
+    restricted = Election(budget=election.budget, costs=costs, ballots=ballots, kind=election.kind)
+    if election.kind == "approval":
+        instance, profile = to_pabutools(restricted)
+        return [p.name for p in greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)]
+    as_points = Election(budget=restricted.budget, costs=costs, ballots=ballots, kind="cumulative")
+    instance, profile = to_pabutools(as_points)
+    return [p.name for p in greedy_utilitarian_welfare(instance, profile, sat_class=_PointsTimesCost)]
+
+
+@st.composite
+def ordinal_elections(draw: st.DrawFn) -> Election:
+    """Ordinal ballots with position points L, L-1, ... (Kraków's scheme)."""
+    base = draw(elections("approval"))
+    length = draw(st.integers(1, 4))
+    ballots = []
+    for ballot in base.ballots:
+        ranking = draw(st.permutations(list(ballot)))[:length]
+        ballots.append({pid: length - i for i, pid in enumerate(ranking)})
+    return Election(budget=base.budget, costs=base.costs, ballots=ballots, kind="ordinal")
+
+
+point_elections = st.one_of(elections("cumulative"), ordinal_elections())
+
+
+@SETTINGS
+@given(election=st.one_of(elections("approval"), point_elections))
+def test_greedy_by_votes_and_by_points_equals_pabutools(election: Election) -> None:
+    assert list(greedy(election).selected) == _pabutools_greedy(election)
+
+
+@SETTINGS
+@given(election=st.one_of(elections("approval"), point_elections), threshold=st.integers(0, 12))
+def test_greedy_threshold_is_pabutools_greedy_over_the_projects_that_pass(
+    election: Election, threshold: int
+) -> None:
+    scores = election.scores()
+    passing = {p for p, s in scores.items() if s >= threshold}
+    outcome = greedy(election, threshold=threshold)
+    assert list(outcome.selected) == _pabutools_greedy(election, passing)
+    for pid, note in outcome.explanations.items():
+        if pid not in passing:
+            assert note.reason_code is ReasonCode.GREEDY_BELOW_THRESHOLD and not note.selected
+
+
+@SETTINGS
+@given(election=st.one_of(elections("approval"), point_elections), threshold=st.integers(0, 6))
+def test_greedy_no_skip_funds_the_longest_prefix_that_fits(election: Election, threshold: int) -> None:
+    scores = election.scores()
+    ranked = sorted((p for p in election.costs if scores[p] >= threshold), key=lambda p: (-scores[p], p))
+    expected: list[str] = []
+    spent = 0
+    for pid in ranked:
+        if spent + election.costs[pid] > election.budget:
+            break
+        spent += election.costs[pid]
+        expected.append(pid)
+    outcome = greedy(election, threshold=threshold, skip=False)
+    assert list(outcome.selected) == expected and outcome.cost == spent
+    stopped = [n for n in outcome.explanations.values() if n.reason_code is ReasonCode.GREEDY_STOPPED]
+    assert len(stopped) == max(0, len(ranked) - len(expected) - 1)
+
+
+@SETTINGS
+@given(election=elections("approval"), data=st.data())
+def test_greedy_exclusive_never_funds_two_exclusive_projects(election: Election, data: st.DataObject) -> None:
+    ids = list(election.costs)
+    pairs = data.draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=4))
+    exclusions: dict[str, list[str]] = {}
+    for a, b in pairs:
+        if a != b:
+            exclusions.setdefault(a, []).append(b)
+    outcome = greedy(election, exclusions=exclusions)
+    chosen = set(outcome.selected)
+    for a, b in pairs:
+        assert a == b or not {a, b} <= chosen
+    if not exclusions:
+        assert list(outcome.selected) == _pabutools_greedy(election)
+    for pid, note in outcome.explanations.items():
+        if note.reason_code is ReasonCode.GREEDY_EXCLUDED:
+            assert any({pid, other} == {a, b} for a, b in pairs for other in chosen)
+
+
+# ------------------------------------------------------------------------------------ decimal money
+
+
+@st.composite
+def decimal_files(draw: st.DrawFn, kind: str) -> str:
+    """A .pb text whose costs and budget have up to two decimal places."""
+    base = draw(elections(kind))
+    cents = {pid: draw(st.integers(1, 4000)) for pid in base.costs}
+    budget = draw(st.integers(1, 12000))
+    lines = ["META", "key;value", f"budget;{Decimal(budget).scaleb(-2)}", f"vote_type;{kind}", "PROJECTS"]
+    lines.append("project_id;cost")
+    lines += [f"{pid};{Decimal(c).scaleb(-2)}" for pid, c in cents.items()]
+    lines += ["VOTES", "voter_id;vote" + (";points" if kind == "cumulative" else "")]
+    for n, ballot in enumerate(base.ballots):
+        row = f"{n};{','.join(ballot)}"
+        if kind == "cumulative":
+            row += ";" + ",".join(str(v) for v in ballot.values())
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def _pabutools_from_file(text: str) -> tuple[Instance, ApprovalProfile | CumulativeProfile]:
+    instance, profile = parse(text)
+    projects = {pid: Project(pid, Fraction(p.cost)) for pid, p in instance.projects.items()}
+    p_instance = Instance(projects.values(), budget_limit=Fraction(instance.budget))
+    if profile.vote_type == "approval":
+        return p_instance, ApprovalProfile(
+            [ApprovalBallot([projects[p] for p in b]) for b in profile.ballots]
+        )
+    return p_instance, CumulativeProfile(
+        [CumulativeBallot({projects[p]: v for p, v in b.items()}) for b in profile.points()]
+    )
+
+
+@SETTINGS
+@given(text=st.one_of(decimal_files("approval"), decimal_files("cumulative")))
+def test_decimal_money_is_exact_and_equals_pabutools(text: str) -> None:
+    instance, profile = parse(text)
+    election = to_election(instance, profile)
+    p_instance, p_profile = _pabutools_from_file(text)
+    sat = Cost_Sat if election.kind == "approval" else Additive_Cardinal_Sat
+    expected = [p.name for p in method_of_equal_shares(p_instance, p_profile, sat_class=sat)]
+    assert list(our_mes(election).selected) == expected
+    add1 = [
+        p.name for p in method_of_equal_shares(p_instance, p_profile, sat_class=sat, voter_budget_increment=1)
+    ]
+    outcome = mes_add1(election)
+    assert list(outcome.selected) == add1
+    # the total is the exact decimal sum of the funded costs
+    assert outcome.amount == sum((instance.projects[p].cost for p in outcome.selected), Decimal(0))
+    if election.kind == "approval":
+        g = [p.name for p in greedy_utilitarian_welfare(p_instance, p_profile, sat_class=Cost_Sat)]
+        assert list(greedy(election).selected) == g

@@ -147,3 +147,27 @@ def test_empty_votes_section_gives_an_empty_profile() -> None:
     instance, profile = parse("META\nkey;value\nbudget;5\nPROJECTS\nproject_id;cost\na;1\n")
     assert isinstance(instance, Instance) and isinstance(profile, Profile)
     assert len(profile) == 0 and to_election(instance, profile).ballots == []
+
+
+# the checker takes minutes on large files and on equal-shares files (it recomputes MES+add1 with
+# pabutools): the small greedy-family files cover every vote type and greedy rule
+SMALL = [
+    p
+    for p in FILES
+    if not isinstance(p, Path)
+    or (p.stat().st_size < 100_000 and "rule;equalshares" not in p.read_text(encoding="utf-8-sig")[:4000])
+]
+
+
+@pytest.mark.parametrize("path", SMALL, ids=lambda p: p.stem if isinstance(p, Path) else str(p))
+def test_exports_of_real_files_get_the_checker_verdict_of_the_original(path: Path) -> None:
+    # pabulib-checker (PyPI) on our export and on the original file: same errors (most have none)
+    from pabulib.checker import Checker
+
+    def errors(text: str) -> object:
+        report = Checker().process_files([text])
+        (entry,) = (v for k, v in report.items() if k not in ("metadata", "summary"))
+        return entry["results"].get("errors", {})
+
+    instance, profile = load(path)
+    assert errors(dumps(instance, profile)) == errors(path.read_text(encoding="utf-8-sig"))

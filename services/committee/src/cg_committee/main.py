@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_committee.access import WRITE_ROLES
 from cg_committee.boroughs.router import router as boroughs_router
 from cg_committee.committees.router import router as committees_router
 from cg_committee.consumers import handlers
@@ -49,4 +50,5 @@ def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
         handlers=handlers,
         background=[term_sweeper],
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )

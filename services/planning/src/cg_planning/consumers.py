@@ -10,7 +10,7 @@ from cg_planning.items import service as items
 from cg_planning.plans import service as plans
 from cg_planning.registry_projects import service as registry_projects
 from cg_shared.events import CloudEvent
-from cg_shared.events.budget import AllocationFinalized
+from cg_shared.events.budget import AllocationFinalized, RequestCreated, RequestExecuted
 from cg_shared.events.committee import DecisionRecorded
 from cg_shared.events.registry import ProjectDeleted, ProjectRegistered, ProjectUpdated
 from cg_shared.messaging import HandlerMap
@@ -43,3 +43,13 @@ async def on_decision_recorded(session: AsyncSession, event: CloudEvent, payload
 @handlers.on(AllocationFinalized, name="planning.budget_allocation.finalized")
 async def on_allocation_finalized(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
     await items.record_funding(session=session, event=event, allocation=payload)
+
+
+@handlers.on(RequestCreated, name="planning.budget_request.created")
+async def on_request_created(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    await items.record_request(session=session, event=event, request=payload)
+
+
+@handlers.on(RequestExecuted, name="planning.budget_request.executed")
+async def on_request_executed(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    await items.record_execution(session=session, event=event, execution=payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_planning.access import WRITE_ROLES
 from cg_planning.boroughs.router import router as boroughs_router
 from cg_planning.consumers import handlers
 from cg_planning.deliberations.router import router as deliberations_router
@@ -12,6 +13,7 @@ from cg_planning.plans.router import router as plans_router
 from cg_planning.proposals.router import router as proposals_router
 from cg_planning.registry_projects.router import router as registry_projects_router
 from cg_planning.settings import get_settings
+from cg_planning.timeline.router import router as notifications_router
 from cg_shared.app import create_service_app
 from cg_shared.settings import ServiceSettings
 
@@ -29,6 +31,7 @@ TAGS = [
     {"name": "deliberations", "description": "Forums, surveys, working groups, hearings per item"},
     {"name": "proposals", "description": "Resident and civic-group proposals and their screening"},
     {"name": "registry read model", "description": "Registry projects as planning knows them (from events)"},
+    {"name": "notifications", "description": "Each resident's inbox: what became of their proposals"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -39,6 +42,7 @@ ROUTERS = (
     deliberations_router,
     proposals_router,
     registry_projects_router,
+    notifications_router,
     boroughs_router,
 )
 
@@ -54,9 +58,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             deliberations_router,
             proposals_router,
             registry_projects_router,
+            notifications_router,
             boroughs_router,
         ],
         handlers=handlers,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )
     return app

@@ -7,10 +7,11 @@ transaction, dead letters) on PostgreSQL and SQLite; the broker round trip is in
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import time_machine
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -129,6 +130,18 @@ async def test_valid_decision_adopts_then_funding_execution_evaluation(
 
     # Execution, then the yearly evaluation (the grade is the city's).
     assert (await pl.move(client, plan.plan_id, "IN_EXECUTION", "예산 확정, 사업 착수")).status_code == 200
+    early = await client.post(
+        f"/v1/plans/{plan.plan_id}/evaluation",
+        json={"fiscal_year": plan.fiscal_year, "item_results": [], "summary": "너무 이른 평가"},
+        headers=pl.OFFICER,
+    )
+    assert early.status_code == 409 and early.json()["type"].endswith("/year-not-begun")
+    # December of the plan's fiscal year in Seoul: the year has begun and can be evaluated.
+    with time_machine.travel(datetime(plan.fiscal_year, 12, 20, 3, 0, tzinfo=UTC), tick=True):
+        await _evaluate_and_close(client, planning_app, pl, plan)
+
+
+async def _evaluate_and_close(client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any) -> None:
     evaluation = {
         "fiscal_year": plan.fiscal_year,
         "item_results": [
@@ -339,3 +352,38 @@ async def test_convergence_lists_overlapping_registry_projects_of_the_borough_an
     ]
     assert deleted.project_id not in {p["project_id"] for p in listed}
     assert (await client.get(f"/v1/registry-projects/{deleted.project_id}")).status_code == 404
+
+
+async def test_a_late_adoption_warns_and_one_after_the_year_is_refused(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+) -> None:
+    late_plan = await pl.drafted_plan(client, items=1)
+    assert (await client.post(f"/v1/plans/{late_plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
+    # Adopted on 2 December of the year before: after the July–September window and the 21 Nov bill.
+    late = pl.decision(late_plan.plan_id).model_copy(
+        update={"decided_at": datetime(late_plan.fiscal_year - 1, 12, 2, 5, 0, tzinfo=UTC)}
+    )
+    await pl.deliver(planning_app, pl.event_record(late, subject=late.decision_id))
+    plan = (await client.get(f"/v1/plans/{late_plan.plan_id}")).json()
+    assert plan["state"] == "ADOPTED"
+    timing = plan["adoption_timing"]
+    assert timing["timing"] == "late" and len(timing["warnings"]) == 2
+    assert timing["window_to"] == f"{late_plan.fiscal_year - 1}-09-30"
+    assert "budget bill" in timing["warnings"][1]
+    history = (await client.get(f"/v1/plans/{late_plan.plan_id}/transitions")).json()["items"]
+    assert "late adoption" in history[-1]["reason"]
+    assert len(await pl.outbox(planning_app, "plan.adopted.v1", late_plan.plan_id)) == 1
+
+    over = await pl.drafted_plan(client, items=1)
+    assert (await client.post(f"/v1/plans/{over.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
+    after = pl.decision(over.plan_id).model_copy(
+        update={"decided_at": datetime(over.fiscal_year + 1, 1, 5, 1, 0, tzinfo=UTC)}
+    )
+    await pl.deliver(planning_app, pl.event_record(after, subject=after.decision_id))
+    refused = (await client.get(f"/v1/plans/{over.plan_id}")).json()
+    assert refused["state"] == "REVISION" and refused["adoption_timing"] is None
+    assert await pl.outbox(planning_app, "plan.adopted.v1", over.plan_id) == []
+    (revision,) = await pl.outbox(planning_app, "plan.revision_requested.v1", over.plan_id)
+    assert revision["data"]["reasons"] == [
+        f"fiscal year {over.fiscal_year} ended on {over.fiscal_year}-12-31: a plan for it can no longer be adopted"
+    ]

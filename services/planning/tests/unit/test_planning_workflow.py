@@ -143,3 +143,24 @@ def test_master_plan_returns_to_execution_until_its_last_year() -> None:
     ):
         with pytest.raises(GuardFailed):
             plan_move(S.EVALUATED, S.IN_EXECUTION, Trigger.MANUAL, facts)
+
+
+def test_adoption_of_an_annual_plan_against_its_legal_window() -> None:
+    from datetime import date
+
+    from cg_planning.plans.workflow import AdoptionTiming, adoption_check
+
+    def check(on: date) -> tuple[AdoptionTiming, int]:
+        result = adoption_check(fiscal_year=2028, adopted_on=on)
+        return result.timing, len(result.warnings)
+
+    assert check(date(2027, 6, 30)) == (AdoptionTiming.EARLY, 0)
+    assert check(date(2027, 7, 1)) == (AdoptionTiming.ON_TIME, 0)
+    assert check(date(2027, 9, 30)) == (AdoptionTiming.ON_TIME, 0)
+    assert check(date(2027, 10, 1)) == (AdoptionTiming.LATE, 1)  # after the window, before the bill
+    assert check(date(2027, 11, 22)) == (AdoptionTiming.LATE, 2)  # and after the budget bill was due
+    assert check(date(2028, 3, 1)) == (AdoptionTiming.LATE, 3)  # and within the year itself
+    assert check(date(2028, 12, 31)) == (AdoptionTiming.LATE, 3)
+    assert check(date(2029, 1, 1)) == (AdoptionTiming.TOO_LATE, 1)
+    late = adoption_check(fiscal_year=2028, adopted_on=date(2027, 11, 22))
+    assert late.budget_bill_due == date(2027, 11, 21) and "2027-11-21" in late.warnings[1]

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
+from cg_registry.hangul import search_extras
+
 
 class Origin(StrEnum):
     """Who started the project: the bottom-up origins are what the CG reform wants more of."""
@@ -120,4 +122,6 @@ def search_text_for(
     whose template phrases would make every short query match everything)."""
     parts = [code, title_ko, title_en, lead_department or ""]
     parts.extend(str(p.get("name", "")) for p in partners)
+    names = [lead_department or "", *(str(p.get("name", "")) for p in partners)]
+    parts.append(search_extras(normalise_text(title_ko), names))  # spaceless and initials (hangul.py)
     return normalise_text(" ".join(p for p in parts if p))

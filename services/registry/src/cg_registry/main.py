@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from cg_registry.access import WRITE_ROLES
 from cg_registry.assessments.router import router as assessments_router
 from cg_registry.boroughs.router import router as boroughs_router
 from cg_registry.consumers import handlers
@@ -49,4 +50,5 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
         ],
         handlers=handlers,
         openapi_tags=TAGS,
+        write_roles=WRITE_ROLES,
     )

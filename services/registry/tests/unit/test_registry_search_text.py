@@ -30,6 +30,11 @@ def test_search_text_is_normalised_and_covers_partners() -> None:
         lead_department="성동구 마을공동체과",
         partners=[{"name": "성수마을넷"}],
     )
-    assert text == "cg-11200-00001 성수동 마을 seongsu village 성동구 마을공동체과 성수마을넷"
+    # The Korean title again, spaceless and as initial consonants (cg_registry.hangul).
+    # Then the Korean title without spaces, and every Korean word's initials (cg_registry.hangul).
+    assert text == (
+        "cg-11200-00001 성수동 마을 seongsu village 성동구 마을공동체과 성수마을넷 "
+        "성수동마을 ㅅㅅㄷ ㅁㅇ ㅅㄷㄱ ㅁㅇㄱㄷㅊㄱ ㅅㅅㅁㅇㄴ"
+    )
     assert {"마을", "성수", "수마", "을넷", "공동"} <= set(search_bigrams_for(text))
     assert "cg" not in search_bigrams_for(text)  # only words with Hangul

@@ -49,6 +49,26 @@ class RequestCreated(EventPayload):
 
 
 @event_type(
+    "kr.seoul.cg.budget.request.executed.v1",
+    topic=topics.BUDGET_REQUEST,
+    description=(
+        "An execution import changed what was spent on a budget request (matched by its program codes; "
+        "requests sharing a code with another are left out, their spending cannot be told apart)."
+    ),
+)
+class RequestExecuted(EventPayload):
+    request_id: str
+    sgg_code: str
+    fiscal_year: int
+    plan_id: str | None = None
+    plan_item_id: str | None = None
+    import_id: str
+    allocated_krw: int
+    executed_krw: int  # spent so far on the request's program codes
+    completed: bool  # the allocation is spent in full (executed ≥ allocated)
+
+
+@event_type(
     "kr.seoul.cg.budget.election.closed.v1",
     topic=topics.BUDGET_ELECTION,
     description="A participatory election closed and its outcome was computed.",

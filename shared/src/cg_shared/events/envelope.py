@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from cg_shared.clock import now_utc
+from cg_shared.tracing import current_traceparent
 
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -92,4 +93,5 @@ def make_event(payload: EventPayload, *, subject: str, event_id: str | None = No
         type=payload.event_type,
         subject=subject,
         data=payload.model_dump(mode="json"),
+        traceparent=current_traceparent(),  # CloudEvents distributed-tracing extension (cg_shared.tracing)
     )

@@ -19,6 +19,26 @@ from cg_shared.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
+async def bounded(awaitable: Any, timeout_s: float) -> Any:
+    """Await with a deadline that holds even if the awaited coroutine swallows its cancellation.
+
+    ``asyncio.wait_for`` waits for the cancelled task to finish; aiokafka's start/stop can keep
+    retrying a coordinator through a cancellation right after a broker restart, which hung a relay and
+    a consumer for good in the dev stack. Here the task is cancelled and abandoned."""
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({task}, timeout=timeout_s)
+    if not done:
+        task.cancel()
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        raise TimeoutError(f"no answer within {timeout_s:.0f} s")
+    if task.cancelled():
+        # Not our cancellation (that would have interrupted asyncio.wait above): aiokafka cancelled its
+        # own operation, e.g. consumer.stop() right after a broker restart. Re-raised as CancelledError
+        # it ended the consumer's task for good; as an ordinary error the caller retries.
+        raise RuntimeError("the Kafka client cancelled its own operation")
+    return task.result()
+
+
 def client_kwargs(settings: ServiceSettings) -> dict[str, Any]:
     """Connection options shared by producers, consumers and the admin client."""
     kwargs: dict[str, Any] = {
@@ -55,9 +75,9 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, tim
     (:data:`cg_shared.events.topics.TOPIC_SPECS`). Tansu's memory engine forgets topics on restart."""
     wanted = sorted(set(topics))
     admin = AIOKafkaAdminClient(**client_kwargs(settings), request_timeout_ms=int(timeout_s * 1000))
-    await asyncio.wait_for(admin.start(), timeout_s)
+    await bounded(admin.start(), timeout_s)
     try:
-        existing = set(await admin.list_topics())
+        existing = set(await bounded(admin.list_topics(), timeout_s))
         missing = [t for t in wanted if t not in existing]
         if not missing:
             return
@@ -66,7 +86,7 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str], *, tim
         ]
         # Another service may create the same topic between our list and create.
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new)
+            await bounded(admin.create_topics(new), timeout_s)
         log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()

@@ -32,9 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_shared.db import utcnow
 from cg_shared.events.envelope import EVENT_TYPES, CloudEvent, EventPayload
+from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.outbox import add_raw_to_outbox
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
 from cg_shared.settings import ServiceSettings
+from cg_shared.tracing import batch_consumer_span, consumer_span
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,12 @@ def _dlq_event(service: str, *, raw: str, error: str, record: ConsumerRecord[Any
     )
 
 
+def _really_cancelled() -> bool:
+    """Whether the running task itself is being cancelled (not a CancelledError leaking from a library)."""
+    task = asyncio.current_task()
+    return task is None or task.cancelling() > 0
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -215,12 +223,17 @@ class EventConsumer:
             failed = False
             try:
                 # A start racing a broker restart can hang in the group join: bound it and rebuild.
-                await asyncio.wait_for(consumer.start(), CONSUMER_START_TIMEOUT_S)
+                await bounded(consumer.start(), CONSUMER_START_TIMEOUT_S)
                 log.info("consumer started for %s", ", ".join(self.topics))
                 backoff = 0.5
                 await self._poll(consumer)
-            except asyncio.CancelledError:
-                raise
+            except asyncio.CancelledError as exc:
+                if _really_cancelled():
+                    raise
+                # aiokafka lets a CancelledError of its own internal tasks escape right after a broker
+                # restart; re-raising it ended this loop for good and the service consumed nothing more.
+                log.warning("consumer loop failed; reconnecting: stray %r", exc)
+                failed = True
             except Exception as exc:
                 log.warning("consumer loop failed; reconnecting: %r", exc)
                 failed = True
@@ -228,7 +241,7 @@ class EventConsumer:
                 # Leave the group BEFORE a replacement joins: a member left half-joined would keep
                 # partitions assigned that nobody fetches.
                 try:
-                    await asyncio.wait_for(consumer.stop(), COORDINATOR_TIMEOUT_S)
+                    await bounded(consumer.stop(), COORDINATOR_TIMEOUT_S)
                 except Exception:
                     log.debug("consumer stop failed", exc_info=True)
                 self._consumer = None
@@ -261,7 +274,7 @@ class EventConsumer:
                     for tp, records in batches.items()
                 }
                 try:
-                    await asyncio.wait_for(consumer.commit(offsets), COORDINATOR_TIMEOUT_S)
+                    await bounded(consumer.commit(offsets), COORDINATOR_TIMEOUT_S)
                 except (CommitFailedError, IllegalStateError) as exc:
                     # The group was rebalanced or forgotten (e.g. the broker restarted empty).
                     raise BrokerStateLost(f"offset commit failed: {exc!r}") from exc
@@ -284,7 +297,7 @@ class EventConsumer:
             if tp not in assigned:
                 continue
             try:
-                theirs = await asyncio.wait_for(consumer.committed(tp), COORDINATOR_TIMEOUT_S)
+                theirs = await bounded(consumer.committed(tp), COORDINATOR_TIMEOUT_S)
             except TimeoutError as exc:
                 raise BrokerStateLost("the group coordinator does not answer for committed offsets") from exc
             except Exception:
@@ -326,7 +339,8 @@ class EventConsumer:
                 await self._apply_decoded(item)
             return
         try:
-            applied = await self._apply_together(applicable)
+            with batch_consumer_span(self.service, [d.event for d in applicable], records[0].topic):
+                applied = await self._apply_together(applicable)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -418,7 +432,15 @@ class EventConsumer:
             CONSUMED.labels("-", "invalid").inc()
             return
         for sub in item.subs:
-            await self._run_handler(sub, record, cloud_event, item.payload)
+            with consumer_span(
+                self.service,
+                sub.name,
+                cloud_event.id,
+                cloud_event.type,
+                cloud_event.traceparent,
+                record.topic,
+            ):
+                await self._run_handler(sub, record, cloud_event, item.payload)
         self.processed += 1
 
     async def _run_handler(

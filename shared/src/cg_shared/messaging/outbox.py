@@ -45,7 +45,9 @@ from sqlalchemy.orm import Session
 
 from cg_shared.db import utcnow
 from cg_shared.events.envelope import KAFKA_HEADERS, CloudEvent, EventPayload, make_event
+from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.tables import OutboxAck, OutboxMessage, OutboxRelayLease
+from cg_shared.tracing import end_spans, kafka_trace_headers, start_producer_spans
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class OutboxRelay:
         purge_interval_s: float = 60.0,
         probe_timeout_s: float = 5.0,
         reader_kwargs: dict[str, Any] | None = None,
+        send_timeout_s: float = 30.0,
     ) -> None:
         self.service = service
         self.sessions = sessions
@@ -177,6 +180,7 @@ class OutboxRelay:
         self.probe_timeout_s = probe_timeout_s
         # Connection options of the consumer that reads acknowledged records back (client_kwargs).
         self.reader_kwargs = reader_kwargs
+        self.send_timeout_s = send_timeout_s
         self._acked: dict[tuple[str, int], int] = {}
         # Last acknowledged record per partition, as stored in outbox_acks (loaded at the first check).
         self._checkpoints: dict[tuple[str, int], Checkpoint] | None = None
@@ -210,8 +214,16 @@ class OutboxRelay:
                     backoff = 0.2
                     if sent == 0:
                         await self._maybe_purge()
-                except asyncio.CancelledError:
-                    raise
+                except asyncio.CancelledError as exc:
+                    task = asyncio.current_task()
+                    if task is None or task.cancelling() > 0:
+                        raise
+                    # A CancelledError leaking from aiokafka's internals is a failed batch, not a stop.
+                    OUTBOX_FAILURES.labels(self.service).inc()
+                    log.warning("outbox relay batch failed; will retry: stray %r", exc)
+                    await self._recover(RuntimeError("cancelled inside the Kafka client"))
+                    await asyncio.sleep(1.0)
+                    continue
                 except Exception as exc:
                     OUTBOX_FAILURES.labels(self.service).inc()
                     log.warning("outbox relay batch failed; will retry: %r", exc)
@@ -249,12 +261,12 @@ class OutboxRelay:
         self._connections = None
         if self.on_unknown_topic is not None:
             try:
-                await self.on_unknown_topic()
+                await bounded(self.on_unknown_topic(), 30)
             except Exception:
                 log.warning("topic re-creation failed", exc_info=True)
         if self.renew_producer is not None:
             try:
-                self.producer = await self.renew_producer(self.producer)
+                self.producer = await bounded(self.renew_producer(self.producer), 30)
             except Exception:
                 log.warning("producer renewal failed", exc_info=True)
 
@@ -275,7 +287,7 @@ class OutboxRelay:
                 self._suspect = self._suspect or "producer reconnected"
             self._connections = now
             if self._suspect is not None:
-                lost = await asyncio.wait_for(
+                lost = await bounded(
                     self.verify_checkpoints(dict(self._checkpoints)), self.probe_timeout_s * 3
                 )
                 if lost:
@@ -340,9 +352,9 @@ class OutboxRelay:
         offset that is not below the log start (retention removed it), or another record at that
         offset. Silence raises ``KafkaError`` (inconclusive: asked again later)."""
         reader = self._reader()
-        await reader.start()
         lost: dict[tuple[str, int], str] = {}
         try:
+            await reader.start()
             await reader._client.force_metadata_update()
             pending: dict[TopicPartition, Checkpoint] = {}
             for (topic, partition), checkpoint in checkpoints.items():
@@ -391,7 +403,8 @@ class OutboxRelay:
                     reader.pause(tp)
             return lost
         finally:
-            await reader.stop()
+            with contextlib.suppress(Exception):
+                await bounded(reader.stop(), 5)
 
     async def requeue_recent(self, *, forget: set[tuple[str, int]] | None = None) -> int:
         """Mark rows published within the re-queue window unpublished again; returns how many.
@@ -502,17 +515,26 @@ class OutboxRelay:
         return {key: id(conn) for key, conn in conns.items()}
 
     async def send(self, rows: list[Any]) -> None:
+        spans = start_producer_spans(self.service, rows)  # tracing: one PRODUCER span per event
+
         # Queue the whole batch, then wait for every acknowledgement: one failure fails the batch.
-        futures = [
-            await self.producer.send(
-                row.topic,
-                value=row.payload.encode(),
-                key=row.key.encode() if row.key else None,
-                headers=KAFKA_HEADERS,
-            )
-            for row in rows
-        ]
-        acks = await asyncio.gather(*futures)
+        async def queue() -> list[Any]:
+            return [
+                await self.producer.send(
+                    row.topic,
+                    value=row.payload.encode(),
+                    key=row.key.encode() if row.key else None,
+                    headers=[*KAFKA_HEADERS, *kafka_trace_headers(row.payload)],
+                )
+                for row in rows
+            ]
+
+        # Bounded: an idempotent aiokafka producer retries a batch without end after the only broker
+        # restarted (the dev stack's relay waited for acknowledgements for good). A timeout fails the
+        # batch; the relay renews the producer and sends the batch again.
+        futures = await bounded(queue(), self.send_timeout_s)
+        acks = await bounded(asyncio.gather(*futures), self.send_timeout_s)
+        end_spans(spans)
         latest: dict[tuple[str, int], Checkpoint] = {}
         for row, md in zip(rows, acks, strict=True):
             key = (md.topic, md.partition)

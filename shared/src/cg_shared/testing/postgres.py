@@ -153,7 +153,10 @@ async def start_embedded_postgres(*, durable: bool = False) -> PostgresServer:
                 "postgres",
                 "-E",
                 "UTF8",
-                "--no-locale",
+                # PostgreSQL's own Unicode locale (no OS locale needed): with the plain C locale pg_trgm
+                # takes Hangul for punctuation and finds no trigram in a Korean title.
+                "--locale-provider=builtin",
+                "--builtin-locale=C.UTF-8",
                 "--no-sync",
             ]
         )

@@ -6,9 +6,11 @@ Names are loaded on first use (PEP 562), so ``cg-budget pb-outcome --help`` does
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # `typing` stays unimported until the engine itself loads
 if TYPE_CHECKING:
+    from typing import Any
+
     from .model import (
         Election,
         Outcome,

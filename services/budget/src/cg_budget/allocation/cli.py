@@ -6,7 +6,10 @@ The engine (:mod:`.commands`) is imported after parsing, so ``--help`` and usage
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+
+TYPE_CHECKING = False  # no `typing` import at run time (start-up of --help)
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 RULES = (
     "auto",

@@ -53,6 +53,7 @@ OrdinalBallot = tuple[str, ...]
 Ballot = ApprovalBallot | PointsBallot | OrdinalBallot
 
 _NO_FIELDS: dict[str, str] = {}
+_HEAD = 4096  # bytes looked at for binary data before parsing
 
 
 class PabulibError(ValueError):
@@ -490,14 +491,18 @@ class _Parser:
             seen.add(value)
 
 
-def _parse(chunks: Iterable[bytes], *, keep_voters: bool) -> tuple[Instance, Profile]:
+def _parse(chunks: Iterable[bytes], *, keep_voters: bool, head: bytes = b"") -> tuple[Instance, Profile]:
+    if b"\0" in head:
+        # binary data is named as such even when its first bytes are not UTF-8 either
+        line = head[: head.index(b"\0")].count(b"\n") + 1
+        raise PabulibError(f"line {line}: binary data (a NUL byte); a .pb file is UTF-8 text")
     return _Parser(keep_voters=keep_voters).run(_lines(chunks))
 
 
 def parse(text: str | bytes, *, keep_voters: bool = True) -> tuple[Instance, Profile]:
     """Parse the text (or the raw bytes) of a ``.pb`` file."""
     data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    return _parse(io.BytesIO(data), keep_voters=keep_voters)
+    return _parse(io.BytesIO(data), keep_voters=keep_voters, head=data[:_HEAD])
 
 
 def load(path: str | Path, *, keep_voters: bool = True) -> tuple[Instance, Profile]:
@@ -508,7 +513,9 @@ def load(path: str | Path, *, keep_voters: bool = True) -> tuple[Instance, Profi
 
 def read(handle: BinaryIO, *, keep_voters: bool = True) -> tuple[Instance, Profile]:
     """Parse a ``.pb`` file from a binary stream, line by line."""
-    return _parse(handle, keep_voters=keep_voters)
+    peek = getattr(handle, "peek", None)
+    head = peek(_HEAD)[:_HEAD] if peek is not None else b""
+    return _parse(handle, keep_voters=keep_voters, head=head)
 
 
 # ------------------------------------------------------------------------------------------------ write

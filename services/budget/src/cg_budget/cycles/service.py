@@ -30,7 +30,16 @@ from cg_shared.clock import today_seoul
 from cg_shared.db import utcnow
 from cg_shared.districts import SMG_CODE
 from cg_shared.events.budget import CycleOpened
-from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match, encode_cursor
+from cg_shared.http import (
+    Conflict,
+    FieldError,
+    NotFound,
+    Page,
+    PageParams,
+    Unprocessable,
+    check_if_match,
+    encode_cursor,
+)
 from cg_shared.i18n import msg
 
 SYSTEM = "system:legal-calendar"
@@ -210,6 +219,30 @@ def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
     cycle.updated_at = utcnow()
 
 
+async def _ensure_not_backdated(session: AsyncSession, cycle: Cycle, on: date) -> None:
+    """A legal step's date cannot precede what the record already says happened: the cycle's previous
+    step. Backdating a bill to before the 21 November deadline after recording later steps would make
+    the deadline report lie."""
+    last = await session.scalar(
+        select(func.max(CycleTransition.effective_on)).where(CycleTransition.cycle_id == cycle.id)
+    )
+    if last is not None and on < last:
+        raise Unprocessable(
+            msg(
+                "the cycle's previous step is dated {previous}; a later step cannot be backdated before it",
+                previous=last.isoformat(),
+            ),
+            errors=[
+                FieldError(
+                    field="body.effective_on",
+                    message=msg("before the previous step ({previous})", previous=last.isoformat()),
+                )
+            ],
+            slug="backdated",
+            extra={"previous_effective_on": last.isoformat()},
+        )
+
+
 async def transition(
     *,
     session: AsyncSession,
@@ -238,6 +271,7 @@ async def transition(
             },
         )
     on = transition_in.effective_on or today_seoul()
+    await _ensure_not_backdated(session, cycle, on)
     reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
     if reason:
         raise Conflict(
@@ -447,6 +481,13 @@ async def open_supplementary(
     return read
 
 
+async def _last_supplementary_enactment(session: AsyncSession, cycle_id: str) -> date | None:
+    value: date | None = await session.scalar(
+        select(func.max(SupplementaryBudget.enacted_on)).where(SupplementaryBudget.cycle_id == cycle_id)
+    )
+    return value
+
+
 async def enact_supplementary(
     *, session: AsyncSession, principal: Principal, cycle_id: str, number: int, enact_in: SupplementaryEnact
 ) -> SupplementaryRead:
@@ -471,9 +512,32 @@ async def enact_supplementary(
         raise Conflict(
             msg("supplementary budget {number} is already {status}", number=number, status=row.status)
         )
+    enacted_on = enact_in.enacted_on or today_seoul()
+    # A supplementary budget amends an enacted budget: it cannot be enacted before that budget, or
+    # before an earlier supplementary budget of the same year.
+    floor = max(
+        [
+            d
+            for d in (cycle.enacted_on, await _last_supplementary_enactment(session, cycle.id))
+            if d is not None
+        ],
+        default=None,
+    )
+    if floor is not None and enacted_on < floor:
+        raise Unprocessable(
+            msg(
+                "supplementary budget {number} cannot be enacted before {floor} (the budget it amends)",
+                number=number,
+                floor=floor.isoformat(),
+            ),
+            errors=[
+                FieldError(field="body.enacted_on", message=msg("before {floor}", floor=floor.isoformat()))
+            ],
+            slug="backdated",
+        )
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
-    row.enacted_on = enact_in.enacted_on or today_seoul()
+    row.enacted_on = enacted_on
     cycle.version += 1
     cycle.updated_at = utcnow()
     await session.flush()

@@ -35,6 +35,9 @@ class Election(Base):
     source: Mapped[str] = mapped_column(String(20), default="platform")  # platform | pabulib
     pb_meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     ballot_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The announced voting window: no ballot before opens_at or after closes_at (either may be open-ended).
+    opens_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -54,6 +57,12 @@ class ElectionProject(Base):
     cost_krw: Mapped[int] = mapped_column(BigInteger)
     position: Mapped[int] = mapped_column(Integer)
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # extra Pabulib columns
+    # What a voter reads on the ballot paper besides name and cost.
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str] = mapped_column(String(100), default="")
+    images: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"url", "alt"}]
+    links: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"url", "title"}]
 
     __table_args__ = (UniqueConstraint("election_id", "project_key"),)
 

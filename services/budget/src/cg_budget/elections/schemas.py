@@ -5,14 +5,54 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from cg_budget.allocation import TieBreaking
-from cg_budget.common import Krw, ShortText, Title
+from cg_budget.common import Krw, LongText, ShortText, Title
 from cg_budget.elections.ballot_rules import BallotType
 from cg_budget.elections.engine import Rule
 
 ProjectKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+
+
+class BallotImage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl = Field(examples=["https://www.sd.go.kr/pb/2027/kitchen.jpg"])
+    alt: ShortText = Field(default="", description="What the image shows (for screen readers)")
+
+
+class BallotLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: AnyHttpUrl = Field(examples=["https://www.sd.go.kr/pb/2027/kitchen"])
+    title: ShortText = ""
+
+
+class BallotItemDetails(BaseModel):
+    """What a voter reads about one project besides its name and cost."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "request_id": "9a1f…",
+                    "description": "성수동 주민이 함께 쓰는 공유부엌을 만들고 어르신 식사 모임을 엽니다.",
+                    "location": "성동구 성수1가2동 주민센터 2층",
+                    "category": "복지",
+                    "images": [{"url": "https://www.sd.go.kr/pb/2027/kitchen.jpg", "alt": "공유부엌 조감도"}],
+                    "links": [{"url": "https://www.sd.go.kr/pb/2027/kitchen", "title": "사업 설명서"}],
+                }
+            ]
+        },
+    )
+    request_id: Annotated[str, StringConstraints(max_length=36)]
+    description: LongText = ""
+    location: Location = ""
+    category: Category | None = Field(default=None, description="Default: the request's policy field")
+    images: list[BallotImage] = Field(default_factory=list, max_length=10)
+    links: list[BallotLink] = Field(default_factory=list, max_length=10)
 
 
 class ElectionCreate(BaseModel):
@@ -49,6 +89,21 @@ class ElectionCreate(BaseModel):
         default=None, ge=1, le=10_000, description="Cumulative: points per voter"
     )
     max_points_per_project: int | None = Field(default=None, ge=1, le=10_000)
+    opens_at: AwareDatetime | None = Field(
+        default=None, description="When voting opens (no ballot before); default: at once"
+    )
+    closes_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When voting closes (no online ballot after; paper ballots cast by then may still be "
+            "imported); the election cannot be closed before it. Default: when an officer closes it"
+        ),
+    )
+    items: list[BallotItemDetails] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Ballot-paper details per request (description, location, category, images, links)",
+    )
 
 
 class ElectionProjectRead(BaseModel):
@@ -56,6 +111,11 @@ class ElectionProjectRead(BaseModel):
     request_id: str | None
     name: str
     cost_krw: int
+    description: str
+    location: str
+    category: str
+    images: list[BallotImage]
+    links: list[BallotLink]
 
 
 class ElectionRead(BaseModel):
@@ -77,6 +137,9 @@ class ElectionRead(BaseModel):
     source: str = Field(description="platform | pabulib (imported .pb file)")
     ballot_count: int
     projects: list[ElectionProjectRead]
+    opens_at: datetime | None = Field(description="No ballot before this time (none: open since creation)")
+    closes_at: datetime | None = Field(description="No online ballot after this time (none: until closed)")
+    voting_open: bool = Field(description="Whether a resident can cast a ballot right now")
     closed_at: datetime | None
     version: int
     created_at: datetime

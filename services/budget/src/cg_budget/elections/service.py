@@ -30,7 +30,9 @@ from cg_budget.elections.engine import Rule
 from cg_budget.elections.models import Ballot, BallotImport, Election, ElectionOutcome, ElectionProject
 from cg_budget.elections.schemas import (
     BallotCast,
+    BallotImage,
     BallotImportRead,
+    BallotLink,
     BallotRead,
     ElectionCreate,
     ElectionProjectRead,
@@ -96,10 +98,21 @@ def _read(election: Election, projects: Sequence[ElectionProject]) -> ElectionRe
         ballot_count=election.ballot_count,
         projects=[
             ElectionProjectRead(
-                project_key=p.project_key, request_id=p.request_id, name=p.name, cost_krw=p.cost_krw
+                project_key=p.project_key,
+                request_id=p.request_id,
+                name=p.name,
+                cost_krw=p.cost_krw,
+                description=p.description or "",
+                location=p.location or "",
+                category=p.category or "",
+                images=[BallotImage.model_validate(i) for i in p.images or []],
+                links=[BallotLink.model_validate(link) for link in p.links or []],
             )
             for p in projects
         ],
+        opens_at=election.opens_at,
+        closes_at=election.closes_at,
+        voting_open=election.status == OPEN and voting_window_problem(election, utcnow()) is None,
         closed_at=election.closed_at,
         version=election.version,
         created_at=election.created_at,
@@ -111,6 +124,29 @@ async def load(session: AsyncSession, election_id: str, *, for_update: bool = Fa
     if election is None:
         raise NotFound(msg("no election with id {election_id}", election_id=election_id))
     return election
+
+
+def voting_window_problem(election: Election, at: datetime) -> Conflict | None:
+    """Why no ballot can be cast at ``at`` (before the announced opening or after the closing), if so."""
+    if election.opens_at is not None and at < election.opens_at:
+        return Conflict(
+            msg(
+                "voting in this election opens at {opens_at}; no ballot before then",
+                opens_at=election.opens_at.isoformat(),
+            ),
+            slug="voting-not-open-yet",
+            extra={"opens_at": election.opens_at.isoformat()},
+        )
+    if election.closes_at is not None and at > election.closes_at:
+        return Conflict(
+            msg(
+                "voting in this election closed at {closes_at}; no ballot after then",
+                closes_at=election.closes_at.isoformat(),
+            ),
+            slug="voting-closed",
+            extra={"closes_at": election.closes_at.isoformat()},
+        )
+    return None
 
 
 def _rules(election: Election, keys: Sequence[str]) -> BallotRules:
@@ -147,6 +183,31 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             "a cumulative election needs max_points_total",
             errors=[FieldError(field="body.max_points_total", message="required for cumulative ballots")],
         )
+    now = utcnow()
+    if election_in.closes_at is not None:
+        if election_in.opens_at is not None and election_in.closes_at <= election_in.opens_at:
+            raise Unprocessable(
+                "voting must close after it opens",
+                errors=[FieldError(field="body.closes_at", message="must be after opens_at")],
+            )
+        if election_in.closes_at <= now:
+            raise Unprocessable(
+                "voting cannot close before the election is even created",
+                errors=[FieldError(field="body.closes_at", message="must be in the future")],
+            )
+    details = {}
+    for index, item in enumerate(election_in.items):
+        if item.request_id not in election_in.request_ids:
+            raise Unprocessable(
+                "ballot details for a request that is not on the ballot",
+                errors=[FieldError(field=f"body.items.{index}.request_id", message="not in request_ids")],
+            )
+        if item.request_id in details:
+            raise Unprocessable(
+                "ballot details given twice for one request",
+                errors=[FieldError(field=f"body.items.{index}.request_id", message="duplicate")],
+            )
+        details[item.request_id] = item
     if len(set(election_in.request_ids)) != len(election_in.request_ids):
         raise Unprocessable(
             "a request is listed twice", errors=[FieldError(field="body.request_ids", message="duplicates")]
@@ -197,7 +258,6 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             "give budget_krw or an envelope_id",
             errors=[FieldError(field="body.budget_krw", message="required without envelope_id")],
         )
-    now = utcnow()
     election = Election(
         cycle_id=cycle.id,
         sgg_code=cycle.sgg_code,
@@ -212,6 +272,8 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
         max_length=election_in.max_length,
         max_points_total=election_in.max_points_total,
         max_points_per_project=election_in.max_points_per_project,
+        opens_at=election_in.opens_at,
+        closes_at=election_in.closes_at,
         status=OPEN,
         source="platform",
         ballot_count=0,
@@ -224,6 +286,7 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
     projects = []
     for position, rid in enumerate(election_in.request_ids):
         req = requests[rid]
+        detail = details.get(rid)
         project = ElectionProject(
             election_id=election.id,
             project_key=rid,
@@ -231,6 +294,11 @@ async def create(*, session: AsyncSession, principal: Principal, election_in: El
             name=req.title_ko,
             cost_krw=req.amount_krw,
             position=position,
+            description=detail.description if detail else "",
+            location=detail.location if detail else "",
+            category=(detail.category if detail and detail.category else None) or req.policy_field or "",
+            images=[i.model_dump(mode="json") for i in detail.images] if detail else [],
+            links=[link.model_dump(mode="json") for link in detail.links] if detail else [],
         )
         session.add(project)
         projects.append(project)
@@ -307,6 +375,8 @@ async def cast_ballot(
         raise Conflict(
             msg("the election is {status}; ballots are no longer accepted", status=election.status)
         )
+    if (outside := voting_window_problem(election, utcnow())) is not None:
+        raise outside
     keys = [p.project_key for p in await _projects(session, election_id)]
     problems = check_ballot(_rules(election, keys), ballot_in.choices, ballot_in.points)
     if problems:
@@ -461,6 +531,16 @@ async def import_paper_ballots(
         raise Conflict(
             msg("the election is {status}; ballots are no longer accepted", status=election.status)
         )
+    # Paper ballots cast at the polling stations are counted after the polls close, never before they open.
+    if election.opens_at is not None and utcnow() < election.opens_at:
+        raise Conflict(
+            msg(
+                "voting opens at {opens_at}; no paper ballot can have been cast yet",
+                opens_at=election.opens_at.isoformat(),
+            ),
+            slug="voting-not-open-yet",
+            extra={"opens_at": election.opens_at.isoformat()},
+        )
     keys = [p.project_key for p in await _projects(session, election_id)]
     rules = _rules(election, keys)
     errors: list[FieldError] = []
@@ -583,6 +663,15 @@ async def close(
     check_if_match(if_match, election.version, required=False)
     if election.status != OPEN:
         raise Conflict(msg("the election is already {status}", status=election.status))
+    if election.closes_at is not None and utcnow() < election.closes_at:
+        raise Conflict(
+            msg(
+                "voting is announced to run until {closes_at}; the election cannot be closed before then",
+                closes_at=election.closes_at.isoformat(),
+            ),
+            slug="voting-still-open",
+            extra={"closes_at": election.closes_at.isoformat()},
+        )
     projects = await _projects(session, election_id)
     ballots = await _profile(session, election)
     kind = BallotType(election.ballot_type)

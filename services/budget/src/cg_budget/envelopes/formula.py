@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cg_shared.i18n import msg
+
 GRADES = ("가", "나", "다")
 
 
@@ -25,7 +27,7 @@ class GrantFormula:
             raise ValueError("formula amounts must be non-negative")
         unknown = [g for g in self.grade_bonus_krw if g not in GRADES]
         if unknown:
-            raise ValueError(f"unknown grades {unknown}; grades are 가, 나, 다")
+            raise ValueError(msg("unknown grades {unknown}; grades are 가, 나, 다", unknown=unknown))
         if any(v < 0 for v in self.grade_bonus_krw.values()):
             raise ValueError("grade bonuses must be non-negative")
 
@@ -49,7 +51,7 @@ def compute_grant(
 ) -> GrantBreakdown:
     """Integer won throughout; an unknown or missing grade earns no bonus."""
     if grade is not None and grade not in GRADES:
-        raise ValueError(f"unknown grade {grade!r}; grades are 가, 나, 다")
+        raise ValueError(msg("unknown grade {grade!r}; grades are 가, 나, 다", grade=grade))
     population_krw = population * formula.per_resident_krw
     bonus = formula.grade_bonus_krw.get(grade, 0) if grade else 0
     return GrantBreakdown(

@@ -239,7 +239,7 @@ async def compute_smg_grant(
         )
     except ValueError as exc:
         raise Unprocessable(
-            str(exc), errors=[FieldError(field="body.grade_bonus_krw", message=str(exc))]
+            exc.args[0], errors=[FieldError(field="body.grade_bonus_krw", message=exc.args[0])]
         ) from exc
     grade: str | None
     if formula_in.grade is not None:

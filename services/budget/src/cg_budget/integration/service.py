@@ -40,7 +40,7 @@ from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.csvsafe import SafeDictReader
 from cg_shared.db import is_unique_violation, utcnow
-from cg_shared.events.budget import AppropriationImported
+from cg_shared.events.budget import AppropriationImported, RequestExecuted
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
 from cg_shared.i18n import msg
 
@@ -258,6 +258,9 @@ async def import_figures(
         )
     import_id = new_id()
     now = utcnow()
+    spent_before = (
+        await _spending_by_request(session, sgg_code, fiscal_year) if kind is ImportKind.EXECUTION else {}
+    )
     keys = sorted({r.key for r in valid})
     existing: dict[str, ProgramFigure] = {}
     for chunk_start in range(0, len(keys), 500):
@@ -334,6 +337,8 @@ async def import_figures(
         subject=import_id,
         sgg_code=sgg_code,
     )
+    if kind is ImportKind.EXECUTION:
+        await _emit_request_spending(session, sgg_code, fiscal_year, import_id, spent_before)
     report = _report(record, replayed=False)
     record_audit(
         session,
@@ -385,6 +390,46 @@ async def list_imports(
         items=[_report(r, replayed=False) for r in rows],
         next_cursor=encode_cursor([last.created_at.isoformat(), last.id]) if more and last else None,
     )
+
+
+async def _spending_by_request(
+    session: AsyncSession, sgg_code: str, fiscal_year: int
+) -> dict[str, RequestReconciliation]:
+    """Requests of plan items with money allocated and a program code of their own (one a request shares
+    with another cannot say whose spending it was)."""
+    rows = (await reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)).requests
+    return {r.request_id: r for r in rows if r.plan_item_id and r.allocated_krw > 0 and not r.shared_with}
+
+
+async def _emit_request_spending(
+    session: AsyncSession,
+    sgg_code: str,
+    fiscal_year: int,
+    import_id: str,
+    before: dict[str, RequestReconciliation],
+) -> None:
+    """request.executed for each plan item's request whose spending this import changed."""
+    await session.flush()
+    for request_id, row in (await _spending_by_request(session, sgg_code, fiscal_year)).items():
+        previous = before.get(request_id)
+        if row.executed_krw <= 0 or (previous is not None and previous.executed_krw == row.executed_krw):
+            continue
+        await emit(
+            session,
+            RequestExecuted(
+                request_id=request_id,
+                sgg_code=sgg_code,
+                fiscal_year=fiscal_year,
+                plan_id=row.plan_id,
+                plan_item_id=row.plan_item_id,
+                import_id=import_id,
+                allocated_krw=row.allocated_krw,
+                executed_krw=row.executed_krw,
+                completed=row.executed_krw >= row.allocated_krw,
+            ),
+            subject=request_id,
+            sgg_code=sgg_code,
+        )
 
 
 # --- reconciliation --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_budget.settings import BudgetSettings
 from cg_budget.webhooks import signing
+from cg_budget.webhooks.crypto import SecretBox
 from cg_budget.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cg_shared.db import utcnow
 
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class Claimed:
     delivery_id: str
     url: str
-    secret: str
+    secrets: list[str]  # the current secret, and the previous one during a rotation's overlap
     payload: bytes
 
 
@@ -52,8 +53,17 @@ def backoff_delay(attempts: int, *, base_s: float, max_s: float) -> float:
     return float(min(base_s * (2 ** max(attempts - 1, 0)), max_s))
 
 
+def signing_secrets(sub: WebhookSubscription, box: SecretBox, *, now: datetime) -> list[str]:
+    """Decrypted secrets that sign now: the current one, plus the previous one until its overlap ends."""
+    secrets = [box.open(sub.secret_encrypted)]
+    expires = sub.previous_secret_expires_at
+    if sub.previous_secret_encrypted and expires is not None and now < expires:
+        secrets.append(box.open(sub.previous_secret_encrypted))
+    return secrets
+
+
 async def claim_due(
-    sessions: async_sessionmaker[AsyncSession], *, now: datetime, batch: int, lease_s: float
+    sessions: async_sessionmaker[AsyncSession], *, now: datetime, batch: int, lease_s: float, box: SecretBox
 ) -> list[Claimed]:
     async with sessions() as session, session.begin():
         rows = (
@@ -73,13 +83,14 @@ async def claim_due(
         claimed = []
         for delivery, sub in rows:
             delivery.next_attempt_at = now + timedelta(seconds=lease_s)
-            claimed.append(Claimed(delivery.id, sub.url, sub.secret, delivery.payload.encode()))
+            secrets = signing_secrets(sub, box, now=now)
+            claimed.append(Claimed(delivery.id, sub.url, secrets, delivery.payload.encode()))
         return claimed
 
 
 async def send(client: httpx.AsyncClient, item: Claimed, *, timeout_s: float) -> Result:
     timestamp = int(time.time())
-    headers = signing.headers_for(item.secret, item.delivery_id, timestamp, item.payload)
+    headers = signing.headers_for(item.secrets, item.delivery_id, timestamp, item.payload)
     started = time.perf_counter()
     status: int | None = None
     error: str | None = None
@@ -135,7 +146,11 @@ async def deliver_once(
 ) -> int:
     """Claim, send and record one batch of due deliveries; returns how many were attempted."""
     claimed = await claim_due(
-        sessions, now=utcnow(), batch=settings.webhook_batch_size, lease_s=settings.webhook_timeout_s + 30
+        sessions,
+        now=utcnow(),
+        batch=settings.webhook_batch_size,
+        lease_s=settings.webhook_timeout_s + 30,
+        box=settings.secret_box(),
     )
     if not claimed:
         return 0

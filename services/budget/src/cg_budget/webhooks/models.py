@@ -20,8 +20,12 @@ class WebhookSubscription(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     sgg_code: Mapped[str | None] = mapped_column(String(5), index=True)  # None: every borough (admin)
     url: Mapped[str] = mapped_column(String(2000))
-    # Needed in clear to sign; never returned after creation (see README on secret handling).
-    secret: Mapped[str] = mapped_column(String(200))
+    # Fernet-encrypted with the key ring of CG_WEBHOOK_SECRET_KEYS (webhooks/crypto.py); decrypted only
+    # to sign, returned only on creation and rotation.
+    secret_encrypted: Mapped[str] = mapped_column(String(500))
+    # After a rotation the old secret keeps signing (next to the new one) until it expires.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(String(500))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     event_types: Mapped[list[Any]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -40,6 +44,8 @@ class WebhookDelivery(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     subscription_id: Mapped[str] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(100))
+    # event | ping | redelivery (a manual resend of an earlier delivery: same payload, new webhook-id)
+    kind: Mapped[str] = mapped_column(String(20), default="event", server_default="event")
     event_id: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)  # pending | succeeded | failed

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from cg_budget.webhooks import service
-from cg_budget.webhooks.schemas import DeliveryRead, WebhookCreate, WebhookCreated, WebhookRead, WebhookUpdate
+from cg_budget.webhooks.crypto import SecretBox
+from cg_budget.webhooks.schemas import (
+    DeliveryRead,
+    SecretRotate,
+    SecretRotated,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookRead,
+    WebhookUpdate,
+)
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
 from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
@@ -17,6 +26,11 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_R
 
 def _block_private(request: Request) -> bool:
     return bool(request.app.state.settings.webhook_block_private_networks)
+
+
+def _box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.settings.secret_box()
+    return box
 
 
 @router.post(
@@ -34,7 +48,11 @@ async def create_webhook(
 ) -> WebhookCreated:
     async with session.begin():
         created = await service.create(
-            session=session, principal=principal, webhook_in=webhook_in, block_private=_block_private(request)
+            session=session,
+            principal=principal,
+            webhook_in=webhook_in,
+            block_private=_block_private(request),
+            box=_box(request),
         )
     response.headers["ETag"] = etag_for(created.version)
     response.headers["Location"] = f"/v1/webhooks/{created.id}"
@@ -94,3 +112,70 @@ async def list_deliveries(
     return await service.list_deliveries(
         session=session, principal=principal, webhook_id=webhook_id, page=page
     )
+
+
+@router.delete(
+    "/{webhook_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a subscription and its delivery log (If-Match required)",
+)
+async def delete_webhook(
+    webhook_id: str, principal: CurrentPrincipal, session: SessionDep, if_match: IfMatchHeader = None
+) -> Response:
+    async with session.begin():
+        await service.delete(session=session, principal=principal, webhook_id=webhook_id, if_match=if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret",
+    response_model=SecretRotated,
+    summary="New signing secret (If-Match required); the old one keeps signing alongside it for the overlap",
+)
+async def rotate_secret(
+    webhook_id: str,
+    rotate_in: SecretRotate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> SecretRotated:
+    async with session.begin():
+        rotated = await service.rotate_secret(
+            session=session,
+            principal=principal,
+            webhook_id=webhook_id,
+            rotate_in=rotate_in,
+            if_match=if_match,
+            box=_box(request),
+            max_overlap_s=request.app.state.settings.webhook_rotation_max_overlap_s,
+        )
+    response.headers["ETag"] = etag_for(rotated.version)
+    return rotated
+
+
+@router.post(
+    "/{webhook_id}/ping",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryRead,
+    summary="Queue a signed test delivery (type kr.seoul.cg.budget.webhook.ping.v1) now",
+)
+async def ping_webhook(webhook_id: str, principal: CurrentPrincipal, session: SessionDep) -> DeliveryRead:
+    async with session.begin():
+        return await service.ping(session=session, principal=principal, webhook_id=webhook_id)
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=DeliveryRead,
+    summary="Send one earlier delivery again (same webhook-id and body)",
+)
+async def redeliver(
+    webhook_id: str, delivery_id: str, principal: CurrentPrincipal, session: SessionDep
+) -> DeliveryRead:
+    async with session.begin():
+        return await service.redeliver(
+            session=session, principal=principal, webhook_id=webhook_id, delivery_id=delivery_id
+        )

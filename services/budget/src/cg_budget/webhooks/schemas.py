@@ -31,8 +31,8 @@ class WebhookCreate(BaseModel):
     event_types: list[EventName] = Field(
         min_length=1,
         max_length=20,
-        description="Short event names (cycle.opened, envelope.set, request.created, election.closed, "
-        "allocation.finalized, appropriation.imported) or * for all",
+        description="Short event names (cycle.opened, envelope.set, request.created, request.executed, "
+        "election.closed, allocation.finalized, appropriation.imported) or * for all",
     )
     sgg_code: SggCode | None = Field(
         default=None, description="Borough whose events are sent; omit = all (smg_admin)"
@@ -75,10 +75,36 @@ class WebhookRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    previous_secret_expires_at: datetime | None = Field(
+        default=None, description="While in the future, the previous secret signs as well (rotation overlap)"
+    )
 
 
 class WebhookCreated(WebhookRead):
     secret: str = Field(description="Signing secret (whsec_…): store it now, it is not shown again")
+
+
+class SecretRotate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"overlap_seconds": 86400}, {"overlap_seconds": 0}]}
+    )
+    overlap_seconds: int = Field(
+        default=86400,
+        ge=0,
+        description="How long the old secret keeps signing next to the new one (0: stop at once)",
+    )
+    secret: str | None = Field(
+        default=None, max_length=200, description="Optional whsec_<base64> new secret; generated when omitted"
+    )
+
+
+class SecretRotated(BaseModel):
+    id: str
+    version: int
+    secret: str = Field(description="The new signing secret (whsec_…): store it now, it is not shown again")
+    previous_secret_expires_at: datetime | None = Field(
+        description="Until then every delivery carries signatures with both secrets"
+    )
 
 
 class AttemptRead(BaseModel):
@@ -97,6 +123,7 @@ class DeliveryRead(BaseModel):
     id: str = Field(description="The webhook-id header value, identical on every retry")
     subscription_id: str
     event_type: str
+    kind: str = Field(default="event", description="event | ping (a test delivery)")
     event_id: str
     status: str = Field(description="pending | succeeded | failed (gave up after the last retry)")
     attempts: int

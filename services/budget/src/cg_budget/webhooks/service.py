@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import uuid
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.webhooks import signing
+from cg_budget.webhooks.crypto import SecretBox
 from cg_budget.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cg_budget.webhooks.schemas import (
     AttemptRead,
     DeliveryRead,
+    SecretRotate,
+    SecretRotated,
     WebhookCreate,
     WebhookCreated,
     WebhookRead,
@@ -101,8 +107,24 @@ async def _get(session: AsyncSession, webhook_id: str, *, for_update: bool = Fal
     return row
 
 
+def _checked_secret(secret: str | None, field: str = "body.secret") -> str | None:
+    if secret is not None:
+        try:
+            signing.secret_key(secret)
+        except ValueError as exc:
+            raise Unprocessable(
+                "invalid webhook secret", errors=[FieldError(field=field, message=str(exc))]
+            ) from exc
+    return secret
+
+
 async def create(
-    *, session: AsyncSession, principal: Principal, webhook_in: WebhookCreate, block_private: bool
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    webhook_in: WebhookCreate,
+    block_private: bool,
+    box: SecretBox,
 ) -> WebhookCreated:
     if webhook_in.sgg_code is not None:
         ensure_known_sgg(webhook_in.sgg_code, field="body.sgg_code")
@@ -111,17 +133,11 @@ async def create(
         sgg_code = principal.sgg_code  # an officer's subscription is for their own borough
     _ensure_can_manage(principal, sgg_code)
     url = validate_url(webhook_in.url, block_private=block_private)
-    if webhook_in.secret is not None:
-        try:
-            signing.secret_key(webhook_in.secret)
-        except ValueError as exc:
-            raise Unprocessable(
-                "invalid webhook secret", errors=[FieldError(field="body.secret", message=str(exc))]
-            ) from exc
+    secret = _checked_secret(webhook_in.secret) or signing.generate_secret()
     row = WebhookSubscription(
         sgg_code=sgg_code,
         url=url,
-        secret=webhook_in.secret or signing.generate_secret(),
+        secret_encrypted=box.seal(secret),
         event_types=_validate_event_types(list(webhook_in.event_types)),
         description=webhook_in.description,
         active=True,
@@ -142,7 +158,7 @@ async def create(
         sgg_code=sgg_code,
         after=read.model_dump(),  # the secret is never written to the audit log
     )
-    return WebhookCreated(**read.model_dump(), secret=row.secret)
+    return WebhookCreated(**read.model_dump(), secret=secret)
 
 
 async def get(*, session: AsyncSession, principal: Principal, webhook_id: str) -> WebhookRead:
@@ -235,6 +251,7 @@ async def list_deliveries(
             id=d.id,
             subscription_id=d.subscription_id,
             event_type=d.event_type,
+            kind=d.kind,
             event_id=d.event_id,
             status=d.status,
             attempts=d.attempts,
@@ -282,3 +299,181 @@ async def enqueue(
         )
         count += 1
     return count
+
+
+async def rotate_secret(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    webhook_id: str,
+    rotate_in: SecretRotate,
+    if_match: str | None,
+    box: SecretBox,
+    max_overlap_s: int,
+) -> SecretRotated:
+    """New signing secret; the current one becomes the previous one and keeps signing for the overlap."""
+    row = await _get(session, webhook_id, for_update=True)
+    _ensure_can_manage(principal, row.sgg_code)
+    check_if_match(if_match, row.version)
+    if rotate_in.overlap_seconds > max_overlap_s:
+        raise Unprocessable(
+            msg("overlap longer than {max_overlap_s} s", max_overlap_s=max_overlap_s),
+            errors=[
+                FieldError(field="body.overlap_seconds", message=msg("at most {limit}", limit=max_overlap_s))
+            ],
+        )
+    secret = _checked_secret(rotate_in.secret) or signing.generate_secret()
+    now = utcnow()
+    if rotate_in.overlap_seconds > 0:
+        row.previous_secret_encrypted = row.secret_encrypted
+        row.previous_secret_expires_at = now + timedelta(seconds=rotate_in.overlap_seconds)
+    else:
+        row.previous_secret_encrypted = None
+        row.previous_secret_expires_at = None
+    row.secret_encrypted = box.seal(secret)
+    row.version += 1
+    row.updated_at = now
+    await session.flush()
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.rotate_secret",
+        entity_type="webhook",
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        # never the secrets themselves
+        after={"version": row.version, "previous_secret_expires_at": row.previous_secret_expires_at},
+    )
+    return SecretRotated(
+        id=row.id,
+        version=row.version,
+        secret=secret,
+        previous_secret_expires_at=row.previous_secret_expires_at,
+    )
+
+
+PING_EVENT = "webhook.ping"
+
+
+async def ping(*, session: AsyncSession, principal: Principal, webhook_id: str) -> DeliveryRead:
+    """Queue a signed test delivery now, whatever the subscription's event types (sent while it is active)."""
+    row = await _get(session, webhook_id)
+    _ensure_can_manage(principal, row.sgg_code)
+    now = utcnow()
+    event_id = str(uuid.uuid4())
+    body = {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": "/cg/budget/webhooks",
+        "type": "kr.seoul.cg.budget.webhook.ping.v1",
+        "time": now.isoformat().replace("+00:00", "Z"),
+        "datacontenttype": "application/json",
+        "data": {
+            "webhook_id": row.id,
+            "message": "테스트 전송 (test delivery)",
+            "requested_by": principal.sub,
+        },
+    }
+    delivery = WebhookDelivery(
+        id=f"msg_{uuid.uuid4().hex}",
+        subscription_id=row.id,
+        event_type=PING_EVENT,
+        kind="ping",
+        event_id=event_id,
+        payload=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    await session.flush()
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.ping",
+        entity_type="webhook",
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        after={"delivery_id": delivery.id},
+    )
+    return _delivery_read(delivery, [])
+
+
+async def redeliver(
+    *, session: AsyncSession, principal: Principal, webhook_id: str, delivery_id: str
+) -> DeliveryRead:
+    """Send one earlier delivery again (same webhook-id and bytes, so receivers can deduplicate): it goes
+    back to pending and is attempted at once; a failure then ends it again (no new retry series)."""
+    row = await _get(session, webhook_id)
+    _ensure_can_manage(principal, row.sgg_code)
+    delivery = await session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    if delivery is None or delivery.subscription_id != row.id:
+        raise NotFound(
+            msg(
+                "no delivery {delivery_id} of webhook subscription {webhook_id}",
+                delivery_id=delivery_id,
+                webhook_id=webhook_id,
+            )
+        )
+    before = delivery.status
+    delivery.status = "pending"
+    delivery.next_attempt_at = utcnow()
+    await session.flush()
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.redeliver",
+        entity_type="webhook",
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        before={"delivery_id": delivery.id, "status": before},
+        after={"delivery_id": delivery.id, "status": "pending"},
+    )
+    attempts = await session.execute(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id == delivery.id)
+        .order_by(WebhookAttempt.number)
+    )
+    return _delivery_read(delivery, [AttemptRead.model_validate(a) for a in attempts.scalars()])
+
+
+async def delete(
+    *, session: AsyncSession, principal: Principal, webhook_id: str, if_match: str | None
+) -> None:
+    """Remove the subscription with its delivery log; nothing more is sent to it."""
+    row = await _get(session, webhook_id, for_update=True)
+    _ensure_can_manage(principal, row.sgg_code)
+    check_if_match(if_match, row.version)
+    before = WebhookRead.model_validate(row).model_dump()
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == row.id)
+    await session.execute(sql_delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    await session.execute(sql_delete(WebhookDelivery).where(WebhookDelivery.subscription_id == row.id))
+    await session.delete(row)
+    await session.flush()
+    record_audit(
+        session,
+        actor=principal,
+        action="webhook.delete",
+        entity_type="webhook",
+        entity_id=webhook_id,
+        sgg_code=before["sgg_code"],
+        before=before,
+    )
+
+
+def _delivery_read(d: WebhookDelivery, attempts: list[AttemptRead]) -> DeliveryRead:
+    return DeliveryRead(
+        id=d.id,
+        subscription_id=d.subscription_id,
+        event_type=d.event_type,
+        kind=d.kind,
+        event_id=d.event_id,
+        status=d.status,
+        attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+        last_status_code=d.last_status_code,
+        created_at=d.created_at,
+        delivered_at=d.delivered_at,
+        attempt_log=attempts,
+    )

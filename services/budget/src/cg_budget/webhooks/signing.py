@@ -39,11 +39,15 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers_for(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def headers_for(secrets: str | list[str], msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Headers of one attempt. During a secret rotation's overlap there are two secrets and the header
+    carries both signatures, space-separated, as Standard Webhooks allows: receivers holding either
+    secret accept the message."""
+    keys = [secrets] if isinstance(secrets, str) else secrets
     return {
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "webhook-signature": " ".join(sign(secret, msg_id, timestamp, body) for secret in keys),
         "content-type": "application/json",
         "user-agent": "cg-budget-webhooks/1",
     }

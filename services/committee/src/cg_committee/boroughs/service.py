@@ -28,19 +28,28 @@ def _civilian(expert_counts: Any) -> Any:
 
 async def table(session: AsyncSession) -> CommitteeBoroughTable:
     today = today_seoul()
+
     # The ordinance in force today for each committee: the latest version effective by today.
-    in_force = (
-        select(OrdinanceVersion.expert_counts_as_civilian)
-        .where(OrdinanceVersion.committee_id == Committee.id, OrdinanceVersion.effective_from <= today)
-        .order_by(OrdinanceVersion.effective_from.desc())
-        .limit(1)
-        .correlate(Committee)
-        .scalar_subquery()
-    )
+    def in_force(column: Any) -> Any:
+        return (
+            select(column)
+            .where(OrdinanceVersion.committee_id == Committee.id, OrdinanceVersion.effective_from <= today)
+            .order_by(OrdinanceVersion.effective_from.desc())
+            .limit(1)
+            .correlate(Committee)
+            .scalar_subquery()
+        )
+
+    # Seated as rules.term_status says: started, not left, and in term (ex officio: no end) or carried
+    # over past its end where the ordinance carries terms over.
     seated = and_(
         Member.term_start <= today,
-        Member.term_end >= today,
         or_(Member.left_on.is_(None), Member.left_on > today),
+        or_(
+            Member.term_end.is_(None),
+            Member.term_end >= today,
+            in_force(OrdinanceVersion.carry_over).is_(True),
+        ),
     )
     seats = Grouped(
         await session.execute(
@@ -48,7 +57,9 @@ async def table(session: AsyncSession) -> CommitteeBoroughTable:
                 Committee.sgg_code,
                 func.count(func.distinct(Committee.id)),
                 func.count(Member.id).filter(seated),
-                func.count(Member.id).filter(seated, _civilian(in_force)),
+                func.count(Member.id).filter(
+                    seated, _civilian(in_force(OrdinanceVersion.expert_counts_as_civilian))
+                ),
             )
             .select_from(Committee)
             .outerjoin(Member, Member.committee_id == Committee.id)

@@ -32,11 +32,13 @@ from cg_planning.plans.workflow import PlanState
 from cg_planning.proposals.models import Proposal
 from cg_planning.registry_projects.models import RegistryProject
 from cg_planning.registry_projects.service import DELETED
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
-from cg_shared.events.budget import AllocationFinalized
+from cg_shared.events.budget import AllocationFinalized, RequestCreated, RequestExecuted
 from cg_shared.events.planning import (
     PlanItemCreated,
     PlanItemData,
@@ -599,6 +601,15 @@ async def record_funding(
         item.funded_krw += amount
         item.version += 1
         item.updated_at = utcnow()
+        await timeline.record_for_items(
+            session,
+            {item.id: amount},
+            stage=Stage.FUNDED,
+            at=event.time or utcnow(),
+            detail=f"{allocation.fiscal_year}년 예산이 배정되었습니다",
+            dedupe_key=f"funded:{allocation.allocation_id}",
+            plan_id=item.plan_id,
+        )
         add_to_outbox(
             session,
             PlanItemFunded(
@@ -620,4 +631,56 @@ async def record_funding(
             sgg_code=item.sgg_code,
             before=before,
             after=snapshot(item),
+        )
+
+
+async def record_request(*, session: AsyncSession, event: CloudEvent, request: RequestCreated) -> None:
+    """Budget opened a request for an item: the proposers of that item see "requested" with the amount."""
+    item = await session.get(PlanItem, request.plan_item_id)
+    if item is None or item.sgg_code != request.sgg_code:
+        log.warning(
+            "budget request for an unknown item (or another borough's); not in any timeline",
+            extra={"item_id": request.plan_item_id, "request_id": request.request_id},
+        )
+        return
+    await timeline.record_for_items(
+        session,
+        {item.id: request.amount_krw},
+        stage=Stage.REQUESTED,
+        at=event.time or utcnow(),
+        detail=f"{request.fiscal_year}년 예산 요청이 열렸습니다",
+        dedupe_key=f"requested:{request.request_id}",
+        plan_id=item.plan_id,
+    )
+
+
+async def record_execution(*, session: AsyncSession, event: CloudEvent, execution: RequestExecuted) -> None:
+    """Borough IT reported spending on an item's request: "executed" (each import that changed it), then
+    "completed" once the allocation is spent in full."""
+    item = await session.get(PlanItem, execution.plan_item_id) if execution.plan_item_id else None
+    if item is None or item.sgg_code != execution.sgg_code:
+        log.warning(
+            "execution for an unknown item (or another borough's); not in any timeline",
+            extra={"item_id": execution.plan_item_id, "request_id": execution.request_id},
+        )
+        return
+    at = event.time or utcnow()
+    await timeline.record_for_items(
+        session,
+        {item.id: execution.executed_krw},
+        stage=Stage.EXECUTED,
+        at=at,
+        detail=f"{execution.fiscal_year}년 예산 집행 보고, 배정 {execution.allocated_krw:,}원 중",
+        dedupe_key=f"executed:{execution.request_id}:{execution.import_id}",
+        plan_id=item.plan_id,
+    )
+    if execution.completed:
+        await timeline.record_for_items(
+            session,
+            {item.id: execution.executed_krw},
+            stage=Stage.COMPLETED,
+            at=at,
+            detail=f"{execution.fiscal_year}년 배정 예산을 모두 집행했습니다",
+            dedupe_key=f"completed:{execution.request_id}",
+            plan_id=item.plan_id,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -121,10 +121,26 @@ class PlanRead(BaseModel):
     item_count: int
     submitted_at: datetime | None
     adopted_at: datetime | None
+    adoption_timing: AdoptionTimingRead | None = Field(
+        default=None, description="Annual plans once adopted: the adoption against the legal window"
+    )
     decision_id: str | None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class AdoptionTimingRead(BaseModel):
+    """An annual plan for year N is adopted in July–September of N-1, before the budget bill (21 Nov).
+
+    ``late`` is a warning (adopted, the warnings say what follows); a committee decision adopting a plan
+    after its fiscal year ended is refused: the plan goes to REVISION instead."""
+
+    timing: str = Field(description="early | on_time | late")
+    window_from: date
+    window_to: date
+    budget_bill_due: date
+    warnings: list[str]
 
 
 class TransitionRequest(BaseModel):

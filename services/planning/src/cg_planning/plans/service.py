@@ -26,6 +26,7 @@ from cg_planning.plans import metrics as plan_metrics
 from cg_planning.plans import workflow
 from cg_planning.plans.models import CommitteeDecision, Plan, PlanEvaluation, PlanTransition
 from cg_planning.plans.schemas import (
+    AdoptionTimingRead,
     CommitteeDecisionRead,
     Coordinator,
     EvaluationCreate,
@@ -57,8 +58,11 @@ from cg_planning.plans.workflow import (
     Trigger,
 )
 from cg_planning.proposals.models import Proposal
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, ensure_role
+from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
 from cg_shared.events import CloudEvent
 from cg_shared.events.committee import DecisionRecorded
@@ -99,6 +103,19 @@ def workflow_rules() -> list[WorkflowRuleRead]:
     return [WorkflowRuleRead(source=t.source, **_move(t).model_dump()) for t in workflow.TRANSITIONS]
 
 
+def _adoption_timing(plan: Plan) -> AdoptionTimingRead | None:
+    if plan.adopted_at is None or plan.fiscal_year is None or plan.kind != PlanKind.ANNUAL.value:
+        return None
+    check = workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(plan.adopted_at))
+    return AdoptionTimingRead(
+        timing=check.timing.value,
+        window_from=check.window_from,
+        window_to=check.window_to,
+        budget_bill_due=check.budget_bill_due,
+        warnings=list(check.warnings),
+    )
+
+
 async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]:
     """PlanRead for many plans with one item-count query."""
     ids = [p.id for p in plans]
@@ -137,6 +154,7 @@ async def _views(session: AsyncSession, plans: Sequence[Plan]) -> list[PlanRead]
             item_count=counts.get(plan.id, 0),
             submitted_at=plan.submitted_at,
             adopted_at=plan.adopted_at,
+            adoption_timing=_adoption_timing(plan),
             decision_id=plan.decision_id,
             version=plan.version,
             created_at=plan.created_at,
@@ -610,6 +628,16 @@ async def apply_committee_decision(
     plan_id = decision.subject_id
     plan = await session.get(Plan, plan_id, with_for_update=True) if plan_id else None
     facts = DecisionFacts(decision.decision_id, decision.outcome, decision.valid)
+    timing = (
+        workflow.adoption_check(fiscal_year=plan.fiscal_year, adopted_on=seoul_date(decision.decided_at))
+        if plan is not None and facts.adopts and plan.kind == PlanKind.ANNUAL.value and plan.fiscal_year
+        else None
+    )
+    if timing is not None and timing.timing is workflow.AdoptionTiming.TOO_LATE:
+        # Refused: the year is over; the plan goes back so the officer can redraft it for a later year.
+        facts = DecisionFacts(
+            decision.decision_id, decision.outcome, decision.valid, refused=timing.warnings[0]
+        )
     applied = False
     if plan is None:
         result = f"ignored: no plan {(plan_id or '')[:200]}"
@@ -625,10 +653,14 @@ async def apply_committee_decision(
         move = workflow.plan_move(
             PlanState(plan.state), target, Trigger.COMMITTEE_DECISION, await _facts(session, plan, facts)
         )
-        reasons = list(decision.reasons) or (
-            ["the committee rejected the plan"]
-            if decision.valid
-            else ["the committee's decision was not valid"]
+        reasons = (
+            ([facts.refused] if facts.refused else [])
+            or list(decision.reasons)
+            or (
+                ["the committee rejected the plan"]
+                if decision.valid
+                else ["the committee's decision was not valid"]
+            )
         )
         t = decision.tally
         tally_text = f"yes {t.yes} / no {t.no} / abstain {t.abstain}; present {t.present} of {t.seated}"
@@ -638,6 +670,8 @@ async def apply_committee_decision(
         )
         if target is PlanState.REVISION:
             why += "; " + "; ".join(reasons)
+        elif timing is not None and timing.warnings:
+            why += "; late adoption: " + "; ".join(timing.warnings)
         if target is PlanState.ADOPTED:
             plan.adopted_at = decision.decided_at
         plan.decision_id = decision.decision_id
@@ -673,6 +707,7 @@ async def apply_committee_decision(
             )
         applied = True
         result = f"applied: {target.value}"
+        await _record_decision_in_timelines(session, plan, decision, target, reasons)
     if not applied:
         log.warning(
             "committee decision not applied",
@@ -696,6 +731,35 @@ async def apply_committee_decision(
             result=result,
         )
     )
+
+
+async def _record_decision_in_timelines(
+    session: AsyncSession, plan: Plan, decision: DecisionRecorded, target: PlanState, reasons: list[str]
+) -> None:
+    """Residents whose proposals are in the plan's items learn that it was adopted or sent back."""
+    item_ids = [i.id for i in await items.items_of_plan(session, plan.id)]
+    amounts: dict[str, int | None] = dict.fromkeys(item_ids)
+    if target is PlanState.ADOPTED:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.ADOPTED,
+            at=decision.decided_at,
+            detail=f"민관협치위원회가 「{plan.title_ko}」을(를) 의결했습니다",
+            dedupe_key=f"adopted:{decision.decision_id}",
+            plan_id=plan.id,
+        )
+    else:
+        await timeline.record_for_items(
+            session,
+            amounts,
+            stage=Stage.REVISION,
+            at=decision.decided_at,
+            detail=f"민관협치위원회 결정으로 「{plan.title_ko}」이(가) 보완 단계로 돌아갔습니다",
+            reason="; ".join(reasons)[:2000],
+            dedupe_key=f"revision:{decision.decision_id}",
+            plan_id=plan.id,
+        )
 
 
 async def list_decisions(*, session: AsyncSession, plan_id: str) -> list[CommitteeDecisionRead]:
@@ -895,6 +959,18 @@ async def evaluate(
                     ),
                 )
             ],
+        )
+    today = today_seoul()
+    if year > today.year:
+        raise Conflict(
+            msg(
+                "fiscal year {year} begins on {year}-01-01: it cannot be evaluated before it began "
+                "(today is {today} in Seoul)",
+                year=year,
+                today=today.isoformat(),
+            ),
+            slug="year-not-begun",
+            extra={"fiscal_year": year, "begins_on": f"{year}-01-01"},
         )
     if await session.scalar(
         select(PlanEvaluation.id).where(PlanEvaluation.plan_id == plan.id, PlanEvaluation.fiscal_year == year)

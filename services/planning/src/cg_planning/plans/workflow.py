@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 
@@ -60,10 +61,11 @@ class DecisionFacts:
     decision_id: str
     outcome: str  # adopted | rejected
     valid: bool
+    refused: str | None = None  # why planning cannot act on an adopting decision (e.g. the year is over)
 
     @property
     def adopts(self) -> bool:
-        return self.valid and self.outcome == "adopted"
+        return self.valid and self.outcome == "adopted" and self.refused is None
 
 
 @dataclass(frozen=True)
@@ -253,3 +255,60 @@ def plan_move(state: PlanState, target: PlanState, trigger: Trigger, facts: Plan
 def decision_target(decision: DecisionFacts) -> PlanState:
     """Where a committee decision sends a plan under review."""
     return PlanState.ADOPTED if decision.adopts else PlanState.REVISION
+
+
+# --- when an annual plan is adopted ----------------------------------------------------------------
+
+
+class AdoptionTiming(StrEnum):
+    EARLY = "early"  # before the window: allowed (the plan simply waits for its year)
+    ON_TIME = "on_time"  # July–September of the year before
+    LATE = "late"  # after the window but before the fiscal year ends: adopted, with warnings
+    TOO_LATE = "too_late"  # after the fiscal year ended: refused, the plan goes back for revision
+
+
+@dataclass(frozen=True)
+class AdoptionCheck:
+    timing: AdoptionTiming
+    window_from: date
+    window_to: date
+    budget_bill_due: date
+    warnings: tuple[str, ...] = ()
+
+
+def adoption_check(*, fiscal_year: int, adopted_on: date) -> AdoptionCheck:
+    """DOMAIN: the annual plan for year N is adopted in July–September of N-1 and enters the borough
+    budget bill (due 21 November of N-1); the year runs January–December of N.
+
+    Adopting later is a warning, not a refusal, while year N still has time to run (its items then need
+    the budget bill amended or a supplementary budget); adopting after year N ended is refused, because a
+    plan cannot be carried out in a year that is over.
+    """
+    window_from, window_to = date(fiscal_year - 1, 7, 1), date(fiscal_year - 1, 9, 30)
+    bill_due = date(fiscal_year - 1, 11, 21)
+    if adopted_on < window_from:
+        return AdoptionCheck(AdoptionTiming.EARLY, window_from, window_to, bill_due)
+    if adopted_on <= window_to:
+        return AdoptionCheck(AdoptionTiming.ON_TIME, window_from, window_to, bill_due)
+    if adopted_on > date(fiscal_year, 12, 31):
+        return AdoptionCheck(
+            AdoptionTiming.TOO_LATE,
+            window_from,
+            window_to,
+            bill_due,
+            (
+                f"fiscal year {fiscal_year} ended on {fiscal_year}-12-31: a plan for it can no longer be adopted",
+            ),
+        )
+    warnings = [
+        f"adopted on {adopted_on.isoformat()}, after the legal window "
+        f"({window_from.isoformat()} – {window_to.isoformat()})"
+    ]
+    if adopted_on > bill_due:
+        warnings.append(
+            f"after the borough budget bill was due ({bill_due.isoformat()}): its items need an amended "
+            "bill or a supplementary budget"
+        )
+    if adopted_on >= date(fiscal_year, 1, 1):
+        warnings.append(f"during fiscal year {fiscal_year} itself: less than a full year to carry it out")
+    return AdoptionCheck(AdoptionTiming.LATE, window_from, window_to, bill_due, tuple(warnings))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from cg_planning.items.schemas import ItemCreate
+from cg_planning.timeline.schemas import Stage, TimelineEntryRead
 from cg_planning.types import (
     Dong,
     Id,
@@ -147,4 +148,11 @@ class ProposalMine(ProposalPublic):
     contact: str | None
     item_title_ko: str | None
     item_plan_id: str | None
-    outcome: str = Field(description="Plain-language outcome for the proposer")
+    outcome: str = Field(description="Plain-language outcome for the proposer (the latest step)")
+    stage: Stage | None = Field(
+        description="The latest step: screened → in_plan_item → adopted → requested → funded → executed → "
+        "completed, or rejected / revision (none before screening)"
+    )
+    timeline: list[TimelineEntryRead] = Field(
+        description="Every step so far, oldest first, from planning and from budget's events"
+    )

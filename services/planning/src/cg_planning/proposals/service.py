@@ -29,6 +29,8 @@ from cg_planning.proposals.schemas import (
     ScreeningDecision,
     ScreeningRequest,
 )
+from cg_planning.timeline import service as timeline
+from cg_planning.timeline.schemas import Stage, TimelineEntryRead
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role
 from cg_shared.db import utcnow
@@ -83,6 +85,20 @@ def _outcome(p: Proposal, item: PlanItem | None) -> str:
     if where:
         return f"merged into {where}" + (f" ({p.screening_reason})" if p.screening_reason else "")
     return "merged into another proposal that is still being screened"
+
+
+def _latest_outcome(step: TimelineEntryRead, item: PlanItem | None) -> str | None:
+    """After screening, the outcome follows the proposal's item through the plan and the budget."""
+    title = f"plan item '{item.title_ko}'" if item else "its plan item"
+    money = f"₩{step.amount_krw:,}" if step.amount_krw is not None else "money"
+    return {
+        Stage.REVISION: f"the committee sent the plan with {title} back for revision: {step.reason or ''}",
+        Stage.ADOPTED: f"the committee adopted the plan with {title}",
+        Stage.REQUESTED: f"a budget request of {money} was opened for {title}",
+        Stage.FUNDED: f"funded: {money} for {title}",
+        Stage.EXECUTED: f"being carried out: {money} spent on {title} so far",
+        Stage.COMPLETED: f"completed: {title} spent its money",
+    }.get(step.stage)
 
 
 # --- submit ---------------------------------------------------------------------------------------
@@ -311,6 +327,7 @@ async def screen(
     proposal.version += 1
     proposal.updated_at = utcnow()
     await session.flush()
+    await _record_screening(session, proposal, decision)
     view = public_view(proposal)
     record_audit(
         session,
@@ -323,6 +340,54 @@ async def screen(
         after=view.model_dump(),
     )
     return view
+
+
+async def _record_screening(session: AsyncSession, proposal: Proposal, decision: ScreeningDecision) -> None:
+    """The proposer's timeline: screened, then in a plan item (with the proposals merged into it) or
+    rejected with the reason."""
+    at = proposal.screened_at or utcnow()
+    said = {
+        ScreeningDecision.ACCEPT: "구청이 제안을 검토해 채택했습니다",
+        ScreeningDecision.MERGE: "구청이 제안을 검토해 비슷한 제안과 통합했습니다",
+        ScreeningDecision.REJECT: "구청이 제안을 검토했습니다",
+    }[decision]
+    await timeline.record(
+        session,
+        [proposal],
+        stage=Stage.SCREENED,
+        at=at,
+        detail=said,
+        reason=proposal.screening_reason if decision is not ScreeningDecision.REJECT else None,
+        plan_id=proposal.plan_id,
+        dedupe_key="screened",
+    )
+    if decision is ScreeningDecision.REJECT:
+        await timeline.record(
+            session,
+            [proposal],
+            stage=Stage.REJECTED,
+            at=at,
+            detail="제안이 계획에 채택되지 않았습니다",
+            reason=proposal.screening_reason,
+            dedupe_key="rejected:screening",
+        )
+        return
+    if proposal.item_id is None:
+        return  # merged into a proposal that is still being screened: its step comes with the root's
+    item = await session.get(PlanItem, proposal.item_id)
+    if item is None:
+        return
+    linked = (await timeline.proposals_of_items(session, [item.id])).get(item.id, [])
+    await timeline.record(
+        session,
+        linked,
+        stage=Stage.IN_PLAN_ITEM,
+        at=at,
+        detail=f"계획 사업 「{item.title_ko}」에 담겼습니다",
+        plan_id=item.plan_id,
+        item_id=item.id,
+        dedupe_key=f"in_plan_item:{item.id}",
+    )
 
 
 async def _merge_root(session: AsyncSession, target_id: str, proposal: Proposal) -> Proposal:
@@ -414,9 +479,11 @@ async def list_mine(*, session: AsyncSession, principal: Principal, page: PagePa
         if item_ids
         else {}
     )
+    steps = await timeline.timelines(session, [r.id for r in rows])
     out: list[ProposalMine] = []
     for r in rows:
         item = linked.get(r.item_id) if r.item_id else None
+        mine = steps.get(r.id, [])
         out.append(
             ProposalMine(
                 **public_view(r).model_dump(),
@@ -424,7 +491,9 @@ async def list_mine(*, session: AsyncSession, principal: Principal, page: PagePa
                 contact=r.contact,
                 item_title_ko=item.title_ko if item else None,
                 item_plan_id=item.plan_id if item else None,
-                outcome=_outcome(r, item),
+                outcome=(mine and _latest_outcome(mine[-1], item)) or _outcome(r, item),
+                stage=mine[-1].stage if mine else None,
+                timeline=mine,
             )
         )
     return Page(

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cg_registry.imports.xlsx import XlsxLimits, XlsxProblem, read_workbook
+from cg_shared.i18n import msg
 
 MAX_ROWS = 20_000
 MAX_LINES = XlsxLimits.max_sheet_rows  # records read, blank ones included
@@ -82,23 +83,34 @@ def read_csv(data: bytes) -> Sheet:
     except StopIteration as exc:
         raise FileProblem("the file is empty") from exc
     except csv.Error as exc:
-        raise FileProblem(f"the CSV header cannot be read: {csv_reason(exc)}") from exc
+        raise FileProblem(msg("the CSV header cannot be read: {value}", value=csv_reason(exc))) from exc
     headers = [_clean_header(h) for h in header]
     sheet = Sheet(file_format="csv", encoding=encoding, headers=headers)
     try:
         for number, record in enumerate(reader, start=2):
             if number > MAX_LINES:
-                raise FileProblem(f"the file has more than {MAX_LINES:,} lines (blank lines count); split it")
+                raise FileProblem(
+                    msg(
+                        "the file has more than {MAX_LINES:,} lines (blank lines count); split it",
+                        MAX_LINES=MAX_LINES,
+                    )
+                )
             if not any(cell.strip() for cell in record):
                 continue
             if len(sheet.rows) >= MAX_ROWS:
-                raise FileProblem(f"the file has more than {MAX_ROWS} rows; split it")
+                raise FileProblem(msg("the file has more than {MAX_ROWS} rows; split it", MAX_ROWS=MAX_ROWS))
             values: dict[str, Any] = {headers[i]: record[i] for i in range(min(len(headers), len(record)))}
             if len(record) > len(headers) and any(c.strip() for c in record[len(headers) :]):
                 values["__extra__"] = record[len(headers) :]
             sheet.rows.append((number, values))
     except csv.Error as exc:
-        raise FileProblem(f"the CSV is malformed at line {reader.line_num}: {csv_reason(exc)}") from exc
+        raise FileProblem(
+            msg(
+                "the CSV is malformed at line {line_num}: {value}",
+                line_num=reader.line_num,
+                value=csv_reason(exc),
+            )
+        ) from exc
     return sheet
 
 

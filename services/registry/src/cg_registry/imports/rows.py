@@ -19,6 +19,7 @@ from cg_registry.imports.parsing import as_date
 from cg_registry.projects.schemas import MAX_KRW, ProjectCreate
 from cg_shared.auth import Principal
 from cg_shared.districts import DISTRICTS
+from cg_shared.i18n import msg
 
 AMOUNT_COLUMNS = {
     "smg_grant_krw": FundingSource.SMG_GRANT,
@@ -221,9 +222,9 @@ def build_project(
     if sgg:
         sgg = _BOROUGHS_BY_NAME.get(sgg.lower(), sgg)
         if sgg not in DISTRICTS:
-            fail("sgg_code", f"{sgg} is not one of Seoul's 25 borough codes")
+            fail("sgg_code", msg("{sgg} is not one of Seoul's 25 borough codes", sgg=sgg))
         elif not principal.can_act_for(sgg):
-            fail("sgg_code", f"you may not register projects of borough {sgg}")
+            fail("sgg_code", msg("you may not register projects of borough {sgg}", sgg=sgg))
         else:
             data["sgg_code"] = sgg
     elif not principal.can_act_for(None):
@@ -238,7 +239,10 @@ def build_project(
         if text:
             value = table.get(text, text.lower())
             if value not in allowed:
-                fail(column, f"{text!r} is not one of: {', '.join(sorted(allowed))}")
+                fail(
+                    column,
+                    msg("{text!r} is not one of: {items}", text=text, items=", ".join(sorted(allowed))),
+                )
             else:
                 data[column] = value
 
@@ -246,7 +250,7 @@ def build_project(
         try:
             parsed = as_date(values.get(column))
         except ValueError as exc:
-            fail(column, str(exc))
+            fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
         else:
             if parsed is not None:
                 data[column] = parsed
@@ -263,7 +267,7 @@ def build_project(
         try:
             amount = _amount(values.get(column))
         except ValueError as exc:
-            fail(column, str(exc))
+            fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
         else:
             if amount is not None:
                 amounts[column] = amount

@@ -61,7 +61,8 @@ async def import_projects(
         # Off the event loop: a large file must not stall the API, the relay or the consumer meanwhile.
         sheet = await run_parser(read_file, filename, data)
     except FileProblem as exc:
-        raise Unprocessable(str(exc), errors=[FieldError(field="body.file", message=str(exc))]) from exc
+        message = exc.args[0] if exc.args else str(exc)  # a msg(...) stays translatable
+        raise Unprocessable(message, errors=[FieldError(field="body.file", message=message)]) from exc
     mapping, ignored = map_headers(sheet.headers)
     if "title_ko" not in mapping.values():
         raise Unprocessable(

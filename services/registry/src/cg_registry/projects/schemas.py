@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from cg_registry.domain import POLICY_FIELDS, FundingSource, Origin, PartnerKind, ProjectStatus
+from cg_shared.i18n import msg
 
 Omitted = SkipJsonSchema[None]
 MAX_KRW = 10**15  # ₩1,000 trillion: far above Seoul's whole budget, far below BIGINT overflow
@@ -42,7 +43,7 @@ def _nfc(value: str) -> str:
 
 def _known_field(value: str) -> str:
     if value not in POLICY_FIELDS:
-        raise ValueError(f"unknown policy field; one of: {', '.join(POLICY_FIELDS)}")
+        raise ValueError(msg("unknown policy field; one of: {items}", items=", ".join(POLICY_FIELDS)))
     return value
 
 

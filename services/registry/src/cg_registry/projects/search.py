@@ -7,6 +7,9 @@ titles, lead department, partner names — normalised with :func:`normalise_text
   a two-character Hangul word (마을, 돌봄) has no trigram, so it is also tested against the GIN-indexed
   ``search_bigrams`` array (exactly implied by the LIKE, so results are identical, only faster).
 - SQLite: words of three or more characters through the FTS5 trigram table; shorter words by ``LIKE``.
+
+A word may also be met by one of its synonyms, and a long Hangul word by two parts of it (both
+explained in :mod:`cg_registry.hangul`): the alternatives are OR-ed, each tested as above.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, column, text
+from sqlalchemy import Select, String, and_, bindparam, column, or_, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cg_registry import hangul
 from cg_registry.domain import normalise_text
 from cg_registry.projects.models import Project
 
@@ -54,15 +58,42 @@ async def sqlite_fts_available(session: AsyncSession) -> bool:
     return _fts_available[url]
 
 
+def _like_condition(term: str, *, postgres: bool) -> Any:
+    """``search_text`` contains ``term``; on PostgreSQL a two-syllable Hangul term also tests the bigram
+    array (exactly implied by the LIKE) so the planner can use its GIN index."""
+    # Rendered into the SQL (safely quoted by SQLAlchemy), not bound: PostgreSQL then plans each
+    # pattern on its own. A cached generic plan for "LIKE $1" picks the trigram bitmap scan, which
+    # for a two-syllable word (no trigram to look up) reads the whole index — 100x slower than
+    # walking the code index.
+    pattern = bindparam(None, _like_pattern(term), type_=String(), literal_execute=True)
+    like = Project.search_text.like(pattern, escape="\\")
+    if postgres and len(term) == 2 and _HANGUL.search(term):
+        bigram = Project.search_bigrams.contains(
+            bindparam(None, [term], type_=ARRAY(String()), literal_execute=True)
+        )
+        return and_(bigram, like)
+    return like
+
+
 async def apply_text_filter(session: AsyncSession, stmt: Select[Any], q: str) -> Select[Any]:
+    """Every word of ``q`` (or one of its synonyms, see :mod:`cg_registry.hangul`) must occur."""
     terms = words(q)
     if not terms:
         return stmt
+    alternatives = [hangul.expand(t) for t in terms]
     dialect = session.get_bind().dialect.name
+    postgres = dialect == "postgresql"
+
+    def compound(alts: list[str]) -> bool:
+        return any(hangul.splits(a) for a in alts)
+
     if dialect == "sqlite" and await sqlite_fts_available(session):
-        long_terms = [t for t in terms if len(t) >= 3]
-        if long_terms:
-            match = " AND ".join(_fts_phrase(t) for t in long_terms)
+        # A word whose alternatives all have three or more characters goes to the FTS5 trigram table
+        # (alternatives joined by OR); the others, and long Hangul words that may be split into parts
+        # of two syllables, are matched by LIKE below.
+        long_words = [alts for alts in alternatives if all(len(a) >= 3 for a in alts) and not compound(alts)]
+        if long_words:
+            match = " AND ".join("(" + " OR ".join(_fts_phrase(a) for a in alts) + ")" for alts in long_words)
             stmt = stmt.where(
                 Project.id.in_(
                     text("SELECT project_id FROM projects_fts WHERE projects_fts MATCH :fts_q")
@@ -70,21 +101,14 @@ async def apply_text_filter(session: AsyncSession, stmt: Select[Any], q: str) ->
                     .columns(column("project_id"))
                 )
             )
-        terms = [t for t in terms if len(t) < 3]
-    postgres = dialect == "postgresql"
-    for term in terms:
-        if postgres and len(term) == 2 and _HANGUL.search(term):
-            # No trigram in a two-syllable word: the bigram GIN index finds its rows (the LIKE below
-            # stays, the array test only lets the planner use the index).
-            stmt = stmt.where(
-                Project.search_bigrams.contains(
-                    bindparam(None, [term], type_=ARRAY(String()), literal_execute=True)
-                )
+        alternatives = [alts for alts in alternatives if not all(len(a) >= 3 for a in alts) or compound(alts)]
+    for alts in alternatives:
+        conditions = []
+        for a in alts:
+            conditions.append(_like_condition(a, postgres=postgres))
+            conditions.extend(
+                and_(_like_condition(head, postgres=postgres), _like_condition(tail, postgres=postgres))
+                for head, tail in hangul.splits(a)
             )
-        # Rendered into the SQL (safely quoted by SQLAlchemy), not bound: PostgreSQL then plans each
-        # pattern on its own. A cached generic plan for "LIKE $1" picks the trigram bitmap scan, which
-        # for a two-syllable word (no trigram to look up) reads the whole index — 100x slower than
-        # walking the code index.
-        pattern = bindparam(None, _like_pattern(term), type_=String(), literal_execute=True)
-        stmt = stmt.where(Project.search_text.like(pattern, escape="\\"))
+        stmt = stmt.where(conditions[0] if len(conditions) == 1 else or_(*conditions))
     return stmt

@@ -1,8 +1,8 @@
 """The outbox relay's acknowledgement checkpoints (outbox_acks): per partition the offset and event id
 of the last record the broker acknowledged, so loss detection survives a relay restart.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from cg_shared.migrations import create_outbox_acks, drop_outbox_acks
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
