@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import shutil
@@ -78,6 +79,44 @@ TARGET_MIXED = (0.5, 3.0)  # ≥ 0.5x bare throughput, p99 ≤ 3x bare
 TARGET_POST = {1126: 200.0, 100_000: 150.0}
 HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]{2,}")
 ENGLISH_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu_s(pid: int | None) -> float:
+    """CPU seconds of ``pid`` (its own, its reaped children's) and of its live children: for the server
+    processes (uvicorn workers) and PostgreSQL (the postmaster and its backends)."""
+    if pid is None:
+        return 0.0
+    ticks = 0
+    own = _stat(pid)
+    if own is not None:
+        ticks += sum(int(v) for v in own[11:15])  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields is not None and int(fields[1]) == pid:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLK_TCK
+
+
+async def postmaster_pid(url: str) -> int | None:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        backend = int(await conn.fetchval("SELECT pg_backend_pid()"))
+    finally:
+        await conn.close()
+    fields = _stat(backend)
+    return int(fields[1]) if fields else None
 
 
 def dsn(url: str) -> str:
@@ -296,9 +335,11 @@ async def main() -> int:
         payload.write_text(json.dumps(page["items"], ensure_ascii=False), encoding="utf-8")
 
         bare_ports: dict[str, int] = {}
+        bare_pids: dict[str, int] = {}
+        pg_pid = await postmaster_pid(registries[scales[0]][1])
         for mode in ("bytes", "encode"):
             port = bare_ports[mode] = free_port()
-            bench.popen(
+            bare_pids[f"bare {mode}"] = bench.popen(
                 [
                     str(PYTHON),
                     str(HERE / "bare_app.py"),
@@ -312,7 +353,7 @@ async def main() -> int:
                 cwd=bench.workdir,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-            )
+            ).pid
         async with httpx.AsyncClient(timeout=2) as client:
             for port in bare_ports.values():
 
@@ -376,6 +417,10 @@ async def main() -> int:
                         seconds=args.warmup + args.duration,
                         name=f"{name.replace(' ', '-').replace('@', '')}-{r}",
                     )
+                server_pid = (
+                    bare_pids[name] if scale is None else registries[scale][0].proc.pid  # type: ignore[union-attr]
+                )
+                cpu0 = (tree_cpu_s(server_pid), tree_cpu_s(pg_pid))
                 if paths_file is None:
                     assert scale is not None
                     res = await post_load(registries[scale][0].base_url, titles[scale], _post_args(args))
@@ -396,6 +441,9 @@ async def main() -> int:
                     if "uncached" in name or "mixed" in name:
                         offsets[name] = offsets.get(name, 0) + res["sent"]
                         repeats[name] = repeats.get(name, 0) + res["repeats"]
+                served = res.get("sent") or res.get("n") or 1
+                res["app_cpu_ms"] = (tree_cpu_s(server_pid) - cpu0[0]) * 1000 / served
+                res["pg_cpu_ms"] = (tree_cpu_s(pg_pid) - cpu0[1]) * 1000 / served
                 if spy is not None:
                     await asyncio.to_thread(spy[0].wait, 30)
                     profiles.setdefault(name, []).append(spy[1])
@@ -417,7 +465,7 @@ async def main() -> int:
     med = {
         name: {
             key: median([run.get(key, 0) for run in runs])
-            for key in ("rps", "p50_ms", "p99_ms", "bytes_per_response")
+            for key in ("rps", "p50_ms", "p99_ms", "bytes_per_response", "app_cpu_ms", "pg_cpu_ms")
         }
         for name, runs in results.items()
     }
@@ -443,6 +491,8 @@ async def main() -> int:
                 "" if is_post else str(repeats.get(name, "")),
                 "" if is_post else f"{m['rps'] / bare['rps']:.2f}x",
                 "" if is_post else f"{m['p99_ms'] / bare['p99_ms']:.2f}x",
+                f"{m['app_cpu_ms']:.2f}",
+                f"{m['pg_cpu_ms']:.2f}",
             ]
         )
     print_table(
@@ -457,8 +507,14 @@ async def main() -> int:
             "repeats",
             "req/s vs bare",
             "p99 vs bare",
+            "server CPU ms/req",
+            "PostgreSQL CPU ms/req",
         ],
         rows,
+    )
+    print(
+        "CPU per request: the serving process tree (registry incl. its relay/consumer and workers, or the bare "
+        "app) and the PostgreSQL cluster (postmaster + backends), over the run (warm-up included) / requests sent"
     )
     for name, writer in writes.items():
         if writer.latencies and "mixed" in name:
