@@ -4,10 +4,10 @@
     .venv/bin/python deploy/gen_kafka_topics.py --check    # exit 1 if the manifest differs (CI, tests)
 
 The code is the source of truth for which topics exist; this file only turns it into KafkaTopic
-resources. Per-topic settings come from ``topics.TOPIC_CONFIGS`` (name -> {partitions, replicas,
-config: {...}}) when the module declares one, over the defaults below, so a setting declared next to the
-topic names reaches the cluster without a second copy here. tests/deploy/test_kafka_topics.py fails
-when the committed manifest and the code drift apart.
+resources. Partitions and broker configs come from ``topics.TOPIC_SPECS`` (the declaration the test
+harness and ``ensure_topics`` apply too) with production's replication (``PRODUCTION_REPLICATION``), so a
+setting declared there reaches the cluster without a second copy here. tests/deploy/test_kafka_topics.py
+fails when the committed manifest and the code drift apart.
 """
 
 from __future__ import annotations
@@ -33,35 +33,17 @@ HEADER = """\
 # partitions down to 1.
 """
 
-DOMAIN_DEFAULTS: dict[str, Any] = {
-    "partitions": 6,
-    "replicas": 3,
-    "config": {
-        "retention.ms": 14 * 24 * 3600 * 1000,
-        "cleanup.policy": "delete",
-        "min.insync.replicas": 2,
-        "max.message.bytes": 1048576,
-    },
-}
-DEAD_LETTER_DEFAULTS: dict[str, Any] = {
-    "partitions": 3,
-    "replicas": 3,
-    "config": {
-        "retention.ms": 30 * 24 * 3600 * 1000,
-        "cleanup.policy": "delete",
-        "min.insync.replicas": 2,
-        "max.message.bytes": 1048576,
-    },
-}
-
 
 def topic_settings(name: str) -> dict[str, Any]:
-    dead_letter = name in topics.DEAD_LETTER_TOPICS
-    base = DEAD_LETTER_DEFAULTS if dead_letter else DOMAIN_DEFAULTS
-    declared = (getattr(topics, "TOPIC_CONFIGS", None) or {}).get(name, {})
-    settings = {**base, **{k: v for k, v in declared.items() if k != "config"}}
-    settings["config"] = {**base["config"], **dict(declared.get("config", {}))}
-    return settings
+    """Partitions, replicas and broker configs of one topic, from its one declaration (``TOPIC_SPECS``),
+    the same one the test harness and ``ensure_topics`` apply."""
+    spec = topics.TOPIC_SPECS[name]
+    replicas = topics.PRODUCTION_REPLICATION
+    config: dict[str, Any] = {
+        key: int(value) if value.lstrip("-").isdigit() else value
+        for key, value in spec.configs(replicas).items()
+    }
+    return {"partitions": spec.partitions, "replicas": replicas, "config": config}
 
 
 def kafka_topic(name: str) -> dict[str, Any]:

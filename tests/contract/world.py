@@ -122,6 +122,10 @@ async def seed_planning(client: httpx.AsyncClient, spec: dict[str, Any]) -> Worl
     proposal_body = fill_ids(example_body(spec, "POST", "/v1/proposals"), world)
     proposal = ok(await client.post("/v1/proposals", json=proposal_body, headers=RESIDENT))
     world["proposal_id"] = proposal["id"]
+    # The proposer's inbox: a real notification when proposing made one; otherwise an id nobody owns,
+    # which is all the refusals (anonymous 401, someone else's notification) need.
+    inbox = ok(await client.get("/v1/me/notifications", headers=RESIDENT))
+    world["notification_id"] = inbox["items"][0]["id"] if inbox["items"] else str(uuid.uuid4())
     other_plan = ok(
         await client.post(
             "/v1/plans",

@@ -44,13 +44,20 @@ def test_manifest_declares_exactly_the_code_topics_with_kubernetes_names() -> No
         assert (kind == "dead-letter") == (doc["spec"]["topicName"] in topics.DEAD_LETTER_TOPICS)
 
 
-def test_settings_declared_in_the_code_override_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_setting_declared_in_the_code_reaches_the_manifest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TOPIC_SPECS is the one declaration: change a topic there and the generated KafkaTopic follows
+    (and the committed manifest no longer matches, so --check fails until it is regenerated)."""
+    import dataclasses
+
     gen = load_generator()
-    declared = {topics.BUDGET_CYCLE: {"partitions": 12, "config": {"retention.ms": 86_400_000}}}
-    monkeypatch.setattr(topics, "TOPIC_CONFIGS", declared, raising=False)
+    changed = dataclasses.replace(
+        topics.TOPIC_SPECS[topics.BUDGET_CYCLE], partitions=12, retention_ms=86_400_000
+    )
+    monkeypatch.setitem(topics.TOPIC_SPECS, topics.BUDGET_CYCLE, changed)
     spec = gen.kafka_topic(topics.BUDGET_CYCLE)["spec"]
     assert spec["partitions"] == 12
+    assert spec["replicas"] == topics.PRODUCTION_REPLICATION
     assert spec["config"]["retention.ms"] == 86_400_000
-    assert spec["config"]["min.insync.replicas"] == 2  # untouched defaults stay
-    assert gen.render() != gen.MANIFEST.read_text(encoding="utf-8")  # so --check would now fail
+    assert spec["config"]["min.insync.replicas"] == 2  # the rest of the declaration stays
+    assert gen.render() != gen.MANIFEST.read_text(encoding="utf-8")
     assert gen.main(["--check"]) == 1

@@ -138,7 +138,7 @@ def system(system_databases, tmp_path_factory) -> Iterator[RunningSystem]:
             env = {
                 **os.environ,
                 "CG_DATABASE_URL": system_databases[name],
-                "CG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+                **broker.service_env,
                 "CG_LOG_JSON": "false",
                 "CG_LOG_LEVEL": "WARNING",
             }

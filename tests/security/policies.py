@@ -24,6 +24,10 @@ from cg_shared.testing.helpers import auth
 from tests.contract.apps import OTHER_SGG, SGG
 from tests.contract.world import ADMIN, OFFICER, PB_FILE, SECRETARY, World, example_body, fill_ids, ok, uniq
 
+# Writes open to anyone by design, outside the matrix: the development sign-in (mounted only with
+# CG_AUTH_MODE=dev; tests/security/test_request_guards.py checks the token it issues is accepted).
+ANONYMOUS_WRITES = {("POST", "/v1/dev/token")}
+
 LETTERS = {"O": "borough_officer", "S": "committee_secretary", "M": "committee_member", "R": "resident"}
 Prepare = Callable[[httpx.AsyncClient, dict[str, Any], World], Awaitable[dict[str, Any]]]
 BodyFn = Callable[[dict[str, Any], World], Any]
@@ -184,6 +188,14 @@ PLANNING: dict[tuple[str, str], Policy] = {
         "O",
         body=const({"decision": "reject", "reason": "구 사무가 아닌 시 사무"}),
         success=Success(prepare=fresh_proposal),
+    ),
+    # Everyone's own inbox: no role is refused, only an anonymous caller (401). Marking one notification
+    # needs a notification of the caller's, which only a planning event about their proposal creates.
+    ("POST", "/v1/me/notifications/read-all"): Policy(
+        "OSMR", scoped=False, body=const(None), success=Success(role="R")
+    ),
+    ("POST", "/v1/me/notifications/{notification_id}/read"): Policy(
+        "OSMR", scoped=False, body=const(None), success=None
     ),
 }
 

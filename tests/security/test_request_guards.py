@@ -19,7 +19,7 @@ import pytest
 from cg_shared.testing.helpers import auth
 from tests.contract.apps import ROLE_HEADERS, SERVICES, SGG, build_app, openapi_of, operations
 from tests.security.conftest import ServiceUnderTest
-from tests.security.policies import LETTERS, POLICIES
+from tests.security.policies import ANONYMOUS_WRITES, LETTERS, POLICIES
 
 pytestmark = [pytest.mark.postgres]
 
@@ -103,7 +103,7 @@ async def test_uploads_have_their_own_smaller_bucket(limited) -> None:
     assert (await send(1)).status_code == 200
     refused = await send(2)
     assert_problem(refused, 429)
-    assert "uploads" in refused.json()["detail"]
+    assert "업로드" in refused.json()["detail"]  # Korean unless English is asked for
     # Ordinary writes still pass.
     assert (await client.post("/v1/projects", json=project(1), headers=OFFICER)).status_code == 201
 
@@ -130,10 +130,6 @@ async def test_limits_are_off_when_disabled(limited) -> None:
 
 
 # --- authorisation before validation -----------------------------------------------------------------
-
-
-# Writes open to anyone by design: the development sign-in (mounted only with CG_AUTH_MODE=dev).
-ANONYMOUS_WRITES = {("POST", "/v1/dev/token")}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -204,3 +200,14 @@ async def test_405_lists_every_method_of_the_path(service_under_test, service: s
         assert allow == expected, f"{wrong} {url}"
         checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_the_dev_sign_in_issues_tokens_the_services_accept(service_under_test, service: str) -> None:
+    # Dev tokens are checked for issuer and audience: the sign-in must mint what the services expect.
+    sut = await service_under_test(service)
+    issued = await sut.client.post("/v1/dev/token", json={"role": "borough_officer", "sgg_code": SGG})
+    assert issued.status_code == 200, issued.text
+    token = issued.json()["access_token"]
+    principal = await sut.app.state.verifier.verify(token)
+    assert principal.role.value == "borough_officer" and principal.sgg_code == SGG

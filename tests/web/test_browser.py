@@ -162,7 +162,7 @@ def stack(tmp_path_factory) -> Iterator[dict[str, Any]]:
     env = {
         **os.environ,
         "CG_DATA_DIR": str(work),
-        "CG_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        **broker.service_env,
         "CG_LOG_JSON": "false",
         "CG_LOG_LEVEL": "WARNING",
         "CG_CORS_ORIGINS": f"http://127.0.0.1:{web_port}",

@@ -46,10 +46,11 @@ describe("the ballot's rules, checked before sending", () => {
     max_points_per_project: null,
     budget_krw: 100_000_000,
   };
+  const paper = { description: "", location: "", category: "", images: [], links: [] };
   const projects = [
-    { project_key: "a", request_id: null, name: "A", cost_krw: 60_000_000 },
-    { project_key: "b", request_id: null, name: "B", cost_krw: 50_000_000 },
-    { project_key: "c", request_id: null, name: "C", cost_krw: 10_000_000 },
+    { project_key: "a", request_id: null, name: "A", cost_krw: 60_000_000, ...paper },
+    { project_key: "b", request_id: null, name: "B", cost_krw: 50_000_000, ...paper },
+    { project_key: "c", request_id: null, name: "C", cost_krw: 10_000_000, ...paper },
   ];
   const t = (k: string, o?: Record<string, unknown>) => i18n.t(k, o);
   it("refuses an empty ballot, too many choices and going over the budget", () => {

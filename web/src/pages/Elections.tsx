@@ -229,7 +229,9 @@ function BallotForm({
                 />
                 <span className="ballot-name">{p.name}</span> <span className="ballot-cost">{won(p.cost_krw, lang)}</span>
               </label>
-              {descriptions[p.project_key] && <p className="muted">{descriptions[p.project_key]}</p>}
+              {(p.description || descriptions[p.project_key]) && (
+                <p className="muted">{p.description || descriptions[p.project_key]}</p>
+              )}
               {election.ballot_type === "cumulative" && chosen.includes(p.project_key) && (
                 <label>
                   {t("ballot.points")}

@@ -33,4 +33,8 @@ WRITE_ROLES: dict[tuple[str, str], tuple[Role, ...]] = {
     ("POST", "/v1/imports"): (Role.BOROUGH_OFFICER,),
     ("POST", "/v1/webhooks"): (Role.BOROUGH_OFFICER,),
     ("PATCH", "/v1/webhooks/{webhook_id}"): (Role.BOROUGH_OFFICER,),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): (Role.BOROUGH_OFFICER,),
+    ("POST", "/v1/webhooks/{webhook_id}/rotate-secret"): (Role.BOROUGH_OFFICER,),
+    ("POST", "/v1/webhooks/{webhook_id}/ping"): (Role.BOROUGH_OFFICER,),
+    ("POST", "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): (Role.BOROUGH_OFFICER,),
 }

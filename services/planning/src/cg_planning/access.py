@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from cg_shared.auth import Role
 
+_EVERYONE = (Role.BOROUGH_OFFICER, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_MEMBER, Role.RESIDENT)
+
 WRITE_ROLES: dict[tuple[str, str], tuple[Role, ...]] = {
     ("POST", "/v1/plans"): (Role.BOROUGH_OFFICER,),
     ("PATCH", "/v1/plans/{plan_id}"): (Role.BOROUGH_OFFICER,),
@@ -21,4 +23,7 @@ WRITE_ROLES: dict[tuple[str, str], tuple[Role, ...]] = {
     ("POST", "/v1/items/{item_id}/deliberations"): (Role.BOROUGH_OFFICER,),
     ("POST", "/v1/proposals"): (Role.RESIDENT,),
     ("POST", "/v1/proposals/{proposal_id}/screening"): (Role.BOROUGH_OFFICER,),
+    # Anyone signed in reads their own inbox (the service only ever touches the caller's notifications).
+    ("POST", "/v1/me/notifications/read-all"): _EVERYONE,
+    ("POST", "/v1/me/notifications/{notification_id}/read"): _EVERYONE,
 }

@@ -48,6 +48,12 @@ class TansuBroker:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def service_env(self) -> dict[str, str]:
+        """What a service process needs to use this broker: its address, and the idempotent producer
+        off (Tansu answers its InitProducerId with an error, so the relay would retry for ever)."""
+        return {"CG_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "CG_KAFKA_IDEMPOTENCE": "false"}
+
     def start(self, timeout_s: float = 15.0) -> None:
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115

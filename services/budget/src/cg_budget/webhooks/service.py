@@ -317,9 +317,11 @@ async def rotate_secret(
     check_if_match(if_match, row.version)
     if rotate_in.overlap_seconds > max_overlap_s:
         raise Unprocessable(
-            msg("overlap longer than {max_overlap_s} s", max_overlap_s=max_overlap_s),
+            msg("overlap longer than {seconds} s", seconds=max_overlap_s),
             errors=[
-                FieldError(field="body.overlap_seconds", message=msg("at most {limit}", limit=max_overlap_s))
+                FieldError(
+                    field="body.overlap_seconds", message=msg("at most {seconds}", seconds=max_overlap_s)
+                )
             ],
         )
     secret = _checked_secret(rotate_in.secret) or signing.generate_secret()

@@ -5,8 +5,8 @@ CG_WEBHOOK_SECRET_KEYS; existing clear-text secrets are encrypted here), plus th
 secret and the end of its overlap window. ``webhook_deliveries.kind`` tells event deliveries from test
 pings and manual redeliveries.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005_ballot_items
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 from cg_budget.settings import BudgetSettings
 from cg_shared.db import UtcDateTime
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005_ballot_items"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
