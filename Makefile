@@ -62,16 +62,16 @@ test: lint web-build chromium web-unit pytest deploy-check ## what CI runs (.ci/
 
 bench: bench-pb bench-events bench-rest bench-scale ## all benchmarks (ratios vs baselines)
 
-bench-rest: setup
+bench-rest: setup kafka
 	$(PY) bench/rest/run.py
 
-bench-events: setup
+bench-events: setup kafka
 	$(PY) bench/events/run.py
 
 bench-pb: setup
 	$(PY) bench/pb/run.py
 
-bench-scale: setup
+bench-scale: setup kafka
 	$(PY) bench/scale/run.py
 
 soak: setup ## long reliability run: concurrent writers, broker restart, reconciliation

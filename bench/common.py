@@ -203,6 +203,7 @@ class Bench:
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
     workdir: Path = field(init=False)
     broker_bootstrap: str | None = None
+    broker_kind: str = "kafka"
     services: list[ServiceProcess] = field(default_factory=list)
     _pg: Any = None
     _failed: bool = False
@@ -244,14 +245,27 @@ class Bench:
         self.stack.push_async_callback(server.drop_database, name)
         return str(server.url_for(name))
 
-    def broker(self) -> str:
-        from cg_shared.testing.tansu import TansuBroker
-
+    def broker(self, kind: str = "kafka") -> str:
+        """Start the broker once: ``kafka`` = single-node Apache Kafka (what ``make run`` uses, from
+        ``cg_shared.testing.kafka``), ``tansu`` = the Tansu broker (no idempotent producer: the services
+        get ``CG_KAFKA_IDEMPOTENCE=false`` as in its test fixture)."""
         if self.broker_bootstrap is None:
-            broker = TansuBroker(log_path=self.workdir / "tansu.log")
-            broker.start()
-            self.stack.callback(broker.stop)
-            self.broker_bootstrap = broker.bootstrap
+            self.broker_kind = kind
+            if kind == "tansu":
+                from cg_shared.testing.tansu import TansuBroker
+
+                tansu = TansuBroker(log_path=self.workdir / "tansu.log")
+                tansu.start()
+                self.stack.callback(tansu.stop)
+                self.broker_bootstrap = tansu.bootstrap
+            else:
+                from cg_shared.testing.kafka import KafkaCluster, fetch
+
+                fetch()
+                cluster = KafkaCluster(self.workdir / "kafka", nodes=1)
+                cluster.start()
+                self.stack.callback(cluster.stop)
+                self.broker_bootstrap = cluster.bootstrap
         return self.broker_bootstrap
 
     def service(self, service: str, *, database_url: str, **settings: str) -> ServiceProcess:
@@ -264,6 +278,7 @@ class Bench:
                 "CG_LOG_LEVEL": "WARNING",
                 "CG_LOG_JSON": "false",
                 "CG_DATA_DIR": str(self.workdir / "var"),
+                **({"CG_KAFKA_IDEMPOTENCE": "false"} if self.broker_kind == "tansu" else {}),
                 **{f"CG_{k.upper()}": v for k, v in settings.items()},
             }
         )
@@ -412,6 +427,7 @@ def py_spy_record(bench: Bench, py_spy: str, pid: int, *, seconds: float, name: 
             "--format",
             "raw",
             "--nonblocking",
+            "--subprocesses",  # CG_WORKERS > 1: the worker processes too
             "--output",
             str(out),
         ],

@@ -1,7 +1,9 @@
 """Closed-loop HTTP/1.1 keep-alive load generator (raw asyncio + uvloop), run as its own process.
 
 ``C`` connections each send one GET, read the whole response, and send the next (wrk's model). The
-paths given are used round-robin. Requests completing during the first ``--warmup`` seconds are not
+paths (``--path``, repeatable, or ``--paths-file``: a JSON list) are taken in order from one sequence
+shared by all connections, so with a file of distinct paths no path is asked twice until the sequence
+wraps; the result counts the requests sent after a wrap (``repeats``: possible cache hits). Requests completing during the first ``--warmup`` seconds are not
 counted; after that, every response completing before the end of ``--duration`` counts, with its
 latency (request written → last body byte read). Prints one JSON object on stdout.
 
@@ -16,6 +18,7 @@ import asyncio
 import json
 import math
 import time
+from pathlib import Path
 
 
 def nearest_rank(values: list[float], pct: float) -> float:
@@ -62,7 +65,7 @@ async def connection(
     host: str,
     port: int,
     requests: list[bytes],
-    offset: int,
+    cursor: dict[str, int],
     measure_from: float,
     stop_at: float,
     latencies: list[float],
@@ -70,11 +73,13 @@ async def connection(
     counters: dict[str, int],
 ) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    i = offset
     try:
         while time.perf_counter() < stop_at:
+            i = cursor["next"]
+            cursor["next"] = i + 1
+            if i >= len(requests):
+                counters["repeats"] += 1
             request = requests[i % len(requests)]
-            i += 1
             started = time.perf_counter()
             writer.write(request)
             try:
@@ -97,25 +102,27 @@ async def connection(
 
 
 async def run(args: argparse.Namespace) -> dict[str, object]:
+    paths: list[str] = args.paths
     requests = [
         (
             f"GET {path} HTTP/1.1\r\nHost: {args.host}:{args.port}\r\n"
             "Accept: application/json\r\nUser-Agent: cg-bench\r\n\r\n"
         ).encode()
-        for path in args.path
+        for path in paths
     ]
+    cursor = {"next": 0}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    counters = {"errors": 0, "bytes": 0}
+    counters = {"errors": 0, "bytes": 0, "repeats": 0}
     begin = time.perf_counter()
     measure_from = begin + args.warmup
     stop_at = measure_from + args.duration
     await asyncio.gather(
         *(
             connection(
-                args.host, args.port, requests, c, measure_from, stop_at, latencies, statuses, counters
+                args.host, args.port, requests, cursor, measure_from, stop_at, latencies, statuses, counters
             )
-            for c in range(args.connections)
+            for _ in range(args.connections)
         )
     )
     ok = sum(n for code, n in statuses.items() if 200 <= code < 300)
@@ -124,6 +131,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         "ok": ok,
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "errors": counters["errors"],
+        "sent": cursor["next"],
+        "distinct_paths": len(requests),
+        "repeats": counters["repeats"],
         "rps": ok / args.duration,
         "bytes_per_response": counters["bytes"] / len(latencies) if latencies else 0,
         "p50_ms": nearest_rank(latencies, 50) * 1000,
@@ -137,11 +147,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--path", action="append", required=True, help="repeat for round-robin paths")
+    parser.add_argument("--path", action="append", help="repeatable; used in order, then from the start")
+    parser.add_argument("--paths-file", default="", help="JSON list of paths, used in order")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=1.0)
     args = parser.parse_args()
+    args.paths = list(args.path or [])
+    if args.paths_file:
+        args.paths += json.loads(Path(args.paths_file).read_text(encoding="utf-8"))
+    if not args.paths:
+        raise SystemExit("loadgen: no paths")
     if args.host not in {"127.0.0.1", "localhost", "::1"}:
         raise SystemExit("loadgen only targets loopback addresses")
     try:

@@ -1,6 +1,6 @@
 """Registry scale benchmark: 100,000 projects — import, search, statistics, duplicate scan, memory.
 
-Starts a Tansu broker, a fresh PostgreSQL database and ``cg-registry serve`` (which migrates it), then:
+Starts a single-node Apache Kafka, a fresh PostgreSQL database and ``cg-registry serve`` (which migrates it), then:
 
 1. import: the seed generator scaled to 100,000 projects and loaded by the registry's seed loader
    (``cg_registry.seed.loader.seed_database``, what ``cg-registry seed --scale N --no-events`` runs: bulk

@@ -192,7 +192,9 @@ def create_service_app(
     write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
 ) -> FastAPI:
     configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
     configure_tracing(settings.service_name)
     instrument_engine(engine, settings.service_name)
 

@@ -80,7 +80,17 @@ class ServiceSettings(BaseSettings):
     # Published outbox rows are deleted after this long (never inside the re-queue window); 0 keeps them.
     outbox_retention_s: float = Field(default=7 * 24 * 3600.0, ge=0)
     consumer_max_attempts: int = Field(default=3, ge=1)
+    # `cg-<svc> serve` processes serving the API (uvicorn workers); each also runs the relay and the
+    # consumer when CG_RUN_RELAY / CG_RUN_CONSUMER are on (the relay's lease and the consumer group keep
+    # that correct). 1 = one process, as before.
+    workers: int = Field(default=1, ge=1, le=64)
     db_pool_size: int = Field(default=10, ge=1)
+    # Connections beyond the pool, opened when every pooled one is busy and closed when given back. Each
+    # costs a connect + authentication + re-preparing every statement, so under load (32 concurrent
+    # requests) a large overflow spent ~40 % of the registry's CPU opening connections (bench/rest,
+    # issue 19); a small one only guards code that needs a second connection while holding one. Requests
+    # beyond pool + overflow wait for a pooled connection.
+    db_max_overflow: int = Field(default=2, ge=0)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     # JSON bodies of non-upload operations, counted while streaming, before parsing (cg_shared.guards).
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
