@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests import service as budget_requests
@@ -16,12 +14,12 @@ handlers = HandlerMap()
 
 
 @handlers.on(PlanAdopted, name="budget.plan.adopted")
-async def on_plan_adopted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_plan_adopted(session: AsyncSession, event: CloudEvent, payload: PlanAdopted) -> None:
     """Open one budget request per adopted item and fiscal-year amount (idempotent by plan item + year)."""
     await budget_requests.open_from_plan(session=session, payload=payload)
 
 
 @handlers.on(PlanEvaluated, name="budget.plan.evaluated")
-async def on_plan_evaluated(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_plan_evaluated(session: AsyncSession, event: CloudEvent, payload: PlanEvaluated) -> None:
     """Remember the city's grade (가/나/다): the SMG grant formula's bonus for the next year."""
     await envelopes.record_evaluation(session=session, payload=payload)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_committee.meetings import service as meetings
@@ -15,6 +13,6 @@ handlers = HandlerMap()
 
 
 @handlers.on(PlanSubmitted, name="committee.plan_submitted")
-async def on_plan_submitted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_plan_submitted(session: AsyncSession, event: CloudEvent, payload: PlanSubmitted) -> None:
     """A submitted plan becomes an agenda item of its borough committee's next meeting."""
     await meetings.receive_plan_submission(session=session, event=event, payload=payload)

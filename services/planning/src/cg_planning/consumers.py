@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_planning.items import service as items
@@ -18,38 +16,43 @@ from cg_shared.messaging import HandlerMap
 handlers = HandlerMap()
 
 
-# Snapshots are applied a run at a time (one locking select per run); a deletion stays per event, so
-# it ends the run and keeps its place between the snapshots of its project.
+# The registry read model is applied a run at a time: each run of consecutive snapshots (or deletions)
+# in a partition batch is one set-based upsert. A deletion ends a run of snapshots, so it keeps its
+# place between the snapshots of its project.
 @handlers.on_batch(ProjectRegistered, name="planning.registry_project.registered")
-async def on_projects_registered(session: AsyncSession, events: list[tuple[CloudEvent, Any]]) -> None:
+async def on_projects_registered(
+    session: AsyncSession, events: list[tuple[CloudEvent, ProjectRegistered]]
+) -> None:
     await registry_projects.apply_snapshots(session=session, snapshots=[payload for _, payload in events])
 
 
 @handlers.on_batch(ProjectUpdated, name="planning.registry_project.updated")
-async def on_projects_updated(session: AsyncSession, events: list[tuple[CloudEvent, Any]]) -> None:
+async def on_projects_updated(session: AsyncSession, events: list[tuple[CloudEvent, ProjectUpdated]]) -> None:
     await registry_projects.apply_snapshots(session=session, snapshots=[payload for _, payload in events])
 
 
-@handlers.on(ProjectDeleted, name="planning.registry_project.deleted")
-async def on_project_deleted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
-    await registry_projects.apply_deletion(session=session, deleted=payload)
+@handlers.on_batch(ProjectDeleted, name="planning.registry_project.deleted")
+async def on_projects_deleted(session: AsyncSession, events: list[tuple[CloudEvent, ProjectDeleted]]) -> None:
+    await registry_projects.apply_deletions(session=session, deletions=[payload for _, payload in events])
 
 
 @handlers.on(DecisionRecorded, name="planning.committee_decision.recorded")
-async def on_decision_recorded(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_decision_recorded(session: AsyncSession, event: CloudEvent, payload: DecisionRecorded) -> None:
     await plans.apply_committee_decision(session=session, event=event, decision=payload)
 
 
 @handlers.on(AllocationFinalized, name="planning.budget_allocation.finalized")
-async def on_allocation_finalized(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_allocation_finalized(
+    session: AsyncSession, event: CloudEvent, payload: AllocationFinalized
+) -> None:
     await items.record_funding(session=session, event=event, allocation=payload)
 
 
 @handlers.on(RequestCreated, name="planning.budget_request.created")
-async def on_request_created(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_request_created(session: AsyncSession, event: CloudEvent, payload: RequestCreated) -> None:
     await items.record_request(session=session, event=event, request=payload)
 
 
 @handlers.on(RequestExecuted, name="planning.budget_request.executed")
-async def on_request_executed(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_request_executed(session: AsyncSession, event: CloudEvent, payload: RequestExecuted) -> None:
     await items.record_execution(session=session, event=event, execution=payload)

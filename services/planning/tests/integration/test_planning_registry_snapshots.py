@@ -69,13 +69,12 @@ def consumer(app: FastAPI) -> EventConsumer:
 
 
 @contextmanager
-def registry_selects(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Statements reading registry_projects while the block runs (to see how many round trips a run takes)."""
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Every statement sent while the block runs (to see how many round trips a batch takes)."""
     seen: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM registry_projects" in statement:
-            seen.append(statement)
+        seen.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", count)
     try:
@@ -166,26 +165,33 @@ async def test_plan_item_id_that_cannot_be_ours_is_dropped_per_snapshot(planning
     assert rows[later].plan_item_id is None and rows[later].version == 2
 
 
-async def test_a_batch_takes_one_locking_read_and_redelivery_applies_nothing_twice(
+def touching(seen: list[str], table: str) -> list[str]:
+    return [s for s in seen if table in s]
+
+
+async def test_a_batch_takes_one_upsert_per_run_and_redelivery_applies_nothing_twice(
     planning_app: FastAPI, pl: Any
 ) -> None:
     ids = [str(uuid.uuid4()) for _ in range(12)]
     records = [pl.event_record(registered(pid, 1), pid) for pid in ids]
     records += [pl.event_record(updated(pid, 2), pid) for pid in ids[:5]]
-    with registry_selects(planning_app.state.engine) as selects:
+    with statements(planning_app.state.engine) as seen:
         await consumer(planning_app).process_batch(records)
-    assert len(selects) == 2  # one per run (registered ×12, then updated ×5), not one per event
-    if planning_app.state.engine.dialect.name == "postgresql":
-        assert all("FOR UPDATE" in s for s in selects)
+    # One set-based upsert per run (registered ×12, then updated ×5), no read of the read model, and
+    # the inbox looked up once and written once for the whole batch: not one statement per event.
+    model = touching(seen, "registry_projects")
+    assert len(model) == 2 and all(s.lstrip().upper().startswith("INSERT") for s in model)
+    assert all("ON CONFLICT" in s.upper() for s in model)
+    assert len(touching(seen, "inbox")) == 2
     rows = await rows_of(planning_app, ids)
     assert [rows[p].version for p in ids] == [2] * 5 + [1] * 7
 
     # The same batch again (a crash before the offset commit): every record is a duplicate.
     async with planning_app.state.sessions() as session:
         before = await session.scalar(select(func.count()).select_from(InboxMessage))
-    with registry_selects(planning_app.state.engine) as selects:
+    with statements(planning_app.state.engine) as seen:
         await consumer(planning_app).process_batch(records)
-    assert selects == []
+    assert touching(seen, "registry_projects") == []
     async with planning_app.state.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(InboxMessage)) == before
         assert await session.scalar(select(func.count()).select_from(DeadLetter)) == 0
@@ -264,3 +270,27 @@ async def test_batch_leaves_what_one_by_one_delivery_leaves(
 
 def _event_ids(records: list[Any]) -> list[str]:
     return [CloudEvent.from_json(r.value).id for r in records]
+
+
+async def test_a_run_of_deletions_keeps_the_highest_version_and_tombstones_unknown_projects(
+    planning_app: FastAPI, pl: Any
+) -> None:
+    known, unknown = str(uuid.uuid4()), str(uuid.uuid4())
+    async with planning_app.state.sessions() as session, session.begin():
+        await service.apply_snapshots(session=session, snapshots=[updated(known, 4)])
+    # One run of deletions (two of the same project, the older one last), then late snapshots.
+    records = [
+        pl.event_record(deleted(known, 5), known),
+        pl.event_record(deleted(known, 3), known),
+        pl.event_record(deleted(unknown, 2), unknown),
+        pl.event_record(updated(unknown, 3), unknown),
+        pl.event_record(updated(known, 6), known),
+    ]
+    with statements(planning_app.state.engine) as seen:
+        await consumer(planning_app).process_batch(records)
+    assert len(touching(seen, "registry_projects")) == 2  # the deletion run, then the snapshot run
+    rows = await rows_of(planning_app, [known, unknown])
+    assert (rows[known].status, rows[known].version) == (service.DELETED, 5)
+    assert rows[known].title_ko == "성수동 청년 공간 v4"  # the last snapshot's fields stay
+    assert (rows[unknown].status, rows[unknown].version) == (service.DELETED, 2)
+    assert rows[unknown].title_ko == ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_registry.projects import intake
@@ -16,10 +14,12 @@ handlers = HandlerMap()
 
 
 @handlers.on(PlanAdopted, name="registry.plan_adopted.register_items")
-async def on_plan_adopted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_plan_adopted(session: AsyncSession, event: CloudEvent, payload: PlanAdopted) -> None:
     await intake.register_adopted_items(session, payload)
 
 
 @handlers.on(AllocationFinalized, name="registry.allocation_finalized.add_funding")
-async def on_allocation_finalized(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_allocation_finalized(
+    session: AsyncSession, event: CloudEvent, payload: AllocationFinalized
+) -> None:
     await intake.add_allocation_lines(session, payload)

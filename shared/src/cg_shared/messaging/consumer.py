@@ -20,7 +20,7 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
@@ -45,8 +45,13 @@ CONSUMED = Counter(
 )
 DEAD_LETTERS = Counter("cg_dead_letters_total", "Messages sent to the dead-letter store", ["service"])
 
-Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
-BatchHandler = Callable[[AsyncSession, list[tuple[CloudEvent, Any]]], Awaitable[None]]
+P = TypeVar("P", bound=EventPayload)
+
+# A handler takes the event's typed payload (the model registered for its CloudEvents type in
+# cg_shared.events), never a dict: ``on(ProjectDeleted)`` accepts only a function whose payload
+# parameter is a ProjectDeleted (or a base of it), which mypy checks.
+Handler: TypeAlias = Callable[[AsyncSession, CloudEvent, P], Awaitable[None]]
+BatchHandler: TypeAlias = Callable[[AsyncSession, list[tuple[CloudEvent, P]]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,17 @@ class Subscription:
 
     event_type: str
     name: str
-    handler: Handler
-    batch_handler: BatchHandler | None = None
+    payload_type: type[EventPayload]
+    handler: Handler[Any]
+    batch_handler: BatchHandler[Any] | None = None
+
+
+def _registered(payload_type: type[EventPayload]) -> str:
+    """The payload type's CloudEvents type, checking it is the model the consumer decodes it into."""
+    event_type: str | None = getattr(payload_type, "event_type", None)
+    if event_type is None or EVENT_TYPES.get(event_type) is not payload_type:
+        raise TypeError(f"{payload_type.__name__} is not a registered event payload (cg_shared.events)")
+    return event_type
 
 
 @dataclass
@@ -69,30 +83,34 @@ class HandlerMap:
 
     subscriptions: list[Subscription] = field(default_factory=list)
 
-    def on(
-        self, payload_type: type[EventPayload], *, name: str | None = None
-    ) -> Callable[[Handler], Handler]:
-        def register(func: Handler) -> Handler:
+    def on(self, payload_type: type[P], *, name: str | None = None) -> Callable[[Handler[P]], Handler[P]]:
+        """Register ``func(session, event, payload)`` for every event of ``payload_type``."""
+        event_type = _registered(payload_type)
+
+        def register(func: Handler[P]) -> Handler[P]:
             self.subscriptions.append(
-                Subscription(payload_type.event_type, name or f"{func.__module__}.{func.__name__}", func)
+                Subscription(event_type, name or f"{func.__module__}.{func.__name__}", payload_type, func)
             )
             return func
 
         return register
 
     def on_batch(
-        self, payload_type: type[EventPayload], *, name: str | None = None
-    ) -> Callable[[BatchHandler], BatchHandler]:
+        self, payload_type: type[P], *, name: str | None = None
+    ) -> Callable[[BatchHandler[P]], BatchHandler[P]]:
         """Register ``func(session, [(event, payload), …])``: called with consecutive new events of the
         type, in partition order (several may concern one aggregate), inside the batch's transaction;
         with a single event when records are applied one by one (retries, dead-lettering)."""
+        event_type = _registered(payload_type)
 
-        def register(func: BatchHandler) -> BatchHandler:
-            async def one(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+        def register(func: BatchHandler[P]) -> BatchHandler[P]:
+            async def one(session: AsyncSession, event: CloudEvent, payload: P) -> None:
                 await func(session, [(event, payload)])
 
             self.subscriptions.append(
-                Subscription(payload_type.event_type, name or f"{func.__module__}.{func.__name__}", one, func)
+                Subscription(
+                    event_type, name or f"{func.__module__}.{func.__name__}", payload_type, one, func
+                )
             )
             return func
 
@@ -109,7 +127,7 @@ class HandlerMap:
 class _Decoded:
     record: ConsumerRecord[Any, Any]
     event: CloudEvent | None
-    payload: Any
+    payload: EventPayload | None
     subs: list[Subscription]
     error: str | None
 
@@ -315,7 +333,7 @@ class EventConsumer:
         if not subs:
             return _Decoded(record, cloud_event, None, [], None)
         try:
-            payload: Any = cloud_event.payload()
+            payload = cloud_event.payload()
         except ValidationError as exc:
             return _Decoded(record, cloud_event, None, subs, f"invalid payload: {exc}")
         return _Decoded(record, cloud_event, payload, subs, None)
@@ -358,20 +376,27 @@ class EventConsumer:
     async def _apply_together(self, items: list[_Decoded]) -> list[tuple[str, str]]:
         outcomes: list[tuple[str, str]] = []
         async with self.sessions() as session, session.begin():
-            event_ids = [d.event.id for d in items if d.event is not None]
+            event_ids = sorted({d.event.id for d in items if d.event is not None})
+            names = {sub.name for d in items for sub in d.subs}
+            # Both columns of the inbox's primary key (handler, event_id) are bound, so the lookup is an
+            # index scan; by event id alone it read the whole inbox, which only ever grows.
             seen = {
                 (handler, event_id)
                 for handler, event_id in (
                     await session.execute(
                         select(InboxMessage.handler, InboxMessage.event_id).where(
-                            InboxMessage.event_id.in_(event_ids)
+                            InboxMessage.handler.in_(
+                                sorted(names | {dead_letter_marker(name) for name in names})
+                            ),
+                            InboxMessage.event_id.in_(event_ids),
                         )
                     )
                 ).all()
             }
             inbox: list[dict[str, Any]] = []
+            now = utcnow()
             # Consecutive new events of one batch subscription, applied together when the run ends.
-            run: list[tuple[CloudEvent, Any]] = []
+            run: list[tuple[CloudEvent, EventPayload]] = []
             run_sub: Subscription | None = None
 
             async def flush_run() -> None:
@@ -398,9 +423,10 @@ class EventConsumer:
                             "topic": item.record.topic,
                             "partition": item.record.partition,
                             "offset": item.record.offset,
-                            "processed_at": utcnow(),
+                            "processed_at": now,
                         }
                     )
+                    assert item.payload is not None
                     if sub.batch_handler is not None:
                         if run_sub is not sub:
                             await flush_run()
@@ -444,7 +470,11 @@ class EventConsumer:
         self.processed += 1
 
     async def _run_handler(
-        self, sub: Subscription, record: ConsumerRecord[Any, Any], cloud_event: CloudEvent, payload: Any
+        self,
+        sub: Subscription,
+        record: ConsumerRecord[Any, Any],
+        cloud_event: CloudEvent,
+        payload: EventPayload | None,
     ) -> None:
         attempt = 0
         transient_wait = 0.2
@@ -473,7 +503,11 @@ class EventConsumer:
                 return
 
     async def _apply_once(
-        self, sub: Subscription, record: ConsumerRecord[Any, Any], cloud_event: CloudEvent, payload: Any
+        self,
+        sub: Subscription,
+        record: ConsumerRecord[Any, Any],
+        cloud_event: CloudEvent,
+        payload: EventPayload | None,
     ) -> str:
         try:
             async with self.sessions() as session, session.begin():

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_planning.common import cursor_after
@@ -42,74 +45,107 @@ async def apply_snapshot(*, session: AsyncSession, snapshot: ProjectSnapshot) ->
     await apply_snapshots(session=session, snapshots=[snapshot])
 
 
-async def apply_snapshots(*, session: AsyncSession, snapshots: Sequence[ProjectSnapshot]) -> None:
-    """Apply snapshots in the given (partition) order, as :func:`apply_snapshot` would one by one.
+def _upsert(session: AsyncSession) -> Any:
+    """The dialect's ``INSERT … ON CONFLICT`` (PostgreSQL and SQLite spell it the same way)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
-    One locking select for all their projects instead of one per snapshot: the per-event round trip
-    dominated catching up on a backlog. The rules hold within the run too: the newest version wins
-    (an older snapshot after a newer one of the same project is skipped), a deletion is final, and an
-    external plan_item_id that cannot be one of our items is dropped.
+
+def _newest(snapshots: Sequence[ProjectSnapshot]) -> list[ProjectSnapshot]:
+    """Per project, the snapshot that applying the run one by one would leave: the last one of the
+    run's highest version (every earlier one is overwritten by it, every later one is older and skipped)."""
+    newest: dict[str, ProjectSnapshot] = {}
+    for snapshot in snapshots:
+        kept = newest.get(snapshot.project_id)
+        if kept is None or snapshot.version >= kept.version:
+            newest[snapshot.project_id] = snapshot
+    return [newest[project_id] for project_id in sorted(newest)]
+
+
+async def apply_snapshots(*, session: AsyncSession, snapshots: Sequence[ProjectSnapshot]) -> None:
+    """Apply snapshots in the given (partition) order, with the result of applying them one by one.
+
+    One set-based statement for the whole run (``INSERT … ON CONFLICT DO UPDATE … WHERE``): the rules
+    live in its WHERE clause, so the database applies them under the row lock the upsert takes — the
+    newest version wins (a snapshot of the same version is re-applied, an older one skipped), a
+    deletion is final (a tombstone is never overwritten), and an external plan_item_id that cannot be
+    one of our items is dropped. Within the run, each project's snapshots are first reduced to the one
+    that would win (:func:`_newest`), as one statement may touch a row only once. Rows go in project id
+    order, so concurrent transactions lock shared rows in the same order (no deadlock between them).
     """
     if not snapshots:
         return
-    # The sessions do not autoflush: write what earlier handlers of this transaction changed (a tombstone
-    # just added) so the select below sees it instead of overwriting it.
-    await session.flush()
-    ids = sorted({s.project_id for s in snapshots})
-    # ORDER BY: concurrent transactions lock shared rows in the same order (no deadlock between them).
-    # populate_existing: a row this transaction loaded earlier is re-read under the lock, like get().
-    rows = {
-        row.project_id: row
-        for row in (
-            await session.execute(
-                select(RegistryProject)
-                .where(RegistryProject.project_id.in_(ids))
-                .order_by(RegistryProject.project_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).scalars()
-    }
-    for snapshot in snapshots:
-        row = rows.get(snapshot.project_id)
-        if row is None:
-            row = RegistryProject(project_id=snapshot.project_id)
-            session.add(row)
-            rows[snapshot.project_id] = row
-        elif row.version > snapshot.version or row.status == DELETED:
-            continue  # a deletion is final: a replayed older snapshot must not bring the project back
-        for name in _FIELDS:
-            setattr(row, name, getattr(snapshot, name))
-        if row.plan_item_id is not None and len(row.plan_item_id) > PLAN_ITEM_ID_LENGTH:
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for snapshot in _newest(snapshots):
+        row = {name: getattr(snapshot, name) for name in _FIELDS}
+        if row["plan_item_id"] is not None and len(row["plan_item_id"]) > PLAN_ITEM_ID_LENGTH:
             # The registry accepts any external id up to 100 characters; ours are UUIDs, so a longer one
             # is not one of our items. Storing it would overflow the column and dead-letter the snapshot.
-            row.plan_item_id = None
-        row.updated_at = utcnow()
+            row["plan_item_id"] = None
+        row["project_id"] = snapshot.project_id
+        row["updated_at"] = now
+        rows.append(row)
+    table = RegistryProject.__table__
+    stmt = _upsert(session)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.project_id],
+        set_={name: stmt.excluded[name] for name in (*_FIELDS, "updated_at")},
+        where=(table.c.version <= stmt.excluded.version) & (table.c.status != DELETED),
+    )
+    # The sessions do not autoflush: write what earlier handlers of this transaction changed first, so
+    # the statement sees it; rows loaded before are stale afterwards (re-read them with populate_existing).
     await session.flush()
+    await session.execute(stmt, rows)
 
 
 async def apply_deletion(*, session: AsyncSession, deleted: ProjectDeleted) -> None:
     """Keep a tombstone (status ``deleted``) so late snapshots cannot resurrect the project."""
-    row = await session.get(RegistryProject, deleted.project_id, with_for_update=True)
-    if row is None:
-        row = RegistryProject(
-            project_id=deleted.project_id,
-            code=deleted.code,
-            title_ko="",
-            title_en="",
-            sgg_code=deleted.sgg_code,
-            origin="department",
-            partner_organisations=[],
-            target_groups=[],
-            total_krw=0,
-        )
-        session.add(row)
-    row.status = DELETED
-    row.version = max(row.version or 0, deleted.version)
-    row.updated_at = utcnow()
-    # Written now (the sessions do not autoflush), so a later handler of the same batch transaction
-    # finds the tombstone in the database.
+    await apply_deletions(session=session, deletions=[deleted])
+
+
+async def apply_deletions(*, session: AsyncSession, deletions: Sequence[ProjectDeleted]) -> None:
+    """Tombstones for a run of deletions, in one set-based statement: a known project keeps its last
+    snapshot's fields with status ``deleted`` and the higher of the two versions; an unknown one gets a
+    bare tombstone, so a snapshot arriving later cannot bring it back."""
+    if not deletions:
+        return
+    now = utcnow()
+    latest: dict[str, ProjectDeleted] = {}
+    for deleted in deletions:
+        kept = latest.get(deleted.project_id)
+        if kept is None or deleted.version >= kept.version:
+            latest[deleted.project_id] = deleted
+    rows: list[dict[str, Any]] = [
+        {
+            "project_id": d.project_id,
+            "code": d.code,
+            "title_ko": "",
+            "title_en": "",
+            "sgg_code": d.sgg_code,
+            "origin": "department",
+            "status": DELETED,
+            "partner_organisations": [],
+            "target_groups": [],
+            "total_krw": 0,
+            "version": d.version,
+            "updated_at": now,
+        }
+        for d in (latest[project_id] for project_id in sorted(latest))
+    ]
+    table = RegistryProject.__table__
+    stmt = _upsert(session)(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.project_id],
+        set_={
+            "status": DELETED,
+            "version": case(
+                (table.c.version > stmt.excluded.version, table.c.version), else_=stmt.excluded.version
+            ),
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
     await session.flush()
+    await session.execute(stmt, rows)
 
 
 async def get(*, session: AsyncSession, project_id: str) -> RegistryProjectRead:
