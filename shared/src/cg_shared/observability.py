@@ -99,6 +99,22 @@ class MetricsMiddleware:
             LATENCY.labels(self.service, method, route).observe(time.perf_counter() - started)
 
 
+def event_pipeline_checks(state: Any) -> dict[str, str]:
+    """Whether the outbox relay and the event consumer this process runs have started: a service is not
+    ready before its relay has a producer and its consumer has joined its group the first time, so the
+    first event after it reports ready is not held by either (issue 19: cold start)."""
+    settings = state.settings
+    checks: dict[str, str] = {}
+    if settings.run_relay:
+        relay = getattr(state, "relay", None)
+        checks["relay"] = "ok" if relay is not None and relay.ready.is_set() else "starting"
+    handlers = getattr(state, "handlers", None)
+    if settings.run_consumer and handlers is not None and handlers.subscriptions:
+        consumer = getattr(state, "consumer", None)
+        checks["consumer"] = "ok" if consumer is not None and consumer.joined.is_set() else "joining"
+    return checks
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -121,6 +137,7 @@ def health_router() -> APIRouter:
         except Exception as exc:
             checks["database"] = f"down: {type(exc).__name__}"
         checks["broker"] = "ok" if await state.broker_health.ok() else "down"
+        checks.update(event_pipeline_checks(state))
         ready = all(v == "ok" for v in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503

@@ -140,3 +140,36 @@ async def test_committee_decision_over_the_broker_adopts_the_plan(
             assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["version"] == adopted_version
         finally:
             await producer.stop()
+
+
+async def test_ready_only_after_the_relay_checked_the_broker_and_the_consumer_joined(
+    database_factory: Any, broker: Any
+) -> None:
+    """Cold start (issue 19): /readyz says ready only once the relay has passed its first broker check
+    and the consumer has joined its group, so the first event after "ready" waits for neither."""
+    from cg_shared.testing.kafka import free_port
+
+    url = await database_factory("postgresql")
+    await migrate("planning", url)
+    # No broker behind the address: neither can start, and the service says which part is missing.
+    nowhere = create_app(
+        PlanningSettings(database_url=url, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}", log_json=False)
+    )
+    async with running_app(nowhere) as client:
+        down = await client.get("/readyz")
+        assert down.status_code == 503
+        assert down.json()["checks"] == {
+            "database": "ok",
+            "broker": "down",
+            "relay": "starting",
+            "consumer": "joining",
+        }
+    app = create_app(
+        PlanningSettings(database_url=url, kafka_bootstrap_servers=broker.bootstrap, log_json=False)
+    )
+    async with running_app(app) as client:
+        ready = await eventually(
+            lambda: client.get("/readyz"), until=lambda r: r.status_code == 200, timeout_s=60, what="ready"
+        )
+        assert ready.json()["checks"] == {"database": "ok", "broker": "ok", "relay": "ok", "consumer": "ok"}
+        assert app.state.consumer.joined.is_set() and app.state.relay.ready.is_set()

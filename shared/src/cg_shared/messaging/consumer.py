@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -149,6 +149,20 @@ class _AlreadyApplied(Exception):
     pass
 
 
+class _JoinListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Sets ``joined`` once the group gave this member its share of partitions (possibly none: more
+    members than partitions), i.e. the consumer fetches from now on."""
+
+    def __init__(self, joined: asyncio.Event) -> None:
+        self.joined = joined
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.joined.set()
+
+
 DEAD_LETTER_SUFFIX = "#dead-letter"
 
 
@@ -229,6 +243,9 @@ class EventConsumer:
         self._consumer_factory = consumer_factory
         self._consumer: AIOKafkaConsumer | None = None
         self._stopping = asyncio.Event()
+        # Set after the first group join (and kept: a later rebalance is not a cold start): /readyz
+        # waits for it, so the first event after a service reports ready is not held by the join.
+        self.joined = asyncio.Event()
         self.processed = 0
 
     async def run(self) -> None:
@@ -236,7 +253,8 @@ class EventConsumer:
             return
         backoff = 0.5
         while not self._stopping.is_set():
-            consumer = self._consumer_factory(*self.topics, **self._consumer_kwargs)
+            consumer = self._consumer_factory(**self._consumer_kwargs)
+            consumer.subscribe(self.topics, listener=_JoinListener(self.joined))
             self._consumer = consumer
             failed = False
             try:

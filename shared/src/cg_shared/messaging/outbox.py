@@ -198,6 +198,9 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self._is_postgres: bool | None = None
         self._batch_checkpoints: dict[tuple[str, int], Checkpoint] = {}
+        # Set once the first broker check (after a restart: reading the acknowledged records back)
+        # has passed, i.e. the next commit's rows go out at once; /readyz waits for it.
+        self.ready = asyncio.Event()
         self._lost_partitions: set[tuple[str, int]] = set()
 
     def wake(self) -> None:
@@ -210,6 +213,7 @@ class OutboxRelay:
             while not self._stopping.is_set():
                 try:
                     await self.check_broker()
+                    self.ready.set()
                     sent = await self.publish_batch()
                     backoff = 0.2
                     if sent == 0:
