@@ -20,13 +20,13 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar, cast
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -46,6 +46,8 @@ CONSUMED = Counter(
 DEAD_LETTERS = Counter("cg_dead_letters_total", "Messages sent to the dead-letter store", ["service"])
 
 P = TypeVar("P", bound=EventPayload)
+# The inbox as a Core table: a batch's rows go in as one plain multi-row INSERT (no ORM bulk machinery).
+_INBOX = cast(Table, InboxMessage.__table__)
 
 # A handler takes the event's typed payload (the model registered for its CloudEvents type in
 # cg_shared.events), never a dict: ``on(ProjectDeleted)`` accepts only a function whose payload
@@ -82,6 +84,8 @@ class HandlerMap:
     """The event type → handlers map a service declares in its ``consumers.py``."""
 
     subscriptions: list[Subscription] = field(default_factory=list)
+    _by_type: dict[str, list[Subscription]] = field(default_factory=dict, init=False, repr=False)
+    _index_of: list[Subscription] = field(default_factory=list, init=False, repr=False)
 
     def on(self, payload_type: type[P], *, name: str | None = None) -> Callable[[Handler[P]], Handler[P]]:
         """Register ``func(session, event, payload)`` for every event of ``payload_type``."""
@@ -117,7 +121,13 @@ class HandlerMap:
         return register
 
     def for_type(self, event_type: str) -> list[Subscription]:
-        return [s for s in self.subscriptions if s.event_type == event_type]
+        # Asked once per consumed record: an index by type, rebuilt when a subscription was added.
+        if len(self._index_of) != len(self.subscriptions):
+            index: dict[str, list[Subscription]] = {}
+            for sub in self.subscriptions:
+                index.setdefault(sub.event_type, []).append(sub)
+            self._by_type, self._index_of = index, list(self.subscriptions)
+        return self._by_type.get(event_type, [])
 
     def topics(self) -> set[str]:
         return {EVENT_TYPES[s.event_type].topic for s in self.subscriptions}
@@ -458,7 +468,7 @@ class EventConsumer:
             if inbox:
                 # One multi-row insert for the batch's inbox rows, in the same transaction (a duplicate
                 # raised here rolls the batch back and the per-record path sorts it out).
-                await session.execute(insert(InboxMessage), inbox)
+                await session.execute(insert(_INBOX), inbox)
         return outcomes
 
     async def _apply_decoded(self, item: _Decoded) -> None:
