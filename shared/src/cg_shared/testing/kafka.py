@@ -246,7 +246,12 @@ def cluster_metadata(bootstrap: str, timeout_s: float = 10.0) -> tuple[set[int],
 
 
 def random_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # Never starting with "-" (Kafka's own Uuid.randomUuid() redraws those too): the storage tool's
+    # argument parser took such an id (1 in 64) for an option and the format failed.
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 @dataclass
