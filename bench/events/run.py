@@ -24,9 +24,16 @@ Starts a single-node Apache Kafka (``--broker tansu``: the Tansu broker), two fr
     poll interval that (a) does not: conservative.
 (b) Throughput: N ``project.registered`` outbox rows are committed straight into the registry's
     database in one transaction (``add_to_outbox``); the running relay publishes them and planning's
-    consumer applies each with its inbox row. Time = commit → planning holds N rows. Baseline: raw
-    aiokafka producer → consumer (two processes, ``raw_kafka.py``) moving the same N messages (same
-    keys, bytes and headers) through the same broker. Baseline and subject alternate; medians.
+    consumer applies each with its inbox row. Time = commit → planning holds N rows. Two baselines
+    (``raw_kafka.py``, two processes each, same broker, a topic with as many partitions, the same keys,
+    bytes and headers): the bus alone (raw aiokafka producer → consumer, no database: the issue's
+    denominator) and equal work (the same bus plus, hand-written on asyncpg, an outbox table read in
+    locked 200-row batches and marked published, JSON decoded, and per partition batch one transaction
+    with an inbox lookup, a set-based upsert of the same read-model columns and the inbox rows, then
+    the offset commit). Baselines and subject alternate; medians.
+Cold start: the services are spawned, both answer ``/readyz``, then at once one POST; time until its
+    row is in planning. Again at the end after stopping and restarting both on the same databases.
+The headline (last line) leads with (a) end to end: client POST → planning's committed row.
 """
 
 from __future__ import annotations
