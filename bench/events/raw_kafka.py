@@ -137,11 +137,21 @@ def load_messages(path: str) -> list[Message]:
     return messages
 
 
-async def produce(bootstrap: str, topic: str, messages: list[Message]) -> None:
-    # The platform's producer settings (cg_shared.messaging.broker.make_producer).
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=2, request_timeout_ms=10_000, retry_backoff_ms=100
+def make_producer(bootstrap: str, idempotence: bool) -> AIOKafkaProducer:
+    """The platform's producer settings (cg_shared.messaging.broker.make_producer): acks=all, linger 2 ms,
+    and the idempotent producer on Kafka (off on Tansu, as the services get it there)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=idempotence,
+        linger_ms=2,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=100,
     )
+
+
+async def produce(bootstrap: str, topic: str, messages: list[Message], idempotence: bool) -> None:
+    producer = make_producer(bootstrap, idempotence)
     await producer.start()
     try:
         await (await producer.send(topic, value=b"{}", key=WARMUP_KEY))
@@ -254,7 +264,7 @@ async def consume_db(bootstrap: str, topic: str, group: str, expect: int, timeou
         await conn.close()
 
 
-async def produce_db(bootstrap: str, topic: str, messages: list[Message], db: str) -> None:
+async def produce_db(bootstrap: str, topic: str, messages: list[Message], db: str, idempotence: bool) -> None:
     import asyncpg
 
     conn = await asyncpg.connect(db)
@@ -266,9 +276,7 @@ async def produce_db(bootstrap: str, topic: str, messages: list[Message], db: st
         ],
         columns=["topic", "key", "payload", "event_type", "event_id"],
     )
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, acks="all", linger_ms=2, request_timeout_ms=10_000, retry_backoff_ms=100
-    )
+    producer = make_producer(bootstrap, idempotence)
     await producer.start()
     try:
         await (await producer.send(topic, value=b"{}", key=WARMUP_KEY))
@@ -316,6 +324,7 @@ def main() -> None:
     parser.add_argument("--file", default="")
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--db", default="", help="equal-work baseline: PostgreSQL DSN (asyncpg)")
+    parser.add_argument("--no-idempotence", action="store_true", help="Tansu: no idempotent producer")
     args = parser.parse_args()
     # uvloop, like the services under uvicorn (loop="auto"), so the loops compared are the same.
     try:
@@ -329,9 +338,11 @@ def main() -> None:
     elif args.mode == "consume":
         asyncio.run(consume(args.bootstrap, args.topic, args.group, args.expect, args.timeout))
     elif args.db:
-        asyncio.run(produce_db(args.bootstrap, args.topic, load_messages(args.file), args.db))
+        asyncio.run(
+            produce_db(args.bootstrap, args.topic, load_messages(args.file), args.db, not args.no_idempotence)
+        )
     else:
-        asyncio.run(produce(args.bootstrap, args.topic, load_messages(args.file)))
+        asyncio.run(produce(args.bootstrap, args.topic, load_messages(args.file), not args.no_idempotence))
 
 
 if __name__ == "__main__":

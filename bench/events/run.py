@@ -607,7 +607,15 @@ async def raw_round(
         stdout=asyncio.subprocess.PIPE,
     )
     producer = await bench.spawn(
-        [str(PYTHON), script, "produce", *common, "--file", str(rows_file)],
+        [
+            str(PYTHON),
+            script,
+            "produce",
+            *common,
+            "--file",
+            str(rows_file),
+            *(["--no-idempotence"] if bench.broker_kind == "tansu" else []),
+        ],
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
