@@ -298,3 +298,23 @@ async def test_database_outage_is_503_not_500(client) -> None:
         client.app.state.sessions = original
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_exhausted_connection_pool_is_503_not_500(client) -> None:
+    """SQLAlchemy's pool gives up after its timeout with ``sqlalchemy.exc.TimeoutError`` (not a DBAPI
+    error): overload, answered 503 + Retry-After in Korean, never a 500."""
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    original = client.app.state.sessions
+
+    def exhausted():
+        raise PoolTimeout("QueuePool limit of size 1 overflow 0 reached, connection timed out")
+
+    client.app.state.sessions = exhausted
+    try:
+        r = await client.get("/v1/things")
+    finally:
+        client.app.state.sessions = original
+    assert r.status_code == 503 and r.headers["retry-after"] == "1"
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.headers["content-language"] == "ko"

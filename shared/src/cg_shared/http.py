@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidatorFunctionWrapHandler, field_validator
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cg_shared.db import is_schema_missing
@@ -306,6 +307,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("database error", extra={"path": request.url.path})
         return problem_response(
             InternalError("an unexpected database error occurred; it has been logged"), request
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every pooled connection busy for the pool's whole timeout: overload, not a server bug. A 503
+        # with Retry-After tells clients (and the gateway's retry policy) to come back; a 500 said
+        # "broken" and was what bench-events saw under load 30.
+        log.warning("database pool exhausted", extra={"path": request.url.path})
+        return problem_response(
+            ServiceUnavailable("the service is busy; retry shortly", headers={"Retry-After": "1"}),
+            request,
         )
 
     @app.exception_handler(UndefinedTableError)
