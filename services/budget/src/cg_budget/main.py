@@ -15,6 +15,7 @@ from cg_budget.envelopes.router import router as envelopes_router
 from cg_budget.finalisation.router import router as allocations_router
 from cg_budget.integration.router import router as integration_router
 from cg_budget.settings import BudgetSettings, get_settings
+from cg_budget.smg.router import router as smg_router
 from cg_budget.webhooks.delivery import deliver_webhooks
 from cg_budget.webhooks.router import router as webhooks_router
 from cg_shared.app import create_service_app
@@ -27,6 +28,8 @@ DESCRIPTION = """The CG-friendly budgeting system (CGFBS): money follows the pla
 * **requests**: budget requests opened from adopted plan items, with program budget codes and review.
 * **elections** / **ballots**: participatory votes (approval, cumulative, ordinal) decided by greedy, Method of
   Equal Shares, MES+add1 or add1-comparison, with per-project explanations; Pabulib import/export.
+* **smg**: SMG grant programmes (공모사업) boroughs apply to, the integrated (block) grant spent only on
+  adopted plan items, and the report of how much SMG money went through plans.
 * **allocations**: finalised money per request → `allocation.finalized`.
 * **imports** / **reconciliation** / **webhooks**: the borough budget-system integration.
 """
@@ -39,6 +42,7 @@ TAGS = [
     {"name": "allocations", "description": "Finalised allocations"},
     {"name": "integration", "description": "Imports, reconciliation, exports for borough IT"},
     {"name": "webhooks", "description": "Outbound webhooks (Standard Webhooks)"},
+    {"name": "smg", "description": "SMG grant programmes (공모사업), block grants and the channel report"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -61,6 +65,7 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             integration_router,
             webhooks_router,
             boroughs_router,
+            smg_router,
         ],
         handlers=handlers,
         background=background,
