@@ -203,6 +203,14 @@ async def seed_committee(client: httpx.AsyncClient, spec: dict[str, Any]) -> Wor
         )
     )
     world["group_id"] = group["id"]
+    activity = ok(
+        await client.post(
+            "/v1/capacity/activities",
+            json=example_body(spec, "POST", "/v1/capacity/activities"),
+            headers=SECRETARY,
+        )
+    )
+    world["activity_id"] = activity["id"]
     meeting_body = example_body(spec, "POST", "/v1/committees/{committee_id}/meetings") or {}
     meeting = ok(await client.post(f"/v1/committees/{cid}/meetings", json=meeting_body, headers=SECRETARY))
     world["meeting_id"] = meeting["id"]

@@ -416,6 +416,20 @@ COMMITTEE: dict[tuple[str, str], Policy] = {
         "OS", success=Success(prepare=group_membership)
     ),
     ("POST", "/v1/committees/{committee_id}/meetings"): Policy("OS"),
+    ("POST", "/v1/capacity/activities"): Policy("OS"),
+    ("POST", "/v1/capacity/activities/{activity_id}/participants"): Policy(
+        "OS",
+        body=lambda spec, world: {
+            "participants": [{"participant_kind": "resident", "display_name": f"교육 참여 주민 {uniq()}"}]
+        },
+    ),
+    ("POST", "/v1/capacity/support-organisations"): Policy(
+        "OS",
+        body=lambda spec, world: {
+            **example_body(spec, "POST", "/v1/capacity/support-organisations"),
+            "name_ko": f"마을자치센터 {uniq()}",
+        },
+    ),
     ("PATCH", "/v1/meetings/{meeting_id}"): Policy("OS", success=Success(prepare=plain_meeting)),
     ("PUT", "/v1/meetings/{meeting_id}/attendance"): Policy(
         "OS", body=attendance_body, success=Success(prepare=plain_meeting)

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from cg_committee.access import WRITE_ROLES
 from cg_committee.boroughs.router import router as boroughs_router
+from cg_committee.capacity.router import router as capacity_router
 from cg_committee.committees.router import router as committees_router
 from cg_committee.consumers import handlers
 from cg_committee.meetings.router import router as meetings_router
@@ -36,6 +37,7 @@ TAGS = [
     {"name": "decisions", "description": "Decisions with their computed validity and reasons"},
     {"name": "minutes", "description": "Minutes: draft → approved → published"},
     {"name": "metrics", "description": "Participation metrics for the tokenism view"},
+    {"name": "capacity", "description": "Training of members and residents, support organisations"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -46,7 +48,14 @@ def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
         settings,
         title="Seoul CG Platform — committee",
         description=DESCRIPTION,
-        routers=[committees_router, members_router, meetings_router, metrics_router, boroughs_router],
+        routers=[
+            committees_router,
+            members_router,
+            meetings_router,
+            metrics_router,
+            boroughs_router,
+            capacity_router,
+        ],
         handlers=handlers,
         background=[term_sweeper],
         openapi_tags=TAGS,
