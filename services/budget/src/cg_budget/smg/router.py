@@ -74,7 +74,7 @@ async def apply(
     response_model=list[ApplicationRead],
     summary="Applications to a programme and their outcomes (public)",
 )
-async def list_applications(programme_id: IdPath, session: SessionDep) -> list[ApplicationRead]:
+async def list_programme_applications(programme_id: IdPath, session: SessionDep) -> list[ApplicationRead]:
     return await service.list_applications(session=session, programme_id=programme_id)
 
 

@@ -17,7 +17,7 @@ class CallState(StrEnum):
 
 
 class ProgrammeCreate(BaseModel):
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", examples=["SMG-2030-마을공동체"])
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", examples=["SMG-2030-VILLAGE"])
     title_ko: Title
     title_en: ShortText = ""
     fiscal_year: FiscalYear
