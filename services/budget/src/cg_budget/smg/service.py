@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests import service as budget_requests
 from cg_budget.budget_requests.models import BudgetRequest
+from cg_budget.budget_requests.schemas import RequestStatus
 from cg_budget.common import ensure_admin, ensure_known_sgg, ensure_officer
 from cg_budget.events import emit
 from cg_budget.smg.models import BlockGrant, BlockGrantUse, ProgrammeApplication, SmgProgramme
@@ -473,7 +474,8 @@ async def use_block_grant(
             msg("no block grant for {sgg_code} in {fiscal_year}", sgg_code=sgg_code, fiscal_year=fiscal_year)
         )
     try:
-        req = await budget_requests.load(session, use_in.request_id)
+        # Locked like finalisation locks it: a request is paid from the block grant or an envelope, never both.
+        req = await budget_requests.load(session, use_in.request_id, for_update=True)
     except NotFound as exc:
         raise Unprocessable(
             exc.detail, errors=[FieldError(field="body.request_id", message=msg("no such budget request"))]
@@ -494,6 +496,8 @@ async def use_block_grant(
             ),
             errors=[FieldError(field="body.request_id", message=msg("another borough or fiscal year"))],
         )
+    if req.status == RequestStatus.FUNDED.value:
+        raise Conflict(msg("an allocation already funds this request"), slug="already-funded")
     if use_in.amount_krw > req.amount_krw:
         raise Unprocessable(
             msg("more than the request's {amount} won", amount=f"{req.amount_krw:,}"),
