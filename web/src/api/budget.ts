@@ -10572,6 +10572,17 @@ export interface operations {
                     "application/json": components["schemas"]["BlockGrantRead"];
                 };
             };
+            /** @description The block grant was created */
+            201: {
+                headers: {
+                    /** @description Version of the resource; send it back as If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlockGrantRead"];
+                };
+            };
             /** @description Bad request */
             400: {
                 headers: {

@@ -116,6 +116,7 @@ async def get_block_grant(
     "/block-grants/{sgg_code}/{fiscal_year}",
     response_model=BlockGrantRead,
     summary="Set a borough's block grant for a year (smg_admin; If-Match once it exists)",
+    responses={201: {"model": BlockGrantRead, "description": "The block grant was created"}},
 )
 async def set_block_grant(
     sgg_code: SggPath,

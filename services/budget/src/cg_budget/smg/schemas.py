@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cg_budget.common import FiscalYear, Krw, LongText, SggCode, ShortText, Title
 
@@ -17,6 +17,8 @@ class CallState(StrEnum):
 
 
 class ProgrammeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", examples=["SMG-2030-VILLAGE"])
     title_ko: Title
     title_en: ShortText = ""
@@ -48,6 +50,8 @@ class ProgrammeRead(BaseModel):
 
 
 class ApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     sgg_code: SggCode
     title_ko: Title
     requested_krw: Krw
@@ -82,6 +86,8 @@ class Outcome(StrEnum):
 
 
 class ApplicationDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     outcome: Outcome
     award_krw: Krw | None = Field(
         default=None, description="Awarded amount (awarded only; default: the requested amount)"
@@ -90,12 +96,16 @@ class ApplicationDecision(BaseModel):
 
 
 class BlockGrantSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     amount_krw: Krw
     grade: str | None = Field(default=None, pattern=r"^[가나다]$", description="Plan grade it was sized on")
     note: LongText = ""
 
 
 class BlockGrantUseCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     request_id: str = Field(
         min_length=1, max_length=36, description="The budget request opened from an adopted plan item"
     )
