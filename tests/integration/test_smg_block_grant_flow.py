@@ -1,4 +1,4 @@
-"""SMG money through the plan, across services on the real bus: the committee's valid decision (on Kafka)
+"""SMG money through the plan, across services on Apache Kafka (single node): the committee's valid decision (on Kafka)
 adopts planning's annual plan → planning's ``plan.adopted`` → budget opens the items' requests → SMG sets
 the borough's block grant and the borough puts it on an item → budget's ``block_grant.assigned`` →
 planning marks the item funded. Budget's channel report then shows that money as flowing through the plan."""
@@ -22,7 +22,7 @@ from cg_shared.events.committee import DecisionRecorded, Tally
 from cg_shared.messaging.broker import ensure_topics
 from cg_shared.testing.helpers import auth, eventually, migrate, running_app
 
-pytestmark = [pytest.mark.broker, pytest.mark.postgres]
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 SGG = "11200"
 OFFICER = auth("borough_officer", SGG, sub="officer-seongdong")
@@ -36,13 +36,13 @@ def ok(response: Any, status: int = 201) -> Any:
 
 @pytest.mark.parametrize("db_backend", ["postgresql"])
 async def test_block_grant_money_follows_the_adopted_plan(
-    database_factory: Any, broker: Any, db_backend: str
+    database_factory: Any, kafka_broker: Any, db_backend: str
 ) -> None:
     plan_url = await database_factory(db_backend)
     budget_url = await database_factory(db_backend)
     await migrate("planning", plan_url)
     await migrate("budget", budget_url)
-    common = {"kafka_bootstrap_servers": broker.bootstrap, "log_json": False}
+    common = {"kafka_bootstrap_servers": kafka_broker.bootstrap, "log_json": False}
     planning = create_planning(PlanningSettings(database_url=plan_url, **common))
     budget_settings = BudgetSettings(
         database_url=budget_url, calendar_sweep_enabled=False, webhook_delivery_enabled=False, **common
@@ -123,7 +123,7 @@ async def test_block_grant_money_follows_the_adopted_plan(
             tally=Tally(seated=30, present=22, yes=18, no=3, abstain=1),
             decided_at=now_utc(),
         )
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all")
         await producer.start()
         try:
             event = make_event(decision, subject=decision.decision_id)
