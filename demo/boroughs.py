@@ -47,6 +47,7 @@ def tables(data: dict[str, dict[str, Row]]) -> list[Table]:
         "votes civ.",
         "attendance",
         "valid decisions",
+        "capacity",
     ):
         projects.add_column(name, justify="left" if name == "borough" else "right")
     for code in codes:
@@ -62,6 +63,7 @@ def tables(data: dict[str, dict[str, Row]]) -> list[Table]:
             _pct(com["civilian_vote_share"]) if com["vote_count"] else "—",
             _pct(com["attendance_rate"]) if com["attendance_records"] else "—",
             f"{com['valid_decision_count']}/{com['decision_count']}",
+            f"{com['capacity']['capacity_score']}/4",
         )
     plans = Table(title="25 boroughs — planning and budget (GET /v1/boroughs)")
     for name in (

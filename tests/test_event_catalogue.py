@@ -38,6 +38,9 @@ EXTERNAL_ONLY: dict[str, str] = {
     "kr.seoul.cg.budget.request.created.v1": "borough IT",
     "kr.seoul.cg.budget.election.closed.v1": "public portal",
     "kr.seoul.cg.budget.appropriation.imported.v1": "borough IT reconciliation",
+    # Not consumed inside the platform yet: the registry could record funding lines from the awards.
+    "kr.seoul.cg.budget.smg_award.decided.v1": "borough IT and SMG programme dashboards (webhooks)",
+    "kr.seoul.cg.committee.capacity_training.recorded.v1": "CG assessment dashboards (starting conditions)",
 }
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
+from cg_shared.clock import today_seoul
 from tests.contract.apps import OTHER_SGG, ROLE_HEADERS, SGG
 
 ADMIN = ROLE_HEADERS["smg_admin"]
@@ -201,6 +203,14 @@ async def seed_committee(client: httpx.AsyncClient, spec: dict[str, Any]) -> Wor
         )
     )
     world["group_id"] = group["id"]
+    activity = ok(
+        await client.post(
+            "/v1/capacity/activities",
+            json=example_body(spec, "POST", "/v1/capacity/activities"),
+            headers=SECRETARY,
+        )
+    )
+    world["activity_id"] = activity["id"]
     meeting_body = example_body(spec, "POST", "/v1/committees/{committee_id}/meetings") or {}
     meeting = ok(await client.post(f"/v1/committees/{cid}/meetings", json=meeting_body, headers=SECRETARY))
     world["meeting_id"] = meeting["id"]
@@ -358,7 +368,30 @@ async def seed_budget(client: httpx.AsyncClient, spec: dict[str, Any]) -> World:
     world["webhook_id"] = webhook["id"]
     ping = ok(await client.post(f"/v1/webhooks/{webhook['id']}/ping", headers=OFFICER), 202)
     world["delivery_id"] = ping["id"]
+    programme = ok(await client.post("/v1/smg/programmes", json=open_programme_body(), headers=ADMIN))
+    world["programme_id"] = programme["id"]
+    application = ok(
+        await client.post(
+            f"/v1/smg/programmes/{programme['id']}/applications",
+            json={"sgg_code": SGG, "title_ko": f"마을 공동체 공모 {uniq()}", "requested_krw": 10_000_000},
+            headers=OFFICER,
+        )
+    )
+    world["application_id"] = application["id"]
     return world
+
+
+def open_programme_body() -> dict[str, Any]:
+    """An SMG grant programme whose call is open today (Seoul) for thirty days."""
+    today = today_seoul()
+    return {
+        "code": uniq("SMG-"),
+        "title_ko": "마을공동체 공모사업",
+        "fiscal_year": today.year + 1,
+        "pool_krw": 500_000_000,
+        "call_opens_on": today.isoformat(),
+        "call_closes_on": (today + timedelta(days=30)).isoformat(),
+    }
 
 
 SEEDERS: dict[str, Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[World]]] = {

@@ -22,7 +22,18 @@ import httpx
 
 from cg_shared.testing.helpers import auth
 from tests.contract.apps import OTHER_SGG, SGG
-from tests.contract.world import ADMIN, OFFICER, PB_FILE, SECRETARY, World, example_body, fill_ids, ok, uniq
+from tests.contract.world import (
+    ADMIN,
+    OFFICER,
+    PB_FILE,
+    SECRETARY,
+    World,
+    example_body,
+    fill_ids,
+    ok,
+    open_programme_body,
+    uniq,
+)
 
 # Writes open to anyone by design, outside the matrix: the development sign-in (mounted only with
 # CG_AUTH_MODE=dev; tests/security/test_request_guards.py checks the token it issues is accepted).
@@ -405,6 +416,20 @@ COMMITTEE: dict[tuple[str, str], Policy] = {
         "OS", success=Success(prepare=group_membership)
     ),
     ("POST", "/v1/committees/{committee_id}/meetings"): Policy("OS"),
+    ("POST", "/v1/capacity/activities"): Policy("OS"),
+    ("POST", "/v1/capacity/activities/{activity_id}/participants"): Policy(
+        "OS",
+        body=lambda spec, world: {
+            "participants": [{"participant_kind": "resident", "display_name": f"교육 참여 주민 {uniq()}"}]
+        },
+    ),
+    ("POST", "/v1/capacity/support-organisations"): Policy(
+        "OS",
+        body=lambda spec, world: {
+            **example_body(spec, "POST", "/v1/capacity/support-organisations"),
+            "name_ko": f"마을자치센터 {uniq()}",
+        },
+    ),
     ("PATCH", "/v1/meetings/{meeting_id}"): Policy("OS", success=Success(prepare=plain_meeting)),
     ("PUT", "/v1/meetings/{meeting_id}/attendance"): Policy(
         "OS", body=attendance_body, success=Success(prepare=plain_meeting)
@@ -601,6 +626,28 @@ BUDGET: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/imports"): Policy(
         "O",
         params=lambda world: {"kind": "appropriation", "sgg_code": SGG, "fiscal_year": world["fiscal_year"]},
+    ),
+    # SMG funding channels: the city announces programmes, decides applications and sets block grants;
+    # a borough applies and puts its block grant on adopted plan items (those need planning's events).
+    ("POST", "/v1/smg/programmes"): Policy(
+        "", scoped=False, success=Success(body=lambda spec, world: open_programme_body())
+    ),
+    ("POST", "/v1/smg/programmes/{programme_id}/applications"): Policy(
+        "O",
+        body=lambda spec, world: {
+            "sgg_code": SGG,
+            "title_ko": f"공모 신청 {uniq()}",
+            "requested_krw": 5_000_000,
+        },
+    ),
+    ("POST", "/v1/smg/applications/{application_id}/decision"): Policy(
+        "", scoped=False, body=const({"outcome": "rejected", "reason": "공모 취지와 다름"}), success=None
+    ),
+    ("PUT", "/v1/smg/block-grants/{sgg_code}/{fiscal_year}"): Policy(
+        "", scoped=False, body=const({"amount_krw": 300_000_000})
+    ),
+    ("POST", "/v1/smg/block-grants/{sgg_code}/{fiscal_year}/uses"): Policy(
+        "O", body=const({"request_id": "none", "amount_krw": 1_000_000}), success=None
     ),
     ("POST", "/v1/webhooks"): Policy("O"),
     ("PATCH", "/v1/webhooks/{webhook_id}"): Policy("O"),

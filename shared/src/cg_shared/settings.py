@@ -110,6 +110,8 @@ class ServiceSettings(BaseSettings):
     rate_limit_address_factor: float = Field(default=10.0, ge=1)
     rate_limit_auth_failures_per_s: float = Field(default=20.0, gt=0)
     rate_limit_auth_failures_burst: float = Field(default=500.0, ge=1)
+    # Bulk open data (cg_shared.open_data): mark exports as generated data. None = every env but prod.
+    open_data_synthetic: bool | None = None
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -18,6 +18,8 @@ PRODUCED: tuple[type[EventPayload], ...] = (
     budget_events.ElectionClosed,
     budget_events.AllocationFinalized,
     budget_events.AppropriationImported,
+    budget_events.SmgAwardDecided,
+    budget_events.BlockGrantAssigned,
 )
 
 

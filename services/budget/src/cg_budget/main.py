@@ -14,10 +14,13 @@ from cg_budget.elections.router import router as elections_router
 from cg_budget.envelopes.router import router as envelopes_router
 from cg_budget.finalisation.router import router as allocations_router
 from cg_budget.integration.router import router as integration_router
+from cg_budget.opendata.datasets import DATASETS
 from cg_budget.settings import BudgetSettings, get_settings
+from cg_budget.smg.router import router as smg_router
 from cg_budget.webhooks.delivery import deliver_webhooks
 from cg_budget.webhooks.router import router as webhooks_router
 from cg_shared.app import create_service_app
+from cg_shared.open_data import open_data_router
 
 DESCRIPTION = """The CG-friendly budgeting system (CGFBS): money follows the plans residents helped make.
 
@@ -27,6 +30,8 @@ DESCRIPTION = """The CG-friendly budgeting system (CGFBS): money follows the pla
 * **requests**: budget requests opened from adopted plan items, with program budget codes and review.
 * **elections** / **ballots**: participatory votes (approval, cumulative, ordinal) decided by greedy, Method of
   Equal Shares, MES+add1 or add1-comparison, with per-project explanations; Pabulib import/export.
+* **smg**: SMG grant programmes (공모사업) boroughs apply to, the integrated (block) grant spent only on
+  adopted plan items, and the report of how much SMG money went through plans.
 * **allocations**: finalised money per request → `allocation.finalized`.
 * **imports** / **reconciliation** / **webhooks**: the borough budget-system integration.
 """
@@ -39,6 +44,8 @@ TAGS = [
     {"name": "allocations", "description": "Finalised allocations"},
     {"name": "integration", "description": "Imports, reconciliation, exports for borough IT"},
     {"name": "webhooks", "description": "Outbound webhooks (Standard Webhooks)"},
+    {"name": "smg", "description": "SMG grant programmes (공모사업), block grants and the channel report"},
+    {"name": "open data", "description": "Bulk CSV/JSON downloads: requests, allocations, SMG awards"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -61,6 +68,8 @@ def create_app(settings: BudgetSettings | None = None) -> FastAPI:
             integration_router,
             webhooks_router,
             boroughs_router,
+            smg_router,
+            open_data_router("budget", DATASETS),
         ],
         handlers=handlers,
         background=background,

@@ -7,6 +7,7 @@ from cg_budget.elections import models as elections
 from cg_budget.envelopes import models as envelopes
 from cg_budget.finalisation import models as finalisation
 from cg_budget.integration import models as integration
+from cg_budget.smg import models as smg
 from cg_budget.webhooks import models as webhooks
 
 __all__ = [
@@ -17,5 +18,6 @@ __all__ = [
     "envelopes",
     "finalisation",
     "integration",
+    "smg",
     "webhooks",
 ]

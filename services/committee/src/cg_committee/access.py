@@ -63,4 +63,10 @@ WRITE_ROLES: dict[tuple[str, str], tuple[Role, ...]] = {
         Role.BOROUGH_OFFICER,
         Role.COMMITTEE_SECRETARY,
     ),
+    ("POST", "/v1/capacity/activities"): (Role.BOROUGH_OFFICER, Role.COMMITTEE_SECRETARY),
+    ("POST", "/v1/capacity/activities/{activity_id}/participants"): (
+        Role.BOROUGH_OFFICER,
+        Role.COMMITTEE_SECRETARY,
+    ),
+    ("POST", "/v1/capacity/support-organisations"): (Role.BOROUGH_OFFICER, Role.COMMITTEE_SECRETARY),
 }

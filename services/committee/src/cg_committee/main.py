@@ -6,14 +6,17 @@ from fastapi import FastAPI
 
 from cg_committee.access import WRITE_ROLES
 from cg_committee.boroughs.router import router as boroughs_router
+from cg_committee.capacity.router import router as capacity_router
 from cg_committee.committees.router import router as committees_router
 from cg_committee.consumers import handlers
 from cg_committee.meetings.router import router as meetings_router
 from cg_committee.members.router import router as members_router
 from cg_committee.metrics.router import router as metrics_router
+from cg_committee.opendata.datasets import DATASETS
 from cg_committee.settings import CommitteeSettings, get_settings
 from cg_committee.sweep import term_sweeper
 from cg_shared.app import create_service_app
+from cg_shared.open_data import open_data_router
 
 DESCRIPTION = """
 Each borough's collaborative-governance committee (민관협치위원회): seats, members and terms with the
@@ -36,6 +39,9 @@ TAGS = [
     {"name": "decisions", "description": "Decisions with their computed validity and reasons"},
     {"name": "minutes", "description": "Minutes: draft → approved → published"},
     {"name": "metrics", "description": "Participation metrics for the tokenism view"},
+    {"name": "capacity", "description": "Training of members and residents, support organisations"},
+    {"name": "open data", "description": "Bulk CSV/JSON downloads: decisions and attendance (public)"},
+    {"name": "open data", "description": "Bulk CSV/JSON downloads: decisions and attendance (public)"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -46,7 +52,15 @@ def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
         settings,
         title="Seoul CG Platform — committee",
         description=DESCRIPTION,
-        routers=[committees_router, members_router, meetings_router, metrics_router, boroughs_router],
+        routers=[
+            committees_router,
+            members_router,
+            meetings_router,
+            metrics_router,
+            boroughs_router,
+            capacity_router,
+            open_data_router("committee", DATASETS),
+        ],
         handlers=handlers,
         background=[term_sweeper],
         openapi_tags=TAGS,

@@ -1,5 +1,6 @@
 """Every table of the committee service, imported so Alembic and tests see one metadata."""
 
+from cg_committee.capacity import models as _capacity  # noqa: F401
 from cg_committee.committees import models as _committees  # noqa: F401 - registers the tables
 from cg_committee.db import Base
 from cg_committee.meetings import models as _meetings  # noqa: F401

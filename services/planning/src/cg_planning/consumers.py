@@ -8,7 +8,13 @@ from cg_planning.items import service as items
 from cg_planning.plans import service as plans
 from cg_planning.registry_projects import service as registry_projects
 from cg_shared.events import CloudEvent
-from cg_shared.events.budget import AllocationFinalized, RequestCreated, RequestExecuted
+from cg_shared.events.budget import (
+    AllocationFinalized,
+    AllocationLine,
+    BlockGrantAssigned,
+    RequestCreated,
+    RequestExecuted,
+)
 from cg_shared.events.committee import DecisionRecorded
 from cg_shared.events.registry import ProjectDeleted, ProjectRegistered, ProjectUpdated
 from cg_shared.messaging import HandlerMap
@@ -56,3 +62,31 @@ async def on_request_created(session: AsyncSession, event: CloudEvent, payload: 
 @handlers.on(RequestExecuted, name="planning.budget_request.executed")
 async def on_request_executed(session: AsyncSession, event: CloudEvent, payload: RequestExecuted) -> None:
     await items.record_execution(session=session, event=event, execution=payload)
+
+
+@handlers.on(BlockGrantAssigned, name="planning.smg_block_grant.assigned")
+async def on_block_grant_assigned(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+    """SMG block-grant money put on an adopted item funds it like an allocation line: the item's funded
+    amount and its proposers' timelines move the same way (idempotent per block-grant use)."""
+    await items.record_funding(
+        session=session,
+        event=event,
+        allocation=AllocationFinalized(
+            allocation_id=f"smg-block-grant:{payload.use_id}",
+            cycle_id=payload.block_grant_id,
+            sgg_code=payload.sgg_code,
+            fiscal_year=payload.fiscal_year,
+            method="smg_block_grant",
+            lines=[
+                AllocationLine(
+                    request_id=payload.request_id,
+                    plan_id=payload.plan_id,
+                    plan_item_id=payload.plan_item_id,
+                    source="smg_grant",
+                    amount_krw=payload.amount_krw,
+                    envelope_kind="smg_block_grant",
+                )
+            ],
+            total_krw=payload.amount_krw,
+        ),
+    )

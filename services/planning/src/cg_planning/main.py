@@ -9,12 +9,14 @@ from cg_planning.boroughs.router import router as boroughs_router
 from cg_planning.consumers import handlers
 from cg_planning.deliberations.router import router as deliberations_router
 from cg_planning.items.router import router as items_router
+from cg_planning.opendata.datasets import DATASETS
 from cg_planning.plans.router import router as plans_router
 from cg_planning.proposals.router import router as proposals_router
 from cg_planning.registry_projects.router import router as registry_projects_router
 from cg_planning.settings import get_settings
 from cg_planning.timeline.router import router as notifications_router
 from cg_shared.app import create_service_app
+from cg_shared.open_data import open_data_router
 from cg_shared.settings import ServiceSettings
 
 DESCRIPTION = """The Local CG Innovation Plan (지역사회혁신계획): 3-year master plans and annual action plans,
@@ -32,6 +34,7 @@ TAGS = [
     {"name": "proposals", "description": "Resident and civic-group proposals and their screening"},
     {"name": "registry read model", "description": "Registry projects as planning knows them (from events)"},
     {"name": "notifications", "description": "Each resident's inbox: what became of their proposals"},
+    {"name": "open data", "description": "Bulk CSV/JSON downloads: plans and plan items (public)"},
     {"name": "boroughs", "description": "One row per borough for comparing the 25 (public)"},
 ]
 
@@ -60,6 +63,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             registry_projects_router,
             notifications_router,
             boroughs_router,
+            open_data_router("planning", DATASETS),
         ],
         handlers=handlers,
         openapi_tags=TAGS,

@@ -126,3 +126,42 @@ class AppropriationImported(EventPayload):
     kind: str  # appropriation | execution
     row_count: int
     total_krw: int
+
+
+@event_type(
+    "kr.seoul.cg.budget.smg_award.decided.v1",
+    topic=topics.BUDGET_ENVELOPE,
+    description=(
+        "SMG decided a borough's application to a grant programme (공모사업): awarded (with the amount) "
+        "or rejected (with the reason). Project-by-project SMG money, outside the borough's plan."
+    ),
+)
+class SmgAwardDecided(EventPayload):
+    application_id: str
+    programme_id: str
+    programme_code: str
+    sgg_code: str
+    fiscal_year: int
+    outcome: str  # awarded | rejected
+    award_krw: int
+    plan_item_id: str | None = None
+    reason: str = ""
+
+
+@event_type(
+    "kr.seoul.cg.budget.block_grant.assigned.v1",
+    topic=topics.BUDGET_ENVELOPE,
+    description=(
+        "Money of SMG's integrated (block) grant to a borough was put on one of the borough's adopted "
+        "plan items (through the item's budget request for that fiscal year)."
+    ),
+)
+class BlockGrantAssigned(EventPayload):
+    block_grant_id: str
+    use_id: str
+    sgg_code: str
+    fiscal_year: int
+    request_id: str
+    plan_id: str
+    plan_item_id: str
+    amount_krw: int

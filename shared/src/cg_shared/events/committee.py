@@ -112,3 +112,28 @@ class DecisionRecorded(EventPayload):
     # Additive: where in the committee's record the decision sits.
     agenda_item_id: str | None = None
     motion_id: str | None = None
+
+
+class TraineeCount(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    participant_kind: str  # committee_member | resident | official | coordinator
+    participants: int
+    person_hours: float
+
+
+@event_type(
+    "kr.seoul.cg.committee.capacity_training.recorded.v1",
+    topic=topics.COMMITTEE_COMMITTEE,
+    description=(
+        "Participants of a capacity-building activity (민관협치 교육, 주민자치학교 …) of a borough were "
+        "recorded: the 'starting conditions' evidence of the CG assessment rubric."
+    ),
+)
+class CapacityTrainingRecorded(EventPayload):
+    activity_id: str
+    sgg_code: str
+    kind: str
+    title_ko: str
+    held_on: date
+    hours: float
+    trainees: list[TraineeCount] = []

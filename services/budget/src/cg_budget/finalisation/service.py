@@ -26,6 +26,7 @@ from cg_budget.envelopes.service import funding_source
 from cg_budget.events import emit
 from cg_budget.finalisation.models import Allocation, AllocationLine
 from cg_budget.finalisation.schemas import AllocationCreate, AllocationLineRead, AllocationRead
+from cg_budget.smg.models import BlockGrantUse
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
@@ -140,6 +141,12 @@ async def finalise(
     errors: list[FieldError] = []
     planned: list[tuple[BudgetRequest, int, Envelope]] = []
     seen: set[str] = set()
+    # A request the SMG block grant already pays for must not be paid a second time from an envelope.
+    block_funded = set(
+        (
+            await session.execute(select(BlockGrantUse.request_id).where(BlockGrantUse.request_id.in_(ids)))
+        ).scalars()
+    )
     for index, (rid, amount, kind, envelope_id) in enumerate(wanted):
         where = f"body.lines.{index}" if allocation_in.method != "election" else f"outcome.selected.{index}"
         req = requests.get(rid)
@@ -154,6 +161,8 @@ async def finalise(
             errors.append(FieldError(field=where, message="the request belongs to another cycle"))
         if req.status == RequestStatus.FUNDED.value:
             errors.append(FieldError(field=where, message="the request is already funded"))
+        if rid in block_funded:
+            errors.append(FieldError(field=where, message="the SMG block grant already funds the request"))
         if req.feasibility == Feasibility.INFEASIBLE.value:
             errors.append(FieldError(field=where, message="the request was reviewed as infeasible"))
         amount = amount or req.amount_krw

@@ -6,6 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from cg_committee.capacity.schemas import CapacityIndicator
 from cg_shared.borough_table import BoroughName
 
 
@@ -26,6 +27,9 @@ class CommitteeBoroughRow(BoroughName):
     decision_count: int
     valid_decision_count: int
     valid_decision_share: float
+    capacity: CapacityIndicator = Field(
+        description="Training, support organisations and the 0–4 capacity score (last 365 days; docs/capacity.md)"
+    )
 
 
 class CommitteeBoroughTable(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_committee.boroughs.schemas import CommitteeBoroughRow, CommitteeBoroughTable
+from cg_committee.capacity.service import borough_indicators
 from cg_committee.committees.models import Committee, OrdinanceVersion
 from cg_committee.meetings.models import Attendance, Decision, Meeting, Vote
 from cg_committee.members.models import Member
@@ -119,6 +120,12 @@ async def table(session: AsyncSession) -> CommitteeBoroughTable:
         ),
         2,
     )
+    capacity = await borough_indicators(
+        session,
+        today=today,
+        seated=seated,
+        seated_counts={d.sgg_code: seats[d.sgg_code][1] for d in boroughs()},
+    )
     rows = []
     for district in boroughs():
         code = district.sgg_code
@@ -148,6 +155,7 @@ async def table(session: AsyncSession) -> CommitteeBoroughTable:
                 decision_count=decision_n,
                 valid_decision_count=valid_n,
                 valid_decision_share=share(valid_n, decision_n),
+                capacity=capacity[code],
             )
         )
     return CommitteeBoroughTable(as_of=today, rows=rows)

@@ -1,0 +1,1 @@
+"""Bulk open data of the budget service: budget requests, allocations and SMG programme awards."""

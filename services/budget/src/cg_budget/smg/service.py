@@ -1,0 +1,636 @@
+"""Use cases of the SMG funding channels (one transaction each, opened by the router).
+
+Two ways SMG money reaches a borough are kept apart on purpose, because the study's remedy is to move
+money from the first to the second:
+
+* **programmes** (공모사업): SMG opens a call, boroughs apply project by project inside the call window,
+  SMG awards or rejects each application after the call closed;
+* the **block grant** (통합 보조금): one amount per borough and fiscal year that the borough may only put
+  on items of its adopted plan — the budget requests budget opened from planning's ``PlanAdopted``.
+
+:func:`channel_report` says per borough and year which share of SMG money went through the plan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cg_budget.budget_requests import service as budget_requests
+from cg_budget.budget_requests.models import BudgetRequest
+from cg_budget.budget_requests.schemas import RequestStatus
+from cg_budget.common import ensure_admin, ensure_known_sgg, ensure_officer
+from cg_budget.events import emit
+from cg_budget.smg.models import BlockGrant, BlockGrantUse, ProgrammeApplication, SmgProgramme
+from cg_budget.smg.schemas import (
+    ApplicationCreate,
+    ApplicationDecision,
+    ApplicationRead,
+    ApplicationStatus,
+    BlockGrantRead,
+    BlockGrantSet,
+    BlockGrantUseCreate,
+    BlockGrantUseRead,
+    CallState,
+    ChannelReport,
+    ChannelRow,
+    Outcome,
+    ProgrammeCreate,
+    ProgrammeRead,
+)
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal
+from cg_shared.clock import now_utc, today_seoul
+from cg_shared.db import utcnow
+from cg_shared.districts import DISTRICTS
+from cg_shared.events.budget import BlockGrantAssigned, SmgAwardDecided
+from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable, check_if_match
+from cg_shared.i18n import msg
+
+# --- programmes ------------------------------------------------------------------------------------
+
+
+def call_state(programme: SmgProgramme, today: date) -> CallState:
+    if today < programme.call_opens_on:
+        return CallState.UPCOMING
+    if today > programme.call_closes_on:
+        return CallState.CLOSED
+    return CallState.OPEN
+
+
+def _programme_read(programme: SmgProgramme, applications: int) -> ProgrammeRead:
+    return ProgrammeRead(
+        id=programme.id,
+        code=programme.code,
+        title_ko=programme.title_ko,
+        title_en=programme.title_en,
+        fiscal_year=programme.fiscal_year,
+        policy_field=programme.policy_field,
+        pool_krw=programme.pool_krw,
+        max_award_krw=programme.max_award_krw,
+        awarded_krw=programme.awarded_krw,
+        call_opens_on=programme.call_opens_on,
+        call_closes_on=programme.call_closes_on,
+        call_state=call_state(programme, today_seoul()),
+        description=programme.description,
+        application_count=applications,
+        created_at=programme.created_at,
+    )
+
+
+def _application_read(app: ProgrammeApplication) -> ApplicationRead:
+    return ApplicationRead(
+        id=app.id,
+        programme_id=app.programme_id,
+        sgg_code=app.sgg_code,
+        title_ko=app.title_ko,
+        requested_krw=app.requested_krw,
+        plan_item_id=app.plan_item_id,
+        status=ApplicationStatus(app.status),
+        award_krw=app.award_krw,
+        reason=app.reason,
+        submitted_on=app.submitted_on,
+        decided_at=app.decided_at,
+    )
+
+
+async def create_programme(
+    *, session: AsyncSession, principal: Principal, programme_in: ProgrammeCreate
+) -> ProgrammeRead:
+    ensure_admin(principal)
+    if programme_in.call_closes_on < programme_in.call_opens_on:
+        raise Unprocessable(
+            msg("the call cannot close before it opens"),
+            errors=[FieldError(field="body.call_closes_on", message=msg("before call_opens_on"))],
+        )
+    if programme_in.call_closes_on < today_seoul():
+        raise Unprocessable(
+            msg("a call cannot be announced after it closed (no backdating)"),
+            errors=[FieldError(field="body.call_closes_on", message=msg("in the past (Seoul date)"))],
+            slug="backdated",
+        )
+    if programme_in.max_award_krw is not None and programme_in.max_award_krw > programme_in.pool_krw:
+        raise Unprocessable(
+            msg("the cap per application exceeds the programme's pool"),
+            errors=[FieldError(field="body.max_award_krw", message=msg("greater than pool_krw"))],
+        )
+    taken = await session.scalar(select(SmgProgramme.id).where(SmgProgramme.code == programme_in.code))
+    if taken is not None:
+        raise Conflict(msg("programme code {code} is taken", code=programme_in.code), slug="duplicate-code")
+    programme = SmgProgramme(**programme_in.model_dump(), created_by=principal.sub)
+    session.add(programme)
+    await session.flush()
+    read = _programme_read(programme, 0)
+    record_audit(
+        session,
+        actor=principal,
+        action="smg_programme.created",
+        entity_type="smg_programme",
+        entity_id=programme.id,
+        after=read.model_dump(mode="json"),
+    )
+    return read
+
+
+async def _load_programme(
+    session: AsyncSession, programme_id: str, *, for_update: bool = False
+) -> SmgProgramme:
+    stmt = select(SmgProgramme).where(SmgProgramme.id == programme_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    programme = (await session.execute(stmt)).scalar_one_or_none()
+    if programme is None:
+        raise NotFound(msg("no SMG programme with id {programme_id}", programme_id=programme_id))
+    return programme
+
+
+async def list_programmes(*, session: AsyncSession, fiscal_year: int | None) -> list[ProgrammeRead]:
+    counts = (
+        select(ProgrammeApplication.programme_id, func.count().label("n"))
+        .group_by(ProgrammeApplication.programme_id)
+        .subquery()
+    )
+    stmt = select(SmgProgramme, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.programme_id == SmgProgramme.id
+    )
+    if fiscal_year is not None:
+        stmt = stmt.where(SmgProgramme.fiscal_year == fiscal_year)
+    rows = await session.execute(stmt.order_by(SmgProgramme.fiscal_year.desc(), SmgProgramme.code))
+    return [_programme_read(p, n) for p, n in rows]
+
+
+async def get_programme(*, session: AsyncSession, programme_id: str) -> ProgrammeRead:
+    programme = await _load_programme(session, programme_id)
+    n = await session.scalar(select(func.count()).where(ProgrammeApplication.programme_id == programme_id))
+    return _programme_read(programme, int(n or 0))
+
+
+async def _plan_request(
+    session: AsyncSession, *, plan_item_id: str, sgg_code: str, field: str
+) -> BudgetRequest:
+    """The budget request opened from an adopted plan item of this borough (the read model of PlanAdopted)."""
+    req = (
+        await session.execute(
+            select(BudgetRequest)
+            .where(
+                BudgetRequest.plan_item_id == plan_item_id,
+                BudgetRequest.source == "plan",
+                BudgetRequest.sgg_code == sgg_code,
+            )
+            .order_by(BudgetRequest.fiscal_year)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if req is None:
+        raise Unprocessable(
+            msg(
+                "{plan_item_id} is not an item of an adopted plan of this borough", plan_item_id=plan_item_id
+            ),
+            errors=[FieldError(field=field, message=msg("not an adopted plan item of the borough"))],
+        )
+    return req
+
+
+async def apply(
+    *, session: AsyncSession, principal: Principal, programme_id: str, application_in: ApplicationCreate
+) -> ApplicationRead:
+    programme = await _load_programme(session, programme_id)
+    ensure_known_sgg(application_in.sgg_code, field="body.sgg_code", allow_smg=False)
+    ensure_officer(principal, application_in.sgg_code)
+    today = today_seoul()
+    state = call_state(programme, today)
+    if state is CallState.UPCOMING:
+        raise Conflict(
+            msg("the call opens on {date}", date=programme.call_opens_on.isoformat()),
+            slug="call-not-open-yet",
+        )
+    if state is CallState.CLOSED:
+        raise Conflict(
+            msg("the call closed on {date}", date=programme.call_closes_on.isoformat()), slug="call-closed"
+        )
+    if programme.max_award_krw is not None and application_in.requested_krw > programme.max_award_krw:
+        raise Unprocessable(
+            msg("more than the programme's cap of {cap} won", cap=f"{programme.max_award_krw:,}"),
+            errors=[FieldError(field="body.requested_krw", message=msg("above max_award_krw"))],
+        )
+    if application_in.plan_item_id:
+        await _plan_request(
+            session,
+            plan_item_id=application_in.plan_item_id,
+            sgg_code=application_in.sgg_code,
+            field="body.plan_item_id",
+        )
+    app = ProgrammeApplication(
+        programme_id=programme.id,
+        sgg_code=application_in.sgg_code,
+        title_ko=application_in.title_ko,
+        requested_krw=application_in.requested_krw,
+        plan_item_id=application_in.plan_item_id or None,
+        status=ApplicationStatus.SUBMITTED.value,
+        submitted_on=today,
+        created_by=principal.sub,
+    )
+    session.add(app)
+    await session.flush()
+    read = _application_read(app)
+    record_audit(
+        session,
+        actor=principal,
+        action="smg_application.submitted",
+        entity_type="smg_application",
+        entity_id=app.id,
+        sgg_code=app.sgg_code,
+        after=read.model_dump(mode="json"),
+    )
+    return read
+
+
+async def list_applications(*, session: AsyncSession, programme_id: str) -> list[ApplicationRead]:
+    await _load_programme(session, programme_id)
+    rows = await session.execute(
+        select(ProgrammeApplication)
+        .where(ProgrammeApplication.programme_id == programme_id)
+        .order_by(ProgrammeApplication.sgg_code, ProgrammeApplication.created_at, ProgrammeApplication.id)
+    )
+    return [_application_read(a) for a in rows.scalars()]
+
+
+async def decide(
+    *, session: AsyncSession, principal: Principal, application_id: str, decision: ApplicationDecision
+) -> ApplicationRead:
+    ensure_admin(principal)
+    app = (
+        await session.execute(
+            select(ProgrammeApplication).where(ProgrammeApplication.id == application_id).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if app is None:
+        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
+    programme = await _load_programme(session, app.programme_id, for_update=True)
+    if app.status != ApplicationStatus.SUBMITTED.value:
+        raise Conflict(msg("the application was already {status}", status=app.status), slug="already-decided")
+    if call_state(programme, today_seoul()) is not CallState.CLOSED:
+        raise Conflict(
+            msg(
+                "applications are decided after the call closes on {date}",
+                date=programme.call_closes_on.isoformat(),
+            ),
+            slug="call-still-open",
+        )
+    before = _application_read(app).model_dump(mode="json")
+    if decision.outcome is Outcome.REJECTED:
+        if not decision.reason.strip():
+            raise Unprocessable(
+                msg("a rejection needs its reason"),
+                errors=[FieldError(field="body.reason", message=msg("required when rejected"))],
+            )
+        app.status, app.award_krw = ApplicationStatus.REJECTED.value, 0
+    else:
+        award = app.requested_krw if decision.award_krw is None else decision.award_krw
+        if award <= 0 or award > app.requested_krw:
+            raise Unprocessable(
+                msg(
+                    "an award is more than 0 and at most the requested {requested} won",
+                    requested=f"{app.requested_krw:,}",
+                ),
+                errors=[FieldError(field="body.award_krw", message=msg("outside 1..requested_krw"))],
+            )
+        if programme.awarded_krw + award > programme.pool_krw:
+            raise Conflict(
+                msg(
+                    "the programme has {left} won left, less than {award} won",
+                    left=f"{programme.pool_krw - programme.awarded_krw:,}",
+                    award=f"{award:,}",
+                ),
+                slug="pool-exhausted",
+            )
+        programme.awarded_krw += award
+        app.status, app.award_krw = ApplicationStatus.AWARDED.value, award
+    app.reason = decision.reason
+    app.decided_at = now_utc()
+    await session.flush()
+    read = _application_read(app)
+    await emit(
+        session,
+        SmgAwardDecided(
+            application_id=app.id,
+            programme_id=programme.id,
+            programme_code=programme.code,
+            sgg_code=app.sgg_code,
+            fiscal_year=programme.fiscal_year,
+            outcome=app.status,
+            award_krw=app.award_krw,
+            plan_item_id=app.plan_item_id,
+            reason=app.reason,
+        ),
+        subject=app.id,
+        sgg_code=app.sgg_code,
+    )
+    record_audit(
+        session,
+        actor=principal,
+        action="smg_application.decided",
+        entity_type="smg_application",
+        entity_id=app.id,
+        sgg_code=app.sgg_code,
+        before=before,
+        after=read.model_dump(mode="json"),
+    )
+    return read
+
+
+# --- block grants ----------------------------------------------------------------------------------
+
+
+async def _grant_read(session: AsyncSession, grant: BlockGrant) -> BlockGrantRead:
+    rows = await session.execute(
+        select(BlockGrantUse, BudgetRequest.title_ko)
+        .join(BudgetRequest, BudgetRequest.id == BlockGrantUse.request_id)
+        .where(BlockGrantUse.block_grant_id == grant.id)
+        .order_by(BlockGrantUse.created_at, BlockGrantUse.id)
+    )
+    return BlockGrantRead(
+        id=grant.id,
+        sgg_code=grant.sgg_code,
+        fiscal_year=grant.fiscal_year,
+        amount_krw=grant.amount_krw,
+        assigned_krw=grant.assigned_krw,
+        unassigned_krw=grant.amount_krw - grant.assigned_krw,
+        grade=grant.grade,
+        note=grant.note,
+        version=grant.version,
+        uses=[
+            BlockGrantUseRead(
+                id=u.id,
+                request_id=u.request_id,
+                plan_id=u.plan_id,
+                plan_item_id=u.plan_item_id,
+                title_ko=title,
+                amount_krw=u.amount_krw,
+                created_at=u.created_at,
+            )
+            for u, title in rows
+        ],
+        updated_at=grant.updated_at,
+    )
+
+
+async def _find_grant(
+    session: AsyncSession, sgg_code: str, fiscal_year: int, *, for_update: bool = False
+) -> BlockGrant | None:
+    stmt = select(BlockGrant).where(BlockGrant.sgg_code == sgg_code, BlockGrant.fiscal_year == fiscal_year)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def set_block_grant(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    sgg_code: str,
+    fiscal_year: int,
+    grant_in: BlockGrantSet,
+    if_match: str | None,
+) -> tuple[BlockGrantRead, bool]:
+    ensure_admin(principal)
+    ensure_known_sgg(sgg_code, field="path.sgg_code", allow_smg=False)
+    grant = await _find_grant(session, sgg_code, fiscal_year, for_update=True)
+    created = grant is None
+    before = None
+    if grant is None:
+        grant = BlockGrant(
+            sgg_code=sgg_code,
+            fiscal_year=fiscal_year,
+            amount_krw=grant_in.amount_krw,
+            assigned_krw=0,
+            grade=grant_in.grade,
+            note=grant_in.note,
+            updated_by=principal.sub,
+        )
+        session.add(grant)
+    else:
+        check_if_match(if_match, grant.version)
+        if grant_in.amount_krw < grant.assigned_krw:
+            raise Conflict(
+                msg(
+                    "{assigned} won of the grant are already on plan items; the amount cannot go below it",
+                    assigned=f"{grant.assigned_krw:,}",
+                ),
+                slug="below-assigned",
+            )
+        before = (await _grant_read(session, grant)).model_dump(mode="json")
+        grant.amount_krw, grant.grade, grant.note = grant_in.amount_krw, grant_in.grade, grant_in.note
+        grant.version += 1
+        grant.updated_at, grant.updated_by = utcnow(), principal.sub
+    await session.flush()
+    read = await _grant_read(session, grant)
+    record_audit(
+        session,
+        actor=principal,
+        action="smg_block_grant.set",
+        entity_type="smg_block_grant",
+        entity_id=grant.id,
+        sgg_code=sgg_code,
+        before=before,
+        after=read.model_dump(mode="json"),
+    )
+    return read, created
+
+
+async def get_block_grant(*, session: AsyncSession, sgg_code: str, fiscal_year: int) -> BlockGrantRead:
+    grant = await _find_grant(session, sgg_code, fiscal_year)
+    if grant is None:
+        raise NotFound(
+            msg("no block grant for {sgg_code} in {fiscal_year}", sgg_code=sgg_code, fiscal_year=fiscal_year)
+        )
+    return await _grant_read(session, grant)
+
+
+async def list_block_grants(*, session: AsyncSession, fiscal_year: int | None) -> list[BlockGrantRead]:
+    stmt = select(BlockGrant).order_by(BlockGrant.fiscal_year.desc(), BlockGrant.sgg_code)
+    if fiscal_year is not None:
+        stmt = stmt.where(BlockGrant.fiscal_year == fiscal_year)
+    return [await _grant_read(session, g) for g in (await session.execute(stmt)).scalars()]
+
+
+async def use_block_grant(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    sgg_code: str,
+    fiscal_year: int,
+    use_in: BlockGrantUseCreate,
+) -> BlockGrantRead:
+    ensure_known_sgg(sgg_code, field="path.sgg_code", allow_smg=False)
+    ensure_officer(principal, sgg_code)
+    grant = await _find_grant(session, sgg_code, fiscal_year, for_update=True)
+    if grant is None:
+        raise NotFound(
+            msg("no block grant for {sgg_code} in {fiscal_year}", sgg_code=sgg_code, fiscal_year=fiscal_year)
+        )
+    try:
+        # Locked like finalisation locks it: a request is paid from the block grant or an envelope, never both.
+        req = await budget_requests.load(session, use_in.request_id, for_update=True)
+    except NotFound as exc:
+        raise Unprocessable(
+            exc.detail, errors=[FieldError(field="body.request_id", message=msg("no such budget request"))]
+        ) from exc
+    # The rule that makes it a block grant: money goes only to items of the borough's adopted plan.
+    if req.source != "plan" or not req.plan_item_id or not req.plan_id:
+        raise Unprocessable(
+            msg("the block grant funds adopted plan items only; this request was entered by hand"),
+            errors=[FieldError(field="body.request_id", message=msg("not opened from an adopted plan item"))],
+            slug="not-a-plan-item",
+        )
+    if req.sgg_code != sgg_code or req.fiscal_year != fiscal_year:
+        raise Unprocessable(
+            msg(
+                "the request belongs to {sgg_code} in {fiscal_year}",
+                sgg_code=req.sgg_code,
+                fiscal_year=req.fiscal_year,
+            ),
+            errors=[FieldError(field="body.request_id", message=msg("another borough or fiscal year"))],
+        )
+    if req.status == RequestStatus.FUNDED.value:
+        raise Conflict(msg("an allocation already funds this request"), slug="already-funded")
+    if use_in.amount_krw > req.amount_krw:
+        raise Unprocessable(
+            msg("more than the request's {amount} won", amount=f"{req.amount_krw:,}"),
+            errors=[FieldError(field="body.amount_krw", message=msg("above the request's amount_krw"))],
+        )
+    if grant.assigned_krw + use_in.amount_krw > grant.amount_krw:
+        raise Conflict(
+            msg(
+                "the block grant has {left} won left, less than {amount} won",
+                left=f"{grant.amount_krw - grant.assigned_krw:,}",
+                amount=f"{use_in.amount_krw:,}",
+            ),
+            slug="block-grant-exhausted",
+        )
+    taken = await session.scalar(select(BlockGrantUse.id).where(BlockGrantUse.request_id == req.id))
+    if taken is not None:
+        raise Conflict(msg("the block grant already funds this request"), slug="already-funded")
+    use = BlockGrantUse(
+        block_grant_id=grant.id,
+        request_id=req.id,
+        plan_id=req.plan_id,
+        plan_item_id=req.plan_item_id,
+        amount_krw=use_in.amount_krw,
+        created_by=principal.sub,
+    )
+    session.add(use)
+    grant.assigned_krw += use_in.amount_krw
+    grant.version += 1
+    grant.updated_at, grant.updated_by = utcnow(), principal.sub
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent use of the same request
+        raise Conflict(msg("the block grant already funds this request"), slug="already-funded") from exc
+    await emit(
+        session,
+        BlockGrantAssigned(
+            block_grant_id=grant.id,
+            use_id=use.id,
+            sgg_code=sgg_code,
+            fiscal_year=fiscal_year,
+            request_id=req.id,
+            plan_id=req.plan_id,
+            plan_item_id=req.plan_item_id,
+            amount_krw=use.amount_krw,
+        ),
+        subject=grant.id,
+        sgg_code=sgg_code,
+    )
+    read = await _grant_read(session, grant)
+    record_audit(
+        session,
+        actor=principal,
+        action="smg_block_grant.used",
+        entity_type="smg_block_grant",
+        entity_id=grant.id,
+        sgg_code=sgg_code,
+        after={"use_id": use.id, "request_id": req.id, "amount_krw": use.amount_krw},
+    )
+    return read
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def channel_report(
+    *, session: AsyncSession, fiscal_year: int | None, sgg_code: str | None
+) -> ChannelReport:
+    """Per borough and fiscal year: SMG money through the plan (block grant on plan items) versus awards of
+    project-by-project programmes. Three grouped queries; rows only where SMG money was committed."""
+    figures: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    grants = select(
+        BlockGrant.sgg_code, BlockGrant.fiscal_year, BlockGrant.amount_krw, BlockGrant.assigned_krw
+    )
+    awards = (
+        select(
+            ProgrammeApplication.sgg_code,
+            SmgProgramme.fiscal_year,
+            func.count(),
+            func.coalesce(func.sum(ProgrammeApplication.award_krw), 0),
+            func.coalesce(
+                func.sum(ProgrammeApplication.award_krw).filter(
+                    ProgrammeApplication.plan_item_id.is_not(None)
+                ),
+                0,
+            ),
+        )
+        .join(SmgProgramme, SmgProgramme.id == ProgrammeApplication.programme_id)
+        .group_by(ProgrammeApplication.sgg_code, SmgProgramme.fiscal_year)
+    )
+    if fiscal_year is not None:
+        grants = grants.where(BlockGrant.fiscal_year == fiscal_year)
+        awards = awards.where(SmgProgramme.fiscal_year == fiscal_year)
+    if sgg_code is not None:
+        grants = grants.where(BlockGrant.sgg_code == sgg_code)
+        awards = awards.where(ProgrammeApplication.sgg_code == sgg_code)
+    for code, year, amount, assigned in await session.execute(grants):
+        figures[(code, year)]["block"] += amount
+        figures[(code, year)]["plan"] += assigned
+    for code, year, n, awarded, on_items in await session.execute(awards):
+        figures[(code, year)]["applications"] += n
+        figures[(code, year)]["awarded"] += awarded
+        figures[(code, year)]["awarded_on_items"] += on_items
+
+    rows = []
+    for (code, year), f in sorted(figures.items()):
+        district = DISTRICTS.get(code)
+        total = f["plan"] + f["awarded"]
+        rows.append(
+            ChannelRow(
+                sgg_code=code,
+                name_ko=district.name_ko if district else "",
+                name_en=district.name_en if district else "",
+                fiscal_year=year,
+                block_grant_krw=f["block"],
+                through_plan_krw=f["plan"],
+                programme_awarded_krw=f["awarded"],
+                programme_awarded_on_plan_items_krw=f["awarded_on_items"],
+                programme_application_count=f["applications"],
+                smg_total_krw=total,
+                plan_share=_share(f["plan"], total),
+            )
+        )
+    plan = sum(r.through_plan_krw for r in rows)
+    awarded = sum(r.programme_awarded_krw for r in rows)
+    return ChannelReport(
+        fiscal_year=fiscal_year,
+        rows=rows,
+        through_plan_krw=plan,
+        programme_awarded_krw=awarded,
+        plan_share=_share(plan, plan + awarded),
+    )

@@ -1,0 +1,1 @@
+"""Bulk open data of the planning service: plans and plan items."""
