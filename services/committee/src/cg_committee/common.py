@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -70,6 +70,16 @@ SaneDate = Annotated[date, AfterValidator(_sane_date)]
 # A reference to one of our rows in a body: ids are UUID strings, but a bad one must be a 404/422,
 # never a database error (PostgreSQL refuses NUL bytes in text).
 RefId = Annotated[str, StringConstraints(min_length=1, max_length=36), NoControl]
+
+
+def _sane_moment(value: datetime) -> datetime:
+    if not 1990 <= value.year <= 2200:
+        raise ValueError("timestamp must be between 1990 and 2200")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(examples=["2027-03-12T14:00:00+09:00"])]
+MemberId = RefId  # any row reference in a body (member, motion, agenda item …)
 
 
 def new_id() -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_committee.meetings import service as meetings
+from cg_committee.agenda import service as agenda
 from cg_shared.events import CloudEvent
 from cg_shared.events.planning import PlanSubmitted
 from cg_shared.messaging import HandlerMap
@@ -17,4 +17,4 @@ handlers = HandlerMap()
 @handlers.on(PlanSubmitted, name="committee.plan_submitted")
 async def on_plan_submitted(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
     """A submitted plan becomes an agenda item of its borough committee's next meeting."""
-    await meetings.receive_plan_submission(session=session, event=event, payload=payload)
+    await agenda.receive_plan_submission(session=session, event=event, payload=payload)

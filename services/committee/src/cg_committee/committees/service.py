@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_committee import rules
+from cg_committee.agenda import adoption
 from cg_committee.committees.models import Committee, OrdinanceVersion
 from cg_committee.committees.schemas import (
     CommitteeCreate,
@@ -140,11 +141,8 @@ async def establish(
         )
     )
     await session.flush()
-    # Plans submitted before the committee existed wait for it (see consumers.py). Imported here
-    # because the meetings service builds on this module.
-    from cg_committee.meetings.service import adopt_orphan_agenda_items
-
-    await adopt_orphan_agenda_items(session=session, committee=committee, actor=principal)
+    # Plans submitted before the committee existed wait for it (see consumers.py).
+    await adoption.adopt_orphan_agenda_items(session=session, committee=committee, actor=principal)
     read = await _read(session, committee)
     add_to_outbox(
         session,
