@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.webhooks import signing
+from cg_budget.webhooks.catalogue import WEBHOOK_EVENT_TYPES
 from cg_budget.webhooks.crypto import SecretBox
 from cg_budget.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cg_budget.webhooks.schemas import (
@@ -44,8 +45,6 @@ from cg_shared.i18n import msg
 
 
 def known_event_names() -> tuple[str, ...]:
-    from cg_budget.events import WEBHOOK_EVENT_TYPES
-
     return WEBHOOK_EVENT_TYPES
 
 
