@@ -11,7 +11,7 @@ from cg_committee.agenda.models import AgendaItem
 from cg_committee.committees.models import Committee
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
-from cg_shared.db import utcnow
+from cg_shared.rows import bump_version
 
 
 async def adopt_orphan_agenda_items(
@@ -30,8 +30,7 @@ async def adopt_orphan_agenda_items(
     )
     for item in orphans:
         item.committee_id = committee.id
-        item.version += 1
-        item.updated_at = utcnow()
+        bump_version(item)
         record_audit(
             session,
             actor=actor,

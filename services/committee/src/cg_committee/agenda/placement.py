@@ -23,6 +23,7 @@ from cg_committee.votes.models import Motion
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
+from cg_shared.rows import bump_version
 
 # The placement rule as the API documents it on the routes that place items.
 PLACEMENT_DOC = (
@@ -68,8 +69,7 @@ async def attach_pending(session: AsyncSession, committee_id: str, *, actor: Pri
     )
     for item in pending:
         await place(session, item, target)
-        item.version += 1
-        item.updated_at = utcnow()
+        bump_version(item)
         await session.flush()
     if pending:
         record_audit(
@@ -125,8 +125,7 @@ async def reassign_undecided(
             .values(status="lapsed")
         )
         await place(session, item, target)
-        item.version += 1
-        item.updated_at = utcnow()
+        bump_version(item)
         await session.flush()
         record_audit(
             session,

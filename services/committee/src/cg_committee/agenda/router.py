@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from cg_committee.agenda import placement, service
 from cg_committee.agenda.schemas import (
@@ -14,13 +14,12 @@ from cg_committee.agenda.schemas import (
     AgendaItemUpdate,
     AgendaStatus,
 )
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
 
-# Every committee route under meetings keeps the "meetings" tag it had before the split (the
-# published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["meetings"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("meetings")
 
 
 @router.post(

@@ -21,13 +21,7 @@ from cg_committee.agenda.schemas import (
 )
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
-from cg_committee.common import (
-    ensure_writer,
-    keyset,
-    make_page,
-    parse_datetime,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, unprocessable
 from cg_committee.meetings import queries as meetings
 from cg_committee.meetings.models import Meeting
 from cg_committee.meetings.schemas import (
@@ -44,18 +38,54 @@ from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent
 from cg_shared.events.planning import PlanSubmitted
-from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
+from cg_shared.http import Conflict, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version, get_or_404
 
 PLANNING_ACTOR = "system:planning.plan.submitted"
 OPEN_ITEM_STATUSES = (AgendaStatus.PENDING.value, AgendaStatus.SCHEDULED.value)
 
 
 async def get_row(session: AsyncSession, item_id: str, *, for_update: bool = False) -> AgendaItem:
-    item = await session.get(AgendaItem, item_id, with_for_update=for_update)
-    if item is None:
-        raise NotFound(msg("no agenda item with id {item_id}", item_id=item_id))
-    return item
+    return await get_or_404(
+        session,
+        AgendaItem,
+        item_id,
+        msg("no agenda item with id {item_id}", item_id=item_id),
+        for_update=for_update,
+    )
+
+
+async def _resubmitted(
+    session: AsyncSession,
+    item: AgendaItem,
+    committee: Committee | None,
+    *,
+    event: CloudEvent,
+    payload: PlanSubmitted,
+) -> None:
+    """A plan resubmitted while its item is undecided refreshes that item (and goes before the
+    committee again) instead of adding a second one."""
+    before = audit_view(item)
+    item.title_ko = payload.title_ko[:300]
+    item.title_en = payload.title_en[:300]
+    item.description = _plan_description(payload)
+    item.applicant_organisations = list(payload.applicant_organisations)
+    item.partner_organisations = list(payload.partner_organisations)
+    if committee is not None:
+        await placement.move_to_next_meeting(session, item, committee.id)
+    bump_version(item)
+    record_audit(
+        session,
+        actor=PLANNING_ACTOR,
+        action="agenda_item.resubmitted",
+        entity_type="agenda_item",
+        entity_id=item.id,
+        sgg_code=payload.sgg_code,
+        before=before,
+        after={**audit_view(item), "event_id": event.id},
+    )
 
 
 async def receive_plan_submission(
@@ -89,35 +119,15 @@ async def receive_plan_submission(
         )
         .with_for_update()
     )
-    description = _plan_description(payload)
     if open_item is not None:
-        before = audit_view(open_item)
-        open_item.title_ko = payload.title_ko[:300]
-        open_item.title_en = payload.title_en[:300]
-        open_item.description = description
-        open_item.applicant_organisations = list(payload.applicant_organisations)
-        open_item.partner_organisations = list(payload.partner_organisations)
-        if committee is not None:
-            await placement.move_to_next_meeting(session, open_item, committee.id)
-        open_item.version += 1
-        open_item.updated_at = utcnow()
-        record_audit(
-            session,
-            actor=PLANNING_ACTOR,
-            action="agenda_item.resubmitted",
-            entity_type="agenda_item",
-            entity_id=open_item.id,
-            sgg_code=payload.sgg_code,
-            before=before,
-            after={**audit_view(open_item), "event_id": event.id},
-        )
+        await _resubmitted(session, open_item, committee, event=event, payload=payload)
         return open_item
     item = AgendaItem(
         committee_id=committee.id if committee else None,
         sgg_code=payload.sgg_code,
         title_ko=payload.title_ko[:300],
         title_en=payload.title_en[:300],
-        description=description,
+        description=_plan_description(payload),
         subject_kind=payload.subject_kind,
         subject_id=payload.plan_id,
         origin=AgendaOrigin.PLANNING.value,
@@ -372,8 +382,7 @@ async def update_agenda_item(
                 raise unprocessable(f"body.{name}", "cannot be cleared")
             value = [] if name.endswith("organisations") else ""
         setattr(item, name, value)
-    item.version += 1
-    item.updated_at = utcnow()
+    bump_version(item)
     await session.flush()
     record_audit(
         session,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 
 from cg_committee.applications import service
 from cg_committee.applications.schemas import (
@@ -18,13 +18,12 @@ from cg_committee.members import service as member_service
 from cg_committee.members.schemas import (
     MemberRead,
 )
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, etag_for, page_params
+from cg_shared.http import Page, PageParams, etag_for, page_params
 
-# Member, open-call and working-group routes keep the "members" tag they had before the split
-# (the published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["members"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("members")
 
 
 @router.post(

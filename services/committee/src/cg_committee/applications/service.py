@@ -15,7 +15,7 @@ from cg_committee.applications.schemas import (
 )
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
-from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page
+from cg_committee.common import ensure_writer, is_secretariat
 from cg_committee.members import service as members
 from cg_committee.members.schemas import (
     MemberCreate,
@@ -23,18 +23,22 @@ from cg_committee.members.schemas import (
 )
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
-from cg_shared.db import utcnow
-from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams
+from cg_shared.http import Conflict, Forbidden, Page, PageParams
 from cg_shared.i18n import msg
+from cg_shared.paging import keyset, make_page
+from cg_shared.rows import bump_version, get_or_404
 
 
 async def _application(
     session: AsyncSession, application_id: str, *, for_update: bool = False
 ) -> Application:
-    row = await session.get(Application, application_id, with_for_update=for_update)
-    if row is None:
-        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
-    return row
+    return await get_or_404(
+        session,
+        Application,
+        application_id,
+        msg("no application with id {application_id}", application_id=application_id),
+        for_update=for_update,
+    )
 
 
 async def apply(
@@ -133,8 +137,7 @@ async def _decide_application(
     before = ApplicationRead.model_validate(row).model_dump()
     row.status = to.value
     row.decided_by = principal.sub
-    row.version += 1
-    row.updated_at = utcnow()
+    bump_version(row)
     await session.flush()
     record_audit(
         session,

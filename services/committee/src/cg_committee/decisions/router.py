@@ -5,17 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from cg_committee.decisions import service
 from cg_committee.decisions.schemas import DecisionCreate, DecisionRead
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, page_params
+from cg_shared.http import Page, PageParams, page_params
 
-# Every committee route under meetings keeps the "meetings" tag it had before the split (the
-# published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["meetings"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("meetings")
 
 
 @router.post(

@@ -16,13 +16,7 @@ from cg_committee.agenda.schemas import (
 )
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee, OrdinanceVersion
-from cg_committee.common import (
-    ensure_writer,
-    keyset,
-    make_page,
-    parse_datetime,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, unprocessable
 from cg_committee.decisions.models import Decision
 from cg_committee.decisions.schemas import DecisionCreate, DecisionRead, TallyRead
 from cg_committee.meetings import queries as meetings
@@ -40,9 +34,11 @@ from cg_shared.auth import Principal
 from cg_shared.clock import now_utc, seoul_date
 from cg_shared.db import utcnow
 from cg_shared.events.committee import DecisionRecorded, Tally
-from cg_shared.http import Conflict, NotFound, Page, PageParams
+from cg_shared.http import Conflict, Page, PageParams
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version, get_or_404
 
 
 async def to_read(session: AsyncSession, decision: Decision) -> DecisionRead:
@@ -274,8 +270,7 @@ async def record_decision(
     # Only a valid decision settles the item; after an invalid one the committee can vote again.
     if evaluation.valid:
         facts.item.status = AgendaStatus.DECIDED.value
-        facts.item.version += 1
-        facts.item.updated_at = decided_at
+        bump_version(facts.item, at=decided_at)
     await session.flush()
     add_to_outbox(session, _recorded_event(decision, evaluation), subject=decision.id)
     read = await to_read(session, decision)
@@ -292,9 +287,9 @@ async def record_decision(
 
 
 async def get_decision(*, session: AsyncSession, decision_id: str) -> DecisionRead:
-    decision = await session.get(Decision, decision_id)
-    if decision is None:
-        raise NotFound(msg("no decision with id {decision_id}", decision_id=decision_id))
+    decision = await get_or_404(
+        session, Decision, decision_id, msg("no decision with id {decision_id}", decision_id=decision_id)
+    )
     return await to_read(session, decision)
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from cg_committee.meetings import calendar as service
+from cg_committee.routing import aggregate_router
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES
 
-# Every committee route under meetings keeps the "meetings" tag it had before the split (the
-# published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["meetings"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("meetings")
 
 
 @router.get(

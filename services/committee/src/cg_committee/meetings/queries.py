@@ -19,15 +19,18 @@ from cg_committee.meetings.schemas import (
 )
 from cg_committee.members import service as members
 from cg_shared.clock import seoul_date
-from cg_shared.http import NotFound
 from cg_shared.i18n import msg
+from cg_shared.rows import get_or_404
 
 
 async def get_row(session: AsyncSession, meeting_id: str, *, for_update: bool = False) -> Meeting:
-    meeting = await session.get(Meeting, meeting_id, with_for_update=for_update)
-    if meeting is None:
-        raise NotFound(msg("no meeting with id {meeting_id}", meeting_id=meeting_id))
-    return meeting
+    return await get_or_404(
+        session,
+        Meeting,
+        meeting_id,
+        msg("no meeting with id {meeting_id}", meeting_id=meeting_id),
+        for_update=for_update,
+    )
 
 
 async def get_with_committee(

@@ -11,14 +11,7 @@ from cg_committee import rules
 from cg_committee.agenda import placement
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
-from cg_committee.common import (
-    ensure_writer,
-    keyset,
-    make_page,
-    parse_datetime,
-    rule_conflict,
-    unprocessable,
-)
+from cg_committee.common import ensure_writer, rule_conflict, unprocessable
 from cg_committee.meetings import queries as meetings
 from cg_committee.meetings.models import Attendance, Meeting
 from cg_committee.meetings.schemas import (
@@ -40,6 +33,8 @@ from cg_shared.events.committee import MeetingHeld, MeetingScheduled
 from cg_shared.http import Conflict, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version
 
 
 async def schedule(
@@ -109,20 +104,8 @@ async def list_meetings(
     )
 
 
-async def update_meeting(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    meeting_id: str,
-    meeting_in: MeetingUpdate,
-    if_match: str | None,
-) -> MeetingRead:
-    meeting, committee = await meetings.get_with_committee(session, meeting_id, for_update=True)
-    ensure_writer(principal, committee.sgg_code)
-    check_if_match(if_match, meeting.version)
-    before = (await meetings.to_read(session, meeting, committee)).model_dump()
-    data = meeting_in.model_dump(exclude_unset=True)
-    new_status = data.pop("status", None)
+def _apply_changes(meeting: Meeting, data: dict[str, Any]) -> bool:
+    """Set the changed fields of a scheduled meeting; True when it moved to another start."""
     if meeting.status != MeetingStatus.SCHEDULED.value and any(v is not None for v in data.values()):
         raise Conflict(
             msg("the meeting is {status}; only a scheduled meeting can be changed", status=meeting.status),
@@ -141,6 +124,24 @@ async def update_meeting(
         raise unprocessable("body.ends_at", "must be after starts_at")
     if meeting.notice_on > meetings.meeting_day(meeting):
         raise unprocessable("body.notice_on", "the public notice cannot come after the meeting day")
+    return rescheduled
+
+
+async def update_meeting(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    meeting_id: str,
+    meeting_in: MeetingUpdate,
+    if_match: str | None,
+) -> MeetingRead:
+    meeting, committee = await meetings.get_with_committee(session, meeting_id, for_update=True)
+    ensure_writer(principal, committee.sgg_code)
+    check_if_match(if_match, meeting.version)
+    before = (await meetings.to_read(session, meeting, committee)).model_dump()
+    data = meeting_in.model_dump(exclude_unset=True)
+    new_status = data.pop("status", None)
+    rescheduled = _apply_changes(meeting, data)
     events: list[Any] = []
     if new_status is not None and new_status != meeting.status:
         if meeting.status != MeetingStatus.SCHEDULED.value:
@@ -170,8 +171,7 @@ async def update_meeting(
             await placement.reassign_undecided(session, meeting, committee, actor=principal)
         else:
             raise unprocessable("body.status", "a meeting can only be set to held or cancelled")
-    meeting.version += 1
-    meeting.updated_at = utcnow()
+    bump_version(meeting)
     await session.flush()
     if rescheduled and meeting.status == MeetingStatus.SCHEDULED.value:
         events.append(
@@ -300,8 +300,7 @@ async def put_attendance(
         row.left_at = entry.left_at
         row.recorded_at = utcnow()
         row.recorded_by = principal.sub
-    meeting.version += 1
-    meeting.updated_at = utcnow()
+    bump_version(meeting)
     await session.flush()
     read = await _attendance_read(session, meeting, committee)
     record_audit(

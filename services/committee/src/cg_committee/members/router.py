@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from cg_committee.common import SaneDate
 from cg_committee.members import service, terms
@@ -20,13 +20,12 @@ from cg_committee.members.schemas import (
     RenewalCreate,
     TermSweepRead,
 )
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
 
-# Member, open-call and working-group routes keep the "members" tag they had before the split
-# (the published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["members"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("members")
 
 
 @router.post(

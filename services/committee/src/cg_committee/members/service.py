@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
-from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page, rule_conflict, unprocessable
+from cg_committee.common import ensure_writer, is_secretariat, rule_conflict, unprocessable
 from cg_committee.members.models import Member
 from cg_committee.members.schemas import (
     CoChairsRead,
@@ -25,11 +25,12 @@ from cg_committee.members.schemas import (
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
-from cg_shared.db import utcnow
 from cg_shared.events.committee import MemberAppointed
-from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
+from cg_shared.http import Conflict, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page
+from cg_shared.rows import bump_version, get_or_404
 
 # The hard rules an appointment can break, as the API documents them.
 RULE_409_DOC = (
@@ -124,10 +125,13 @@ async def committee_members(session: AsyncSession, committee_id: str) -> list[Me
 
 
 async def get_row(session: AsyncSession, member_id: str, *, for_update: bool = False) -> Member:
-    member = await session.get(Member, member_id, with_for_update=for_update)
-    if member is None:
-        raise NotFound(msg("no member with id {member_id}", member_id=member_id))
-    return member
+    return await get_or_404(
+        session,
+        Member,
+        member_id,
+        msg("no member with id {member_id}", member_id=member_id),
+        for_update=for_update,
+    )
 
 
 async def appoint_row(
@@ -219,8 +223,7 @@ async def appoint_row(
         replaced.left_reason = "replaced"
         replaced.replaced_by_member_id = member.id
         replaced.is_co_chair = False
-        replaced.version += 1
-        replaced.updated_at = utcnow()
+        bump_version(replaced)
         record_audit(
             session,
             actor=actor,
@@ -275,8 +278,7 @@ async def save(
     before: dict[str, object],
 ) -> None:
     """Bump the member's version, flush and write the audit row of a change."""
-    member.version += 1
-    member.updated_at = utcnow()
+    bump_version(member)
     await session.flush()
     record_audit(
         session,
@@ -501,10 +503,8 @@ async def set_co_chairs(
         flag = member.id in wanted
         if member.is_co_chair != flag:
             member.is_co_chair = flag
-            member.version += 1
-            member.updated_at = utcnow()
-    committee.version += 1
-    committee.updated_at = utcnow()
+            bump_version(member)
+    bump_version(committee)
     await session.flush()
     record_audit(
         session,

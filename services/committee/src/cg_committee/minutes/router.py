@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from cg_committee.minutes import service
 from cg_committee.minutes.schemas import MinutesRead, MinutesStatus, MinutesWrite
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, etag_for
+from cg_shared.http import IfMatchHeader, etag_for
 
-# Every committee route under meetings keeps the "meetings" tag it had before the split (the
-# published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["meetings"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("meetings")
 
 
 @router.get(

@@ -19,6 +19,7 @@ from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.http import Conflict, NotFound, check_if_match
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version
 
 
 async def get_row(session: AsyncSession, meeting_id: str, *, for_update: bool = False) -> Minutes | None:
@@ -90,8 +91,7 @@ async def update_minutes(
     before = MinutesRead.model_validate(minutes).model_dump()
     minutes.body_ko = minutes_in.body_ko
     minutes.body_en = minutes_in.body_en
-    minutes.version += 1
-    minutes.updated_at = utcnow()
+    bump_version(minutes)
     await session.flush()
     read = MinutesRead.model_validate(minutes)
     record_audit(
@@ -138,8 +138,7 @@ async def advance_minutes(
         minutes.approved_at, minutes.approved_by = now, principal.sub
     else:
         minutes.published_at, minutes.published_by = now, principal.sub
-    minutes.version += 1
-    minutes.updated_at = now
+    bump_version(minutes, at=now)
     await session.flush()
     read = MinutesRead.model_validate(minutes)
     record_audit(

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import status
 
+from cg_committee.routing import aggregate_router
 from cg_committee.votes import service
 from cg_committee.votes.schemas import MotionCreate, MotionRead, VotesCreate, VotesRead
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES
 
-# Every committee route under meetings keeps the "meetings" tag it had before the split (the
-# published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["meetings"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("meetings")
 
 
 @router.post(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,8 +34,9 @@ from cg_committee.votes.schemas import MotionCreate, MotionRead, VoteRead, Votes
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.clock import now_utc
-from cg_shared.http import Conflict, Forbidden, NotFound
+from cg_shared.http import Conflict, Forbidden
 from cg_shared.i18n import msg
+from cg_shared.rows import get_or_404
 
 DEFAULT_MOTION_KO = "원안대로 가결한다"
 DEFAULT_MOTION_EN = "Adopt as proposed"
@@ -159,9 +162,9 @@ async def list_motions(*, session: AsyncSession, item_id: str) -> list[MotionRea
 
 
 async def get_motion(*, session: AsyncSession, motion_id: str) -> MotionRead:
-    motion = await session.get(Motion, motion_id)
-    if motion is None:
-        raise NotFound(msg("no motion with id {motion_id}", motion_id=motion_id))
+    motion = await get_or_404(
+        session, Motion, motion_id, msg("no motion with id {motion_id}", motion_id=motion_id)
+    )
     return await to_read(session, motion)
 
 
@@ -182,30 +185,26 @@ def _ensure_may_vote(principal: Principal, committee: Committee, voters: list[Me
     ensure_writer(principal, committee.sgg_code)
 
 
-async def cast_votes(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    votes_in: VotesCreate,
-    item_id: str | None = None,
-    motion_id: str | None = None,
-) -> VotesRead:
-    ensure_role(principal, *WRITER_ROLES, Role.COMMITTEE_MEMBER)
+async def _named_motion(
+    session: AsyncSession, votes_in: VotesCreate, item_id: str | None, motion_id: str | None
+) -> tuple[Motion | None, str]:
+    """The motion named by the path or the body (if any) and the agenda item the votes are on."""
     motion_ref = motion_id or votes_in.motion_id
     explicit: Motion | None = None
     if motion_ref is not None:
-        explicit = await session.get(Motion, motion_ref)
-        if explicit is None:
-            raise NotFound(msg("no motion with id {motion_ref}", motion_ref=motion_ref))
+        explicit = await get_or_404(
+            session, Motion, motion_ref, msg("no motion with id {motion_ref}", motion_ref=motion_ref)
+        )
         if item_id is not None and explicit.agenda_item_id != item_id:
             raise unprocessable("body.motion_id", "the motion belongs to another agenda item")
         item_id = explicit.agenda_item_id
     if item_id is None:  # the routers always pass one of the two
         raise unprocessable("body.motion_id", "required")
-    item, meeting, committee = await _votable_item(session, item_id)
-    _ensure_may_vote(principal, committee, None)
-    day = meetings.meeting_day(meeting)
-    seated, ordinance = await seats.seated_on(session, committee.id, day)
+    return explicit, item_id
+
+
+def _voters(votes_in: VotesCreate, seated: list[Member], day: date) -> list[Member]:
+    """The seated member behind each vote, in the order given; 422 naming the vote otherwise."""
     by_id = {m.id: m for m in seated}
     voters: list[Member] = []
     seen: set[str] = set()
@@ -220,7 +219,13 @@ async def cast_votes(
                 msg("not a seated member of this committee on {day}", day=day),
             )
         voters.append(member)
-    _ensure_may_vote(principal, committee, voters)
+    return voters
+
+
+async def _motion_to_vote_on(
+    session: AsyncSession, explicit: Motion | None, item: AgendaItem, meeting: Meeting, *, actor: Principal
+) -> Motion:
+    """The named motion while it is open at this meeting, else the item's open motion (opened if none)."""
     if explicit is not None:
         if explicit.meeting_id != meeting.id or explicit.status != "open":
             raise Conflict(
@@ -231,24 +236,17 @@ async def cast_votes(
                 ),
                 slug="motion-closed",
             )
-        motion = explicit
-    else:
-        found = await open_motion_row(session, item, meeting, actor=principal, create=True)
-        if found is None:  # create=True always returns a motion
-            raise Conflict("could not open a motion", slug="motion-missing")
-        motion = found
-    cast_at = votes_in.cast_at or now_utc()
-    if cast_at > now_utc():
-        raise unprocessable("body.cast_at", "votes cannot be recorded as cast in the future")
-    present = await meetings.present_members(session, meeting, ordinance, at=None)
-    absent = [m.id for m in voters if m.id not in present]
-    if absent:
-        raise rule_conflict(
-            rules.Rule.VOTER_PRESENT.value,
-            "only members recorded as present (or by an allowed proxy) can vote; record attendance first",
-            member_ids=absent,
-        )
-    recused = agenda.item_recusals(item, seated)
+        return explicit
+    found = await open_motion_row(session, item, meeting, actor=actor, create=True)
+    if found is None:  # create=True always returns a motion
+        raise Conflict("could not open a motion", slug="motion-missing")
+    return found
+
+
+def _procedure_warnings(
+    meeting: Meeting, day: date, ordinance: rules.Ordinance, cast_at: datetime
+) -> list[str]:
+    """Votes outside the session or at a meeting without due notice are kept, with a warning."""
     warnings: list[str] = []
     in_session = meetings.meeting_session(meeting)
     if not in_session.contains(cast_at):
@@ -262,11 +260,26 @@ async def cast_votes(
     )
     if not notice.ok:
         warnings.append(f"{notice.rule.value}: {notice.detail}; a decision of this meeting will be invalid")
+    return warnings
+
+
+async def _store_votes(
+    session: AsyncSession,
+    motion: Motion,
+    votes_in: VotesCreate,
+    voters: list[Member],
+    recused: dict[str, tuple[str, ...]],
+    *,
+    cast_by: str,
+    cast_at: datetime,
+    warnings: list[str],
+) -> dict[str, str]:
+    """Insert or replace each member's vote; returns the choices they replaced (for the audit)."""
     existing = {
         v.member_id: v
         for v in (await session.execute(select(Vote).where(Vote.motion_id == motion.id))).scalars()
     }
-    before = {mid: existing[mid].choice for mid in seen if mid in existing}
+    before = {m.id: existing[m.id].choice for m in voters if m.id in existing}
     for vote_in, member in zip(votes_in.votes, voters, strict=True):
         is_recused = member.id in recused
         if is_recused:
@@ -276,22 +289,49 @@ async def cast_votes(
             )
         row = existing.get(member.id)
         if row is None:
-            session.add(
-                Vote(
-                    motion_id=motion.id,
-                    member_id=member.id,
-                    choice=vote_in.choice.value,
-                    recused=is_recused,
-                    cast_by=principal.sub,
-                    cast_at=cast_at,
-                )
-            )
-        else:
-            row.choice = vote_in.choice.value
-            row.recused = is_recused
-            row.cast_by = principal.sub
-            row.cast_at = cast_at
+            row = Vote(motion_id=motion.id, member_id=member.id)
+            session.add(row)
+        row.choice = vote_in.choice.value
+        row.recused = is_recused
+        row.cast_by = cast_by
+        row.cast_at = cast_at
     await session.flush()
+    return before
+
+
+async def cast_votes(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    votes_in: VotesCreate,
+    item_id: str | None = None,
+    motion_id: str | None = None,
+) -> VotesRead:
+    ensure_role(principal, *WRITER_ROLES, Role.COMMITTEE_MEMBER)
+    explicit, item_id = await _named_motion(session, votes_in, item_id, motion_id)
+    item, meeting, committee = await _votable_item(session, item_id)
+    _ensure_may_vote(principal, committee, None)
+    day = meetings.meeting_day(meeting)
+    seated, ordinance = await seats.seated_on(session, committee.id, day)
+    voters = _voters(votes_in, seated, day)
+    _ensure_may_vote(principal, committee, voters)
+    motion = await _motion_to_vote_on(session, explicit, item, meeting, actor=principal)
+    cast_at = votes_in.cast_at or now_utc()
+    if cast_at > now_utc():
+        raise unprocessable("body.cast_at", "votes cannot be recorded as cast in the future")
+    present = await meetings.present_members(session, meeting, ordinance, at=None)
+    absent = [m.id for m in voters if m.id not in present]
+    if absent:
+        raise rule_conflict(
+            rules.Rule.VOTER_PRESENT.value,
+            "only members recorded as present (or by an allowed proxy) can vote; record attendance first",
+            member_ids=absent,
+        )
+    warnings = _procedure_warnings(meeting, day, ordinance, cast_at)
+    recused = agenda.item_recusals(item, seated)
+    before = await _store_votes(
+        session, motion, votes_in, voters, recused, cast_by=principal.sub, cast_at=cast_at, warnings=warnings
+    )
     record_audit(
         session,
         actor=principal,

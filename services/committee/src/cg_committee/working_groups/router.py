@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
+from cg_committee.routing import aggregate_router
 from cg_committee.working_groups import service
 from cg_committee.working_groups.schemas import (
     WorkingGroupCreate,
@@ -14,11 +15,8 @@ from cg_committee.working_groups.schemas import (
 )
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES
 
-# Member, open-call and working-group routes keep the "members" tag they had before the split
-# (the published OpenAPI document does not change); the route's own tag names its aggregate.
-router = APIRouter(tags=["members"], responses=PROBLEM_RESPONSES)
+router = aggregate_router("members")
 
 
 @router.post(

@@ -22,6 +22,7 @@ from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
 from cg_shared.http import Conflict, NotFound
 from cg_shared.i18n import msg
+from cg_shared.rows import get_or_404
 
 
 async def _working_group_read(session: AsyncSession, group: WorkingGroup) -> WorkingGroupRead:
@@ -50,10 +51,9 @@ async def _working_group_read(session: AsyncSession, group: WorkingGroup) -> Wor
 
 
 async def _working_group(session: AsyncSession, group_id: str) -> WorkingGroup:
-    group = await session.get(WorkingGroup, group_id)
-    if group is None:
-        raise NotFound(msg("no working group with id {group_id}", group_id=group_id))
-    return group
+    return await get_or_404(
+        session, WorkingGroup, group_id, msg("no working group with id {group_id}", group_id=group_id)
+    )
 
 
 async def create_working_group(
