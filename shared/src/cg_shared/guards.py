@@ -43,6 +43,7 @@ from cg_shared.http import (
     language_headers,
 )
 from cg_shared.i18n import msg, negotiate
+from cg_shared.routes import template_regex
 from cg_shared.settings import ServiceSettings
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -103,11 +104,6 @@ class TokenBuckets:
         bucket.tokens = max(0.0, bucket.tokens - 1)
 
 
-def _template_regex(path: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", path)
-    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
-
-
 def upload_operations(openapi: dict[str, Any]) -> list[tuple[str, re.Pattern[str]]]:
     """(METHOD, path regex) of the operations whose request body is a file: multipart or non-JSON."""
     found = []
@@ -115,7 +111,7 @@ def upload_operations(openapi: dict[str, Any]) -> list[tuple[str, re.Pattern[str
         for method, operation in operations.items():
             content = ((operation or {}).get("requestBody") or {}).get("content") or {}
             if any(not media.startswith(JSON_TYPES) for media in content):
-                found.append((method.upper(), _template_regex(path)))
+                found.append((method.upper(), template_regex(path)))
     return found
 
 
@@ -130,7 +126,7 @@ class RequestGuardMiddleware:
         self.app = app
         # Literal paths before templated ones (/v1/elections/import-pb before /v1/elections/{id}).
         self.write_roles = [
-            (method.upper(), _template_regex(path), frozenset(Role(r) for r in roles))
+            (method.upper(), template_regex(path), frozenset(Role(r) for r in roles))
             for (method, path), roles in sorted((write_roles or {}).items(), key=lambda i: i[0][1].count("{"))
         ]
         self.settings = settings
@@ -365,25 +361,3 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
-
-
-def allowed_methods(app: Any, path: str) -> list[str]:
-    """Every method the app serves at ``path`` (from its OpenAPI paths, HEAD with GET), for ``Allow``.
-
-    Starlette answers 405 with the methods of the first route that matched the path only, while one path
-    is often served by several routes (GET and POST of a collection are separate endpoints)."""
-    index: list[tuple[re.Pattern[str], set[str]]] | None = getattr(app.state, "allow_index", None)
-    if index is None:
-        index = [
-            (_template_regex(template), {m.upper() for m in operations})
-            for template, operations in ((app.openapi().get("paths") or {}).items())
-        ]
-        app.state.allow_index = index
-    methods: set[str] = set()
-    for pattern, served in index:
-        if pattern.match(path):
-            methods |= served
-    if "GET" in methods:
-        methods.add("HEAD")
-    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
-    return sorted(methods, key=lambda m: order.index(m) if m in order else len(order))

@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cg_shared.db import is_schema_missing
 from cg_shared.i18n import DEFAULT_LANGUAGE, Msg, msg, negotiate, translate, translate_validation
+from cg_shared.routes import allowed_methods
 
 log = logging.getLogger(__name__)
 
@@ -270,8 +271,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
         if exc.status_code == 405:
-            from cg_shared.guards import allowed_methods
-
             allow = allowed_methods(request.app, request.url.path)
             if allow:
                 problem.headers["Allow"] = ", ".join(allow)

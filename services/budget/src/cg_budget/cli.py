@@ -48,7 +48,7 @@ def build_app() -> typer.Typer:
     """The Typer app: ``serve``, ``migrate`` and ``pb-outcome`` (for ``--help`` and tests)."""
     from pathlib import Path
 
-    from cg_budget.allocation import commands as allocation_commands
+    from cg_budget.allocation import typer_command
     from cg_shared.service_cli import make_service_cli
 
     app = make_service_cli(
@@ -59,7 +59,7 @@ def build_app() -> typer.Typer:
         default_port=8004,
     )
     # `cg-budget pb-outcome FILE.pb --rule …`: the allocation engine's command.
-    allocation_commands.register(app)
+    typer_command.register(app)
     return app
 
 

@@ -6,30 +6,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.webhooks import service as webhooks
+from cg_budget.webhooks.catalogue import short_name
 from cg_shared.events import EventPayload
-from cg_shared.events import budget as budget_events
 from cg_shared.events.envelope import CloudEvent
 from cg_shared.messaging import add_to_outbox
-
-PRODUCED: tuple[type[EventPayload], ...] = (
-    budget_events.CycleOpened,
-    budget_events.EnvelopeSet,
-    budget_events.RequestCreated,
-    budget_events.ElectionClosed,
-    budget_events.AllocationFinalized,
-    budget_events.AppropriationImported,
-    budget_events.SmgAwardDecided,
-    budget_events.BlockGrantAssigned,
-)
-
-
-def short_name(event_type: str) -> str:
-    """``kr.seoul.cg.budget.allocation.finalized.v1`` → ``allocation.finalized`` (webhook event names)."""
-    parts = event_type.split(".")
-    return ".".join(parts[4:-1])
-
-
-WEBHOOK_EVENT_TYPES: tuple[str, ...] = tuple(short_name(p.event_type) for p in PRODUCED)
 
 
 async def emit(

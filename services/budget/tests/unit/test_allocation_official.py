@@ -29,7 +29,8 @@ from cg_budget.allocation import (
 from cg_budget.allocation import (
     method_of_equal_shares as our_mes,
 )
-from cg_budget.allocation.commands import PABULIB_RULES, Rule, outcome_for_instance, pb_outcome, register
+from cg_budget.allocation.commands import PABULIB_RULES, Rule, outcome_for_instance, pb_outcome
+from cg_budget.allocation.typer_command import register
 from cg_shared.testing.shared_data import shared_file, shared_files
 
 WARSAW = [

@@ -5,17 +5,14 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, Field, StringConstraints
-from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
-from cg_shared.http import Conflict, FieldError, Page, PageParams, Unprocessable, encode_cursor
+from cg_shared.http import Conflict, FieldError, Unprocessable
 from cg_shared.i18n import msg
 
 WRITER_ROLES = (Role.COMMITTEE_SECRETARY, Role.BOROUGH_OFFICER)
@@ -72,6 +69,16 @@ SaneDate = Annotated[date, AfterValidator(_sane_date)]
 RefId = Annotated[str, StringConstraints(min_length=1, max_length=36), NoControl]
 
 
+def _sane_moment(value: datetime) -> datetime:
+    if not 1990 <= value.year <= 2200:
+        raise ValueError("timestamp must be between 1990 and 2200")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(examples=["2027-03-12T14:00:00+09:00"])]
+MemberId = RefId  # any row reference in a body (member, motion, agenda item …)
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -120,59 +127,3 @@ def unprocessable(field: str, message: str) -> Unprocessable:
 
 M = TypeVar("M")
 R = TypeVar("R")
-
-
-def keyset(
-    stmt: Select[Any],
-    *,
-    sort: InstrumentedAttribute[Any],
-    tiebreak: InstrumentedAttribute[Any],
-    page: PageParams,
-    parse: Callable[[Any], Any] = lambda v: v,
-    descending: bool = False,
-) -> Select[Any]:
-    """Order by (sort, tiebreak) and continue after the cursor's (sort, tiebreak) values."""
-    if page.cursor:
-        if len(page.cursor) != 2:
-            raise Unprocessable(
-                "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
-            )
-        try:
-            last_sort, last_id = parse(page.cursor[0]), str(page.cursor[1])
-        except (TypeError, ValueError) as exc:
-            raise Unprocessable(
-                "cursor is not valid", errors=[FieldError(field="query.cursor", message="malformed cursor")]
-            ) from exc
-        if descending:
-            stmt = stmt.where(or_(sort < last_sort, and_(sort == last_sort, tiebreak < last_id)))
-        else:
-            stmt = stmt.where(or_(sort > last_sort, and_(sort == last_sort, tiebreak > last_id)))
-    if descending:
-        return stmt.order_by(sort.desc(), tiebreak.desc()).limit(page.limit + 1)
-    return stmt.order_by(sort, tiebreak).limit(page.limit + 1)
-
-
-def make_page(
-    rows: Sequence[M],
-    *,
-    page: PageParams,
-    key: Callable[[M], list[Any]],
-    read: Callable[[M], R],
-) -> Page[R]:
-    more = len(rows) > page.limit
-    rows = list(rows[: page.limit])
-    return Page(
-        items=[read(r) for r in rows],
-        next_cursor=encode_cursor(key(rows[-1])) if more and rows else None,
-    )
-
-
-def parse_date(value: Any) -> date:
-    return date.fromisoformat(str(value))
-
-
-def parse_datetime(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is None:
-        raise ValueError("naive timestamp in cursor")
-    return moment

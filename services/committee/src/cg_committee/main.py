@@ -5,16 +5,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from cg_committee.access import WRITE_ROLES
+from cg_committee.agenda.router import router as agenda_router
+from cg_committee.applications.router import router as applications_router
 from cg_committee.boroughs.router import router as boroughs_router
 from cg_committee.capacity.router import router as capacity_router
 from cg_committee.committees.router import router as committees_router
 from cg_committee.consumers import handlers
+from cg_committee.decisions.router import router as decisions_router
+from cg_committee.meetings.calendar_router import router as calendar_router
 from cg_committee.meetings.router import router as meetings_router
 from cg_committee.members.router import router as members_router
 from cg_committee.metrics.router import router as metrics_router
+from cg_committee.minutes.router import router as minutes_router
 from cg_committee.opendata.datasets import DATASETS
 from cg_committee.settings import CommitteeSettings, get_settings
 from cg_committee.sweep import term_sweeper
+from cg_committee.votes.router import router as votes_router
+from cg_committee.working_groups.router import router as working_groups_router
 from cg_shared.app import create_service_app
 from cg_shared.open_data import open_data_router
 
@@ -52,10 +59,18 @@ def create_app(settings: CommitteeSettings | None = None) -> FastAPI:
         settings,
         title="Seoul CG Platform — committee",
         description=DESCRIPTION,
+        # The order is the order of the published OpenAPI paths (the calendar came last of the meeting routes).
         routers=[
             committees_router,
             members_router,
+            applications_router,
+            working_groups_router,
             meetings_router,
+            agenda_router,
+            votes_router,
+            decisions_router,
+            minutes_router,
+            calendar_router,
             metrics_router,
             boroughs_router,
             capacity_router,

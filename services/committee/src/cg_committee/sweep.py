@@ -11,7 +11,7 @@ import logging
 
 from fastapi import FastAPI
 
-from cg_committee.members import service as members
+from cg_committee.members import terms
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,12 @@ async def sweep_all_committees(app: FastAPI) -> int:
     """One pass over every committee, each in its own transaction; returns the terms reported."""
     sessions = app.state.sessions
     async with sessions() as session:
-        committee_ids = await members.committees_to_sweep(session)
+        committee_ids = await terms.committees_to_sweep(session)
     reported = 0
     for committee_id in committee_ids:
         async with sessions() as session, session.begin():
-            result = await members.term_sweep(
-                session=session, actor=members.SWEEP_ACTOR, committee_id=committee_id
+            result = await terms.term_sweep(
+                session=session, actor=terms.SWEEP_ACTOR, committee_id=committee_id
             )
         reported += len(result.ended)
     return reported

@@ -15,9 +15,9 @@ from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from cg_committee.agenda.models import AgendaItem
 from cg_committee.consumers import handlers
 from cg_committee.main import create_app
-from cg_committee.meetings.models import AgendaItem
 from cg_committee.settings import CommitteeSettings
 from cg_shared.clock import today_seoul
 from cg_shared.events import CloudEvent

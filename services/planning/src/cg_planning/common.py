@@ -6,13 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from cg_planning.plans.models import Plan
-from cg_planning.plans.workflow import EDITABLE_STATES, PlanState, allowed_moves
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
-from cg_shared.http import Conflict, FieldError, NotFound, PageParams, Unprocessable
+from cg_shared.http import FieldError, PageParams, Unprocessable
 from cg_shared.i18n import msg
 
 
@@ -37,34 +33,6 @@ def ensure_known_borough(sgg_code: str, *, field: str) -> None:
                 )
             ],
         )
-
-
-async def load_plan(session: AsyncSession, plan_id: str, *, for_update: bool = False) -> Plan:
-    plan = await session.get(Plan, plan_id, with_for_update=for_update)
-    if plan is None:
-        raise NotFound(msg("no plan with id {plan_id}", plan_id=plan_id))
-    return plan
-
-
-def state_conflict(plan: Plan, doing: str) -> Conflict:
-    state = PlanState(plan.state)
-    moves = [m.target.value for m in allowed_moves(state)]
-    return Conflict(
-        msg(
-            "plan {plan_id} is {state}: {doing} is only possible while the plan is in {allowed}",
-            plan_id=plan.id,
-            state=state.value,
-            doing=msg(doing),
-            allowed=", ".join(sorted(s.value for s in EDITABLE_STATES)),
-        ),
-        slug="plan-state",
-        extra={"current_state": state.value, "allowed_moves": moves},
-    )
-
-
-def ensure_editable(plan: Plan, doing: str) -> None:
-    if PlanState(plan.state) not in EDITABLE_STATES:
-        raise state_conflict(plan, doing)
 
 
 def cursor_after(page: PageParams, *kinds: type) -> tuple[Any, ...] | None:

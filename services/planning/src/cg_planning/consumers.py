@@ -65,7 +65,9 @@ async def on_request_executed(session: AsyncSession, event: CloudEvent, payload:
 
 
 @handlers.on(BlockGrantAssigned, name="planning.smg_block_grant.assigned")
-async def on_block_grant_assigned(session: AsyncSession, event: CloudEvent, payload: Any) -> None:
+async def on_block_grant_assigned(
+    session: AsyncSession, event: CloudEvent, payload: BlockGrantAssigned
+) -> None:
     """SMG block-grant money put on an adopted item funds it like an allocation line: the item's funded
     amount and its proposers' timelines move the same way (idempotent per block-grant use)."""
     await items.record_funding(

@@ -7,24 +7,11 @@ from __future__ import annotations
 
 import argparse
 
+from .options import EXCLUSIVE_HELP, EXPLAIN_HELP, HELP, RULE_HELP, RULES
+
 TYPE_CHECKING = False  # no `typing` import at run time (start-up of --help)
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-RULES = (
-    "auto",
-    "greedy",
-    "greedy-threshold",
-    "greedy-no-skip",
-    "greedy-exclusive",
-    "mes",
-    "mes-add1",
-    "mes-add1-comparison",
-)
-HELP = "Compute the outcome of a participatory-budgeting rule on a Pabulib file (JSON on stdout)."
-RULE_HELP = "allocation rule; auto (default) takes the file's META rule"
-EXPLAIN_HELP = "add per-project explanations (ko/en) to the JSON"
-EXCLUSIVE_HELP = "greedy-exclusive: comma-separated ids of mutually exclusive projects (repeatable)"
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str = "cg-budget pb-outcome") -> int:

@@ -37,7 +37,7 @@ from .pabulib import Instance, PabulibError, Profile, load, to_election
 from .rules import greedy, mes_add1, mes_add1_comparison, method_of_equal_shares
 
 if TYPE_CHECKING:
-    import typer
+    pass
 
 
 class Rule(StrEnum):
@@ -208,10 +208,3 @@ def run(file: str | Path, rule: str, *, explain: bool, exclusive: Sequence[str])
 def _fail(message: str) -> int:
     print(f"pb-outcome: {message}".replace("\n", " "), file=sys.stderr)
     return 2
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``pb-outcome`` command to a Typer CLI (the same options and behaviour as :func:`main`)."""
-    from .typer_command import register as add
-
-    add(app)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .cli import EXCLUSIVE_HELP, EXPLAIN_HELP, HELP, RULE_HELP
 from .commands import Rule, run
+from .options import EXCLUSIVE_HELP, EXPLAIN_HELP, HELP, RULE_HELP
 
 
 def register(app: typer.Typer) -> None:

@@ -32,7 +32,6 @@ from cg_shared.events.planning import PlanAdopted
 from cg_shared.http import (
     Conflict,
     FieldError,
-    NotFound,
     Page,
     PageParams,
     Unprocessable,
@@ -40,6 +39,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version, get_or_404
 
 CONSUMER_ACTOR = "system:plan-adopted"
 
@@ -80,10 +80,13 @@ def to_read(req: BudgetRequest) -> RequestRead:
 
 
 async def load(session: AsyncSession, request_id: str, *, for_update: bool = False) -> BudgetRequest:
-    req = await session.get(BudgetRequest, request_id, with_for_update=for_update)
-    if req is None:
-        raise NotFound(msg("no budget request with id {request_id}", request_id=request_id))
-    return req
+    return await get_or_404(
+        session,
+        BudgetRequest,
+        request_id,
+        msg("no budget request with id {request_id}", request_id=request_id),
+        for_update=for_update,
+    )
 
 
 async def _cycle_for(session: AsyncSession, sgg_code: str, fiscal_year: int) -> str | None:
@@ -326,8 +329,7 @@ async def review(
                 reason=review_in.feasibility_note or "",
             )
         )
-    req.version += 1
-    req.updated_at = now
+    bump_version(req, at=now)
     await session.flush()
     read = to_read(req)
     record_audit(

@@ -41,6 +41,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version, get_or_404
 
 SYSTEM = "system:legal-calendar"
 
@@ -67,10 +68,13 @@ def to_read(cycle: Cycle) -> CycleRead:
 
 
 async def load(session: AsyncSession, cycle_id: str, *, for_update: bool = False) -> Cycle:
-    cycle = await session.get(Cycle, cycle_id, with_for_update=for_update)
-    if cycle is None:
-        raise NotFound(msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id))
-    return cycle
+    return await get_or_404(
+        session,
+        Cycle,
+        cycle_id,
+        msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id),
+        for_update=for_update,
+    )
 
 
 async def drafting_supplementary(session: AsyncSession, cycle_id: str) -> SupplementaryBudget | None:
@@ -215,8 +219,7 @@ def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
     elif target is CycleStatus.SETTLED:
         cycle.settled_on = on
     cycle.status = target.value
-    cycle.version += 1
-    cycle.updated_at = utcnow()
+    bump_version(cycle)
 
 
 async def _ensure_not_backdated(session: AsyncSession, cycle: Cycle, on: date) -> None:
@@ -465,8 +468,7 @@ async def open_supplementary(
         created_by=principal.sub,
     )
     session.add(row)
-    cycle.version += 1
-    cycle.updated_at = utcnow()
+    bump_version(cycle)
     await session.flush()
     read = _supplementary_read(row)
     record_audit(
@@ -538,8 +540,7 @@ async def enact_supplementary(
     before = _supplementary_read(row).model_dump()
     row.status = "enacted"
     row.enacted_on = enacted_on
-    cycle.version += 1
-    cycle.updated_at = utcnow()
+    bump_version(cycle)
     await session.flush()
     read = _supplementary_read(row)
     record_audit(

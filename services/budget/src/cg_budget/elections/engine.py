@@ -15,14 +15,18 @@ from cg_budget.allocation import (
     mes_add1_comparison,
     method_of_equal_shares,
 )
+from cg_budget.allocation import commands as pb
 from cg_budget.allocation.model import BallotKind
 
 
+# The rules an election may be computed with: a subset of the one PB rule vocabulary,
+# cg_budget.allocation.commands.Rule (same names, same spellings; a unit test ties them). A comment, not
+# a docstring: the enum is in the API and a docstring would become its OpenAPI description.
 class Rule(StrEnum):
-    GREEDY = "greedy"
-    MES = "mes"
-    MES_ADD1 = "mes-add1"
-    MES_ADD1_COMPARISON = "mes-add1-comparison"
+    GREEDY = pb.Rule.GREEDY.value
+    MES = pb.Rule.MES.value
+    MES_ADD1 = pb.Rule.MES_ADD1.value
+    MES_ADD1_COMPARISON = pb.Rule.MES_ADD1_COMPARISON.value
 
 
 _RULES: dict[Rule, Callable[..., Outcome]] = {
@@ -32,12 +36,9 @@ _RULES: dict[Rule, Callable[..., Outcome]] = {
     Rule.MES_ADD1_COMPARISON: mes_add1_comparison,
 }
 
-# Pabulib META ``rule`` values and ours.
+# Pabulib META ``rule`` values and ours: the vocabulary's own table, cut to the election rules.
 PABULIB_RULES: dict[str, Rule] = {
-    "greedy": Rule.GREEDY,
-    "equalshares": Rule.MES,
-    "equalshares/add1": Rule.MES_ADD1,
-    "equalshares/add1-comparison": Rule.MES_ADD1_COMPARISON,
+    meta: Rule(rule.value) for meta, rule in pb.PABULIB_RULES.items() if rule.value in set(Rule)
 }
 RULE_TO_PABULIB: dict[Rule, str] = {v: k for k, v in PABULIB_RULES.items()}
 

@@ -61,6 +61,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import Msg, msg
+from cg_shared.rows import get_or_404
 
 OPEN, CLOSED, FINALISED = "open", "closed", "finalised"
 
@@ -120,10 +121,13 @@ def _read(election: Election, projects: Sequence[ElectionProject]) -> ElectionRe
 
 
 async def load(session: AsyncSession, election_id: str, *, for_update: bool = False) -> Election:
-    election = await session.get(Election, election_id, with_for_update=for_update)
-    if election is None:
-        raise NotFound(msg("no election with id {election_id}", election_id=election_id))
-    return election
+    return await get_or_404(
+        session,
+        Election,
+        election_id,
+        msg("no election with id {election_id}", election_id=election_id),
+        for_update=for_update,
+    )
 
 
 def voting_window_problem(election: Election, at: datetime) -> Conflict | None:

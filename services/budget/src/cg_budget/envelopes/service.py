@@ -29,6 +29,7 @@ from cg_shared.events.budget import EnvelopeSet as EnvelopeSetEvent
 from cg_shared.events.planning import PlanEvaluated
 from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable, check_if_match
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version
 
 
 def to_read(env: Envelope) -> EnvelopeRead:
@@ -142,8 +143,7 @@ async def _write_amount(
         if integrated_source is not None:
             env.integrated_source = integrated_source
         env.revision = revision
-        env.version += 1
-        env.updated_at = now
+        bump_version(env, at=now)
         env.updated_by = principal.sub
     await session.flush()
     read = to_read(env)

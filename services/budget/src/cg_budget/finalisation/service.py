@@ -34,6 +34,7 @@ from cg_shared.events.budget import AllocationFinalized
 from cg_shared.events.budget import AllocationLine as AllocationLineEvent
 from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version
 
 
 def _read(allocation: Allocation, lines: list[AllocationLine]) -> AllocationRead:
@@ -239,8 +240,7 @@ async def finalise(
     for eid, amount in need.items():
         env = locked[eid]
         env.allocated_krw += amount
-        env.version += 1
-        env.updated_at = utcnow()
+        bump_version(env)
         env.updated_by = principal.sub
 
     now = utcnow()
@@ -274,8 +274,7 @@ async def finalise(
         session.add(line)
         lines.append(line)
         req.status = RequestStatus.FUNDED.value
-        req.version += 1
-        req.updated_at = now
+        bump_version(req, at=now)
         session.add(
             RequestRevision(
                 request_id=req.id,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.webhooks import signing
+from cg_budget.webhooks.catalogue import WEBHOOK_EVENT_TYPES
 from cg_budget.webhooks.crypto import SecretBox
 from cg_budget.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from cg_budget.webhooks.schemas import (
@@ -41,11 +42,10 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version, get_or_404
 
 
 def known_event_names() -> tuple[str, ...]:
-    from cg_budget.events import WEBHOOK_EVENT_TYPES
-
     return WEBHOOK_EVENT_TYPES
 
 
@@ -101,10 +101,13 @@ def _ensure_can_manage(principal: Principal, sgg_code: str | None) -> None:
 
 
 async def _get(session: AsyncSession, webhook_id: str, *, for_update: bool = False) -> WebhookSubscription:
-    row = await session.get(WebhookSubscription, webhook_id, with_for_update=for_update)
-    if row is None:
-        raise NotFound(msg("no webhook subscription with id {webhook_id}", webhook_id=webhook_id))
-    return row
+    return await get_or_404(
+        session,
+        WebhookSubscription,
+        webhook_id,
+        msg("no webhook subscription with id {webhook_id}", webhook_id=webhook_id),
+        for_update=for_update,
+    )
 
 
 def _checked_secret(secret: str | None, field: str = "body.secret") -> str | None:
@@ -204,8 +207,7 @@ async def update(
         row.description = webhook_in.description
     if webhook_in.active is not None:
         row.active = webhook_in.active
-    row.version += 1
-    row.updated_at = utcnow()
+    bump_version(row)
     await session.flush()
     read = WebhookRead.model_validate(row)
     record_audit(
@@ -333,8 +335,7 @@ async def rotate_secret(
         row.previous_secret_encrypted = None
         row.previous_secret_expires_at = None
     row.secret_encrypted = box.seal(secret)
-    row.version += 1
-    row.updated_at = now
+    bump_version(row, at=now)
     await session.flush()
     record_audit(
         session,

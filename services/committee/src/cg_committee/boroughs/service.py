@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_committee.boroughs.schemas import CommitteeBoroughRow, CommitteeBoroughTable
 from cg_committee.capacity.service import borough_indicators
 from cg_committee.committees.models import Committee, OrdinanceVersion
-from cg_committee.meetings.models import Attendance, Decision, Meeting, Vote
+from cg_committee.decisions.models import Decision
+from cg_committee.meetings.models import Attendance, Meeting
 from cg_committee.members.models import Member
 from cg_committee.rules import CIVILIAN_SEATS, SeatKind
+from cg_committee.votes.models import Vote
 from cg_shared.borough_table import Grouped, boroughs, share
 from cg_shared.clock import today_seoul
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from sqlalchemy import select
@@ -9,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_committee import rules
+from cg_committee.agenda import adoption
 from cg_committee.committees.models import Committee, OrdinanceVersion
 from cg_committee.committees.schemas import (
     CommitteeCreate,
@@ -18,37 +20,27 @@ from cg_committee.committees.schemas import (
     OrdinanceRead,
     OrdinanceSettings,
 )
-from cg_committee.common import ensure_known_sgg, ensure_writer, keyset, make_page
+from cg_committee.common import ensure_known_sgg, ensure_writer
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
-from cg_shared.db import utcnow
 from cg_shared.events.committee import CommitteeEstablished
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page
+from cg_shared.rows import bump_version, get_or_404
+
+# The ordinance's settings are named once, by the pure rule's dataclass; the table's columns and the
+# API's OrdinanceSettings carry the same names (tests/unit/test_committee_ordinance_vocabulary.py).
+ORDINANCE_SETTINGS = tuple(f.name for f in dataclasses.fields(rules.Ordinance))
 
 
 def to_rules(row: OrdinanceVersion) -> rules.Ordinance:
-    return rules.Ordinance(
-        size_cap=row.size_cap,
-        civilian_min_percent=row.civilian_min_percent,
-        civilian_strict=row.civilian_strict,
-        expert_counts_as_civilian=row.expert_counts_as_civilian,
-        co_chair_count=row.co_chair_count,
-        civilian_co_chairs_min=row.civilian_co_chairs_min,
-        term_years=row.term_years,
-        max_renewals=row.max_renewals,
-        carry_over=row.carry_over,
-        quorum_percent=row.quorum_percent,
-        quorum_strict=row.quorum_strict,
-        majority_basis=rules.MajorityBasis(row.majority_basis),
-        majorities={str(k): rules.MajorityKind(v) for k, v in row.majorities.items()},
-        term_end_warning_days=row.term_end_warning_days,
-        proxy_allowed=row.proxy_allowed,
-        notice_days=row.notice_days,
-        extraordinary_notice_days=row.extraordinary_notice_days,
-    )
+    values = {name: getattr(row, name) for name in ORDINANCE_SETTINGS}
+    values["majority_basis"] = rules.MajorityBasis(row.majority_basis)
+    values["majorities"] = {str(k): rules.MajorityKind(v) for k, v in row.majorities.items()}
+    return rules.Ordinance(**values)
 
 
 def _ordinance_row(
@@ -65,10 +57,13 @@ def _ordinance_row(
 
 
 async def get_row(session: AsyncSession, committee_id: str, *, for_update: bool = False) -> Committee:
-    committee = await session.get(Committee, committee_id, with_for_update=for_update)
-    if committee is None:
-        raise NotFound(msg("no committee with id {committee_id}", committee_id=committee_id))
-    return committee
+    return await get_or_404(
+        session,
+        Committee,
+        committee_id,
+        msg("no committee with id {committee_id}", committee_id=committee_id),
+        for_update=for_update,
+    )
 
 
 async def ordinance_at(session: AsyncSession, committee_id: str, on: date) -> OrdinanceVersion:
@@ -140,11 +135,8 @@ async def establish(
         )
     )
     await session.flush()
-    # Plans submitted before the committee existed wait for it (see consumers.py). Imported here
-    # because the meetings service builds on this module.
-    from cg_committee.meetings.service import adopt_orphan_agenda_items
-
-    await adopt_orphan_agenda_items(session=session, committee=committee, actor=principal)
+    # Plans submitted before the committee existed wait for it (see consumers.py).
+    await adoption.adopt_orphan_agenda_items(session=session, committee=committee, actor=principal)
     read = await _read(session, committee)
     add_to_outbox(
         session,
@@ -204,8 +196,7 @@ async def update(
     for name, value in committee_in.model_dump(exclude_unset=True).items():
         if value is not None:
             setattr(committee, name, value)
-    committee.version += 1
-    committee.updated_at = utcnow()
+    bump_version(committee)
     await session.flush()
     read = await _read(session, committee)
     record_audit(

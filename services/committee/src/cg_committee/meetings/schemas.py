@@ -1,27 +1,14 @@
-"""Pydantic models of the meetings API: meetings, agenda items, attendance, motions, votes,
-decisions and minutes."""
+"""Pydantic models of the meetings API: meetings and attendance."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cg_committee.common import LongText, Organisations, RefId, SaneDate, ShortText, Title
-from cg_committee.members.schemas import RuleCheckRead
-from cg_committee.rules import AttendanceStatus, SeatKind, SubjectKind, VoteChoice
-
-
-def _sane_moment(value: datetime) -> datetime:
-    if not 1990 <= value.year <= 2200:
-        raise ValueError("timestamp must be between 1990 and 2200")
-    return value
-
-
-Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(examples=["2027-03-12T14:00:00+09:00"])]
-MemberId = RefId  # any row reference in a body (member, motion, agenda item …)
+from cg_committee.common import MemberId, Moment, SaneDate, ShortText, Title
+from cg_committee.rules import AttendanceStatus, SeatKind
 
 
 class MeetingKind(StrEnum):
@@ -33,28 +20,6 @@ class MeetingStatus(StrEnum):
     SCHEDULED = "scheduled"
     HELD = "held"
     CANCELLED = "cancelled"
-
-
-class AgendaOrigin(StrEnum):
-    CIVILIAN = "civilian"  # raised by a civilian member, a resident or a civic group
-    PUBLIC = "public"  # raised by the borough administration, a councillor or an official member
-    PLANNING = "planning"  # a plan submitted through the planning service
-
-
-class AgendaStatus(StrEnum):
-    PENDING = "pending"  # waiting for a meeting
-    SCHEDULED = "scheduled"  # on a meeting's agenda
-    DECIDED = "decided"  # a valid decision was recorded
-    WITHDRAWN = "withdrawn"
-
-
-class MinutesStatus(StrEnum):
-    DRAFT = "draft"
-    APPROVED = "approved"
-    PUBLISHED = "published"
-
-
-# --- meetings --------------------------------------------------------------------------------
 
 
 class MeetingCreate(BaseModel):
@@ -125,9 +90,6 @@ class MeetingRead(BaseModel):
     created_at: datetime
 
 
-# --- attendance ------------------------------------------------------------------------------
-
-
 class AttendanceEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     member_id: MemberId
@@ -181,234 +143,3 @@ class AttendanceRead(BaseModel):
     quorum_required: int
     quorum_met: bool = Field(description="Whole-meeting attendance; each vote re-checks at its own time")
     entries: list[AttendanceEntryRead]
-
-
-# --- agenda items ----------------------------------------------------------------------------
-
-
-class AgendaItemCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title_ko": "마을돌봄 공동체 지원사업 협약(안)",
-                    "subject_kind": "agenda",
-                    "origin": "civilian",
-                    "applicant_organisations": ["성수동마을협동조합"],
-                    "partner_organisations": ["성동구 사회적경제지원센터"],
-                }
-            ]
-        },
-    )
-    title_ko: Title
-    title_en: ShortText = ""
-    description: LongText = ""
-    subject_kind: SubjectKind = SubjectKind.AGENDA
-    subject_id: ShortText | None = Field(default=None, max_length=100, description="e.g. the plan id")
-    origin: AgendaOrigin | None = Field(
-        default=None, description="Default: from the proposing member's seat, else public"
-    )
-    proposed_by_member_id: MemberId | None = None
-    working_group_id: MemberId | None = Field(default=None, description="Working group that prepared it")
-    applicant_organisations: Organisations = Field(default_factory=list)
-    partner_organisations: Organisations = Field(default_factory=list)
-
-
-class AgendaItemUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"position": 1}]})
-    title_ko: Title | None = None
-    title_en: ShortText | None = None
-    description: LongText | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
-    meeting_id: RefId | None = Field(
-        default=None, description="Move to another meeting of the committee; null: pending"
-    )
-    status: AgendaStatus | None = Field(default=None, description="Only 'withdrawn' may be set by hand")
-    applicant_organisations: Organisations | None = None
-    partner_organisations: Organisations | None = None
-
-
-class RecusalRead(BaseModel):
-    member_id: str
-    name_ko: str
-    organisations: list[str] = Field(description="The subject's organisations the member is affiliated with")
-
-
-class AgendaItemRead(BaseModel):
-    id: str
-    committee_id: str | None
-    sgg_code: str
-    meeting_id: str | None
-    position: int
-    title_ko: str
-    title_en: str
-    description: str
-    subject_kind: str
-    subject_id: str | None
-    origin: AgendaOrigin
-    proposed_by_member_id: str | None
-    working_group_id: str | None
-    applicant_organisations: list[str]
-    partner_organisations: list[str]
-    source_event_id: str | None
-    status: AgendaStatus
-    version: int
-    created_at: datetime
-    recusals: list[RecusalRead] = Field(description="Seated members who must not vote on this item")
-
-
-# --- motions and votes -----------------------------------------------------------------------
-
-
-class MotionCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"text_ko": "원안대로 가결한다", "text_en": "Adopt as proposed"}]},
-    )
-    text_ko: Title
-    text_en: ShortText = ""
-    proposed_by_member_id: MemberId | None = None
-
-
-class VoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    member_id: MemberId
-    choice: VoteChoice
-
-
-class VotesCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "votes": [
-                        {"member_id": "<member id>", "choice": "yes"},
-                        {"member_id": "<id>", "choice": "no"},
-                    ]
-                }
-            ]
-        },
-    )
-    motion_id: MemberId | None = Field(
-        default=None, description="Motion to vote on; default: the item's open motion (opened if none)"
-    )
-    votes: list[VoteIn] = Field(min_length=1, max_length=300)
-    cast_at: Moment | None = Field(
-        default=None,
-        description=(
-            "When the votes were cast, for a secretariat recording them after the meeting; default now. "
-            "Never in the future. Votes count only when cast while the meeting is in session (from "
-            "starts_at until ends_at, or until it is closed as held)"
-        ),
-    )
-
-
-class VoteRead(BaseModel):
-    member_id: str
-    name_ko: str
-    seat_kind: SeatKind
-    choice: VoteChoice
-    recused: bool = Field(description="The member was recused when the vote was cast")
-    cast_by: str
-    cast_at: datetime
-
-
-class MotionRead(BaseModel):
-    id: str
-    agenda_item_id: str
-    meeting_id: str
-    text_ko: str
-    text_en: str
-    proposed_by_member_id: str | None
-    status: str
-    created_at: datetime
-    decision_id: str | None
-    votes: list[VoteRead]
-
-
-class VotesRead(BaseModel):
-    motion: MotionRead
-    warnings: list[str] = Field(description="e.g. a recused member voted: the decision will be invalid")
-
-
-# --- decisions -------------------------------------------------------------------------------
-
-
-class DecisionCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"agenda_item_id": "<agenda item id>"}]}
-    )
-    agenda_item_id: MemberId | None = None
-    motion_id: MemberId | None = None
-    voted_at: Moment | None = Field(
-        default=None,
-        description=(
-            "When the vote was taken (quorum is checked at this time); default: when its last vote was "
-            "cast. A vote taken outside the meeting's session makes the decision invalid"
-        ),
-    )
-
-    @model_validator(mode="after")
-    def _one_reference(self) -> DecisionCreate:
-        if not (self.agenda_item_id or self.motion_id):
-            raise ValueError("give agenda_item_id or motion_id")
-        return self
-
-
-class TallyRead(BaseModel):
-    seated: int
-    present: int
-    yes: int
-    no: int
-    abstain: int
-    recused: int
-    recused_voted: int
-
-
-class DecisionRead(BaseModel):
-    id: str
-    committee_id: str
-    sgg_code: str
-    meeting_id: str
-    agenda_item_id: str
-    motion_id: str
-    subject_kind: str
-    subject_id: str | None
-    outcome: str = Field(description="adopted | rejected")
-    valid: bool
-    required_majority: str
-    reasons: list[str]
-    checks: list[RuleCheckRead]
-    tally: TallyRead
-    recused_member_ids: list[str]
-    ordinance_id: str
-    voted_at: datetime
-    decided_at: datetime
-    votes: list[VoteRead]
-
-
-# --- minutes ---------------------------------------------------------------------------------
-
-
-class MinutesWrite(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"body_ko": "1. 개회 선언 … 2. 안건 심의 …", "body_en": ""}]},
-    )
-    body_ko: LongText
-    body_en: LongText = ""
-
-
-class MinutesRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    meeting_id: str
-    status: MinutesStatus
-    body_ko: str
-    body_en: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    approved_at: datetime | None
-    published_at: datetime | None

@@ -1,10 +1,10 @@
-"""Member tables: seats and terms, open-call applications, working groups (분과)."""
+"""Member table: seats and terms."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cg_committee.common import new_id
@@ -48,48 +48,3 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200))
-
-
-class Application(Base):
-    """A resident's application for an open-call civilian seat (공개모집)."""
-
-    __tablename__ = "open_call_applications"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    committee_id: Mapped[str] = mapped_column(ForeignKey("committees.id"), index=True)
-    applicant_sub: Mapped[str] = mapped_column(String(200), index=True)
-    name_ko: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200), default="")
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    affiliations: Mapped[list[str]] = mapped_column(JSON, default=list)
-    statement: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20))  # submitted | shortlisted | appointed | rejected
-    member_id: Mapped[str | None] = mapped_column(String(36))
-    decided_by: Mapped[str | None] = mapped_column(String(200))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-
-
-class WorkingGroup(Base):
-    """A working group (의제별 분과) that prepares agenda items."""
-
-    __tablename__ = "working_groups"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    committee_id: Mapped[str] = mapped_column(ForeignKey("committees.id"), index=True)
-    name_ko: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200), default="")
-    purpose: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(200))
-
-
-class WorkingGroupMember(Base):
-    __tablename__ = "working_group_members"
-
-    working_group_id: Mapped[str] = mapped_column(ForeignKey("working_groups.id"), primary_key=True)
-    member_id: Mapped[str] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    role: Mapped[str] = mapped_column(String(20))  # chair | member
-    added_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

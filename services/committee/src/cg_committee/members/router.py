@@ -1,19 +1,15 @@
-"""HTTP routes for members, co-chairs, composition, term sweep, open-call applications and working groups."""
+"""HTTP routes for members, co-chairs, composition and the term sweep."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from cg_committee.common import SaneDate
-from cg_committee.members import service
+from cg_committee.members import service, terms
 from cg_committee.members.schemas import (
-    ApplicationAppointment,
-    ApplicationCreate,
-    ApplicationRead,
-    ApplicationStatus,
     CoChairsRead,
     CoChairsUpdate,
     CompositionRead,
@@ -23,20 +19,13 @@ from cg_committee.members.schemas import (
     MemberUpdate,
     RenewalCreate,
     TermSweepRead,
-    WorkingGroupCreate,
-    WorkingGroupMembership,
-    WorkingGroupRead,
 )
+from cg_committee.routing import aggregate_router
 from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
 
-router = APIRouter(tags=["members"], responses=PROBLEM_RESPONSES)
-
-_RULE_409 = (
-    "409 with `rule` (and type …/problems/rules/<rule>) when the appointment would break a hard rule: "
-    "`size_cap`, `civilian_majority`, `term_length`."
-)
+router = aggregate_router("members")
 
 
 @router.post(
@@ -44,7 +33,7 @@ _RULE_409 = (
     status_code=status.HTTP_201_CREATED,
     response_model=MemberRead,
     summary="Appoint a member to a seat",
-    description=_RULE_409
+    description=service.RULE_409_DOC
     + " Give replaces_member_id to replace a member (they leave on the new term_start).",
 )
 async def appoint_member(
@@ -197,7 +186,7 @@ async def get_composition(
     principal: OptionalPrincipal,
     as_of: Annotated[SaneDate | None, Query(description="Default: today (Asia/Seoul)")] = None,
 ) -> CompositionRead:
-    return await service.composition(
+    return await terms.composition(
         session=session, principal=principal, committee_id=str(committee_id), as_of=as_of
     )
 
@@ -212,197 +201,4 @@ async def term_sweep(
     committee_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
 ) -> TermSweepRead:
     async with session.begin():
-        return await service.term_sweep(session=session, actor=principal, committee_id=str(committee_id))
-
-
-# --- open-call applications ------------------------------------------------------------------
-
-
-@router.post(
-    "/v1/committees/{committee_id}/applications",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ApplicationRead,
-    tags=["open calls"],
-    summary="Apply for an open-call civilian seat (resident token)",
-)
-async def apply_for_seat(
-    committee_id: uuid.UUID,
-    application_in: ApplicationCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-) -> ApplicationRead:
-    async with session.begin():
-        return await service.apply(
-            session=session,
-            principal=principal,
-            committee_id=str(committee_id),
-            application_in=application_in,
-        )
-
-
-@router.get(
-    "/v1/committees/{committee_id}/applications",
-    response_model=Page[ApplicationRead],
-    tags=["open calls"],
-    summary="Applications (the borough's secretariat)",
-)
-async def list_applications(
-    committee_id: uuid.UUID,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    application_status: Annotated[ApplicationStatus | None, Query(alias="status")] = None,
-) -> Page[ApplicationRead]:
-    return await service.list_applications(
-        session=session,
-        principal=principal,
-        committee_id=str(committee_id),
-        status=application_status,
-        page=page,
-    )
-
-
-@router.get(
-    "/v1/applications/{application_id}",
-    response_model=ApplicationRead,
-    tags=["open calls"],
-    summary="One application (the applicant or the secretariat)",
-)
-async def get_application(
-    application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ApplicationRead:
-    return await service.get_application(
-        session=session, principal=principal, application_id=str(application_id)
-    )
-
-
-@router.post(
-    "/v1/applications/{application_id}/shortlist",
-    response_model=ApplicationRead,
-    tags=["open calls"],
-    summary="Shortlist an application",
-)
-async def shortlist_application(
-    application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ApplicationRead:
-    async with session.begin():
-        return await service.shortlist(
-            session=session, principal=principal, application_id=str(application_id)
-        )
-
-
-@router.post(
-    "/v1/applications/{application_id}/rejection",
-    response_model=ApplicationRead,
-    tags=["open calls"],
-    summary="Reject an application",
-)
-async def reject_application(
-    application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ApplicationRead:
-    async with session.begin():
-        return await service.reject(session=session, principal=principal, application_id=str(application_id))
-
-
-@router.post(
-    "/v1/applications/{application_id}/appointment",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MemberRead,
-    tags=["open calls"],
-    summary="Appoint a shortlisted applicant to a civilian_open_call seat",
-    description=_RULE_409,
-)
-async def appoint_applicant(
-    application_id: uuid.UUID,
-    appointment_in: ApplicationAppointment,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-) -> MemberRead:
-    async with session.begin():
-        member = await service.appoint_applicant(
-            session=session,
-            principal=principal,
-            application_id=str(application_id),
-            appointment_in=appointment_in,
-        )
-    response.headers["ETag"] = etag_for(member.version)
-    return member
-
-
-# --- working groups --------------------------------------------------------------------------
-
-
-@router.post(
-    "/v1/committees/{committee_id}/working-groups",
-    status_code=status.HTTP_201_CREATED,
-    response_model=WorkingGroupRead,
-    tags=["working groups"],
-    summary="Create a working group (분과)",
-)
-async def create_working_group(
-    committee_id: uuid.UUID, group_in: WorkingGroupCreate, principal: CurrentPrincipal, session: SessionDep
-) -> WorkingGroupRead:
-    async with session.begin():
-        return await service.create_working_group(
-            session=session, principal=principal, committee_id=str(committee_id), group_in=group_in
-        )
-
-
-@router.get(
-    "/v1/committees/{committee_id}/working-groups",
-    response_model=list[WorkingGroupRead],
-    tags=["working groups"],
-    summary="Working groups of a committee",
-)
-async def list_working_groups(committee_id: uuid.UUID, session: SessionDep) -> list[WorkingGroupRead]:
-    return await service.list_working_groups(session=session, committee_id=str(committee_id))
-
-
-@router.get(
-    "/v1/working-groups/{group_id}",
-    response_model=WorkingGroupRead,
-    tags=["working groups"],
-    summary="One working group",
-)
-async def get_working_group(group_id: uuid.UUID, session: SessionDep) -> WorkingGroupRead:
-    return await service.get_working_group(session=session, group_id=str(group_id))
-
-
-@router.put(
-    "/v1/working-groups/{group_id}/members/{member_id}",
-    response_model=WorkingGroupRead,
-    tags=["working groups"],
-    summary="Add a member to a working group (or change their role)",
-)
-async def put_working_group_member(
-    group_id: uuid.UUID,
-    member_id: uuid.UUID,
-    membership_in: WorkingGroupMembership,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-) -> WorkingGroupRead:
-    async with session.begin():
-        return await service.put_working_group_member(
-            session=session,
-            principal=principal,
-            group_id=str(group_id),
-            member_id=str(member_id),
-            membership_in=membership_in,
-        )
-
-
-@router.delete(
-    "/v1/working-groups/{group_id}/members/{member_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    tags=["working groups"],
-    summary="Remove a member from a working group",
-)
-async def remove_working_group_member(
-    group_id: uuid.UUID, member_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> Response:
-    async with session.begin():
-        await service.remove_working_group_member(
-            session=session, principal=principal, group_id=str(group_id), member_id=str(member_id)
-        )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return await terms.term_sweep(session=session, actor=principal, committee_id=str(committee_id))

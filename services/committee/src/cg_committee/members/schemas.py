@@ -1,14 +1,14 @@
-"""Pydantic models of the members API: seats and terms, co-chairs, composition, open calls, working groups."""
+"""Pydantic models of the members API: seats and terms, co-chairs, composition, term sweep."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cg_committee.committees.schemas import OrdinanceRead
-from cg_committee.common import Email, LongText, Name, Organisations, Phone, RefId, SaneDate, ShortText
+from cg_committee.common import Email, Name, Organisations, Phone, RefId, SaneDate, ShortText
 from cg_committee.rules import Rule, SeatKind, Severity, TermStatus
 
 
@@ -187,99 +187,3 @@ class TermSweepRead(BaseModel):
     committee_id: str
     as_of: date
     ended: list[TermEndedEntry] = Field(description="Terms reported as ended by this sweep (each once)")
-
-
-# --- open-call applications --------------------------------------------------------------------
-
-
-class ApplicationStatus(StrEnum):
-    SUBMITTED = "submitted"
-    SHORTLISTED = "shortlisted"
-    APPOINTED = "appointed"
-    REJECTED = "rejected"
-
-
-class ApplicationCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name_ko": "박서연",
-                    "email": "park.seoyeon@example.kr",
-                    "affiliations": ["왕십리 주민자치회"],
-                    "statement": "마을 돌봄 의제를 10년간 함께 해 왔습니다.",
-                }
-            ]
-        },
-    )
-    name_ko: Name
-    name_en: Name | None = None
-    email: Email | None = None
-    phone: Phone | None = None
-    affiliations: Organisations = Field(default_factory=list)
-    statement: LongText = ""
-
-
-class ApplicationRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    committee_id: str
-    applicant_sub: str
-    name_ko: str
-    name_en: str
-    email: str | None
-    phone: str | None
-    affiliations: list[str]
-    statement: str
-    status: ApplicationStatus
-    member_id: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-
-class ApplicationAppointment(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"term_start": "2027-03-01"}]})
-    term_start: SaneDate | None = None
-    term_end: SaneDate | None = None
-
-
-# --- working groups ----------------------------------------------------------------------------
-
-
-class WorkingGroupRole(StrEnum):
-    CHAIR = "chair"
-    MEMBER = "member"
-
-
-class WorkingGroupCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"name_ko": "돌봄·복지 분과", "purpose": "돌봄 의제 사전 검토"}]},
-    )
-    name_ko: Name
-    name_en: Name | None = None
-    purpose: LongText = ""
-
-
-class WorkingGroupMembership(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "chair"}]})
-    role: WorkingGroupRole = WorkingGroupRole.MEMBER
-
-
-class WorkingGroupMemberRead(BaseModel):
-    member_id: str
-    name_ko: str
-    seat_kind: SeatKind
-    role: WorkingGroupRole
-
-
-class WorkingGroupRead(BaseModel):
-    id: str
-    committee_id: str
-    name_ko: str
-    name_en: str
-    purpose: str
-    created_at: datetime
-    members: list[WorkingGroupMemberRead]

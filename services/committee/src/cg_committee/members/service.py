@@ -1,9 +1,7 @@
-"""Member use cases: appoint (with the hard composition rules), renew, depart, co-chairs,
-composition report, term-end sweep, open-call applications and working groups."""
+"""Member use cases: appoint, change, renew, depart, co-chairs; the mapping to the pure rules."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
@@ -12,45 +10,36 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cg_committee import rules
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import Committee
-from cg_committee.committees.schemas import OrdinanceRead
-from cg_committee.common import ensure_writer, is_secretariat, keyset, make_page, rule_conflict, unprocessable
-from cg_committee.members.models import Application, Member, WorkingGroup, WorkingGroupMember
+from cg_committee.common import ensure_writer, is_secretariat, rule_conflict, unprocessable
+from cg_committee.members.models import Member
 from cg_committee.members.schemas import (
-    ApplicationAppointment,
-    ApplicationCreate,
-    ApplicationRead,
-    ApplicationStatus,
     CoChairsRead,
     CoChairsUpdate,
-    CompositionRead,
     DepartureCreate,
     MemberContact,
     MemberCreate,
     MemberRead,
     MemberUpdate,
     RenewalCreate,
-    RuleCheckRead,
-    TermEndedEntry,
-    TermEntry,
-    TermSweepRead,
-    WorkingGroupCreate,
-    WorkingGroupMemberRead,
-    WorkingGroupMembership,
-    WorkingGroupRead,
 )
-from cg_shared.audit import SYSTEM_ACTOR, record_audit
-from cg_shared.auth import Principal, Role, ensure_role
+from cg_shared.audit import record_audit
+from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
-from cg_shared.db import utcnow
-from cg_shared.events.committee import MemberAppointed, MemberTermEnded
-from cg_shared.http import Conflict, Forbidden, NotFound, Page, PageParams, check_if_match
+from cg_shared.events.committee import MemberAppointed
+from cg_shared.http import Conflict, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page
+from cg_shared.rows import bump_version, get_or_404
+
+# The hard rules an appointment can break, as the API documents them.
+RULE_409_DOC = (
+    "409 with `rule` (and type …/problems/rules/<rule>) when the appointment would break a hard rule: "
+    "`size_cap`, `civilian_majority`, `term_length`."
+)
 
 # Councillors and officials sit by virtue of their office unless the secretariat says otherwise.
 EX_OFFICIO_BY_DEFAULT = frozenset({rules.SeatKind.COUNCILLOR, rules.SeatKind.OFFICIAL})
-
-# --- mapping ---------------------------------------------------------------------------------
 
 
 def facts(member: Member) -> rules.MemberFacts:
@@ -99,7 +88,7 @@ def to_read(member: Member, *, ordinance: rules.Ordinance, as_of: date, with_con
     )
 
 
-def _audit_view(member: Member) -> dict[str, object]:
+def audit_view(member: Member) -> dict[str, object]:
     # The audit trail keeps contact changes too: it is readable by smg_admin only.
     return {
         "name_ko": member.name_ko,
@@ -136,16 +125,16 @@ async def committee_members(session: AsyncSession, committee_id: str) -> list[Me
 
 
 async def get_row(session: AsyncSession, member_id: str, *, for_update: bool = False) -> Member:
-    member = await session.get(Member, member_id, with_for_update=for_update)
-    if member is None:
-        raise NotFound(msg("no member with id {member_id}", member_id=member_id))
-    return member
+    return await get_or_404(
+        session,
+        Member,
+        member_id,
+        msg("no member with id {member_id}", member_id=member_id),
+        for_update=for_update,
+    )
 
 
-# --- appointment -----------------------------------------------------------------------------
-
-
-async def _appoint(
+async def appoint_row(
     session: AsyncSession,
     *,
     committee: Committee,
@@ -163,7 +152,7 @@ async def _appoint(
     if ex_officio and member_in.seat_kind in rules.CIVILIAN_SEATS:
         raise unprocessable("body.ex_officio", "a civilian seat is never held ex officio")
     longest = rules.default_term_end(term_start, ordinance.term_years)
-    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not apply.
+    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not applications.apply.
     term_end: date | None = member_in.term_end if ex_officio else (member_in.term_end or longest)
     if term_end is not None and term_end < term_start:
         raise unprocessable("body.term_end", "must not be before term_start")
@@ -229,13 +218,12 @@ async def _appoint(
     session.add(member)
     await session.flush()
     if replaced is not None:
-        before = _audit_view(replaced)
+        before = audit_view(replaced)
         replaced.left_on = term_start
         replaced.left_reason = "replaced"
         replaced.replaced_by_member_id = member.id
         replaced.is_co_chair = False
-        replaced.version += 1
-        replaced.updated_at = utcnow()
+        bump_version(replaced)
         record_audit(
             session,
             actor=actor,
@@ -244,7 +232,7 @@ async def _appoint(
             entity_id=replaced.id,
             sgg_code=committee.sgg_code,
             before=before,
-            after=_audit_view(replaced),
+            after=audit_view(replaced),
         )
     add_to_outbox(
         session,
@@ -267,12 +255,12 @@ async def _appoint(
         entity_type="member",
         entity_id=member.id,
         sgg_code=committee.sgg_code,
-        after=_audit_view(member),
+        after=audit_view(member),
     )
     return member
 
 
-async def _read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
+async def read_today(session: AsyncSession, committee: Committee, member: Member) -> MemberRead:
     """A member as its committee's secretary sees it today (contact details included)."""
     today = today_seoul()
     return to_read(
@@ -280,7 +268,7 @@ async def _read_today(session: AsyncSession, committee: Committee, member: Membe
     )
 
 
-async def _save(
+async def save(
     session: AsyncSession,
     principal: Principal,
     committee: Committee,
@@ -290,8 +278,7 @@ async def _save(
     before: dict[str, object],
 ) -> None:
     """Bump the member's version, flush and write the audit row of a change."""
-    member.version += 1
-    member.updated_at = utcnow()
+    bump_version(member)
     await session.flush()
     record_audit(
         session,
@@ -301,7 +288,7 @@ async def _save(
         entity_id=member.id,
         sgg_code=committee.sgg_code,
         before=before,
-        after=_audit_view(member),
+        after=audit_view(member),
     )
 
 
@@ -311,8 +298,8 @@ async def appoint(
     # The committee row lock serialises appointments: two concurrent ones cannot both pass the cap.
     committee = await committees.get_row(session, committee_id, for_update=True)
     ensure_writer(principal, committee.sgg_code)
-    member = await _appoint(session, committee=committee, actor=principal, member_in=member_in)
-    return await _read_today(session, committee, member)
+    member = await appoint_row(session, committee=committee, actor=principal, member_in=member_in)
+    return await read_today(session, committee, member)
 
 
 async def get(*, session: AsyncSession, principal: Principal | None, member_id: str) -> MemberRead:
@@ -372,7 +359,7 @@ async def update(
     committee = await committees.get_row(session, member.committee_id)
     ensure_writer(principal, committee.sgg_code)
     check_if_match(if_match, member.version)
-    before = _audit_view(member)
+    before = audit_view(member)
     cleared: dict[str, object] = {
         "email": None,
         "phone": None,
@@ -388,8 +375,8 @@ async def update(
             setattr(member, name, cleared[name])
         else:
             raise unprocessable(f"body.{name}", "cannot be cleared")
-    await _save(session, principal, committee, member, action="member.update", before=before)
-    return await _read_today(session, committee, member)
+    await save(session, principal, committee, member, action="member.update", before=before)
+    return await read_today(session, committee, member)
 
 
 async def renew(
@@ -439,11 +426,11 @@ async def renew(
                 longest=longest,
             ),
         )
-    before = _audit_view(member)
+    before = audit_view(member)
     member.term_start = new_start
     member.term_end = new_end
     member.renewals += 1
-    await _save(session, principal, committee, member, action="member.renew", before=before)
+    await save(session, principal, committee, member, action="member.renew", before=before)
     add_to_outbox(
         session,
         MemberAppointed(
@@ -457,7 +444,7 @@ async def renew(
         ),
         subject=member.id,
     )
-    return await _read_today(session, committee, member)
+    return await read_today(session, committee, member)
 
 
 async def record_departure(
@@ -477,15 +464,12 @@ async def record_departure(
             "body.left_on",
             msg("must not be before the term start ({term_start})", term_start=member.term_start),
         )
-    before = _audit_view(member)
+    before = audit_view(member)
     member.left_on = left_on
     member.left_reason = departure_in.reason.value
     member.is_co_chair = False
-    await _save(session, principal, committee, member, action="member.depart", before=before)
-    return await _read_today(session, committee, member)
-
-
-# --- co-chairs -------------------------------------------------------------------------------
+    await save(session, principal, committee, member, action="member.depart", before=before)
+    return await read_today(session, committee, member)
 
 
 async def set_co_chairs(
@@ -519,10 +503,8 @@ async def set_co_chairs(
         flag = member.id in wanted
         if member.is_co_chair != flag:
             member.is_co_chair = flag
-            member.version += 1
-            member.updated_at = utcnow()
-    committee.version += 1
-    committee.updated_at = utcnow()
+            bump_version(member)
+    bump_version(committee)
     await session.flush()
     record_audit(
         session,
@@ -538,461 +520,4 @@ async def set_co_chairs(
         committee_id=committee.id,
         version=committee.version,
         co_chairs=[to_read(by_id[i], ordinance=ordinance, as_of=today, with_contact=True) for i in wanted],
-    )
-
-
-# --- composition -----------------------------------------------------------------------------
-
-
-def _entries(members: Sequence[rules.MemberFacts], by_id: dict[str, Member], as_of: date) -> list[TermEntry]:
-    return [
-        TermEntry(
-            member_id=m.id,
-            name_ko=by_id[m.id].name_ko,
-            seat_kind=m.seat_kind,
-            term_end=m.term_end,
-            days=abs((m.term_end - as_of).days),
-        )
-        for m in members
-        if m.term_end is not None  # ex-officio members have no term to end
-    ]
-
-
-async def composition(
-    *, session: AsyncSession, principal: Principal | None, committee_id: str, as_of: date | None
-) -> CompositionRead:
-    committee = await committees.get_row(session, committee_id)
-    day = as_of or today_seoul()
-    ordinance_row = await committees.ordinance_at(session, committee_id, day)
-    ordinance = committees.to_rules(ordinance_row)
-    members = await committee_members(session, committee_id)
-    by_id = {m.id: m for m in members}
-    result = rules.composition([facts(m) for m in members], as_of=day, ordinance=ordinance)
-    checks = [
-        RuleCheckRead(
-            rule=c.rule, severity=c.severity, ok=c.ok, detail=c.detail, member_ids=list(c.member_ids)
-        )
-        for c in result.checks
-    ]
-    seated = len(result.seated)
-    contact = is_secretariat(principal, committee.sgg_code)
-    return CompositionRead(
-        committee_id=committee.id,
-        sgg_code=committee.sgg_code,
-        as_of=day,
-        ordinance=OrdinanceRead.model_validate(ordinance_row),
-        seated_count=seated,
-        by_seat_kind=dict(result.by_seat_kind),
-        civilian_count=result.civilians,
-        civilian_share=round(result.civilians / seated, 4) if seated else 0.0,
-        vacancies=result.vacancies,
-        compliant=result.compliant,
-        rules=checks,
-        violations=[c for c in checks if not c.ok],
-        carry_over=_entries(result.carry_over, by_id, day),
-        terms_ending_soon=_entries(result.ending_soon, by_id, day),
-        expired_without_carry_over=_entries(result.expired, by_id, day),
-        co_chairs=[
-            to_read(by_id[m.id], ordinance=ordinance, as_of=day, with_contact=contact)
-            for m in result.seated
-            if m.is_co_chair
-        ],
-    )
-
-
-# --- term-end sweep --------------------------------------------------------------------------
-
-
-async def term_sweep(
-    *, session: AsyncSession, actor: Principal | str, committee_id: str, as_of: date | None = None
-) -> TermSweepRead:
-    """Emit ``member.term_ended`` once per ended term (idempotent: re-running reports nothing new).
-
-    A term counts as ended when its last day is before ``as_of`` and the member was still in office
-    on that day (someone who resigned earlier has no term end to report).
-    """
-    committee = await committees.get_row(session, committee_id, for_update=True)
-    if isinstance(actor, Principal):
-        ensure_writer(actor, committee.sgg_code)
-    day = as_of or today_seoul()
-    candidates = (
-        await session.execute(
-            select(Member)
-            .where(
-                Member.committee_id == committee_id,
-                Member.term_end < day,
-                or_(Member.left_on.is_(None), Member.left_on > Member.term_end),
-                or_(Member.term_end_reported_for.is_(None), Member.term_end_reported_for != Member.term_end),
-            )
-            .order_by(Member.term_end, Member.id)
-            .with_for_update()
-        )
-    ).scalars()
-    ended: list[TermEndedEntry] = []
-    for member in candidates:
-        if member.term_end is None:  # excluded by the query (NULL < day is not true); for the type checker
-            continue
-        ordinance = await rules_on(session, committee_id, member.term_end + timedelta(days=1))
-        still_serving = member.left_on is None or member.left_on > day
-        carry_over = ordinance.carry_over and still_serving
-        member.term_end_reported_for = member.term_end
-        add_to_outbox(
-            session,
-            MemberTermEnded(
-                committee_id=committee.id,
-                member_id=member.id,
-                sgg_code=committee.sgg_code,
-                term_end=member.term_end,
-                carry_over=carry_over,
-            ),
-            subject=member.id,
-        )
-        ended.append(TermEndedEntry(member_id=member.id, term_end=member.term_end, carry_over=carry_over))
-    if ended:
-        record_audit(
-            session,
-            actor=actor,
-            action="member.term_sweep",
-            entity_type="committee",
-            entity_id=committee.id,
-            sgg_code=committee.sgg_code,
-            after={"as_of": day, "ended": [e.model_dump() for e in ended]},
-        )
-    return TermSweepRead(committee_id=committee.id, as_of=day, ended=ended)
-
-
-async def committees_to_sweep(session: AsyncSession) -> list[str]:
-    return list((await session.execute(select(Committee.id).order_by(Committee.id))).scalars())
-
-
-SWEEP_ACTOR = f"{SYSTEM_ACTOR}:term-sweep"
-
-
-# --- open-call applications ------------------------------------------------------------------
-
-
-async def _application(
-    session: AsyncSession, application_id: str, *, for_update: bool = False
-) -> Application:
-    row = await session.get(Application, application_id, with_for_update=for_update)
-    if row is None:
-        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
-    return row
-
-
-async def apply(
-    *, session: AsyncSession, principal: Principal, committee_id: str, application_in: ApplicationCreate
-) -> ApplicationRead:
-    committee = await committees.get_row(session, committee_id)
-    ensure_role(principal, Role.RESIDENT)
-    active = await session.scalar(
-        select(Application.id).where(
-            Application.committee_id == committee_id,
-            Application.applicant_sub == principal.sub,
-            Application.status.in_([ApplicationStatus.SUBMITTED.value, ApplicationStatus.SHORTLISTED.value]),
-        )
-    )
-    if active is not None:
-        raise Conflict(
-            "you already have an application in progress for this committee",
-            slug="application-exists",
-            extra={"application_id": active},
-        )
-    row = Application(
-        committee_id=committee_id,
-        applicant_sub=principal.sub,
-        name_ko=application_in.name_ko,
-        name_en=application_in.name_en or "",
-        email=application_in.email,
-        phone=application_in.phone,
-        affiliations=list(application_in.affiliations),
-        statement=application_in.statement,
-        status=ApplicationStatus.SUBMITTED.value,
-    )
-    session.add(row)
-    await session.flush()
-    read = ApplicationRead.model_validate(row)
-    record_audit(
-        session,
-        actor=principal,
-        action="application.submit",
-        entity_type="application",
-        entity_id=row.id,
-        sgg_code=committee.sgg_code,
-        after=read.model_dump(),
-    )
-    return read
-
-
-async def list_applications(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    committee_id: str,
-    status: ApplicationStatus | None,
-    page: PageParams,
-) -> Page[ApplicationRead]:
-    committee = await committees.get_row(session, committee_id)
-    ensure_writer(principal, committee.sgg_code)
-    stmt = select(Application).where(Application.committee_id == committee_id)
-    if status is not None:
-        stmt = stmt.where(Application.status == status.value)
-    stmt = keyset(stmt, sort=Application.id, tiebreak=Application.id, page=page, parse=str)
-    rows = list((await session.execute(stmt)).scalars())
-    return make_page(rows, page=page, key=lambda a: [a.id, a.id], read=ApplicationRead.model_validate)
-
-
-async def get_application(
-    *, session: AsyncSession, principal: Principal, application_id: str
-) -> ApplicationRead:
-    row = await _application(session, application_id)
-    committee = await committees.get_row(session, row.committee_id)
-    if not (is_secretariat(principal, committee.sgg_code) or principal.sub == row.applicant_sub):
-        raise Forbidden("only the applicant and the borough's secretariat may read an application")
-    return ApplicationRead.model_validate(row)
-
-
-async def _decide_application(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: str,
-    *,
-    allowed_from: set[ApplicationStatus],
-    to: ApplicationStatus,
-    action: str,
-) -> tuple[Application, Committee]:
-    row = await _application(session, application_id, for_update=True)
-    committee = await committees.get_row(session, row.committee_id, for_update=True)
-    ensure_writer(principal, committee.sgg_code)
-    if ApplicationStatus(row.status) not in allowed_from:
-        raise Conflict(
-            msg(
-                "the application is {status}; it must be {allowed}",
-                status=row.status,
-                allowed=" or ".join(sorted(s.value for s in allowed_from)),
-            ),
-            slug="application-state",
-        )
-    before = ApplicationRead.model_validate(row).model_dump()
-    row.status = to.value
-    row.decided_by = principal.sub
-    row.version += 1
-    row.updated_at = utcnow()
-    await session.flush()
-    record_audit(
-        session,
-        actor=principal,
-        action=action,
-        entity_type="application",
-        entity_id=row.id,
-        sgg_code=committee.sgg_code,
-        before=before,
-        after=ApplicationRead.model_validate(row).model_dump(),
-    )
-    return row, committee
-
-
-async def shortlist(*, session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
-    row, _ = await _decide_application(
-        session,
-        principal,
-        application_id,
-        allowed_from={ApplicationStatus.SUBMITTED},
-        to=ApplicationStatus.SHORTLISTED,
-        action="application.shortlist",
-    )
-    return ApplicationRead.model_validate(row)
-
-
-async def reject(*, session: AsyncSession, principal: Principal, application_id: str) -> ApplicationRead:
-    row, _ = await _decide_application(
-        session,
-        principal,
-        application_id,
-        allowed_from={ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED},
-        to=ApplicationStatus.REJECTED,
-        action="application.reject",
-    )
-    return ApplicationRead.model_validate(row)
-
-
-async def appoint_applicant(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    application_id: str,
-    appointment_in: ApplicationAppointment,
-) -> MemberRead:
-    row, committee = await _decide_application(
-        session,
-        principal,
-        application_id,
-        allowed_from={ApplicationStatus.SHORTLISTED},
-        to=ApplicationStatus.APPOINTED,
-        action="application.appoint",
-    )
-    member = await _appoint(
-        session,
-        committee=committee,
-        actor=principal,
-        member_in=MemberCreate(
-            name_ko=row.name_ko,
-            name_en=row.name_en or None,
-            seat_kind=rules.SeatKind.CIVILIAN_OPEN_CALL,
-            user_sub=row.applicant_sub,
-            email=row.email,
-            phone=row.phone,
-            affiliations=list(row.affiliations or []),
-            term_start=appointment_in.term_start,
-            term_end=appointment_in.term_end,
-        ),
-        application_id=row.id,
-    )
-    row.member_id = member.id
-    return await _read_today(session, committee, member)
-
-
-# --- working groups --------------------------------------------------------------------------
-
-
-async def _working_group_read(session: AsyncSession, group: WorkingGroup) -> WorkingGroupRead:
-    rows = (
-        await session.execute(
-            select(WorkingGroupMember, Member)
-            .join(Member, Member.id == WorkingGroupMember.member_id)
-            .where(WorkingGroupMember.working_group_id == group.id)
-            .order_by(WorkingGroupMember.role, Member.name_ko)
-        )
-    ).all()
-    return WorkingGroupRead(
-        id=group.id,
-        committee_id=group.committee_id,
-        name_ko=group.name_ko,
-        name_en=group.name_en,
-        purpose=group.purpose,
-        created_at=group.created_at,
-        members=[
-            WorkingGroupMemberRead(
-                member_id=m.id, name_ko=m.name_ko, seat_kind=rules.SeatKind(m.seat_kind), role=wgm.role
-            )
-            for wgm, m in rows
-        ],
-    )
-
-
-async def _working_group(session: AsyncSession, group_id: str) -> WorkingGroup:
-    group = await session.get(WorkingGroup, group_id)
-    if group is None:
-        raise NotFound(msg("no working group with id {group_id}", group_id=group_id))
-    return group
-
-
-async def create_working_group(
-    *, session: AsyncSession, principal: Principal, committee_id: str, group_in: WorkingGroupCreate
-) -> WorkingGroupRead:
-    committee = await committees.get_row(session, committee_id)
-    ensure_writer(principal, committee.sgg_code)
-    group = WorkingGroup(
-        committee_id=committee_id,
-        name_ko=group_in.name_ko,
-        name_en=group_in.name_en or "",
-        purpose=group_in.purpose,
-        created_by=principal.sub,
-    )
-    session.add(group)
-    await session.flush()
-    read = await _working_group_read(session, group)
-    record_audit(
-        session,
-        actor=principal,
-        action="working_group.create",
-        entity_type="working_group",
-        entity_id=group.id,
-        sgg_code=committee.sgg_code,
-        after=read.model_dump(),
-    )
-    return read
-
-
-async def list_working_groups(*, session: AsyncSession, committee_id: str) -> list[WorkingGroupRead]:
-    await committees.get_row(session, committee_id)
-    groups = (
-        await session.execute(
-            select(WorkingGroup)
-            .where(WorkingGroup.committee_id == committee_id)
-            .order_by(WorkingGroup.name_ko)
-        )
-    ).scalars()
-    return [await _working_group_read(session, g) for g in groups]
-
-
-async def get_working_group(*, session: AsyncSession, group_id: str) -> WorkingGroupRead:
-    return await _working_group_read(session, await _working_group(session, group_id))
-
-
-async def put_working_group_member(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    group_id: str,
-    member_id: str,
-    membership_in: WorkingGroupMembership,
-) -> WorkingGroupRead:
-    group = await _working_group(session, group_id)
-    committee = await committees.get_row(session, group.committee_id)
-    ensure_writer(principal, committee.sgg_code)
-    member = await session.get(Member, member_id)
-    today = today_seoul()
-    if member is None or member.committee_id != committee.id:
-        raise NotFound(msg("no member {member_id} in this committee", member_id=member_id))
-    if not facts(member).is_seated(today, await rules_on(session, committee.id, today)):
-        raise Conflict(
-            msg("member {member_id} is not seated today", member_id=member_id), slug="member-not-seated"
-        )
-    link = await session.get(WorkingGroupMember, (group.id, member.id))
-    before = {"role": link.role} if link else None
-    if link is None:
-        session.add(
-            WorkingGroupMember(working_group_id=group.id, member_id=member.id, role=membership_in.role.value)
-        )
-    else:
-        link.role = membership_in.role.value
-    await session.flush()
-    record_audit(
-        session,
-        actor=principal,
-        action="working_group.member.put",
-        entity_type="working_group",
-        entity_id=group.id,
-        sgg_code=committee.sgg_code,
-        before=before,
-        after={"member_id": member.id, "role": membership_in.role.value},
-    )
-    return await _working_group_read(session, group)
-
-
-async def remove_working_group_member(
-    *, session: AsyncSession, principal: Principal, group_id: str, member_id: str
-) -> None:
-    group = await _working_group(session, group_id)
-    committee = await committees.get_row(session, group.committee_id)
-    ensure_writer(principal, committee.sgg_code)
-    link = await session.get(WorkingGroupMember, (group.id, member_id))
-    if link is None:
-        raise NotFound(
-            msg(
-                "member {member_id} is not in working group {group_id}",
-                member_id=member_id,
-                group_id=group_id,
-            )
-        )
-    await session.delete(link)
-    record_audit(
-        session,
-        actor=principal,
-        action="working_group.member.remove",
-        entity_type="working_group",
-        entity_id=group.id,
-        sgg_code=committee.sgg_code,
-        before={"member_id": member_id, "role": link.role},
     )

@@ -9,13 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_committee import rules
+from cg_committee.agenda.models import AgendaItem
+from cg_committee.agenda.schemas import AgendaOrigin
 from cg_committee.committees import service as committees
 from cg_committee.committees.models import OrdinanceVersion
 from cg_committee.common import unprocessable
-from cg_committee.meetings.models import AgendaItem, Attendance, Decision, Meeting, Vote
-from cg_committee.meetings.schemas import AgendaOrigin, MeetingStatus
+from cg_committee.decisions.models import Decision
+from cg_committee.meetings.models import Attendance, Meeting
+from cg_committee.meetings.schemas import MeetingStatus
 from cg_committee.members import service as members
 from cg_committee.metrics.schemas import AttendanceByKind, MetricsRead, Share, TurnoverRead
+from cg_committee.votes.models import Vote
 from cg_shared.clock import SEOUL, today_seoul
 
 

@@ -11,8 +11,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cg_committee.agenda.models import AgendaItem
 from cg_committee.committees.models import Committee
-from cg_committee.meetings.models import AgendaItem, Attendance, Decision, Meeting
+from cg_committee.decisions.models import Decision
+from cg_committee.meetings.models import Attendance, Meeting
 from cg_committee.members.models import Member
 from cg_shared.clock import SEOUL
 from cg_shared.districts import DISTRICTS

@@ -7,17 +7,19 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.common import cursor_after, ensure_officer, load_plan, new_id
+from cg_planning.common import ensure_officer, new_id
 from cg_planning.deliberations.models import Deliberation
 from cg_planning.deliberations.schemas import DeliberationCreate, DeliberationRead
 from cg_planning.items.service import load_item
+from cg_planning.plans.rows import load_plan
 from cg_planning.plans.workflow import PlanState
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
-from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable, encode_cursor
+from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable
 from cg_shared.i18n import msg
+from cg_shared.paging import keyset, make_page, parse_date
 
 
 def _today_in_seoul(now: datetime | None = None) -> date:
@@ -79,24 +81,16 @@ async def record(
 
 async def list_for_item(*, session: AsyncSession, item_id: str, page: PageParams) -> Page[DeliberationRead]:
     await load_item(session, item_id)
-    stmt = (
-        select(Deliberation)
-        .where(Deliberation.item_id == item_id)
-        .order_by(Deliberation.held_on, Deliberation.id)
-        .limit(page.limit + 1)
+    stmt = keyset(
+        select(Deliberation).where(Deliberation.item_id == item_id),
+        sort=Deliberation.held_on,
+        tiebreak=Deliberation.id,
+        page=page,
+        parse=parse_date,
     )
-    if (after := cursor_after(page, date, str)) is not None:
-        after_on, after_id = after
-        stmt = stmt.where(
-            (Deliberation.held_on > after_on)
-            | ((Deliberation.held_on == after_on) & (Deliberation.id > after_id))
-        )
     rows = list((await session.execute(stmt)).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page(
-        items=[DeliberationRead.model_validate(r) for r in rows],
-        next_cursor=encode_cursor([rows[-1].held_on.isoformat(), rows[-1].id]) if more and rows else None,
+    return make_page(
+        rows, page=page, key=lambda r: [r.held_on.isoformat(), r.id], read=DeliberationRead.model_validate
     )
 
 

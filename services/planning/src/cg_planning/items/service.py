@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.common import cursor_after, ensure_editable, ensure_officer, load_plan, new_id
+from cg_planning.common import ensure_officer, new_id
 from cg_planning.deliberations.models import Deliberation
 from cg_planning.items import convergence
 from cg_planning.items.models import ItemFunding, PlanItem
@@ -28,6 +28,7 @@ from cg_planning.items.schemas import (
     YearlyAmountIn,
 )
 from cg_planning.plans.models import Plan
+from cg_planning.plans.rows import ensure_editable, load_plan
 from cg_planning.plans.workflow import PlanState
 from cg_planning.proposals.models import Proposal
 from cg_planning.registry_projects.models import RegistryProject
@@ -49,15 +50,15 @@ from cg_shared.events.planning import (
 )
 from cg_shared.http import (
     FieldError,
-    NotFound,
     Page,
     PageParams,
     Unprocessable,
     check_if_match,
-    encode_cursor,
 )
 from cg_shared.i18n import Msg, msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version, get_or_404
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,13 @@ async def item_read(session: AsyncSession, item: PlanItem) -> ItemRead:
 
 
 async def load_item(session: AsyncSession, item_id: str, *, for_update: bool = False) -> PlanItem:
-    item = await session.get(PlanItem, item_id, with_for_update=for_update)
-    if item is None:
-        raise NotFound(msg("no plan item with id {item_id}", item_id=item_id))
-    return item
+    return await get_or_404(
+        session,
+        PlanItem,
+        item_id,
+        msg("no plan item with id {item_id}", item_id=item_id),
+        for_update=for_update,
+    )
 
 
 async def get(*, session: AsyncSession, item_id: str) -> ItemRead:
@@ -151,19 +155,17 @@ async def get(*, session: AsyncSession, item_id: str) -> ItemRead:
 
 async def list_for_plan(*, session: AsyncSession, plan_id: str, page: PageParams) -> Page[ItemRead]:
     await load_plan(session, plan_id)
-    stmt = select(PlanItem).where(PlanItem.plan_id == plan_id).order_by(PlanItem.created_at, PlanItem.id)
-    # Keyset on (created_at, id); the timestamp round-trips as ISO text in the cursor.
-    if (after := cursor_after(page, datetime, str)) is not None:
-        after_at, after_id = after
-        stmt = stmt.where(
-            (PlanItem.created_at > after_at) | ((PlanItem.created_at == after_at) & (PlanItem.id > after_id))
-        )
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page(
-        items=await _reads(session, rows),
-        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
+    stmt = keyset(
+        select(PlanItem).where(PlanItem.plan_id == plan_id),
+        sort=PlanItem.created_at,
+        tiebreak=PlanItem.id,
+        page=page,
+        parse=parse_datetime,
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    reads = dict(zip((r.id for r in rows), await _reads(session, rows[: page.limit]), strict=False))
+    return make_page(
+        rows, page=page, key=lambda r: [r.created_at.isoformat(), r.id], read=lambda r: reads[r.id]
     )
 
 
@@ -445,8 +447,7 @@ async def update(
             item.origin = str(value)
         else:
             setattr(item, name, value)
-    item.version += 1
-    item.updated_at = utcnow()
+    bump_version(item)
     await session.flush()
     await emit_updated(session, item)
     record_audit(
@@ -599,8 +600,7 @@ async def record_funding(
                 )
             )
         item.funded_krw += amount
-        item.version += 1
-        item.updated_at = utcnow()
+        bump_version(item)
         await timeline.record_for_items(
             session,
             {item.id: amount},

@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.common import (
-    cursor_after,
-    ensure_editable,
-    ensure_known_borough,
-    ensure_officer,
-    load_plan,
-    new_id,
-)
+from cg_planning.common import cursor_after, ensure_known_borough, ensure_officer, new_id
 from cg_planning.deliberations.models import Deliberation
 from cg_planning.items import service as items
 from cg_planning.items.models import PlanItem
 from cg_planning.plans import metrics as plan_metrics
 from cg_planning.plans import workflow
 from cg_planning.plans.models import CommitteeDecision, Plan, PlanEvaluation, PlanTransition
+from cg_planning.plans.rows import ensure_editable, load_plan
 from cg_planning.plans.schemas import (
     AdoptionTimingRead,
     CommitteeDecisionRead,
@@ -86,6 +79,8 @@ from cg_shared.http import (
 )
 from cg_shared.i18n import Msg, msg
 from cg_shared.messaging import add_to_outbox
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +339,7 @@ async def list_plans(
     state: PlanState | None,
     fiscal_year: int | None,
 ) -> Page[PlanRead]:
-    stmt = select(Plan).order_by(Plan.created_at.desc(), Plan.id.desc())
+    stmt = select(Plan)
     if sgg_code:
         stmt = stmt.where(Plan.sgg_code == sgg_code)
     if kind:
@@ -354,15 +349,13 @@ async def list_plans(
     if fiscal_year:
         # A master plan "covers" every year of its term.
         stmt = stmt.where(Plan.term_start_year <= fiscal_year, Plan.term_end_year >= fiscal_year)
-    if (after := cursor_after(page, datetime, str)) is not None:
-        at, pid = after
-        stmt = stmt.where((Plan.created_at < at) | ((Plan.created_at == at) & (Plan.id < pid)))
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page(
-        items=await _views(session, rows),
-        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
+    stmt = keyset(
+        stmt, sort=Plan.created_at, tiebreak=Plan.id, page=page, parse=parse_datetime, descending=True
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    views = dict(zip((r.id for r in rows), await _views(session, rows[: page.limit]), strict=False))
+    return make_page(
+        rows, page=page, key=lambda r: [r.created_at.isoformat(), r.id], read=lambda r: views[r.id]
     )
 
 
@@ -388,8 +381,7 @@ async def update(
     if "coordinator" in changes:
         plan.coordinator_name = plan_in.coordinator.name if plan_in.coordinator else None
         plan.coordinator_organisation = plan_in.coordinator.organisation if plan_in.coordinator else None
-    plan.version += 1
-    plan.updated_at = utcnow()
+    bump_version(plan)
     await session.flush()
     record_audit(
         session,
@@ -493,8 +485,7 @@ def _apply(
     before = _snapshot(plan)
     now = utcnow()
     plan.state = transition.target.value
-    plan.version += 1
-    plan.updated_at = now
+    bump_version(plan, at=now)
     actor_sub = actor.sub if isinstance(actor, Principal) else actor
     actor_role = actor.role.value if isinstance(actor, Principal) else transition.actor.value
     session.add(
@@ -1064,8 +1055,7 @@ async def set_grade(
     row.grade = grade_in.grade
     row.graded_by = principal.sub
     row.graded_at = now
-    row.version += 1
-    row.updated_at = now
+    bump_version(row, at=now)
     await session.flush()
     # Budget keys its grade bonus on (plan, year): a re-emitted evaluation with the grade replaces the first.
     add_to_outbox(session, _evaluated_event(plan, row), subject=plan.id)

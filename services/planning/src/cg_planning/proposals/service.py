@@ -7,18 +7,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.common import (
-    cursor_after,
-    ensure_editable,
-    ensure_known_borough,
-    ensure_officer,
-    load_plan,
-    new_id,
-)
+from cg_planning.common import cursor_after, ensure_known_borough, ensure_officer, new_id
 from cg_planning.items import service as items
 from cg_planning.items.models import PlanItem
 from cg_planning.items.schemas import ItemCreate, YearlyAmountIn
 from cg_planning.plans.models import Plan
+from cg_planning.plans.rows import ensure_editable, load_plan
 from cg_planning.proposals.models import Proposal
 from cg_planning.proposals.schemas import (
     ProposalCreate,
@@ -45,6 +39,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version
 
 
 def _unprocessable(field: str, message: str) -> Unprocessable:
@@ -203,8 +198,7 @@ async def _link_to_item(
         if p.organisation and p.organisation not in applicants:
             applicants.append(p.organisation)
     item.applicant_organisations = applicants
-    item.version += 1
-    item.updated_at = utcnow()
+    bump_version(item)
     await session.flush()
     await items.emit_updated(session, item)
     record_audit(
@@ -324,8 +318,7 @@ async def screen(
     proposal.screening_reason = screening.reason
     proposal.screened_by = principal.sub
     proposal.screened_at = utcnow()
-    proposal.version += 1
-    proposal.updated_at = utcnow()
+    bump_version(proposal)
     await session.flush()
     await _record_screening(session, proposal, decision)
     view = public_view(proposal)
