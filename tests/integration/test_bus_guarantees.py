@@ -33,7 +33,8 @@ from cg_shared.events import make_event, topics
 from cg_shared.events.envelope import CloudEvent
 from cg_shared.events.registry import ProjectRegistered, ProjectUpdated
 from cg_shared.messaging.broker import ensure_topics, make_producer
-from cg_shared.messaging.consumer import EventConsumer, HandlerMap
+from cg_shared.messaging.consumer import EventConsumer
+from cg_shared.messaging.handlers import HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay, add_to_outbox, purge_published
 from cg_shared.messaging.tables import DeadLetter, InboxMessage, OutboxMessage
 from cg_shared.testing.helpers import auth, eventually, migrate, running_app

@@ -31,7 +31,8 @@ from cg_shared.guards import RequestGuardMiddleware
 from cg_shared.http import install_problem_handlers
 from cg_shared.idempotency import BodyLimitAndIdempotencyMiddleware
 from cg_shared.messaging.broker import bounded, broker_reachable, client_kwargs, ensure_topics, make_producer
-from cg_shared.messaging.consumer import EventConsumer, HandlerMap
+from cg_shared.messaging.consumer import EventConsumer
+from cg_shared.messaging.handlers import HandlerMap
 from cg_shared.messaging.outbox import OutboxRelay
 from cg_shared.observability import MetricsMiddleware, configure_logging, health_router
 from cg_shared.openapi import install_openapi, operation_id_function

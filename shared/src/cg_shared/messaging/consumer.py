@@ -18,9 +18,9 @@ import hashlib
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, TypeAlias, TypeVar, cast
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError
@@ -31,8 +31,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_shared.db import utcnow
-from cg_shared.events.envelope import EVENT_TYPES, CloudEvent, EventPayload
+from cg_shared.events.envelope import CloudEvent, EventPayload
 from cg_shared.messaging.broker import bounded
+from cg_shared.messaging.handlers import HandlerMap, Subscription
 from cg_shared.messaging.outbox import add_raw_to_outbox
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
 from cg_shared.settings import ServiceSettings
@@ -45,92 +46,8 @@ CONSUMED = Counter(
 )
 DEAD_LETTERS = Counter("cg_dead_letters_total", "Messages sent to the dead-letter store", ["service"])
 
-P = TypeVar("P", bound=EventPayload)
 # The inbox as a Core table: a batch's rows go in as one plain multi-row INSERT (no ORM bulk machinery).
 _INBOX = cast(Table, InboxMessage.__table__)
-
-# A handler takes the event's typed payload (the model registered for its CloudEvents type in
-# cg_shared.events), never a dict: ``on(ProjectDeleted)`` accepts only a function whose payload
-# parameter is a ProjectDeleted (or a base of it), which mypy checks.
-Handler: TypeAlias = Callable[[AsyncSession, CloudEvent, P], Awaitable[None]]
-BatchHandler: TypeAlias = Callable[[AsyncSession, list[tuple[CloudEvent, P]]], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """``handler`` runs for every event of ``event_type``; ``name`` keys its inbox rows.
-
-    A subscription registered with :meth:`HandlerMap.on_batch` also has ``batch_handler``: the
-    consumer then hands it every run of consecutive new events of its type in a partition batch at
-    once (one call, one set of statements, instead of one call per event)."""
-
-    event_type: str
-    name: str
-    payload_type: type[EventPayload]
-    handler: Handler[Any]
-    batch_handler: BatchHandler[Any] | None = None
-
-
-def _registered(payload_type: type[EventPayload]) -> str:
-    """The payload type's CloudEvents type, checking it is the model the consumer decodes it into."""
-    event_type: str | None = getattr(payload_type, "event_type", None)
-    if event_type is None or EVENT_TYPES.get(event_type) is not payload_type:
-        raise TypeError(f"{payload_type.__name__} is not a registered event payload (cg_shared.events)")
-    return event_type
-
-
-@dataclass
-class HandlerMap:
-    """The event type → handlers map a service declares in its ``consumers.py``."""
-
-    subscriptions: list[Subscription] = field(default_factory=list)
-    _by_type: dict[str, list[Subscription]] = field(default_factory=dict, init=False, repr=False)
-    _index_of: list[Subscription] = field(default_factory=list, init=False, repr=False)
-
-    def on(self, payload_type: type[P], *, name: str | None = None) -> Callable[[Handler[P]], Handler[P]]:
-        """Register ``func(session, event, payload)`` for every event of ``payload_type``."""
-        event_type = _registered(payload_type)
-
-        def register(func: Handler[P]) -> Handler[P]:
-            self.subscriptions.append(
-                Subscription(event_type, name or f"{func.__module__}.{func.__name__}", payload_type, func)
-            )
-            return func
-
-        return register
-
-    def on_batch(
-        self, payload_type: type[P], *, name: str | None = None
-    ) -> Callable[[BatchHandler[P]], BatchHandler[P]]:
-        """Register ``func(session, [(event, payload), …])``: called with consecutive new events of the
-        type, in partition order (several may concern one aggregate), inside the batch's transaction;
-        with a single event when records are applied one by one (retries, dead-lettering)."""
-        event_type = _registered(payload_type)
-
-        def register(func: BatchHandler[P]) -> BatchHandler[P]:
-            async def one(session: AsyncSession, event: CloudEvent, payload: P) -> None:
-                await func(session, [(event, payload)])
-
-            self.subscriptions.append(
-                Subscription(
-                    event_type, name or f"{func.__module__}.{func.__name__}", payload_type, one, func
-                )
-            )
-            return func
-
-        return register
-
-    def for_type(self, event_type: str) -> list[Subscription]:
-        # Asked once per consumed record: an index by type, rebuilt when a subscription was added.
-        if len(self._index_of) != len(self.subscriptions):
-            index: dict[str, list[Subscription]] = {}
-            for sub in self.subscriptions:
-                index.setdefault(sub.event_type, []).append(sub)
-            self._by_type, self._index_of = index, list(self.subscriptions)
-        return self._by_type.get(event_type, [])
-
-    def topics(self) -> set[str]:
-        return {EVENT_TYPES[s.event_type].topic for s in self.subscriptions}
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from cg_budget.common import NO_CONTROL
-from cg_budget.smg import service
+from cg_budget.smg import block_grants, service
 from cg_budget.smg.schemas import (
     ApplicationCreate,
     ApplicationDecision,
@@ -96,7 +96,7 @@ async def decide_application(
     "/block-grants", response_model=list[BlockGrantRead], summary="Integrated (block) grants (public)"
 )
 async def list_block_grants(session: SessionDep, fiscal_year: YearQuery = None) -> list[BlockGrantRead]:
-    return await service.list_block_grants(session=session, fiscal_year=fiscal_year)
+    return await block_grants.list_block_grants(session=session, fiscal_year=fiscal_year)
 
 
 @router.get(
@@ -107,7 +107,7 @@ async def list_block_grants(session: SessionDep, fiscal_year: YearQuery = None) 
 async def get_block_grant(
     sgg_code: SggPath, fiscal_year: YearPath, session: SessionDep, response: Response
 ) -> BlockGrantRead:
-    grant = await service.get_block_grant(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    grant = await block_grants.get_block_grant(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
     response.headers["ETag"] = etag_for(grant.version)
     return grant
 
@@ -128,7 +128,7 @@ async def set_block_grant(
     if_match: IfMatchHeader = None,
 ) -> BlockGrantRead:
     async with session.begin():
-        grant, created = await service.set_block_grant(
+        grant, created = await block_grants.set_block_grant(
             session=session,
             principal=principal,
             sgg_code=sgg_code,
@@ -157,7 +157,7 @@ async def use_block_grant(
     response: Response,
 ) -> BlockGrantRead:
     async with session.begin():
-        grant = await service.use_block_grant(
+        grant = await block_grants.use_block_grant(
             session=session, principal=principal, sgg_code=sgg_code, fiscal_year=fiscal_year, use_in=use_in
         )
     response.headers["ETag"] = etag_for(grant.version)
