@@ -250,8 +250,11 @@ const seoulDay = (days) => seoulLocal(days * 24 * 60).slice(0, 10);
 await journey("committee secretary schedules a meeting, records attendance and named votes, sees the decision's validity", async () => {
   const page = await newPage();
   await signIn(page, "committee_secretary", DATA.sgg_code ?? "11200", "박간사");
-  await page.goto(`${WEB}/committees/${DATA.committee_id}`);
+  // From the console's link to the borough's own committee.
+  await page.goto(`${WEB}/console/projects`);
+  await page.getByRole("link", { name: "우리 구 민관협치위원회" }).click();
   await page.getByTestId("schedule-meeting").waitFor();
+  expect(page.url().endsWith(`/committees/${DATA.committee_id}`), `the borough's committee: ${page.url()}`);
   const title = `민관협치위원회 정기회의 ${Date.now() % 100000}`;
   await page.getByLabel("회의 제목").fill(title);
   await page.getByLabel("회의 구분").selectOption("regular");

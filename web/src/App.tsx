@@ -22,6 +22,7 @@ const ImportProjects = lazy(() => import("./pages/ConsoleProjects").then((m) => 
 const Committee = lazy(() => import("./pages/Committee").then((m) => ({ default: m.Committee })));
 const BudgetCycles = lazy(() => import("./pages/Budget").then((m) => ({ default: m.BudgetCycles })));
 const BudgetCycle = lazy(() => import("./pages/Budget").then((m) => ({ default: m.BudgetCycle })));
+const MyCommittee = lazy(() => import("./pages/CommitteeConsole").then((m) => ({ default: m.MyCommittee })));
 const ConsolePlans = lazy(() => import("./pages/PlanWorkflow").then((m) => ({ default: m.ConsolePlans })));
 const Meeting = lazy(() => import("./pages/Committee").then((m) => ({ default: m.Meeting })));
 
@@ -109,6 +110,7 @@ export function App() {
             <Route path="/console/projects" element={<ConsoleProjects />} />
             <Route path="/console/projects/new" element={<ProjectNew />} />
             <Route path="/console/imports" element={<ImportProjects />} />
+            <Route path="/console/committee" element={<MyCommittee />} />
             <Route path="/console/plans" element={<ConsolePlans />} />
             <Route path="/console/budget" element={<BudgetCycles />} />
             <Route path="/console/budget/:id" element={<BudgetCycle />} />

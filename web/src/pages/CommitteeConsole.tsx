@@ -3,12 +3,15 @@
 // the decision (validity computed by the service: quorum, notice, in session, recusals) and the minutes.
 // Every refused write shows the problem+json detail, and the message of each field it names next to it.
 import { useState } from "react";
-import { useNavigate } from "react-router-dom";
+import { Navigate, useNavigate } from "react-router-dom";
 import { useTranslation } from "react-i18next";
 import { api, asProblem, ifMatch, seoulInstant, seoulToday, unwrap, type ProblemDetail } from "../lib/api";
 import type { components } from "../api/committee";
-import type { Session } from "../lib/session";
-import { FieldMessage, ProblemBox } from "../components/Problem";
+import { useSession, type Session } from "../lib/session";
+import { useLoad } from "../lib/useLoad";
+import { districtName } from "../lib/districts";
+import { FieldMessage, Loading, ProblemBox } from "../components/Problem";
+import { RequireSignIn } from "../components/RequireSignIn";
 
 type MeetingRead = components["schemas"]["MeetingRead"];
 type AttendanceRead = components["schemas"]["AttendanceRead"];
@@ -47,6 +50,34 @@ function Field({
       {children}
       <FieldMessage id={fe(field)} problem={problem} field={field} />
     </label>
+  );
+}
+
+/** /console/committee: the signed-in secretariat's own committee (the borough has at most one). */
+export function MyCommittee() {
+  return (
+    <RequireSignIn roles={["committee_secretary", "borough_officer"]}>
+      <MyCommitteeRedirect />
+    </RequireSignIn>
+  );
+}
+
+function MyCommitteeRedirect() {
+  const { t, i18n } = useTranslation();
+  const session = useSession();
+  const sgg = session?.sgg_code ?? "";
+  const { data, problem, loading } = useLoad(
+    async () => unwrap(await api().committee.GET("/v1/committees", { params: { query: { sgg_code: sgg } } })).items,
+    [sgg],
+  );
+  if (data && data.length > 0) return <Navigate to={`/committees/${data[0].id}`} replace />;
+  return (
+    <>
+      <h1>{t("console.committee")}</h1>
+      <ProblemBox problem={problem} />
+      {loading && <Loading />}
+      {data && <p>{t("committee.noneInBorough", { name: districtName(sgg, i18n.language) })}</p>}
+    </>
   );
 }
 

@@ -68,7 +68,8 @@ export function ConsoleProjects() {
       </form>
       <p>
         <Link to="/console/projects/new">{t("console.newProject")}</Link> · <Link to="/console/imports">{t("console.import")}</Link> ·{" "}
-        <Link to="/console/plans">{t("console.plans")}</Link> · <Link to="/console/budget">{t("console.budget")}</Link>
+        <Link to="/console/committee">{t("console.committee")}</Link> · <Link to="/console/plans">{t("console.plans")}</Link> ·{" "}
+        <Link to="/console/budget">{t("console.budget")}</Link>
       </p>
       <ProblemBox problem={problem} />
       {loading && !data && <Loading />}
