@@ -114,7 +114,7 @@ web-build: web/dist/index.html ## build the web app into web/dist (only when its
 chromium: ## Debian's Chromium for the browser tests (installed when /usr/bin/chromium is missing)
 	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
 
-bench-web: web-setup chromium ## dashboard LCP in Chromium against a running `make run` (WEB_URL=http://127.0.0.1:8000)
+bench-web: web-setup chromium ## dashboard LCP by Lighthouse in Chromium against a running `make run` (WEB_URL=http://127.0.0.1:8000)
 	cd web && $(NODE) e2e/lcp.mjs
 
 web-screenshots: setup web-build chromium ## retake docs/screenshots/*.png (browser journeys with screenshots on)

@@ -5,7 +5,9 @@ seeded registry and the web server — on free loopback ports, walks one borough
 demo scenario (committee, meeting with named votes, adopted plan, a decided participatory election), opens
 one more election for residents, then runs ``web/e2e/run.mjs``: Playwright driving Debian's Chromium
 through the journeys (officer + duplicate warning, resident proposes/votes by keyboard/sees the result,
-analyst compares two boroughs) with an axe-core scan of every page.
+analyst compares two boroughs; a committee secretary schedules a meeting, records attendance and named
+votes and sees the decision's validity; an officer opens a budget cycle and moves it against its legal
+dates) with an axe-core scan of every page.
 """
 
 from __future__ import annotations
@@ -133,6 +135,8 @@ async def _prepare(urls: dict[str, str]) -> dict[str, Any]:
             "committee_id": report.committee.committee["id"],
             "meeting_id": report.vote.meeting["id"],
             "plan_id": report.plan.plan["id"],
+            # A seated member's organisation: an agenda item naming it as applicant recuses that member.
+            "recusal_organisation": report.committee.recusal_organisation,
             "duplicate_of": {
                 k: existing[k]
                 for k in (

@@ -1,7 +1,8 @@
 // Browser journeys against the real stack, in Debian's Chromium (playwright-core, no downloaded browser).
 // Started by tests/web/test_browser.py, which runs the services, broker, seed data and the web server and
 // passes their addresses in the environment:
-//   WEB_URL, E2E_DATA (JSON: sgg_code, open_election_id, closed_election_id, committee_id, meeting_id, plan_id)
+//   WEB_URL, E2E_DATA (JSON: sgg_code, open_election_id, closed_election_id, committee_id, meeting_id, plan_id,
+//   recusal_organisation, duplicate_of)
 //   CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (optional: write docs screenshots)
 // Each journey prints "ok <name> <seconds>s"; any failure exits 1 with the reason.
 import { chromium } from "playwright-core";
@@ -222,13 +223,12 @@ await journey("committee meeting page (agenda, attendance, named votes, minutes)
   const page = await newPage();
   await signIn(page, "committee_secretary", DATA.sgg_code ?? "11200");
   await page.goto(`${WEB}/committees/${DATA.committee_id}`);
-  await page.getByRole("heading", { name: "회의" }).waitFor();
+  await page.getByRole("heading", { name: "회의", exact: true }).waitFor();
   await axe(page, "committee");
   await page.goto(`${WEB}/meetings/${DATA.meeting_id}`);
   await page.getByTestId("quorum").waitFor();
   await page.getByRole("table", { name: "기명 표결" }).first().waitFor();
   await axe(page, "meeting");
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/meeting.png`, fullPage: true });
   await page.goto(`${WEB}/plans`);
   await page.getByRole("heading", { level: 1, name: "확정된 협치계획" }).waitFor();
   await axe(page, "plans");
@@ -240,6 +240,141 @@ await journey("committee meeting page (agenda, attendance, named votes, minutes)
   await axe(page, "elections");
   await page.goto(`${WEB}/signin`);
   await axe(page, "sign-in");
+  await page.close();
+});
+
+/** A Seoul wall-clock value for <input type="datetime-local"> (minutes from now), and a Seoul date. */
+const seoulLocal = (minutes) => new Date(Date.now() + 9 * 3600_000 + minutes * 60_000).toISOString().slice(0, 16);
+const seoulDay = (days) => seoulLocal(days * 24 * 60).slice(0, 10);
+
+await journey("committee secretary schedules a meeting, records attendance and named votes, sees the decision's validity", async () => {
+  const page = await newPage();
+  await signIn(page, "committee_secretary", DATA.sgg_code ?? "11200", "박간사");
+  // From the console's link to the borough's own committee.
+  await page.goto(`${WEB}/console/projects`);
+  await page.getByRole("link", { name: "우리 구 민관협치위원회" }).click();
+  await page.getByTestId("schedule-meeting").waitFor();
+  expect(page.url().endsWith(`/committees/${DATA.committee_id}`), `the borough's committee: ${page.url()}`);
+  const title = `민관협치위원회 정기회의 ${Date.now() % 100000}`;
+  await page.getByLabel("회의 제목").fill(title);
+  await page.getByLabel("회의 구분").selectOption("regular");
+  // In session now (votes count only while the meeting sits), announced a fortnight ahead.
+  await page.getByLabel("시작 일시").fill(seoulLocal(-10));
+  await page.getByLabel("종료 일시").fill(seoulLocal(180));
+  await page.getByLabel("장소").fill("성동구청 3층 대회의실");
+  // Refused first: a notice dated after the meeting day; the service's Korean message sits by the field.
+  await page.getByLabel("공고일").fill(seoulDay(3));
+  await page.getByRole("button", { name: "회의 소집하기" }).click();
+  const noticeError = await page.locator("#err-body-notice_on").innerText();
+  expect(noticeError.includes("공고일"), `notice refusal next to the field: ${noticeError}`);
+  await axe(page, "schedule meeting (refused)");
+  await page.getByLabel("공고일").fill(seoulDay(-14));
+  await page.getByRole("button", { name: "회의 소집하기" }).click();
+  await page.getByRole("heading", { level: 1, name: title }).waitFor();
+  expect((await page.getByTestId("notice").innerText()).includes("소집 통지 기한 준수"), "notice sufficient");
+
+  // An agenda item whose applicant is a member's organisation: that member is recused.
+  const item = "마을 돌봄 공동체 지원 사업 심의";
+  await page.getByLabel("안건명").fill(item);
+  await page.getByLabel("신청 단체 (쉼표로 구분)").fill(DATA.recusal_organisation);
+  await page.getByRole("button", { name: "안건 추가하기" }).click();
+  const votes = page.getByTestId("votes-form").filter({ hasText: item });
+  await votes.waitFor();
+  await page.getByText(/회피 \d+명/).first().waitFor();
+
+  // Attendance: everyone present, saved with the meeting's ETag; quorum is computed by the service.
+  await page.getByRole("button", { name: "모두 출석으로 표시" }).click();
+  await page.getByRole("button", { name: "출석 저장" }).click();
+  await page.getByTestId("quorum").getByText("정족수 충족").waitFor();
+  await axe(page, "meeting console");
+
+  // Named votes: the recused member does not vote; one member votes no, one abstains.
+  const selects = votes.getByRole("combobox");
+  const n = await selects.count();
+  expect(n >= 3, `${n} members present to vote`);
+  const recusedRows = await votes.getByText(/회피 대상/).count();
+  expect(recusedRows >= 1, "a recused member is marked on the ballot sheet");
+  const choices = await selects.evaluateAll((els) => els.map((e) => e.value));
+  const voting = choices.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
+  await selects.nth(voting[voting.length - 1]).selectOption("no");
+  await selects.nth(voting[voting.length - 2]).selectOption("abstain");
+  await votes.getByRole("button", { name: "표결 기록" }).click();
+  await votes.getByTestId("votes-recorded").waitFor();
+  await votes.getByRole("button", { name: "의결 확정" }).click();
+  const decision = page.getByTestId("decision").filter({ hasText: item });
+  await decision.waitFor();
+  const validity = await decision.getByTestId("decision-validity").innerText();
+  expect(validity === "유효한 의결", `the decision is valid: ${validity} — ${await decision.innerText()}`);
+  const rules = await decision.getByTestId("decision-checks").locator("tbody th").allInnerTexts();
+  for (const r of ["의사정족수", "소집 공고 기한", "회의 중 표결", "제척·회피"]) {
+    expect(rules.includes(r), `validity check ${r} is shown: ${rules}`);
+  }
+  expect((await decision.innerText()).includes("반대 1"), "the named tally counts the no vote");
+
+  // The meeting closes as held, and its minutes go from draft to approved to published.
+  await page.getByRole("button", { name: "회의 종료 (개최 완료)" }).click();
+  await page.getByRole("button", { name: "회의 종료 (개최 완료)" }).waitFor({ state: "detached" });
+  await page.getByLabel("회의록 초안").fill(`1. 개회 2. ${item} 의결 3. 폐회`);
+  await page.getByRole("button", { name: "회의록 저장" }).click();
+  await page.getByRole("button", { name: "회의록 승인" }).click();
+  await page.getByRole("button", { name: "회의록 공개" }).click();
+  await page.getByText("공개됨").waitFor();
+  await axe(page, "meeting (decided)");
+  if (SHOTS) {
+    // The page is long (every seated member twice); the shot frames the decision and its validity checks.
+    await decision.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await page.screenshot({ path: `${SHOTS}/meeting.png` });
+  }
+  await page.close();
+});
+
+await journey("officer opens a budget cycle and moves it against its legal deadlines; plan workflow panel", async () => {
+  const page = await newPage();
+  await signIn(page, "borough_officer", DATA.sgg_code ?? "11200", "김담당");
+  await page.goto(`${WEB}/console/budget`);
+  await page.getByTestId("cycle-list").waitFor();
+  await axe(page, "budget cycles");
+  await page.getByLabel("회계연도").fill("1999");
+  await page.getByRole("button", { name: "주기 열기" }).click();
+  await page.locator("#err-body-fiscal_year").waitFor();
+  const year = Number(seoulDay(0).slice(0, 4)) + 6;
+  await page.getByLabel("회계연도").fill(String(year));
+  await page.getByLabel("이름").fill(`${year} 성동구 협치 예산`);
+  await page.getByRole("button", { name: "주기 열기" }).click();
+  await page.getByTestId("deadlines").waitFor();
+  expect((await page.getByTestId("cycle-status").innerText()) === "개시", "a new cycle is open");
+  expect((await page.getByTestId("deadlines").locator("tbody tr").count()) >= 3, "the legal deadlines are listed");
+  await page.getByLabel("다음 단계", { exact: true }).selectOption("REQUESTS");
+  await page.getByLabel("법정 일자").fill(seoulDay(0));
+  await page.getByRole("button", { name: "단계 이동" }).click();
+  await page.getByTestId("cycle-status").getByText("예산 요구").waitFor();
+  // Refused by the legal calendar: a provisional budget (준예산) only from 1 January of the fiscal year.
+  await page.getByLabel("다음 단계", { exact: true }).selectOption("PROVISIONAL");
+  await page.getByRole("button", { name: "단계 이동" }).click();
+  await page.locator("#err-body-effective_on", { hasText: `준예산은 ${year}-01-01부터` }).waitFor();
+  // A later step dated before the previous one is refused too, its message by the date field.
+  await page.getByLabel("다음 단계", { exact: true }).selectOption("ALLOCATION");
+  await page.getByLabel("법정 일자").fill(seoulDay(-30));
+  await page.getByRole("button", { name: "단계 이동" }).click();
+  await page.locator("#err-body-effective_on", { hasText: "이전 단계" }).waitFor();
+  await axe(page, "budget cycle");
+  // The plan workflow of the adopted plan: its next move needs a reason (refused without one, the
+  // message by the field), then the plan goes into execution and the history records the move.
+  await page.goto(`${WEB}/plans/${DATA.plan_id}`);
+  const workflow = page.getByTestId("plan-workflow");
+  await workflow.waitFor();
+  expect((await page.getByTestId("plan-state").innerText()) === "확정", "the plan is adopted");
+  await axe(page, "plan workflow");
+  const move = workflow.getByTestId("move-IN_EXECUTION");
+  await move.getByRole("button", { name: "시행 중(으)로 이동" }).click();
+  await move.locator("#err-IN_EXECUTION-body-reason").waitFor();
+  await move.getByLabel("사유").fill("2분기 사업 착수");
+  await move.getByRole("button", { name: "시행 중(으)로 이동" }).click();
+  await page.getByTestId("plan-state").getByText("시행 중").waitFor();
+  await workflow.getByRole("cell", { name: "2분기 사업 착수" }).waitFor();
+  await page.goto(`${WEB}/console/plans`);
+  await page.getByTestId("console-plans").waitFor();
+  await axe(page, "console plans");
   await page.close();
 });
 

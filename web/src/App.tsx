@@ -20,6 +20,10 @@ const ConsoleProjects = lazy(() => import("./pages/ConsoleProjects").then((m) =>
 const ProjectNew = lazy(() => import("./pages/ConsoleProjects").then((m) => ({ default: m.ProjectNew })));
 const ImportProjects = lazy(() => import("./pages/ConsoleProjects").then((m) => ({ default: m.ImportProjects })));
 const Committee = lazy(() => import("./pages/Committee").then((m) => ({ default: m.Committee })));
+const BudgetCycles = lazy(() => import("./pages/Budget").then((m) => ({ default: m.BudgetCycles })));
+const BudgetCycle = lazy(() => import("./pages/Budget").then((m) => ({ default: m.BudgetCycle })));
+const MyCommittee = lazy(() => import("./pages/CommitteeConsole").then((m) => ({ default: m.MyCommittee })));
+const ConsolePlans = lazy(() => import("./pages/PlanWorkflow").then((m) => ({ default: m.ConsolePlans })));
 const Meeting = lazy(() => import("./pages/Committee").then((m) => ({ default: m.Meeting })));
 
 function Header() {
@@ -106,6 +110,10 @@ export function App() {
             <Route path="/console/projects" element={<ConsoleProjects />} />
             <Route path="/console/projects/new" element={<ProjectNew />} />
             <Route path="/console/imports" element={<ImportProjects />} />
+            <Route path="/console/committee" element={<MyCommittee />} />
+            <Route path="/console/plans" element={<ConsolePlans />} />
+            <Route path="/console/budget" element={<BudgetCycles />} />
+            <Route path="/console/budget/:id" element={<BudgetCycle />} />
             <Route path="/committees/:id" element={<Committee />} />
             <Route path="/meetings/:id" element={<Meeting />} />
             <Route path="/signin" element={<SignIn />} />

@@ -84,3 +84,23 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
   }
   return result.data;
 }
+
+/** A caught error as a problem document (a network failure becomes one too, so forms show something). */
+export function asProblem(err: unknown): ProblemDetail {
+  return err instanceof ProblemError ? err.problem : { type: "about:blank", title: String(err), status: 0, detail: String(err) };
+}
+
+/** The If-Match value for a resource read at ``version`` (the services' weak ETags). */
+export function ifMatch(version: number): string {
+  return `W/"${version}"`;
+}
+
+/** A Seoul wall-clock ``YYYY-MM-DDTHH:mm`` (an <input type="datetime-local">) as an instant; Seoul has no DST. */
+export function seoulInstant(local: string): string {
+  return local.length === 16 ? `${local}:00+09:00` : `${local}+09:00`;
+}
+
+/** Today's date in Seoul as ``YYYY-MM-DD`` (for date inputs' defaults). */
+export function seoulToday(offsetDays = 0): string {
+  return new Date(Date.now() + 9 * 3600_000 + offsetDays * 86400_000).toISOString().slice(0, 10);
+}

@@ -6,6 +6,15 @@ import { percent, seoulDate, seoulDateTime } from "../lib/format";
 import { districtName } from "../lib/districts";
 import { useSession } from "../lib/session";
 import { Loading, ProblemBox } from "../components/Problem";
+import {
+  AgendaItemForm,
+  AttendanceForm,
+  canWriteCommittee,
+  MeetingStatusForm,
+  MinutesForm,
+  ScheduleMeeting,
+  VotesForm,
+} from "./CommitteeConsole";
 
 export function Committee() {
   const { id = "" } = useParams();
@@ -61,6 +70,7 @@ export function Committee() {
               ))}
             </ul>
           </section>
+          {canWriteCommittee(session, data.committee.sgg_code) && <ScheduleMeeting committeeId={data.committee.id} />}
         </>
       )}
     </>
@@ -72,7 +82,7 @@ export function Meeting() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const session = useSession();
-  const { data, problem, loading } = useLoad(async () => {
+  const { data, problem, loading, reload } = useLoad(async () => {
     const path = { meeting_id: id };
     const [meeting, attendance, agenda, decisions] = await Promise.all([
       api().committee.GET("/v1/meetings/{meeting_id}", { params: { path } }).then(unwrap),
@@ -81,8 +91,18 @@ export function Meeting() {
       api().committee.GET("/v1/meetings/{meeting_id}/decisions", { params: { path } }).then(unwrap),
     ]);
     const minutes = (await api().committee.GET("/v1/meetings/{meeting_id}/minutes", { params: { path } })).data ?? null;
-    return { meeting, attendance, items: agenda, decisions: decisions.items, minutes };
+    // The secretariat's forms list every seated member (attendance holds only those recorded so far).
+    const members =
+      session && canWriteCommittee(session, meeting.sgg_code)
+        ? unwrap(
+            await api().committee.GET("/v1/committees/{committee_id}/members", {
+              params: { path: { committee_id: meeting.committee_id }, query: { status: "seated", limit: 100 } },
+            }),
+          ).items
+        : null;
+    return { meeting, attendance, items: agenda, decisions: decisions.items, minutes, members };
   }, [id, session?.token]);
+  const writer = data?.members != null;
   return (
     <>
       <ProblemBox problem={problem} />
@@ -95,8 +115,17 @@ export function Meeting() {
           <h1>{data.meeting.title_ko}</h1>
           <p>
             {seoulDateTime(data.meeting.starts_at, lang)} · {data.meeting.location} · {t(`meetingStatus.${data.meeting.status}`, { defaultValue: data.meeting.status })} ·{" "}
-            {data.meeting.notice_sufficient ? t("meeting.noticeOk") : t("meeting.noticeShort")}
+            <span data-testid="notice">
+              {data.meeting.notice_sufficient ? t("meeting.noticeOk") : t("meeting.noticeShort")} (
+              {t("meeting.noticeDays", {
+                date: seoulDate(data.meeting.notice_on, lang),
+                days: data.meeting.notice_days_before,
+                required: data.meeting.notice_required_days,
+              })}
+              )
+            </span>
           </p>
+          {writer && <MeetingStatusForm meeting={data.meeting} onDone={reload} />}
           <section aria-labelledby="attendance">
             <h2 id="attendance">{t("meeting.attendance")}</h2>
             <p data-testid="quorum">
@@ -107,6 +136,10 @@ export function Meeting() {
               })}{" "}
               <strong>{data.attendance.quorum_met ? t("meeting.quorumMet") : t("meeting.quorumNotMet")}</strong>
             </p>
+            {/* The secretariat edits the list in place (the form shows the same columns); others read it. */}
+            {writer && data.meeting.status !== "cancelled" ? (
+              <AttendanceForm key={data.attendance.version} meeting={data.meeting} attendance={data.attendance} members={data.members ?? []} onDone={reload} />
+            ) : (
             <table className="data">
               <thead>
                 <tr>
@@ -125,6 +158,7 @@ export function Meeting() {
                 ))}
               </tbody>
             </table>
+            )}
           </section>
           <section aria-labelledby="agenda">
             <h2 id="agenda">{t("meeting.agenda")}</h2>
@@ -136,24 +170,50 @@ export function Meeting() {
                 </li>
               ))}
             </ol>
+            {writer && data.meeting.status !== "cancelled" && (
+              <>
+                {data.items
+                  .filter((a) => a.status === "scheduled" && !data.decisions.some((d) => d.agenda_item_id === a.id))
+                  .map((a) => (
+                    <VotesForm key={`${a.id}-${data.attendance.version}`} meeting={data.meeting} item={a} attendance={data.attendance} onDone={reload} />
+                  ))}
+                <AgendaItemForm meetingId={data.meeting.id} onDone={reload} />
+              </>
+            )}
           </section>
           <section aria-labelledby="decisions">
             <h2 id="decisions">{t("meeting.decisions")}</h2>
             {data.decisions.map((d) => (
-              <article key={d.id} className="card">
+              <article key={d.id} className="card" data-testid="decision">
                 <h3>
-                  {t(`decisionOutcome.${d.outcome}`, { defaultValue: d.outcome })} · {d.valid ? t("meeting.valid") : t("meeting.invalid")}
+                  {data.items.find((a) => a.id === d.agenda_item_id)?.title_ko ?? ""} ·{" "}
+                  {t(`decisionOutcome.${d.outcome}`, { defaultValue: d.outcome })} ·{" "}
+                  <span data-testid="decision-validity">{d.valid ? t("meeting.valid") : t("meeting.invalid")}</span>
                 </h3>
                 <p>
                   {t("meeting.tally", { yes: d.tally.yes, no: d.tally.no, abstain: d.tally.abstain, recused: d.tally.recused })}
                 </p>
-                {d.reasons.length > 0 && (
-                  <ul>
-                    {d.reasons.map((r, i) => (
-                      <li key={i}>{typeof r === "string" ? r : JSON.stringify(r)}</li>
+                <table className="data" data-testid="decision-checks">
+                  <caption>{t("meeting.checks")}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t("meeting.rule")}</th>
+                      <th scope="col">{t("meeting.result")}</th>
+                      <th scope="col">{t("meeting.detail")}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.checks.map((c, i) => (
+                      <tr key={i}>
+                        <th scope="row">{t(`rule.${c.rule}`, { defaultValue: c.rule })}</th>
+                        <td>{c.ok ? t("meeting.checkOk") : t(`severity.${c.severity}`, { defaultValue: c.severity })}</td>
+                        <td lang="en" className="muted">
+                          {c.detail}
+                        </td>
+                      </tr>
                     ))}
-                  </ul>
-                )}
+                  </tbody>
+                </table>
                 <table className="data">
                   <caption>{t("meeting.namedVotes")}</caption>
                   <thead>
@@ -177,6 +237,9 @@ export function Meeting() {
           </section>
           <section aria-labelledby="minutes">
             <h2 id="minutes">{t("meeting.minutes")}</h2>
+            {writer && data.meeting.status !== "cancelled" && (
+              <MinutesForm key={data.minutes?.version ?? 0} meetingId={data.meeting.id} minutes={data.minutes} onDone={reload} />
+            )}
             {data.minutes ? (
               <>
                 <p className="muted">{t(`minutesStatus.${data.minutes.status}`, { defaultValue: data.minutes.status })}</p>

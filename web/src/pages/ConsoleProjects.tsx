@@ -67,7 +67,9 @@ export function ConsoleProjects() {
         <button type="submit">{t("console.searchButton")}</button>
       </form>
       <p>
-        <Link to="/console/projects/new">{t("console.newProject")}</Link> · <Link to="/console/imports">{t("console.import")}</Link>
+        <Link to="/console/projects/new">{t("console.newProject")}</Link> · <Link to="/console/imports">{t("console.import")}</Link> ·{" "}
+        <Link to="/console/committee">{t("console.committee")}</Link> · <Link to="/console/plans">{t("console.plans")}</Link> ·{" "}
+        <Link to="/console/budget">{t("console.budget")}</Link>
       </p>
       <ProblemBox problem={problem} />
       {loading && !data && <Loading />}

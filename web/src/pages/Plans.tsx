@@ -5,6 +5,8 @@ import { useLoad } from "../lib/useLoad";
 import { seoulDate, won } from "../lib/format";
 import { districtName } from "../lib/districts";
 import { Loading, ProblemBox } from "../components/Problem";
+import { useSession } from "../lib/session";
+import { canWritePlan, PlanWorkflow } from "./PlanWorkflow";
 
 const ADOPTED = ["ADOPTED", "IN_EXECUTION", "EVALUATED"] as const;
 
@@ -47,7 +49,8 @@ export function PlanDetail() {
   const { id = "" } = useParams();
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const { data, problem, loading } = useLoad(async () => {
+  const session = useSession();
+  const { data, problem, loading, reload } = useLoad(async () => {
     const [plan, items] = await Promise.all([
       api().planning.GET("/v1/plans/{plan_id}", { params: { path: { plan_id: id } } }).then(unwrap),
       api().planning.GET("/v1/plans/{plan_id}/items", { params: { path: { plan_id: id } } }).then(unwrap),
@@ -65,6 +68,7 @@ export function PlanDetail() {
             {districtName(data.plan.sgg_code, lang)} · {t(`planState.${data.plan.state}`)} ·{" "}
             {t("plans.adoptedOn", { date: seoulDate(data.plan.adopted_at, lang) })}
           </p>
+          {canWritePlan(session, data.plan.sgg_code) && <PlanWorkflow plan={data.plan} onDone={reload} />}
           <h2>{t("plans.itemsTitle")}</h2>
           <table className="data">
             <thead>

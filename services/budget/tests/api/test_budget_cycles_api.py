@@ -27,14 +27,21 @@ async def test_cycle_walks_the_legal_calendar(kit: Kit) -> None:
 
     await kit.to_allocation(cycle["id"])
     # A provisional budget cannot start before 1 Jan of the fiscal year.
+    # The refusal is about the step's date: Korean by default, and it names the date field for forms.
     r = await kit.move(cycle["id"], "PROVISIONAL", on=f"{FY - 1}-12-20")
+    assert r.status_code == 409 and r.json()["detail"].startswith(f"준예산은 {FY}-01-01부터")
+    assert r.json()["errors"] == [{"field": "body.effective_on", "message": r.json()["detail"]}]
+    r = await kit.move(
+        cycle["id"], "PROVISIONAL", on=f"{FY - 1}-12-20", headers={**OFFICER, "Accept-Language": "en"}
+    )
     assert r.status_code == 409 and "provisional" in r.json()["detail"]
     r = await kit.move(cycle["id"], "BILL_SUBMITTED", on=f"{FY - 1}-11-25")  # 4 days late
     assert r.status_code == 200 and r.json()["bill_submitted_on"] == f"{FY - 1}-11-25"
     r = await kit.move(cycle["id"], "ENACTED", on=f"{FY - 1}-12-19")
     assert r.status_code == 200
     r = await kit.move(cycle["id"], "EXECUTION", on=f"{FY - 1}-12-30")
-    assert r.status_code == 409 and "fiscal year" in r.json()["detail"]
+    assert r.status_code == 409 and "회계연도" in r.json()["detail"]
+    assert r.json()["errors"][0]["field"] == "body.effective_on"
     # A step cannot be backdated before the one already recorded (enacted on 19 Dec).
     r = await kit.move(cycle["id"], "EXECUTION", on=f"{FY - 1}-12-18")
     assert r.status_code == 422 and r.json()["type"].endswith("/backdated")

@@ -171,9 +171,23 @@ async def test_illegal_transitions_are_409_naming_state_and_allowed_moves(
     assert [m["to"] for m in problem["allowed_moves"]] == ["DELIBERATION"]
     assert "DISCOVERY" in problem["detail"] and "DELIBERATION" in problem["detail"]
 
+    # Korean by default, like every refusal: the officer's console shows this detail as it comes.
+    assert problem["detail"].startswith("계획이 DISCOVERY 단계입니다")
+
     # DISCOVERY → DELIBERATION is allowed but guarded: nothing to deliberate yet.
     r = await pl.move(client, plan_id, "DELIBERATION")
-    assert r.status_code == 409 and "no items" in r.json()["detail"]
+    assert r.status_code == 409 and r.json()["type"].endswith("/transition-guard")
+    assert (
+        r.json()["detail"]
+        == "DISCOVERY 단계에서 DELIBERATION 단계로 옮길 수 없습니다: 계획에 아직 사업이 없습니다"
+    )
+    assert r.json()["reasons"] == ["the plan has no items yet"]
+    r = await client.post(
+        f"/v1/plans/{plan_id}/transitions",
+        json={"to": "DELIBERATION", "reason": "다음 단계로"},
+        headers={**pl.OFFICER, "Accept-Language": "en"},
+    )
+    assert r.status_code == 409 and r.json()["detail"].endswith("no items yet")
 
     item = await pl.add_item(client, plan_id, pl.item_body("청년 공간", year=annual["fiscal_year"]))
     for to in ("DELIBERATION", "DRAFTING"):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from cg_shared.i18n import Msg, msg
+
 
 class Level(StrEnum):
     BOROUGH = "borough"
@@ -65,16 +67,21 @@ def fiscal_year_start(fiscal_year: int) -> date:
     return date(fiscal_year, 1, 1)
 
 
-def move_guard(current: CycleStatus, target: CycleStatus, *, fiscal_year: int, on: date) -> str | None:
-    """Why a structurally allowed move cannot happen on ``on`` (``None`` when it can)."""
+def move_guard(current: CycleStatus, target: CycleStatus, *, fiscal_year: int, on: date) -> Msg | None:
+    """Why a structurally allowed move cannot happen on ``on`` (``None`` when it can); a translatable
+    message, since it is the answer's detail and the message on the date field."""
     start = fiscal_year_start(fiscal_year)
     if target is S.PROVISIONAL and on < start:
-        return f"a provisional budget only applies from {start.isoformat()} (no budget by 1 Jan)"
+        return msg(
+            "a provisional budget only applies from {start} (no budget by 1 Jan)", start=start.isoformat()
+        )
     if target is S.EXECUTION and on < start:
-        return f"execution starts with the fiscal year on {start.isoformat()}"
+        return msg("execution starts with the fiscal year on {start}", start=start.isoformat())
     if target is S.SETTLED and on < date(fiscal_year + 1, 1, 1):
-        return (
-            f"the settlement follows the closing of fiscal year {fiscal_year} (from {fiscal_year + 1}-01-01)"
+        return msg(
+            "the settlement follows the closing of fiscal year {fiscal_year} (from {next_start})",
+            fiscal_year=fiscal_year,
+            next_start=date(fiscal_year + 1, 1, 1).isoformat(),
         )
     return None
 

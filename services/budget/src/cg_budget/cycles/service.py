@@ -277,8 +277,10 @@ async def transition(
     await _ensure_not_backdated(session, cycle, on)
     reason = cal.move_guard(current, target, fiscal_year=cycle.fiscal_year, on=on)
     if reason:
+        # The move is allowed, its date is not: the problem names the date field (a form shows it there).
         raise Conflict(
             reason,
+            errors=[FieldError(field="body.effective_on", message=reason)],
             slug="illegal-transition",
             extra={
                 "current": current.value,

@@ -424,7 +424,7 @@ async def _facts(session: AsyncSession, plan: Plan, decision: DecisionFacts | No
 
 def _illegal(plan: Plan, exc: IllegalTransition) -> Conflict:
     return Conflict(
-        str(exc),
+        exc.message,
         slug="illegal-transition",
         extra={
             "current_state": exc.current.value,
@@ -459,7 +459,9 @@ def _guard_failed(plan: Plan, exc: GuardFailed) -> Conflict:
             },
         )
     return Conflict(
-        str(exc), slug="transition-guard", extra={"current_state": plan.state, "reasons": list(exc.reasons)}
+        exc.message,
+        slug="transition-guard",
+        extra={"current_state": plan.state, "reasons": [str(r) for r in exc.reasons]},
     )
 
 

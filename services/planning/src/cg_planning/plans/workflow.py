@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from cg_shared.i18n import Msg, msg
+
 
 class PlanState(StrEnum):
     DISCOVERY = "DISCOVERY"
@@ -83,7 +85,7 @@ class PlanFacts:
 @dataclass(frozen=True)
 class GuardResult:
     ok: bool
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Msg, ...] = ()
     items: tuple[ItemRef, ...] = ()
 
 
@@ -99,17 +101,19 @@ def _always(_: PlanFacts) -> GuardResult:
 def _has_items(facts: PlanFacts) -> GuardResult:
     if facts.item_count >= 1:
         return _OK
-    return GuardResult(False, ("the plan has no items yet",))
+    return GuardResult(False, (msg("the plan has no items yet"),))
 
 
 def _ready_for_review(facts: PlanFacts) -> GuardResult:
     if facts.item_count == 0:
-        return GuardResult(False, ("the plan has no items",))
+        return GuardResult(False, (msg("the plan has no items"),))
     missing = facts.items_without_deliberation
     if missing:
         named = ", ".join(f"{i.title_ko} ({i.item_id})" for i in missing)
         return GuardResult(
-            False, (f"every item needs at least one deliberation record; missing for: {named}",), missing
+            False,
+            (msg("every item needs at least one deliberation record; missing for: {named}", named=named),),
+            missing,
         )
     return _OK
 
@@ -117,23 +121,23 @@ def _ready_for_review(facts: PlanFacts) -> GuardResult:
 def _decision_adopts(facts: PlanFacts) -> GuardResult:
     if facts.decision is not None and facts.decision.adopts:
         return _OK
-    return GuardResult(False, ("adoption needs a valid committee decision with outcome 'adopted'",))
+    return GuardResult(False, (msg("adoption needs a valid committee decision with outcome 'adopted'"),))
 
 
 def _decision_does_not_adopt(facts: PlanFacts) -> GuardResult:
     if facts.decision is not None and not facts.decision.adopts:
         return _OK
-    return GuardResult(False, ("revision needs a committee decision that rejected or was invalid",))
+    return GuardResult(False, (msg("revision needs a committee decision that rejected or was invalid"),))
 
 
 def _another_year_to_run(facts: PlanFacts) -> GuardResult:
     # A 3-year master plan is evaluated every year and goes back into execution until its last year.
     if facts.kind != "master":
-        return GuardResult(False, ("only a master plan runs for more than one year",))
+        return GuardResult(False, (msg("only a master plan runs for more than one year"),))
     if facts.term_end_year is None or facts.last_evaluated_year is None:
-        return GuardResult(False, ("no evaluated year recorded",))
+        return GuardResult(False, (msg("no evaluated year recorded"),))
     if facts.last_evaluated_year >= facts.term_end_year:
-        return GuardResult(False, (f"the plan's term ended with {facts.term_end_year}",))
+        return GuardResult(False, (msg("the plan's term ended with {year}", year=facts.term_end_year),))
     return _OK
 
 
@@ -204,15 +208,29 @@ TRANSITIONS: tuple[Transition, ...] = (
 class IllegalTransition(Exception):
     """The move is not in the table from the current state (or not by this trigger)."""
 
-    def __init__(self, current: PlanState, target: PlanState, trigger: Trigger, hint: str | None = None):
+    def __init__(self, current: PlanState, target: PlanState, trigger: Trigger, hint: Msg | None = None):
         self.current = current
         self.target = target
         self.trigger = trigger
         self.allowed = allowed_moves(current)
         self.hint = hint
-        moves = ", ".join(f"{t.target.value} via {t.via}" for t in self.allowed) or "none (final state)"
-        text = f"plan is {current.value}; cannot move to {target.value} by {trigger.value}. Allowed: {moves}"
-        super().__init__(f"{text}. {hint}" if hint else text)
+        moves = (
+            Msg.joined(
+                ", ", [msg("{target} via {via}", target=t.target.value, via=t.via) for t in self.allowed]
+            )
+            if self.allowed
+            else msg("none (final state)")
+        )
+        text = msg(
+            "plan is {current}; cannot move to {target} by {trigger}. Allowed: {moves}",
+            current=current.value,
+            target=target.value,
+            trigger=trigger.value,
+            moves=moves,
+        )
+        # The problem's detail: a translatable message (the service answers in Korean by default).
+        self.message: Msg = msg("{text}. {hint}", text=text, hint=hint) if hint else text
+        super().__init__(self.message)
 
 
 class GuardFailed(Exception):
@@ -222,10 +240,13 @@ class GuardFailed(Exception):
         self.transition = transition
         self.reasons = result.reasons
         self.items = result.items
-        super().__init__(
-            f"cannot move from {transition.source.value} to {transition.target.value}: "
-            + "; ".join(result.reasons)
+        self.message: Msg = msg(
+            "cannot move from {source} to {target}: {reasons}",
+            source=transition.source.value,
+            target=transition.target.value,
+            reasons=Msg.joined("; ", result.reasons),
         )
+        super().__init__(self.message)
 
 
 def allowed_moves(state: PlanState) -> list[Transition]:
@@ -244,7 +265,10 @@ def plan_move(state: PlanState, target: PlanState, trigger: Trigger, facts: Plan
     if transition.trigger is not trigger:
         # The move exists but has its own entry point: say which, so nobody can route around it.
         raise IllegalTransition(
-            state, target, trigger, hint=f"{target.value} is reached only via {transition.via}"
+            state,
+            target,
+            trigger,
+            hint=msg("{target} is reached only via {via}", target=target.value, via=transition.via),
         )
     result = transition.guard(facts)
     if not result.ok:
