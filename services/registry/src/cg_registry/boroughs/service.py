@@ -6,7 +6,9 @@ from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_registry.boroughs.schemas import BoroughRow, BoroughTable
+from cg_registry.duplicates import funding
 from cg_registry.duplicates.models import DuplicatePair
+from cg_registry.duplicates.scoring import SUSPECT_THRESHOLD
 from cg_registry.projects.models import Project
 from cg_shared.districts import DISTRICTS
 
@@ -34,6 +36,7 @@ async def table(session: AsyncSession) -> BoroughTable:
         .group_by(Project.sgg_code)
     )
     figures = {row[0]: [int(v or 0) for v in row[1:]] for row in await session.execute(stmt)}
+    overlaps = {r.sgg_code: r for r in await funding.borough_rows(session, min_score=SUSPECT_THRESHOLD)}
     rows = []
     for code, district in sorted(DISTRICTS.items()):
         count, total, smg, public_led, assessed, tokenism, overlap_n, overlap_krw = figures.get(code, [0] * 8)
@@ -54,6 +57,9 @@ async def table(session: AsyncSession) -> BoroughTable:
                 overlap_project_count=overlap_n,
                 overlap_krw=overlap_krw,
                 overlap_krw_share=_share(overlap_krw, total),
+                city_level_pair_count=overlaps[code].city_level_pair_count,
+                double_funded_pair_count=overlaps[code].double_funded_pair_count,
+                double_funded_krw=overlaps[code].double_funded_krw,
             )
         )
     return BoroughTable(rows=rows)
