@@ -43,13 +43,23 @@ async def test_city_wide_copy_and_stream_mixes_are_reported_per_borough_and_city
 
         # An SMG-run city-wide programme, and a Seongdong project for the same purpose on borough money.
         city = await post(
-            _body(reg, "서울시 어르신 공유부엌 식사 나눔 지원사업", None, smg_grant=500_000_000, national=100_000_000),
+            _body(
+                reg,
+                "서울시 어르신 공유부엌 식사 나눔 지원사업",
+                None,
+                smg_grant=500_000_000,
+                national=100_000_000,
+            ),
             reg.ADMIN,
         )
-        copy = await post(_body(reg, "성동구 어르신 공유부엌 식사나눔 사업", reg.SGG, borough=80_000_000), reg.OFFICER)
+        copy = await post(
+            _body(reg, "성동구 어르신 공유부엌 식사나눔 사업", reg.SGG, borough=80_000_000), reg.OFFICER
+        )
         # Two Seongdong projects paid by the same streams: an overlap, not double funding.
         same_a = await post(
-            _body(reg, "성수동 청년 마을활동가 양성 지원사업", reg.SGG, smg_grant=60_000_000, borough=20_000_000),
+            _body(
+                reg, "성수동 청년 마을활동가 양성 지원사업", reg.SGG, smg_grant=60_000_000, borough=20_000_000
+            ),
             reg.OFFICER,
         )
         same_b = await post(
@@ -58,10 +68,12 @@ async def test_city_wide_copy_and_stream_mixes_are_reported_per_borough_and_city
         )
         # Gwanak: the same purpose on an SMG grant and again on national money.
         grant = await post(
-            _body(reg, "신림동 아동 돌봄 키움센터 운영", reg.OTHER_SGG, smg_grant=70_000_000), reg.OTHER_OFFICER
+            _body(reg, "신림동 아동 돌봄 키움센터 운영", reg.OTHER_SGG, smg_grant=70_000_000),
+            reg.OTHER_OFFICER,
         )
         national = await post(
-            _body(reg, "신림동 아동돌봄 키움센터 운영 지원", reg.OTHER_SGG, national=30_000_000), reg.OTHER_OFFICER
+            _body(reg, "신림동 아동돌봄 키움센터 운영 지원", reg.OTHER_SGG, national=30_000_000),
+            reg.OTHER_OFFICER,
         )
 
         # The city-wide project now has candidates in the boroughs, and the copy sees the city project.

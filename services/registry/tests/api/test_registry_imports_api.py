@@ -230,6 +230,9 @@ async def test_export_neutralises_formulas_and_reimports(reg: Any, fresh_db: Any
         as_json = (await client.get("/v1/exports/projects.json")).json()
         assert as_json["items"][0]["title_ko"].startswith("=HYPERLINK")  # JSON is data, not a spreadsheet
         assert as_json["license"] == "KOGL-Type1"
+        # Registered through the API: real, not synthetic; the export does not claim the city published it.
+        assert rows[0]["synthetic"] == "false" and as_json["items"][0]["synthetic"] is False
+        assert as_json["synthetic_count"] == 0 and "서울특별시 (" not in as_json["publisher"]
 
         # The export's own header is an import format: change the code and re-import it.
         rows[0]["code"] = "CG-11200-R0001"
@@ -247,5 +250,6 @@ async def test_export_neutralises_formulas_and_reimports(reg: Any, fresh_db: Any
             "has_smg_grant",
             "iap2_level",
             "public_led",
+            "synthetic",
             "tokenism_risk",
         ]

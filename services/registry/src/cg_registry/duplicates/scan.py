@@ -159,7 +159,9 @@ def _pairs_between(
         yield left[int(rows[k])], right[int(cols[k])], float(sims[k])
 
 
-def _cross_level_blocks(projects: Sequence[DupProject]) -> Iterable[tuple[list[DupProject], list[DupProject]]]:
+def _cross_level_blocks(
+    projects: Sequence[DupProject],
+) -> Iterable[tuple[list[DupProject], list[DupProject]]]:
     """(city-wide projects of a field, the borough projects of that field): an SMG-run city-wide
     programme covers every borough, so a borough project copying it is an overlap across levels. One
     rectangle per field, not per borough: fewer, larger ``cdist`` calls keep both cores busy."""
