@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_registry.domain import FundingSource
@@ -199,9 +199,9 @@ async def json_stream(
     sessions: async_sessionmaker[AsyncSession], filters: ProjectFilters
 ) -> AsyncIterator[bytes]:
     async with sessions() as session:
-        counts: Select[Any] = select(
-            func.count(), func.count().filter(Project.created_by == SEED_ACTOR)
-        ).select_from(Project)
+        counts: Any = select(func.count(), func.count().filter(Project.created_by == SEED_ACTOR)).select_from(
+            Project
+        )
         counted = apply_filters(counts, filters)
         count, synthetic = (await session.execute(counted)).one()
     head = {
