@@ -62,6 +62,7 @@ CSV_COLUMNS = (
     "iap2_level",
     "tokenism_risk",
     "public_led",
+    "version",  # re-importing the edited row updates the project if it is still at this version
     "synthetic",  # generated seed data (not imported back: the importer ignores the column)
 )
 
@@ -139,6 +140,7 @@ def _csv_row(project: Project, lines: list[FundingLine]) -> list[Any]:
         "iap2_level": "" if project.iap2_level is None else project.iap2_level,
         "tokenism_risk": "" if project.tokenism_risk is None else str(project.tokenism_risk).lower(),
         "public_led": "true" if project.public_led else "false",
+        "version": project.version,
         "synthetic": "true" if _synthetic(project) else "false",
     }
     return [neutralise(values[c]) for c in CSV_COLUMNS]
@@ -191,6 +193,7 @@ def _json_item(project: Project, lines: list[FundingLine]) -> dict[str, Any]:
         "iap2_level": project.iap2_level,
         "tokenism_risk": project.tokenism_risk,
         "public_led": project.public_led,
+        "version": project.version,
         "synthetic": _synthetic(project),
     }
 
