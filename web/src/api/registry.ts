@@ -252,7 +252,7 @@ export interface paths {
         };
         /**
          * Money of a borough in overlap clusters by funding stream, and pairs that look double-funded
-         * @description Overlaps within the borough and with city-wide (SMG-run) projects; a pair is double-funded when both take public money from different streams. See docs/duplicates.md.
+         * @description Overlaps within the borough and with city-wide (SMG-run) projects; a pair is double-funded when both take public money and share no stream. See docs/duplicates.md.
          */
         get: operations["boroughFundingOverlaps"];
         put?: never;
@@ -716,7 +716,7 @@ export interface components {
             city_level_pair_count: number;
             /**
              * Double Funded Pair Count
-             * @description Suspected pairs touching the borough whose projects take public money from different streams (SMG-run, SMG grant, borough, national)
+             * @description Suspected pairs touching the borough whose projects take public money from different streams, sharing none (SMG-run, SMG grant, borough, national)
              */
             double_funded_pair_count: number;
             /**
@@ -915,7 +915,7 @@ export interface components {
             funding_streams: string[];
             /**
              * Double Funded
-             * @description Suspected, both take public money and the streams differ (same purpose, two streams)
+             * @description Suspected, both take public money and share no stream (same purpose, two streams)
              */
             double_funded: boolean;
             /** Reasons */
@@ -1241,7 +1241,7 @@ export interface components {
             level: string;
             /**
              * Double Funded
-             * @description Both take public money and their funding streams differ: the same purpose paid from two streams
+             * @description Both take public money and share no funding stream: the same purpose paid from two streams
              */
             double_funded: boolean;
             /**

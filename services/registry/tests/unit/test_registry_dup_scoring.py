@@ -126,6 +126,9 @@ def test_scan_compares_city_wide_programmes_with_borough_projects() -> None:
     same_streams = project("s", "성동구 어르신 돌봄 공동체", sgg_code="11200", funding=(0, 50, 0, 9))
     assert not double_funded(copy, same_streams)  # private money is no public stream
     assert not double_funded(copy, project("p", "x", funding=(0, 0, 0, 10)))  # no public money at all
+    # Sharing a stream (both on borough money) is an overlap inside it, not funding from two streams.
+    assert not double_funded(copy, project("m", "y", sgg_code="11200", funding=(30, 20, 0, 0)))
+    assert double_funded(project("g", "z", funding=(30, 0, 0, 0)), project("n", "z", funding=(0, 0, 9, 0)))
 
 
 def test_scan_finds_every_same_field_city_borough_pair_of_the_seed() -> None:

@@ -31,7 +31,7 @@ class BoroughRow(BaseModel):
     )
     double_funded_pair_count: int = Field(
         description="Suspected pairs touching the borough whose projects take public money from different "
-        "streams (SMG-run, SMG grant, borough, national)"
+        "streams, sharing none (SMG-run, SMG grant, borough, national)"
     )
     double_funded_krw: int = Field(description="Value of the borough's projects in those pairs")
 

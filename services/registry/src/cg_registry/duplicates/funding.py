@@ -3,7 +3,7 @@
 Reads the suspected pairs the registration checks and the full scan recorded (``duplicate_pairs``,
 score ≥ the suspect threshold), so these figures agree with ``GET /v1/boroughs``. Money sits "in an
 overlap cluster" when its project is in at least one such pair; a pair looks *double-funded* when both
-projects take public money and their public streams differ (an SMG-run city-wide programme and a
+projects take public money and share no public stream (an SMG-run city-wide programme and a
 borough project paying for the same purpose, or SMG grant, borough and national money on copies).
 """
 

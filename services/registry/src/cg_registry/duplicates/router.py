@@ -62,7 +62,7 @@ _OVERLAP_SCORE = Query(
     response_model=BoroughFundingOverlaps,
     summary="Money of a borough in overlap clusters by funding stream, and pairs that look double-funded",
     description="Overlaps within the borough and with city-wide (SMG-run) projects; a pair is "
-    "double-funded when both take public money from different streams. See docs/duplicates.md.",
+    "double-funded when both take public money and share no stream. See docs/duplicates.md.",
 )
 async def borough_funding_overlaps(
     sgg_code: Annotated[str, Path(pattern=r"^\d{5}$")],

@@ -27,7 +27,7 @@ class DuplicateCandidate(BaseModel):
     suspected: bool = Field(description="score ≥ threshold: raises project.duplicate_suspected")
     funding_streams: list[str] = Field(description="The candidate's public funding streams")
     double_funded: bool = Field(
-        description="Suspected, both take public money and the streams differ (same purpose, two streams)"
+        description="Suspected, both take public money and share no stream (same purpose, two streams)"
     )
     reasons: list[ReasonRead]
 
@@ -118,7 +118,7 @@ class OverlapPair(BaseModel):
     score: float
     level: str = Field(description="within_borough | city_and_borough | within_city")
     double_funded: bool = Field(
-        description="Both take public money and their funding streams differ: the same purpose paid "
+        description="Both take public money and share no funding stream: the same purpose paid "
         "from two streams"
     )
     streams: list[str] = Field(description="Streams of the two projects together")

@@ -148,9 +148,10 @@ def funding_streams(project: DupProject) -> frozenset[str]:
 
 
 def streams_differ(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Two overlapping projects look double-funded when both take public money and their streams
-    differ: the same purpose paid once from one stream and again from another."""
-    return bool(a) and bool(b) and a != b
+    """Two overlapping projects look double-funded when both take public money and share no public
+    stream: the same purpose paid once from one stream and again, separately, from another. Copies
+    sharing a stream are an overlap inside that stream (fragmentation), not funding from two streams."""
+    return bool(a) and bool(b) and not (a & b)
 
 
 def double_funded(a: DupProject, b: DupProject) -> bool:
