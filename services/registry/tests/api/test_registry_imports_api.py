@@ -356,3 +356,64 @@ async def test_reimporting_an_edited_export_updates_by_code_with_a_version_check
         )
         assert mixed.status_code == 422
         assert [e["field"] for e in mixed.json()["errors"]] == ["row 2: code", "row 3: version"]
+
+
+async def test_reimport_keeps_allocation_money_and_refuses_amounts_below_it(reg: Any, fresh_db: Any) -> None:
+    import csv
+
+    from cg_shared.events.budget import AllocationFinalized, AllocationLine
+
+    url = await fresh_db("postgresql")
+    async with reg.api(url) as client:
+        body = reg.project_body(
+            plan_item_id="item-kitchen",
+            funding_lines=[{"source": "borough", "fiscal_year": 2025, "amount_krw": 30_000_000}],
+        )
+        created = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
+        assert created.status_code == 201, created.text
+        project = created.json()
+        allocation = AllocationFinalized(
+            allocation_id="alloc-1",
+            cycle_id="cycle-2026",
+            sgg_code=reg.SGG,
+            fiscal_year=2026,
+            method="election:mes",
+            total_krw=20_000_000,
+            lines=[
+                AllocationLine(
+                    request_id="req-1", plan_item_id="item-kitchen", source="borough", amount_krw=20_000_000
+                )
+            ],
+        )
+        await reg.deliver(client.app, allocation, subject=allocation.allocation_id)
+        exported = (await client.get("/v1/exports/projects.csv")).content.decode("utf-8-sig")
+        (row,) = list(csv.DictReader(io.StringIO(exported)))
+        assert row["borough_krw"] == "50000000" and row["version"] == "2"
+
+        def as_csv(item: dict[str, str]) -> bytes:
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=list(item))
+            writer.writeheader()
+            writer.writerow(item)
+            return buffer.getvalue().encode("utf-8-sig")
+
+        below = await upload(
+            client, reg.OFFICER, as_csv(dict(row, borough_krw="10000000")), name="below.csv", key="below"
+        )
+        assert below.status_code == 422 and "row 2: amounts" in below.text
+        raised = await upload(
+            client,
+            reg.OFFICER,
+            as_csv(dict(row, borough_krw="60000000", fiscal_year="2025")),
+            name="raised.csv",
+            key="raised",
+        )
+        assert raised.status_code == 201, raised.text
+        after = (await client.get(f"/v1/projects/{project['id']}")).json()
+        lines = sorted(
+            (f["source"], f["fiscal_year"], f["amount_krw"], f["allocation_id"])
+            for f in after["funding_lines"]
+        )
+        # The allocation line stays; the manual borough money becomes 60M − 20M allocated = 40M.
+        assert lines == [("borough", 2025, 40_000_000, None), ("borough", 2026, 20_000_000, "alloc-1")]
+        assert after["total_krw"] == 60_000_000 and after["version"] == 3
