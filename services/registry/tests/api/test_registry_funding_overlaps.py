@@ -135,6 +135,7 @@ async def test_city_wide_copy_and_stream_mixes_are_reported_per_borough_and_city
         assert table[reg.SGG]["city_level_pair_count"] == 1
         assert table[reg.SGG]["overlap_krw"] == seongdong["overlap"]["total_krw"]
         assert table[reg.OTHER_SGG]["double_funded_krw"] == 100_000_000
+        _agree(table, whole)
 
         bad = await client.get("/v1/boroughs/99999/funding-overlaps", headers={"Accept-Language": "ko"})
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
@@ -144,3 +145,37 @@ async def test_city_wide_copy_and_stream_mixes_are_reported_per_borough_and_city
     # The full scan compares city-wide programmes with borough projects too, and finds the same pairs.
     summary = await scan_database(url, emit=False)
     assert summary.suspected_pairs == 3 and summary.new_pairs == 0
+
+
+def _agree(table: dict[str, dict[str, Any]], whole: dict[str, Any]) -> None:
+    """GET /v1/boroughs (grouped in SQL) and the report (counted in Python) give the same figures."""
+    for row in whole["boroughs"]:
+        mine = table[row["sgg_code"]]
+        assert (
+            mine["city_level_pair_count"],
+            mine["double_funded_pair_count"],
+            mine["double_funded_krw"],
+        ) == (
+            row["city_level_pair_count"],
+            row["double_funded_pair_count"],
+            row["double_funded_krw"],
+        ), row["sgg_code"]
+        assert (mine["overlap_project_count"], mine["overlap_krw"]) == (
+            row["overlap"]["project_count"],
+            row["overlap"]["total_krw"],
+        ), row["sgg_code"]
+
+
+async def test_borough_table_and_report_agree_on_the_scanned_seed(reg: Any, fresh_db: Any) -> None:
+    from cg_registry.seed.loader import seed_database
+
+    url = await fresh_db("postgresql")
+    await seed_database(url, emit_events=False)
+    summary = await scan_database(url, emit=False)
+    assert summary.suspected_pairs >= 40
+    async with reg.api(url) as client:
+        whole = (await client.get("/v1/funding-overlaps")).json()
+        table = {r["sgg_code"]: r for r in (await client.get("/v1/boroughs")).json()["rows"]}
+    assert whole["pair_count"] == summary.suspected_pairs and whole["city_level_pair_count"] >= 1
+    assert 0 < whole["double_funded_pair_count"] < whole["pair_count"]
+    _agree(table, whole)

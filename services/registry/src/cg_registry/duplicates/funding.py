@@ -56,24 +56,36 @@ def _columns(p: Any) -> list[Any]:
 _WIDTH = 10
 
 
-def _project(values: Any) -> OverlapProject:
+# Plain records while counting (a city view reads every recorded pair: tens of thousands at 100,000
+# projects); pydantic models only for the pairs a response lists.
+@dataclass(frozen=True, slots=True)
+class _Project:
+    project_id: str
+    code: str
+    title_ko: str
+    sgg_code: str | None
+    policy_field: str
+    total_krw: int
+    funding: tuple[int, int, int, int]
+    streams: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    score: float
+    level: str
+    double_funded: bool
+    a: _Project
+    b: _Project
+
+
+def _project(values: Any) -> _Project:
     pid, code, title, sgg, field, total, smg, borough, national, private = values
     funding = (int(smg), int(borough), int(national), int(private))
-    return OverlapProject(
-        project_id=pid,
-        code=code,
-        title_ko=title,
-        sgg_code=sgg,
-        policy_field=field,
-        total_krw=int(total),
-        funding=FundingMix(
-            smg_grant_krw=funding[0], borough_krw=funding[1], national_krw=funding[2], private_krw=funding[3]
-        ),
-        funding_streams=sorted(streams_of(sgg, funding)),
-    )
+    return _Project(pid, code, title, sgg, field, int(total), funding, streams_of(sgg, funding))
 
 
-def _pair(score: float, a: OverlapProject, b: OverlapProject) -> OverlapPair:
+def _pair(score: float, a: _Project, b: _Project) -> _Pair:
     if a.sgg_code is None and b.sgg_code is None:
         level = "within_city"
     elif a.sgg_code is None or b.sgg_code is None:
@@ -82,19 +94,41 @@ def _pair(score: float, a: OverlapProject, b: OverlapProject) -> OverlapPair:
             a, b = b, a
     else:
         level = "within_borough"
-    streams_a, streams_b = frozenset(a.funding_streams), frozenset(b.funding_streams)
-    return OverlapPair(
-        score=score,
-        level=level,
-        double_funded=streams_differ(streams_a, streams_b),
-        streams=sorted(streams_a | streams_b),
-        pair_krw=a.total_krw + b.total_krw,
-        a=a,
-        b=b,
+    return _Pair(score, level, streams_differ(a.streams, b.streams), a, b)
+
+
+def _mix(funding: tuple[int, int, int, int]) -> FundingMix:
+    return FundingMix(
+        smg_grant_krw=funding[0], borough_krw=funding[1], national_krw=funding[2], private_krw=funding[3]
     )
 
 
-async def _pairs(session: AsyncSession, *, min_score: float, sgg_code: str | None) -> list[OverlapPair]:
+def _project_read(p: _Project) -> OverlapProject:
+    return OverlapProject(
+        project_id=p.project_id,
+        code=p.code,
+        title_ko=p.title_ko,
+        sgg_code=p.sgg_code,
+        policy_field=p.policy_field,
+        total_krw=p.total_krw,
+        funding=_mix(p.funding),
+        funding_streams=sorted(p.streams),
+    )
+
+
+def _pair_read(p: _Pair) -> OverlapPair:
+    return OverlapPair(
+        score=p.score,
+        level=p.level,
+        double_funded=p.double_funded,
+        streams=sorted(p.a.streams | p.b.streams),
+        pair_krw=p.a.total_krw + p.b.total_krw,
+        a=_project_read(p.a),
+        b=_project_read(p.b),
+    )
+
+
+async def _pairs(session: AsyncSession, *, min_score: float, sgg_code: str | None) -> list[_Pair]:
     stmt = (
         select(DuplicatePair.score, *_columns(_A), *_columns(_B))
         .join(_A, _A.id == DuplicatePair.project_a)
@@ -110,17 +144,13 @@ async def _pairs(session: AsyncSession, *, min_score: float, sgg_code: str | Non
     return pairs
 
 
-def _money(projects: Iterable[OverlapProject]) -> OverlapMoney:
+def _money(projects: Iterable[_Project]) -> OverlapMoney:
     listed = list(projects)
+    smg, borough, national, private = (sum(p.funding[i] for p in listed) for i in range(4))
     return OverlapMoney(
         project_count=len(listed),
         total_krw=sum(p.total_krw for p in listed),
-        funding=FundingMix(
-            smg_grant_krw=sum(p.funding.smg_grant_krw for p in listed),
-            borough_krw=sum(p.funding.borough_krw for p in listed),
-            national_krw=sum(p.funding.national_krw for p in listed),
-            private_krw=sum(p.funding.private_krw for p in listed),
-        ),
+        funding=_mix((smg, borough, national, private)),
     )
 
 
@@ -135,16 +165,16 @@ class _Tally:
     double_funded: int = 0
 
 
-def _cluster_count(pairs: list[OverlapPair]) -> int:
+def _cluster_count(pairs: list[_Pair]) -> int:
     return len(scanning.clusters_of_pairs((p.a.project_id, p.b.project_id) for p in pairs))
 
 
 def _rows(
-    pairs: list[OverlapPair], figures: dict[str | None, tuple[int, int]], codes: Iterable[str]
+    pairs: list[_Pair], figures: dict[str | None, tuple[int, int]], codes: Iterable[str]
 ) -> list[BoroughOverlapRow]:
     """One row per borough from the pairs that touch it."""
-    members: dict[str, dict[str, OverlapProject]] = defaultdict(dict)
-    double: dict[str, dict[str, OverlapProject]] = defaultdict(dict)
+    members: dict[str, dict[str, _Project]] = defaultdict(dict)
+    double: dict[str, dict[str, _Project]] = defaultdict(dict)
     tally: dict[str, _Tally] = defaultdict(_Tally)
     for pair in pairs:
         touched = {p.sgg_code for p in (pair.a, pair.b) if p.sgg_code is not None}
@@ -189,14 +219,12 @@ async def _figures(session: AsyncSession, sgg_code: str | None = None) -> dict[s
     return {row[0]: (int(row[1]), int(row[2])) for row in await session.execute(stmt)}
 
 
-def _ordered(pairs: list[OverlapPair]) -> list[OverlapPair]:
-    return sorted(pairs, key=lambda p: (not p.double_funded, -p.pair_krw, -p.score, p.a.code, p.b.code))
-
-
-async def borough_rows(session: AsyncSession, *, min_score: float) -> list[BoroughOverlapRow]:
-    """The 25 borough rows (``GET /v1/boroughs`` reads its double-funding figures from these)."""
-    pairs = await _pairs(session, min_score=min_score, sgg_code=None)
-    return _rows(pairs, await _figures(session), sorted(DISTRICTS))
+def _ordered(pairs: Iterable[_Pair], limit: int) -> list[OverlapPair]:
+    ranked = sorted(
+        pairs,
+        key=lambda p: (not p.double_funded, -(p.a.total_krw + p.b.total_krw), -p.score, p.a.code, p.b.code),
+    )
+    return [_pair_read(p) for p in ranked[:limit]]
 
 
 async def borough(
@@ -211,7 +239,7 @@ async def borough(
         min_score=min_score,
         city_wide_overlap=_money(city_wide.values()),
         cluster_count=_cluster_count(pairs),
-        pairs=_ordered(pairs)[:limit],
+        pairs=_ordered(pairs, limit),
     )
 
 
@@ -235,5 +263,5 @@ async def city(*, session: AsyncSession, min_score: float, limit: int) -> CityFu
         double_funded_pair_count=sum(p.double_funded for p in pairs),
         double_funded_krw=sum(p.total_krw for p in double.values()),
         boroughs=_rows(pairs, figures, sorted(DISTRICTS)),
-        pairs=[p for p in _ordered(pairs) if p.double_funded][:limit],
+        pairs=_ordered((p for p in pairs if p.double_funded), limit),
     )
