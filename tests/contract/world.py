@@ -101,7 +101,19 @@ async def seed_registry(client: httpx.AsyncClient, spec: dict[str, Any]) -> Worl
             headers=ADMIN,
         )
     )
-    return {"project_id": project["id"], "sgg_code": SGG, "_other:project_id": other["id"]}
+    progress = ok(
+        await client.post(
+            f"/v1/projects/{project['id']}/milestones",
+            json={"title_ko": "공간 임대 계약", "due_date": "2026-03-31"},
+            headers={**OFFICER, "If-Match": "*"},
+        )
+    )
+    return {
+        "project_id": project["id"],
+        "milestone_id": progress["milestones"][0]["id"],
+        "sgg_code": SGG,
+        "_other:project_id": other["id"],
+    }
 
 
 # --- planning ------------------------------------------------------------------------------------------

@@ -93,6 +93,17 @@ async def fresh_project(client: httpx.AsyncClient, spec: dict[str, Any], world: 
     return {"project_id": created["id"]}
 
 
+async def fresh_milestone(client: httpx.AsyncClient, spec: dict[str, Any], world: World) -> dict[str, Any]:
+    view = ok(
+        await client.post(
+            f"/v1/projects/{world['project_id']}/milestones",
+            json={"title_ko": f"지울 마일스톤 {uniq()}"},
+            headers={**OFFICER, "If-Match": "*"},
+        )
+    )
+    return {"milestone_id": view["milestones"][-1]["id"]}
+
+
 REGISTRY: dict[tuple[str, str], Policy] = {
     ("POST", "/v1/projects"): Policy(
         "O", body=lambda spec, world: {**example(spec, world, "POST", "/v1/projects"), "sgg_code": SGG}
@@ -100,6 +111,11 @@ REGISTRY: dict[tuple[str, str], Policy] = {
     ("PATCH", "/v1/projects/{project_id}"): Policy("O"),
     ("DELETE", "/v1/projects/{project_id}"): Policy("O", success=Success(prepare=fresh_project)),
     ("POST", "/v1/projects/{project_id}/assessments"): Policy("OS"),
+    ("POST", "/v1/projects/{project_id}/milestones"): Policy("O"),
+    ("PATCH", "/v1/projects/{project_id}/milestones/{milestone_id}"): Policy("O"),
+    ("DELETE", "/v1/projects/{project_id}/milestones/{milestone_id}"): Policy(
+        "O", success=Success(prepare=fresh_milestone)
+    ),
     ("POST", "/v1/imports/projects"): Policy(
         "O",
         scoped=False,  # the borough is per row: a row of another borough is refused inside the report

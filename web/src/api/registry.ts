@@ -139,6 +139,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/projects/{project_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of a project: percent done, milestones, child projects (public) */
+        get: operations["projectProgress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{project_id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a milestone (If-Match with the project's ETag); progress rolls up to the parents */
+        post: operations["addMilestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/projects/{project_id}/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a milestone (If-Match with the project's ETag) */
+        delete: operations["deleteMilestone"];
+        options?: never;
+        head?: never;
+        /** Change a milestone (If-Match with the project's ETag) */
+        patch: operations["updateMilestone"];
+        trace?: never;
+    };
     "/v1/projects/{project_id}/assessments": {
         parameters: {
             query?: never;
@@ -183,6 +235,46 @@ export interface paths {
         };
         /** Clusters of overlapping projects in a borough and the money in them */
         get: operations["boroughFragmentation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/boroughs/{sgg_code}/funding-overlaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Money of a borough in overlap clusters by funding stream, and pairs that look double-funded
+         * @description Overlaps within the borough and with city-wide (SMG-run) projects; a pair is double-funded when both take public money and share no stream. See docs/duplicates.md.
+         */
+        get: operations["boroughFundingOverlaps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/funding-overlaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * City-wide: money in overlap clusters by funding stream, per borough, and double-funded pairs
+         * @description Public open data. See docs/duplicates.md for the definitions.
+         */
+        get: operations["cityFundingOverlaps"];
         put?: never;
         post?: never;
         delete?: never;
@@ -254,8 +346,17 @@ export interface paths {
          *     or 주민/시민단체/부서), `policy_field` (정책분야), `target_groups` (`;`-separated), `start_date`, `end_date`,
          *     `status` (planned/active/completed/cancelled or 계획/진행/완료/취소), `partners` (`name|kind|role`,
          *     `;`-separated), `plan_item_id`, `fiscal_year` (회계연도), amounts in whole KRW `smg_grant_krw` (시비),
-         *     `borough_krw` (구비), `national_krw` (국비), `private_krw` (민간), `total_krw` (총사업비). Unknown columns are
-         *     ignored and listed in the report. At most 20,000 rows.
+         *     `borough_krw` (구비), `national_krw` (국비), `private_krw` (민간), `total_krw` (총사업비), `version` (버전).
+         *     Unknown columns are ignored and listed in the report. At most 20,000 rows.
+         *
+         *     **Re-import (upsert by code)**: a row whose `code` is already registered updates that project when its
+         *     `version` is the project's current version (the export carries it); a stale version, or an existing
+         *     code without a version, is a row error (`row N: version` / `row N: code`). Only what differs changes,
+         *     through the same path as `PATCH` (history, audit, `project.updated`); empty cells of title_ko, origin,
+         *     policy_field, status and total_krw keep the value, other empty cells clear it. Changed amounts replace
+         *     the project's manual funding lines of that source by one line in `fiscal_year` (or the start year);
+         *     money from budget allocations stays and is counted in the amount. The report says per row `created`,
+         *     `updated` or `unchanged`.
          *
          *     Example CSV:
          *
@@ -470,6 +571,88 @@ export interface components {
              */
             file: string;
         };
+        /** BoroughFundingOverlaps */
+        BoroughFundingOverlaps: {
+            /** Sgg Code */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Project Count */
+            project_count: number;
+            /** Total Krw */
+            total_krw: number;
+            /** @description The borough's own projects in overlap clusters */
+            overlap: components["schemas"]["OverlapMoney"];
+            /**
+             * Overlap Krw Share
+             * @description overlap.total_krw / total_krw
+             */
+            overlap_krw_share: number;
+            /** Pair Count */
+            pair_count: number;
+            /**
+             * City Level Pair Count
+             * @description Pairs of a borough project and a city-wide project
+             */
+            city_level_pair_count: number;
+            /** Double Funded Pair Count */
+            double_funded_pair_count: number;
+            /**
+             * Double Funded Krw
+             * @description Value of the borough's projects in double-funded pairs
+             */
+            double_funded_krw: number;
+            /** Min Score */
+            min_score: number;
+            /** @description City-wide projects overlapping this borough's projects (their whole value: a city-wide programme is not split by borough) */
+            city_wide_overlap: components["schemas"]["OverlapMoney"];
+            /**
+             * Cluster Count
+             * @description Connected groups of overlapping projects (incl. city-wide)
+             */
+            cluster_count: number;
+            /**
+             * Pairs
+             * @description Double-funded pairs first, then by score
+             */
+            pairs: components["schemas"]["OverlapPair"][];
+        };
+        /** BoroughOverlapRow */
+        BoroughOverlapRow: {
+            /** Sgg Code */
+            sgg_code: string;
+            /** Name Ko */
+            name_ko: string;
+            /** Name En */
+            name_en: string;
+            /** Project Count */
+            project_count: number;
+            /** Total Krw */
+            total_krw: number;
+            /** @description The borough's own projects in overlap clusters */
+            overlap: components["schemas"]["OverlapMoney"];
+            /**
+             * Overlap Krw Share
+             * @description overlap.total_krw / total_krw
+             */
+            overlap_krw_share: number;
+            /** Pair Count */
+            pair_count: number;
+            /**
+             * City Level Pair Count
+             * @description Pairs of a borough project and a city-wide project
+             */
+            city_level_pair_count: number;
+            /** Double Funded Pair Count */
+            double_funded_pair_count: number;
+            /**
+             * Double Funded Krw
+             * @description Value of the borough's projects in double-funded pairs
+             */
+            double_funded_krw: number;
+        };
         /** BoroughRow */
         BoroughRow: {
             /**
@@ -516,7 +699,7 @@ export interface components {
             tokenism_risk_share: number;
             /**
              * Overlap Project Count
-             * @description Projects in at least one suspected duplicate pair
+             * @description Projects in at least one suspected duplicate pair (within the borough or with a city-wide project)
              */
             overlap_project_count: number;
             /**
@@ -526,6 +709,21 @@ export interface components {
             overlap_krw: number;
             /** Overlap Krw Share */
             overlap_krw_share: number;
+            /**
+             * City Level Pair Count
+             * @description Suspected pairs of one of the borough's projects and a city-wide (SMG-run) project
+             */
+            city_level_pair_count: number;
+            /**
+             * Double Funded Pair Count
+             * @description Suspected pairs touching the borough whose projects take public money from different streams, sharing none (SMG-run, SMG grant, borough, national)
+             */
+            double_funded_pair_count: number;
+            /**
+             * Double Funded Krw
+             * @description Value of the borough's projects in those pairs
+             */
+            double_funded_krw: number;
         };
         /** BoroughTable */
         BoroughTable: {
@@ -558,10 +756,65 @@ export interface components {
             /** Smg Grant Project Count */
             smg_grant_project_count: number;
             /**
-             * Smg Grant Krw
-             * @description Total worth of this bucket's projects that receive SMG grants
+             * Smg Grant Project Krw
+             * @description Total worth of this bucket's projects that receive any SMG grant (not SMG money: the SMG grant amounts are by_funding_source)
              */
-            smg_grant_krw: number;
+            smg_grant_project_krw: number;
+        };
+        /** ChildProgress */
+        ChildProgress: {
+            /** Project Id */
+            project_id: string;
+            /** Code */
+            code: string;
+            /** Title Ko */
+            title_ko: string;
+            /** Sgg Code */
+            sgg_code: string | null;
+            /** Status */
+            status: string;
+            /** Progress Pct */
+            progress_pct: number;
+            /** Total Krw */
+            total_krw: number;
+        };
+        /** CityFundingOverlaps */
+        CityFundingOverlaps: {
+            /** Min Score */
+            min_score: number;
+            /** Project Count */
+            project_count: number;
+            /** Total Krw */
+            total_krw: number;
+            /** @description All projects (borough and city-wide) in overlap clusters */
+            overlap: components["schemas"]["OverlapMoney"];
+            /** Overlap Krw Share */
+            overlap_krw_share: number;
+            /** @description City-wide projects in overlap clusters */
+            city_wide_overlap: components["schemas"]["OverlapMoney"];
+            /** Cluster Count */
+            cluster_count: number;
+            /** Pair Count */
+            pair_count: number;
+            /** City Level Pair Count */
+            city_level_pair_count: number;
+            /** Double Funded Pair Count */
+            double_funded_pair_count: number;
+            /**
+             * Double Funded Krw
+             * @description Value of the projects in double-funded pairs
+             */
+            double_funded_krw: number;
+            /**
+             * Boroughs
+             * @description 25 rows in borough-code order
+             */
+            boroughs: components["schemas"]["BoroughOverlapRow"][];
+            /**
+             * Pairs
+             * @description Double-funded pairs, largest pair value first
+             */
+            pairs: components["schemas"]["OverlapPair"][];
         };
         /** ClusterProject */
         ClusterProject: {
@@ -655,6 +908,16 @@ export interface components {
              * @description score ≥ threshold: raises project.duplicate_suspected
              */
             suspected: boolean;
+            /**
+             * Funding Streams
+             * @description The candidate's public funding streams
+             */
+            funding_streams: string[];
+            /**
+             * Double Funded
+             * @description Suspected, both take public money and share no stream (same purpose, two streams)
+             */
+            double_funded: boolean;
             /** Reasons */
             reasons: components["schemas"]["ReasonRead"][];
         };
@@ -666,6 +929,11 @@ export interface components {
             code: string;
             /** Title Ko */
             title_ko: string;
+            /**
+             * Funding Streams
+             * @description smg_city (SMG money of a city-wide project) | smg_grant | borough | national
+             */
+            funding_streams: string[];
             /** Threshold */
             threshold: number;
             /** Candidates */
@@ -763,6 +1031,23 @@ export interface components {
             request_id: string | null;
         };
         /**
+         * FundingMix
+         * @description Money by funding line source (integer won).
+         */
+        FundingMix: {
+            /**
+             * Smg Grant Krw
+             * @description SMG money (of city-wide projects: the SMG-run programme)
+             */
+            smg_grant_krw: number;
+            /** Borough Krw */
+            borough_krw: number;
+            /** National Krw */
+            national_krw: number;
+            /** Private Krw */
+            private_krw: number;
+        };
+        /**
          * FundingSource
          * @enum {string}
          */
@@ -813,8 +1098,23 @@ export interface components {
             valid_rows: number;
             /** Invalid Rows */
             invalid_rows: number;
-            /** Imported */
+            /**
+             * Imported
+             * @description Projects created
+             */
             imported: number;
+            /**
+             * Updated
+             * @description Existing projects (matched by code) updated
+             * @default 0
+             */
+            updated: number;
+            /**
+             * Unchanged
+             * @description Rows matching an existing project that change nothing
+             * @default 0
+             */
+            unchanged: number;
             /** Ignored Columns */
             ignored_columns: string[];
             /** Errors */
@@ -828,11 +1128,87 @@ export interface components {
             row: number;
             /**
              * Project Id
-             * @description null in a dry run
+             * @description null in a dry run of a new project
              */
             project_id: string | null;
             /** Code */
             code: string | null;
+            /**
+             * Action
+             * @description created | updated | unchanged
+             * @default created
+             */
+            action: string;
+        };
+        /**
+         * MilestoneCreate
+         * @example {
+         *       "due_date": "2026-03-31",
+         *       "progress_pct": 40,
+         *       "title_ko": "공유부엌 공간 임대 계약"
+         *     }
+         */
+        MilestoneCreate: {
+            /** Title Ko */
+            title_ko: string;
+            /**
+             * Title En
+             * @default
+             */
+            title_en: string;
+            /** Due Date */
+            due_date?: string | null;
+            /**
+             * Done On
+             * @description Set when done (then progress_pct is 100)
+             */
+            done_on?: string | null;
+            /**
+             * Progress Pct
+             * @description Omit: 100 when done_on is set, else 0
+             */
+            progress_pct?: number | null;
+        };
+        /** MilestoneRead */
+        MilestoneRead: {
+            /** Id */
+            id: string;
+            /** Title Ko */
+            title_ko: string;
+            /** Title En */
+            title_en: string;
+            /** Due Date */
+            due_date: string | null;
+            /** Done On */
+            done_on: string | null;
+            /** Progress Pct */
+            progress_pct: number;
+            /**
+             * Overdue
+             * @description Due before today (Asia/Seoul) and not 100% done
+             */
+            overdue: boolean;
+        };
+        /**
+         * MilestoneUpdate
+         * @example {
+         *       "progress_pct": 80
+         *     }
+         */
+        MilestoneUpdate: {
+            /** Title Ko */
+            title_ko?: string;
+            /** Title En */
+            title_en?: string;
+            /** Due Date */
+            due_date?: string | null;
+            /** Done On */
+            done_on?: string | null;
+            /**
+             * Progress Pct
+             * @description Percent done, 0–100
+             */
+            progress_pct?: number;
         };
         /**
          * Origin
@@ -840,6 +1216,71 @@ export interface components {
          * @enum {string}
          */
         Origin: "resident" | "civic_group" | "department";
+        /** OverlapMoney */
+        OverlapMoney: {
+            /**
+             * Project Count
+             * @description Projects in at least one suspected pair (overlap clusters)
+             */
+            project_count: number;
+            /**
+             * Total Krw
+             * @description Their value: money sitting in overlap clusters
+             */
+            total_krw: number;
+            funding: components["schemas"]["FundingMix"];
+        };
+        /** OverlapPair */
+        OverlapPair: {
+            /** Score */
+            score: number;
+            /**
+             * Level
+             * @description within_borough | city_and_borough | within_city
+             */
+            level: string;
+            /**
+             * Double Funded
+             * @description Both take public money and share no funding stream: the same purpose paid from two streams
+             */
+            double_funded: boolean;
+            /**
+             * Streams
+             * @description Streams of the two projects together
+             */
+            streams: string[];
+            /**
+             * Pair Krw
+             * @description Value of the two projects
+             */
+            pair_krw: number;
+            a: components["schemas"]["OverlapProject"];
+            b: components["schemas"]["OverlapProject"];
+        };
+        /** OverlapProject */
+        OverlapProject: {
+            /** Project Id */
+            project_id: string;
+            /** Code */
+            code: string;
+            /** Title Ko */
+            title_ko: string;
+            /**
+             * Sgg Code
+             * @description null = city-wide (SMG-run)
+             */
+            sgg_code: string | null;
+            /** Policy Field */
+            policy_field: string;
+            /** Total Krw */
+            total_krw: number;
+            funding: components["schemas"]["FundingMix"];
+            /**
+             * Funding Streams
+             * @description Public funding streams: smg_city (SMG money of a city-wide, SMG-run project), smg_grant (SMG grant to a borough project), borough (구비), national (국비); private money is no public stream
+             */
+            funding_streams: string[];
+        };
         /** Page[AuditRead] */
         Page_AuditRead_: {
             /** Items */
@@ -1023,6 +1464,42 @@ export interface components {
              * @description Planning item this project carries out
              */
             plan_item_id?: string | null;
+            /**
+             * Parent Id
+             * @description Parent project (same borough, or a city-wide programme); its progress rolls up
+             */
+            parent_id?: string | null;
+        };
+        /** ProjectProgress */
+        ProjectProgress: {
+            /** Project Id */
+            project_id: string;
+            /** Code */
+            code: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /** Progress Pct */
+            progress_pct: number;
+            /**
+             * Rule
+             * @description children | milestones | status: what progress_pct is computed from
+             */
+            rule: string;
+            /**
+             * Version
+             * @description The project's version (its ETag): milestone writes change it
+             */
+            version: number;
+            /**
+             * Milestones
+             * @description By due date (undated last)
+             */
+            milestones: components["schemas"]["MilestoneRead"][];
+            /**
+             * Children
+             * @description By code
+             */
+            children: components["schemas"]["ChildProgress"][];
         };
         /** ProjectRead */
         ProjectRead: {
@@ -1096,6 +1573,16 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Parent Id
+             * @description Parent project (accountability tree); null = top level
+             */
+            parent_id: string | null;
+            /**
+             * Progress Pct
+             * @description Percent done: mean of the children's progress, else of the milestones, else 100 when completed
+             */
+            progress_pct: number;
         };
         /**
          * ProjectStatus
@@ -1147,12 +1634,17 @@ export interface components {
             total_krw?: number | null;
             /** Plan Item Id */
             plan_item_id?: string | null;
+            /**
+             * Parent Id
+             * @description null detaches from the parent
+             */
+            parent_id?: string | null;
         };
         /** ReasonRead */
         ReasonRead: {
             /**
              * Kind
-             * @description title_similarity | same_borough | same_policy_field | overlapping_period | shared_partners | same_target_groups
+             * @description title_similarity | same_borough | city_wide_covers_borough | same_policy_field | overlapping_period | shared_partners | same_target_groups
              */
             kind: string;
             /** Detail */
@@ -1220,22 +1712,30 @@ export interface components {
              */
             smg_grant_project_count: number;
             /**
-             * Smg Grant Krw
-             * @description Total worth of the projects receiving any SMG grant (the study's definition)
+             * Smg Grant Project Krw
+             * @description Total worth of the projects receiving any SMG grant (the study's definition), all their sources counted; SMG money alone is smg_grant_amount_krw
              */
-            smg_grant_krw: number;
+            smg_grant_project_krw: number;
             /**
              * Smg Grant Project Share
              * @description smg_grant_project_count / project_count, 3 decimals
              */
             smg_grant_project_share: number;
-            /** Smg Grant Krw Share */
-            smg_grant_krw_share: number;
+            /**
+             * Smg Grant Project Krw Share
+             * @description smg_grant_project_krw / total_krw
+             */
+            smg_grant_project_krw_share: number;
             /**
              * Smg Grant Amount Krw
-             * @description The SMG grant amounts alone
+             * @description SMG money: the SMG grant funding lines alone
              */
             smg_grant_amount_krw: number;
+            /**
+             * Smg Grant Amount Share
+             * @description smg_grant_amount_krw / total_krw
+             */
+            smg_grant_amount_share: number;
             /** By Borough */
             by_borough: components["schemas"]["Bucket"][];
             /** By Funding Source */
@@ -2371,6 +2871,521 @@ export interface operations {
             };
         };
     };
+    projectProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project id (UUID) */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectProgress"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    addMilestone: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a previous GET */
+                "If-Match"?: string | null;
+                /** @description Repeat the same key to retry the POST safely; the first response is replayed */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description Project id (UUID) */
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description Version of the resource; send it back as If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectProgress"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    deleteMilestone: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag from a previous GET */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description Project id (UUID) */
+                project_id: string;
+                /** @description Milestone id (UUID) */
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectProgress"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    updateMilestone: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description ETag from a previous GET */
+                "If-Match": string;
+            };
+            path: {
+                /** @description Project id (UUID) */
+                project_id: string;
+                /** @description Milestone id (UUID) */
+                milestone_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MilestoneUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description Version of the resource; send it back as If-Match to change it */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectProgress"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
     listAssessments: {
         parameters: {
             query?: never;
@@ -2766,6 +3781,256 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FragmentationRead"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    boroughFundingOverlaps: {
+        parameters: {
+            query?: {
+                /** @description Lowest score of a recorded suspected pair counted (pairs are recorded from the suspect threshold up by registration checks and the full scan) */
+                min_score?: number;
+                /** @description Most pairs listed */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                sgg_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoroughFundingOverlaps"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Role or borough not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description If-Match did not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Validation error naming the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Required header missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Too many requests; retry after the Retry-After delay */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+            /** @description Database briefly unavailable; retry after the Retry-After delay */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetail"];
+                };
+            };
+        };
+    };
+    cityFundingOverlaps: {
+        parameters: {
+            query?: {
+                /** @description Lowest score of a recorded suspected pair counted (pairs are recorded from the suspect threshold up by registration checks and the full scan) */
+                min_score?: number;
+                /** @description Most double-funded pairs listed */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CityFundingOverlaps"];
                 };
             };
             /** @description Bad request */

@@ -15,4 +15,7 @@ WRITE_ROLES: dict[tuple[str, str], tuple[Role, ...]] = {
     ("DELETE", "/v1/projects/{project_id}"): (Role.BOROUGH_OFFICER,),
     ("POST", "/v1/projects/{project_id}/assessments"): (Role.BOROUGH_OFFICER, Role.COMMITTEE_SECRETARY),
     ("POST", "/v1/imports/projects"): (Role.BOROUGH_OFFICER,),
+    ("POST", "/v1/projects/{project_id}/milestones"): (Role.BOROUGH_OFFICER,),
+    ("PATCH", "/v1/projects/{project_id}/milestones/{milestone_id}"): (Role.BOROUGH_OFFICER,),
+    ("DELETE", "/v1/projects/{project_id}/milestones/{milestone_id}"): (Role.BOROUGH_OFFICER,),
 }

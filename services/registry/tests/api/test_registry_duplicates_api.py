@@ -188,9 +188,10 @@ async def test_registration_check_finds_what_scoring_the_whole_borough_finds(
             }
             expected: set[tuple[str, str]] = set()
             for project in created:
-                peers = await load_dup_projects(session, sgg_code=project["sgg_code"])
+                peers = await load_dup_projects(session, sgg_code=project["sgg_code"], with_city=True)
                 later = {p["id"] for p in created[created.index(project) + 1 :]}
-                # What the exhaustive check saw when this project was registered (later ones did not exist).
+                # What the exhaustive check (its borough and the city-wide projects) saw when this project
+                # was registered (later ones did not exist).
                 peers = [p for p in peers if p.id not in later]
                 subject = next(p for p in peers if p.id == project["id"])
                 expected |= {m.pair for m in rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD)}

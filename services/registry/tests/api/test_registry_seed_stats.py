@@ -17,12 +17,21 @@ async def test_stats_summary_shows_the_published_figures(reg: Any, seeded_db: An
     assert stats["project_count"] == 1126
     assert stats["total_krw"] == 7_661_500_000_000
     assert stats["smg_grant_project_count"] == 920
-    assert stats["smg_grant_krw"] == 6_060_700_000_000
+    assert stats["smg_grant_project_krw"] == 6_060_700_000_000
     assert stats["smg_grant_project_share"] == 0.817
     # Grant amounts alone are reported separately and are smaller than the worth of funded projects.
     by_source = {b["source"]: b for b in stats["by_funding_source"]}
     assert by_source["smg_grant"]["project_count"] == 920
-    assert 0 < stats["smg_grant_amount_krw"] == by_source["smg_grant"]["amount_krw"] < stats["smg_grant_krw"]
+    assert (
+        0
+        < stats["smg_grant_amount_krw"]
+        == by_source["smg_grant"]["amount_krw"]
+        < stats["smg_grant_project_krw"]
+    )
+    assert stats["smg_grant_amount_share"] == round(stats["smg_grant_amount_krw"] / stats["total_krw"], 3)
+    assert stats["smg_grant_project_krw_share"] == 0.791
+    # The ambiguous name is gone: SMG money and the worth of SMG-grant projects are told apart by name.
+    assert "smg_grant_krw" not in stats and all("smg_grant_krw" not in b for b in stats["by_borough"])
     assert sum(b["amount_krw"] for b in by_source.values()) == stats["total_krw"]
     for breakdown in ("by_borough", "by_policy_field", "by_origin", "by_iap2_level", "by_status"):
         buckets = stats[breakdown]
@@ -50,7 +59,7 @@ async def test_stats_filters_are_consistent(reg: Any, seeded_db: Any) -> None:
     bucket = next(b for b in everything["by_borough"] if b["key"] == "11200")
     assert seongdong["project_count"] == bucket["project_count"]
     assert seongdong["total_krw"] == bucket["total_krw"]
-    assert seongdong["smg_grant_krw"] == bucket["smg_grant_krw"]
+    assert seongdong["smg_grant_project_krw"] == bucket["smg_grant_project_krw"]
     # Within a fiscal year only that year's lines count: less money, fewer projects.
     assert 0 < fy2022["project_count"] < 1126
     assert 0 < fy2022["total_krw"] < everything["total_krw"]
@@ -77,11 +86,17 @@ async def test_exports_publish_the_seed(reg: Any, seeded_db: Any, fmt: str) -> N
         assert lines[0].startswith("code,title_ko,title_en")
         assert len(lines) == 1127
         assert "created_by" not in lines[0] and "system:seed" not in text
+        assert lines[0].endswith(",synthetic") and all(line.endswith(",true") for line in lines[1:])
     else:
         body = response.json()
         assert body["count"] == 1126 and len(body["items"]) == 1126
         assert sum(p["total_krw"] for p in body["items"]) == 7_661_500_000_000
         assert "created_by" not in body["items"][0]
+        # The generated per-borough seed is marked synthetic; the city is not named as its publisher.
+        assert body["synthetic_count"] == 1126 and all(p["synthetic"] is True for p in body["items"])
+        assert (
+            "synthetic" in body["synthetic_notice"] and "not an official SMG publication" in body["publisher"]
+        )
 
 
 async def test_seed_restores_every_index_and_constraint_it_set_aside(fresh_db: Any) -> None:

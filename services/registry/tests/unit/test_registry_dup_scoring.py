@@ -8,6 +8,8 @@ from cg_registry.duplicates.scan import clusters, scan
 from cg_registry.duplicates.scoring import (
     SUSPECT_THRESHOLD,
     DupProject,
+    double_funded,
+    funding_streams,
     rank_candidates,
     score_pair,
     title_key,
@@ -109,3 +111,44 @@ def test_clusters_are_connected_components() -> None:
     assert m_ab is not None and m_bc is not None
     assert clusters([m_ab, m_bc]) == [["a", "b", "c"]]
     assert d.id not in clusters([m_ab, m_bc])[0]
+
+
+def test_scan_compares_city_wide_programmes_with_borough_projects() -> None:
+    city = project("c", "서울시 어르신 돌봄 공동체 지원사업", sgg_code=None, funding=(500, 0, 100, 0))
+    copy = project("b", "성동구 어르신돌봄공동체 사업", sgg_code="11200", funding=(0, 80, 0, 0))
+    other_field = project("o", "행당동 청년 창업 공간 운영", sgg_code="11200", policy_field="youth")
+    matches, _ = scan([city, copy, other_field])
+    assert [m.pair for m in matches] == [("b", "c")]
+    kinds = {r.kind for r in matches[0].reasons}
+    assert "city_wide_covers_borough" in kinds and "same_borough" not in kinds
+    assert funding_streams(city) == {"smg_city", "national"} and funding_streams(copy) == {"borough"}
+    assert double_funded(city, copy)
+    same_streams = project("s", "성동구 어르신 돌봄 공동체", sgg_code="11200", funding=(0, 50, 0, 9))
+    assert not double_funded(copy, same_streams)  # private money is no public stream
+    assert not double_funded(copy, project("p", "x", funding=(0, 0, 0, 10)))  # no public money at all
+    # Sharing a stream (both on borough money) is an overlap inside it, not funding from two streams.
+    assert not double_funded(copy, project("m", "y", sgg_code="11200", funding=(30, 20, 0, 0)))
+    assert double_funded(project("g", "z", funding=(30, 0, 0, 0)), project("n", "z", funding=(0, 0, 9, 0)))
+
+
+def test_scan_finds_every_same_field_city_borough_pair_of_the_seed() -> None:
+    # The exhaustive oracle: each city-wide project ranked against every borough project of its field.
+    from cg_registry.seed.generator import generate
+
+    seeded = [
+        DupProject.build(
+            **{k: p[k] for k in ("id", "code", "title_ko", "sgg_code", "policy_field", "start_date")},
+            end_date=p["end_date"],
+            partners=p["partners"],
+            target_groups=p["target_groups"],
+            total_krw=p["total_krw"],
+        )
+        for p in generate().projects
+    ]
+    matches, _ = scan(seeded)
+    found = {m.pair for m in matches if (m.a.sgg_code is None) != (m.b.sgg_code is None)}
+    expected = set()
+    for subject in (p for p in seeded if p.sgg_code is None):
+        peers = [p for p in seeded if p.sgg_code is not None and p.policy_field == subject.policy_field]
+        expected |= {m.pair for m in rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD)}
+    assert expected and found == expected

@@ -36,6 +36,8 @@ class ProjectSnapshot(EventPayload):
     total_krw: int = 0
     funding_lines: list[FundingLineData] = []
     plan_item_id: str | None = None
+    parent_id: str | None = None  # parent project (accountability tree)
+    progress_pct: int = 0  # percent done, rolled up from milestones and child projects
     version: int = 1
 
 

@@ -20,9 +20,20 @@ class BoroughRow(BaseModel):
     assessed_count: int
     tokenism_risk_count: int
     tokenism_risk_share: float = Field(description="Tokenism risk / assessed projects")
-    overlap_project_count: int = Field(description="Projects in at least one suspected duplicate pair")
+    overlap_project_count: int = Field(
+        description="Projects in at least one suspected duplicate pair (within the borough or with a "
+        "city-wide project)"
+    )
     overlap_krw: int = Field(description="Value of those projects: money sitting in overlap clusters")
     overlap_krw_share: float
+    city_level_pair_count: int = Field(
+        description="Suspected pairs of one of the borough's projects and a city-wide (SMG-run) project"
+    )
+    double_funded_pair_count: int = Field(
+        description="Suspected pairs touching the borough whose projects take public money from different "
+        "streams, sharing none (SMG-run, SMG grant, borough, national)"
+    )
+    double_funded_krw: int = Field(description="Value of the borough's projects in those pairs")
 
 
 class BoroughTable(BaseModel):

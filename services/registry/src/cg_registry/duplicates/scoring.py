@@ -74,6 +74,8 @@ class DupProject:
     partners: frozenset[str]
     target_groups: frozenset[str]
     total_krw: int = 0
+    # Money by source (smg_grant, borough, national, private): which funding streams pay for it.
+    funding: tuple[int, int, int, int] = (0, 0, 0, 0)
     key: str = field(default="")
     # 63-bit signatures of the partner and target sets: no common bit means nothing in common, which
     # lets the scan rule out most pairs in numpy before scoring any in Python.
@@ -93,6 +95,7 @@ class DupProject:
         partners: Iterable[object],
         target_groups: Iterable[object],
         total_krw: int = 0,
+        funding: tuple[int, int, int, int] = (0, 0, 0, 0),
     ) -> DupProject:
         names = frozenset(
             _norm(str(p.get("name", "")) if isinstance(p, dict) else str(p)) for p in partners or ()
@@ -110,10 +113,54 @@ class DupProject:
             partners=partner_set,
             target_groups=target_set,
             total_krw=total_krw,
+            funding=tuple(int(v or 0) for v in funding),  # type: ignore[arg-type]
             key=title_key(title_ko),
             partner_bits=_signature(partner_set),
             target_bits=_signature(target_set),
         )
+
+
+# Public funding streams a project can draw on. SMG money of a city-wide project is the city's own
+# programme (SMG-run); SMG money of a borough project is a grant to the borough: the same purpose paid
+# through both is the double funding problem 2 of the seed describes.
+STREAM_SMG_CITY = "smg_city"
+STREAM_SMG_GRANT = "smg_grant"
+STREAM_BOROUGH = "borough"
+STREAM_NATIONAL = "national"
+
+
+def streams_of(sgg_code: str | None, funding: Sequence[int]) -> frozenset[str]:
+    """The public streams of a project in ``sgg_code`` (None = city-wide) with money by source
+    (smg_grant, borough, national, private); private money is no public stream."""
+    smg, borough, national = funding[0], funding[1], funding[2]
+    streams = set()
+    if smg > 0:
+        streams.add(STREAM_SMG_CITY if sgg_code is None else STREAM_SMG_GRANT)
+    if borough > 0:
+        streams.add(STREAM_BOROUGH)
+    if national > 0:
+        streams.add(STREAM_NATIONAL)
+    return frozenset(streams)
+
+
+def funding_streams(project: DupProject) -> frozenset[str]:
+    return streams_of(project.sgg_code, project.funding)
+
+
+def streams_differ(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Two overlapping projects look double-funded when both take public money and share no public
+    stream: the same purpose paid once from one stream and again, separately, from another. Copies
+    sharing a stream are an overlap inside that stream (fragmentation), not funding from two streams."""
+    return bool(a) and bool(b) and not (a & b)
+
+
+def double_funded(a: DupProject, b: DupProject) -> bool:
+    return streams_differ(funding_streams(a), funding_streams(b))
+
+
+def same_area(a: DupProject, b: DupProject) -> bool:
+    """Same borough, or one of them city-wide (an SMG-run programme covers every borough)."""
+    return a.sgg_code == b.sgg_code or a.sgg_code is None or b.sgg_code is None
 
 
 def _signature(values: frozenset[str]) -> int:
@@ -130,7 +177,9 @@ def _norm(value: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    kind: str  # title_similarity | same_borough | same_policy_field | overlapping_period | shared_partners | same_target_groups
+    # title_similarity | same_borough | city_wide_covers_borough | same_policy_field | overlapping_period
+    # | shared_partners | same_target_groups
+    kind: str
     detail: str
     weight: float  # contribution to the score
 
@@ -168,7 +217,7 @@ def quick_score(a: DupProject, b: DupProject, similarity: float) -> float:
     """The score of :func:`score_pair` without building reasons (the scan tries many more pairs than
     it keeps)."""
     score = W_TITLE * (similarity - MIN_TITLE_SIMILARITY) / (1 - MIN_TITLE_SIMILARITY)
-    if a.sgg_code == b.sgg_code:
+    if same_area(a, b):
         score += W_BOROUGH
     if a.policy_field == b.policy_field:
         score += W_FIELD
@@ -200,6 +249,9 @@ def score_pair(a: DupProject, b: DupProject, *, similarity: float | None = None)
     reasons = [Reason("title_similarity", f"{sim:.2f} ({a.title_ko} ~ {b.title_ko})", W_TITLE * strength)]
     if a.sgg_code == b.sgg_code:
         reasons.append(Reason("same_borough", a.sgg_code or "city-wide", W_BOROUGH))
+    elif a.sgg_code is None or b.sgg_code is None:
+        borough = a.sgg_code or b.sgg_code
+        reasons.append(Reason("city_wide_covers_borough", f"city-wide ~ {borough}", W_BOROUGH))
     if a.policy_field == b.policy_field:
         reasons.append(Reason("same_policy_field", a.policy_field, W_FIELD))
     overlap = period_overlap(a, b)

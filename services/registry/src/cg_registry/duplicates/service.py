@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, tuple_
+from sqlalchemy import func, insert, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,8 @@ from cg_registry.duplicates.scoring import (
     SUSPECT_THRESHOLD,
     DupProject,
     Match,
+    double_funded,
+    funding_streams,
     rank_candidates,
 )
 from cg_registry.projects.models import Project
@@ -50,6 +52,10 @@ _COLUMNS = (
     Project.partners,
     Project.target_groups,
     Project.total_krw,
+    Project.smg_grant_krw,
+    Project.borough_krw,
+    Project.national_krw,
+    Project.private_krw,
 )
 
 _UNSET: Any = object()
@@ -59,7 +65,8 @@ _PG_DUP_SELECT = (
     # The server unpacks the JSON lists into text arrays (no json.loads here).
     "SELECT id, code, title_ko, sgg_code, policy_field, start_date, end_date, "
     "ARRAY(SELECT e->>'name' FROM jsonb_array_elements(partners::jsonb) e), "
-    "ARRAY(SELECT jsonb_array_elements_text(target_groups::jsonb)), total_krw FROM projects"
+    "ARRAY(SELECT jsonb_array_elements_text(target_groups::jsonb)), total_krw, "
+    "smg_grant_krw, borough_krw, national_krw, private_krw FROM projects"
 )
 
 
@@ -70,21 +77,39 @@ async def _driver(session: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def _rows(session: AsyncSession, sgg_code: str | None, *, one_area: bool) -> list[Any]:
+def _area_sql(sgg_code: str | None, *, with_city: bool, first_arg: int) -> tuple[str, list[Any]]:
+    """The WHERE clause of one area: a borough (and, ``with_city``, the city-wide projects covering it),
+    or the city-wide projects (and, ``with_city``, every project: a city-wide programme covers all)."""
+    if sgg_code is None:
+        return ("", []) if with_city else (" WHERE sgg_code IS NULL", [])
+    if with_city:
+        return f" WHERE (sgg_code = ${first_arg} OR sgg_code IS NULL)", [sgg_code]
+    return f" WHERE sgg_code = ${first_arg}", [sgg_code]
+
+
+def _area_filter(sgg_code: str | None, *, with_city: bool) -> Any:
+    if sgg_code is None:
+        return true() if with_city else Project.sgg_code.is_(None)
+    if with_city:
+        return (Project.sgg_code == sgg_code) | Project.sgg_code.is_(None)
+    return Project.sgg_code == sgg_code
+
+
+async def _rows(session: AsyncSession, sgg_code: str | None, *, one_area: bool, with_city: bool) -> list[Any]:
     if session.get_bind().dialect.name == "postgresql":
         # The full scan reads 100,000 rows: asyncpg directly is ten times cheaper than ORM row
         # processing.
         sql = _PG_DUP_SELECT
         args: list[Any] = []
         if one_area:
-            sql += " WHERE sgg_code IS NULL" if sgg_code is None else " WHERE sgg_code = $1"
-            args = [] if sgg_code is None else [sgg_code]
+            where, args = _area_sql(sgg_code, with_city=with_city, first_arg=1)
+            sql += where
         driver = await _driver(session)
         records = await driver.fetch(sql + " ORDER BY code", *args)
         return list(records)
     stmt = select(*_COLUMNS)
     if one_area:
-        stmt = stmt.where(Project.sgg_code.is_(None) if sgg_code is None else Project.sgg_code == sgg_code)
+        stmt = stmt.where(_area_filter(sgg_code, with_city=with_city))
     return list(await session.execute(stmt.order_by(Project.code)))
 
 
@@ -101,14 +126,23 @@ def _dup_projects(rows: Iterable[Any]) -> list[DupProject]:
             partners=r[7] or [],
             target_groups=r[8] or [],
             total_krw=r[9],
+            funding=(r[10], r[11], r[12], r[13]),
         )
         for r in rows
     ]
 
 
-async def load_dup_projects(session: AsyncSession, *, sgg_code: str | None = _UNSET) -> list[DupProject]:
-    """Projects as scoring needs them: all of them, or one area (a borough, or ``None`` = city-wide)."""
-    rows = await _rows(session, None if sgg_code is _UNSET else sgg_code, one_area=sgg_code is not _UNSET)
+async def load_dup_projects(
+    session: AsyncSession, *, sgg_code: str | None = _UNSET, with_city: bool = False
+) -> list[DupProject]:
+    """Projects as scoring needs them: all of them, or one area (a borough, or ``None`` = city-wide);
+    ``with_city`` widens a borough by the city-wide projects and the city-wide area to every project."""
+    rows = await _rows(
+        session,
+        None if sgg_code is _UNSET else sgg_code,
+        one_area=sgg_code is not _UNSET,
+        with_city=with_city,
+    )
     return _dup_projects(rows)
 
 
@@ -123,13 +157,22 @@ async def candidates(
     project = await session.get(Project, project_id)
     if project is None:
         raise NotFound(msg("no project with id {project_id}", project_id=project_id))
-    area = await load_dup_projects(session, sgg_code=project.sgg_code)
+    # A borough project is compared with its borough and the city-wide (SMG-run) projects; a city-wide
+    # one with the city-wide projects and, across all boroughs, the trigram-similar titles (the same
+    # SQL blocking as the registration check: reading 100,000 rows per request is not an option).
+    area = await load_dup_projects(session, sgg_code=project.sgg_code, with_city=project.sgg_code is not None)
+    if project.sgg_code is None and (
+        session.get_bind().dialect.name != "postgresql" or await _pg_trgm(session)
+    ):
+        known = {p.id for p in area}
+        area += [p for p in await _similar_projects(session, None, project_id) if p.id not in known]
     subject = next(p for p in area if p.id == project_id)
     ranked = rank_candidates(subject, area, min_score=min_score)[:limit]
     return DuplicateCandidates(
         project_id=project.id,
         code=project.code,
         title_ko=project.title_ko,
+        funding_streams=sorted(funding_streams(subject)),
         threshold=SUSPECT_THRESHOLD,
         candidates=[
             DuplicateCandidate(
@@ -140,6 +183,8 @@ async def candidates(
                 policy_field=m.b.policy_field,
                 score=m.score,
                 suspected=m.score >= SUSPECT_THRESHOLD,
+                funding_streams=sorted(funding_streams(m.b)),
+                double_funded=m.score >= SUSPECT_THRESHOLD and double_funded(subject, m.b),
                 reasons=_reasons(m),
             )
             for m in ranked
@@ -245,19 +290,20 @@ async def _pg_trgm(session: AsyncSession) -> bool:
 
 
 async def _similar_projects(session: AsyncSession, sgg_code: str | None, project_id: str) -> list[DupProject]:
-    """The project and the projects of its area whose title key is trigram-similar to its own."""
+    """The project and the projects of its area whose title key is trigram-similar to its own; the area
+    of a borough project includes the city-wide projects, that of a city-wide project every project."""
     if session.get_bind().dialect.name == "postgresql":
         driver = await _driver(session)
         await driver.execute(
             f"SELECT set_config('pg_trgm.similarity_threshold', '{CANDIDATE_TRIGRAM_SIMILARITY}', true)"
         )
-        area = " WHERE sgg_code IS NULL" if sgg_code is None else " WHERE sgg_code = $2"
-        args = [project_id] if sgg_code is None else [project_id, sgg_code]
-        rows: list[Any] = list(await driver.fetch(_PG_DUP_SELECT + area + _PG_SIMILAR, *args))
+        where, args = _area_sql(sgg_code, with_city=True, first_arg=2)
+        similar = (_PG_SIMILAR if where else _PG_SIMILAR.replace(" AND ", " WHERE ", 1)).lstrip()
+        rows: list[Any] = list(await driver.fetch(f"{_PG_DUP_SELECT}{where} {similar}", project_id, *args))
     else:
         own_key = select(Project.dup_key).where(Project.id == project_id).scalar_subquery()
         stmt = select(*_COLUMNS).where(
-            Project.sgg_code.is_(None) if sgg_code is None else Project.sgg_code == sgg_code,
+            _area_filter(sgg_code, with_city=True),
             (Project.id == project_id)
             | (func.cg_trgm_similarity(Project.dup_key, own_key) >= CANDIDATE_TRIGRAM_SIMILARITY),
         )
@@ -278,7 +324,7 @@ async def check_projects(session: AsyncSession, project_ids: Iterable[str], *, e
     matches: list[Match] = []
     for area, subjects in by_area.items():
         if len(subjects) >= AREA_READ_FROM or (postgresql and not await _pg_trgm(session)):
-            peers = await load_dup_projects(session, sgg_code=area)
+            peers = await load_dup_projects(session, sgg_code=area, with_city=True)
             for subject in (p for p in peers if p.id in ids):
                 matches.extend(rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD))
             continue

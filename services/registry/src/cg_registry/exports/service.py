@@ -21,11 +21,20 @@ from cg_registry.exports.safety import neutralise
 from cg_registry.projects import search
 from cg_registry.projects.models import FundingLine, Project
 from cg_registry.projects.service import ProjectFilters, apply_filters
+from cg_registry.seed.generator import SEED_ACTOR
 from cg_shared.clock import now_utc
 from cg_shared.districts import DISTRICTS
 
 CHUNK = 2_000
 LICENSE = "KOGL-Type1"  # 공공누리 제1유형: free reuse with attribution
+# The export is made by this deployment of the platform; it is no publication of the Seoul Metropolitan
+# Government, and rows the seed generated (``created_by = system:seed``) are synthetic data.
+PUBLISHER = "서울 민관협치 플랫폼 레지스트리 (this deployment; not an official SMG publication)"
+SYNTHETIC_NOTICE = (
+    "synthetic=true 행은 시연용으로 생성된 가상 자료이며 서울특별시의 공식 통계가 아닙니다. "
+    "Rows with synthetic=true were generated for demonstration (per-borough seed data), not published "
+    "by the Seoul Metropolitan Government."
+)
 CSV_COLUMNS = (
     "code",
     "title_ko",
@@ -53,6 +62,8 @@ CSV_COLUMNS = (
     "iap2_level",
     "tokenism_risk",
     "public_led",
+    "version",  # re-importing the edited row updates the project if it is still at this version
+    "synthetic",  # generated seed data (not imported back: the importer ignores the column)
 )
 
 
@@ -91,6 +102,10 @@ def _borough(sgg_code: str | None) -> tuple[str, str]:
     return (district.name_ko, district.name_en) if district else ("", "")
 
 
+def _synthetic(project: Project) -> bool:
+    return project.created_by == SEED_ACTOR
+
+
 def _csv_row(project: Project, lines: list[FundingLine]) -> list[Any]:
     by_source: dict[str, int] = defaultdict(int)
     for line in lines:
@@ -125,6 +140,8 @@ def _csv_row(project: Project, lines: list[FundingLine]) -> list[Any]:
         "iap2_level": "" if project.iap2_level is None else project.iap2_level,
         "tokenism_risk": "" if project.tokenism_risk is None else str(project.tokenism_risk).lower(),
         "public_led": "true" if project.public_led else "false",
+        "version": project.version,
+        "synthetic": "true" if _synthetic(project) else "false",
     }
     return [neutralise(values[c]) for c in CSV_COLUMNS]
 
@@ -176,6 +193,8 @@ def _json_item(project: Project, lines: list[FundingLine]) -> dict[str, Any]:
         "iap2_level": project.iap2_level,
         "tokenism_risk": project.tokenism_risk,
         "public_led": project.public_led,
+        "version": project.version,
+        "synthetic": _synthetic(project),
     }
 
 
@@ -183,13 +202,19 @@ async def json_stream(
     sessions: async_sessionmaker[AsyncSession], filters: ProjectFilters
 ) -> AsyncIterator[bytes]:
     async with sessions() as session:
-        count = await session.scalar(apply_filters(select(func.count()).select_from(Project), filters))
+        counts: Any = select(func.count(), func.count().filter(Project.created_by == SEED_ACTOR)).select_from(
+            Project
+        )
+        counted = apply_filters(counts, filters)
+        count, synthetic = (await session.execute(counted)).one()
     head = {
         "generated_at": now_utc().isoformat(),
         "license": LICENSE,
-        "publisher": "서울특별시 (Seoul Metropolitan Government)",
-        # With q the count is of the other filters: the text filter is applied while streaming.
+        "publisher": PUBLISHER,
+        # With q the counts are of the other filters: the text filter is applied while streaming.
         "count": None if filters.q else count,
+        "synthetic_count": None if filters.q else synthetic,
+        "synthetic_notice": SYNTHETIC_NOTICE,
     }
     yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "items": [').encode()
     first = True

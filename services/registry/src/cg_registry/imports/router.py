@@ -27,8 +27,17 @@ empty = city-wide, smg_admin only), `lead_department` (주관부서), `origin` (
 or 주민/시민단체/부서), `policy_field` (정책분야), `target_groups` (`;`-separated), `start_date`, `end_date`,
 `status` (planned/active/completed/cancelled or 계획/진행/완료/취소), `partners` (`name|kind|role`,
 `;`-separated), `plan_item_id`, `fiscal_year` (회계연도), amounts in whole KRW `smg_grant_krw` (시비),
-`borough_krw` (구비), `national_krw` (국비), `private_krw` (민간), `total_krw` (총사업비). Unknown columns are
-ignored and listed in the report. At most 20,000 rows.
+`borough_krw` (구비), `national_krw` (국비), `private_krw` (민간), `total_krw` (총사업비), `version` (버전).
+Unknown columns are ignored and listed in the report. At most 20,000 rows.
+
+**Re-import (upsert by code)**: a row whose `code` is already registered updates that project when its
+`version` is the project's current version (the export carries it); a stale version, or an existing
+code without a version, is a row error (`row N: version` / `row N: code`). Only what differs changes,
+through the same path as `PATCH` (history, audit, `project.updated`); empty cells of title_ko, origin,
+policy_field, status and total_krw keep the value, other empty cells clear it. Changed amounts replace
+the project's manual funding lines of that source by one line in `fiscal_year` (or the start year);
+money from budget allocations stays and is counted in the amount. The report says per row `created`,
+`updated` or `unchanged`.
 
 Example CSV:
 

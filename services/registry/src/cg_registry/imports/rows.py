@@ -47,6 +47,7 @@ COLUMNS = (
     "fiscal_year",
     *AMOUNT_COLUMNS,
     "total_krw",
+    "version",  # of an existing project (the export's column): the row updates it if still current
 )
 
 _ALIASES: dict[str, str] = {
@@ -89,6 +90,7 @@ _ALIASES: dict[str, str] = {
     "민간": "private_krw",
     "민간재원": "private_krw",
     "총사업비": "total_krw",
+    "버전": "version",
     "사업비": "total_krw",
 }
 
@@ -303,3 +305,20 @@ def build_project(
                 column = "fiscal_year" if "fiscal_year" in loc else "amounts"
             fail(column, str(error.get("msg", "invalid")).removeprefix("Value error, "))
         return None, errors
+
+
+def row_version(
+    number: int, raw: dict[str, Any], mapping: dict[str, str]
+) -> tuple[int | None, list[RowError]]:
+    """The ``version`` cell of a row (the version of the project it updates), if any."""
+    header = next((h for h, column in mapping.items() if column == "version"), None)
+    text = _text(raw.get(header)) if header is not None else ""
+    if not text:
+        return None, []
+    try:
+        value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else None
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        return None, [RowError(number, "version", msg("{text!r} is not a version number", text=text))]
+    return value, []

@@ -13,8 +13,9 @@ class RowErrorRead(BaseModel):
 
 class ImportedProject(BaseModel):
     row: int
-    project_id: str | None = Field(description="null in a dry run")
+    project_id: str | None = Field(description="null in a dry run of a new project")
     code: str | None
+    action: str = Field(default="created", description="created | updated | unchanged")
 
 
 class ImportReport(BaseModel):
@@ -25,7 +26,9 @@ class ImportReport(BaseModel):
     total_rows: int
     valid_rows: int
     invalid_rows: int
-    imported: int
+    imported: int = Field(description="Projects created")
+    updated: int = Field(default=0, description="Existing projects (matched by code) updated")
+    unchanged: int = Field(default=0, description="Rows matching an existing project that change nothing")
     ignored_columns: list[str]
     errors: list[RowErrorRead]
     projects: list[ImportedProject]

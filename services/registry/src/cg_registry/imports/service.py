@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cg_registry.domain import FundingSource
 from cg_registry.imports.models import ImportBatch
 from cg_registry.imports.parsing import FileProblem, read_file
-from cg_registry.imports.rows import RowError, build_project, map_headers
+from cg_registry.imports.rows import AMOUNT_COLUMNS, RowError, build_project, map_headers, row_version
 from cg_registry.imports.schemas import ImportedProject, ImportReport, RowErrorRead
 from cg_registry.projects import service as projects
 from cg_registry.projects.models import Project
-from cg_registry.projects.schemas import ProjectCreate
+from cg_registry.projects.schemas import ProjectCreate, ProjectUpdate
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.http import Conflict, FieldError, Unprocessable
 from cg_shared.i18n import msg
@@ -22,27 +26,200 @@ from cg_shared.offload import run_parser
 MAX_REPORTED_ERRORS = 1000
 
 
-async def _database_conflicts(session: AsyncSession, rows: list[tuple[int, ProjectCreate]]) -> list[RowError]:
-    """Codes and plan items already in the registry, or repeated inside the file."""
+# Columns whose empty cell clears the value on an update; for the others an empty cell keeps it.
+_CLEARABLE = {
+    "title_en",
+    "summary_ko",
+    "summary_en",
+    "lead_department",
+    "target_groups",
+    "partners",
+    "start_date",
+    "end_date",
+    "plan_item_id",
+}
+_SIMPLE = (
+    "title_ko",
+    "title_en",
+    "summary_ko",
+    "summary_en",
+    "lead_department",
+    "origin",
+    "policy_field",
+    "target_groups",
+    "start_date",
+    "end_date",
+    "status",
+    "plan_item_id",
+)
+_PROJECT_MONEY = {
+    FundingSource.SMG_GRANT.value: "smg_grant_krw",
+    FundingSource.BOROUGH.value: "borough_krw",
+    FundingSource.NATIONAL.value: "national_krw",
+    FundingSource.PRIVATE.value: "private_krw",
+}
+
+
+@dataclass
+class _Row:
+    number: int
+    item: ProjectCreate
+    version: int | None
+    filled: set[str]  # canonical columns present in the file with a non-empty cell in this row
+    present: set[str]  # canonical columns present in the file
+    project: Project | None = None  # the existing project of the row's code (an update)
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") else value
+
+
+async def _update_changes(
+    session: AsyncSession, row: _Row, project: Project
+) -> tuple[dict[str, Any], str | None]:
+    """The PATCH an update row amounts to (only what differs), or a row error message (and its column)."""
+    item, changes = row.item, {}
+    for name in _SIMPLE:
+        if name not in row.present or (name not in row.filled and name not in _CLEARABLE):
+            continue
+        value = _plain(getattr(item, name))
+        if value != getattr(project, name):
+            changes[name] = value
+    if "partners" in row.present:
+        partners = [p.model_dump(mode="json") for p in item.partners]
+        if partners != (project.partners or []):
+            changes["partners"] = partners
+    if "total_krw" in row.filled and item.total_krw != project.total_krw:
+        changes["total_krw"] = item.total_krw
+    amount_columns = row.present & set(AMOUNT_COLUMNS)
+    if amount_columns:
+        sent = {AMOUNT_COLUMNS[c].value for c in amount_columns}
+        wanted: dict[str, int] = defaultdict(int)
+        for line_in in item.funding_lines:
+            wanted[line_in.source.value] += line_in.amount_krw
+        target = {
+            source: wanted[source] if source in sent else getattr(project, column)
+            for source, column in _PROJECT_MONEY.items()
+        }
+        if any(target[s] != getattr(project, c) for s, c in _PROJECT_MONEY.items()):
+            lines = (await projects.lines_by_project(session, [project.id])).get(project.id, [])
+            allocated: dict[str, int] = defaultdict(int)
+            for line in lines:
+                if line.allocation_id is not None:
+                    allocated[line.source] += line.amount_krw
+            years = [line_in.fiscal_year for line_in in item.funding_lines]
+            year = years[0] if years else (project.start_date.year if project.start_date else None)
+            manual: list[dict[str, Any]] = []
+            for source in _PROJECT_MONEY:
+                if target[source] == getattr(project, _PROJECT_MONEY[source]):
+                    manual.extend(
+                        {
+                            "source": line.source,
+                            "fiscal_year": line.fiscal_year,
+                            "amount_krw": line.amount_krw,
+                            "budget_line_id": line.budget_line_id,
+                        }
+                        for line in lines
+                        if line.source == source and line.allocation_id is None
+                    )
+                    continue
+                rest = target[source] - allocated[source]
+                if rest < 0:
+                    return {}, msg(
+                        "{source} money cannot drop below the {allocated} won budget allocations brought",
+                        source=source,
+                        allocated=allocated[source],
+                    )
+                if rest > 0:
+                    if year is None:
+                        return {}, msg("fiscal_year or start_date is needed for the changed amounts")
+                    manual.append({"source": source, "fiscal_year": year, "amount_krw": rest})
+            changes["funding_lines"] = manual
+    return changes, None
+
+
+async def _match_existing(session: AsyncSession, rows: list[_Row], principal: Principal) -> list[RowError]:
+    """Rows whose code is in the registry become updates (if their version is current); codes and plan
+    items already used by another project, or repeated inside the file, are errors."""
     errors: list[RowError] = []
-    for column in ("code", "plan_item_id"):
-        values = [getattr(item, column) for _, item in rows if getattr(item, column)]
-        existing: set[str] = set()
-        attribute = getattr(Project, column)
-        for start in range(0, len(values), 1000):
-            chunk = values[start : start + 1000]
-            existing.update((await session.execute(select(attribute).where(attribute.in_(chunk)))).scalars())
-        seen: dict[str, int] = {}
-        for number, item in rows:
-            value = getattr(item, column)
-            if not value:
-                continue
-            if value in existing:
-                errors.append(RowError(number, column, f"{value} is already in the registry"))
-            elif value in seen:
-                errors.append(RowError(number, column, f"{value} repeats row {seen[value]}"))
-            else:
-                seen[value] = number
+    codes = [row.item.code for row in rows if row.item.code]
+    existing: dict[str, Project] = {}
+    for start in range(0, len(codes), 1000):
+        found = await session.execute(select(Project).where(Project.code.in_(codes[start : start + 1000])))
+        existing.update((p.code, p) for p in found.scalars())
+    plan_items = [row.item.plan_item_id for row in rows if row.item.plan_item_id]
+    carried: dict[str, str] = {}
+    for start in range(0, len(plan_items), 1000):
+        found_items = await session.execute(
+            select(Project.plan_item_id, Project.code).where(
+                Project.plan_item_id.in_(plan_items[start : start + 1000])
+            )
+        )
+        carried.update((str(r[0]), r[1]) for r in found_items)
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        code, number = row.item.code, row.number
+        project = existing.get(code) if code else None
+        for column, value in (("code", code), ("plan_item_id", row.item.plan_item_id)):
+            if value and (column, value) in seen:
+                errors.append(RowError(number, column, f"{value} repeats row {seen[(column, value)]}"))
+            elif value:
+                seen[(column, value)] = number
+        plan_item = row.item.plan_item_id
+        if plan_item and plan_item in carried and carried[plan_item] != code:
+            errors.append(RowError(number, "plan_item_id", f"{plan_item} is already in the registry"))
+        if project is None:
+            if row.version is not None:
+                errors.append(
+                    RowError(
+                        number,
+                        "version",
+                        msg(
+                            "there is no project {code} to update: leave version empty to register it",
+                            code=code,
+                        ),
+                    )
+                )
+            continue
+        if row.version is None:
+            errors.append(
+                RowError(
+                    number,
+                    "code",
+                    msg(
+                        "{code} is already in the registry; give its version (the export's column) to update it",
+                        code=code,
+                    ),
+                )
+            )
+            continue
+        if row.version != project.version:
+            errors.append(
+                RowError(
+                    number,
+                    "version",
+                    msg(
+                        "stale row: {code} is at version {current}, the row edits version {version}; export it again",
+                        code=code,
+                        current=project.version,
+                        version=row.version,
+                    ),
+                )
+            )
+            continue
+        if not principal.can_act_for(project.sgg_code):
+            errors.append(RowError(number, "code", msg("you may not change project {code}", code=code)))
+            continue
+        if project.sgg_code != row.item.sgg_code:
+            errors.append(
+                RowError(number, "sgg_code", msg("a project cannot move to another borough by import"))
+            )
+            continue
+        row.project = project
+        row.changes, problem = await _update_changes(session, row, project)
+        if problem is not None:
+            errors.append(RowError(number, "amounts", problem))
     return errors
 
 
@@ -69,18 +246,23 @@ async def import_projects(
             "the header has no title column (title_ko or 사업명)",
             errors=[FieldError(field="body.file", message="missing column title_ko")],
         )
-    valid: list[tuple[int, ProjectCreate]] = []
+    candidates: list[_Row] = []
     errors: list[RowError] = []
+    present = set(mapping.values())
     for number, raw in sheet.rows:
         item, row_errors = build_project(number, raw, mapping, principal)
-        errors.extend(row_errors)
-        if item is not None:
-            valid.append((number, item))
-    conflicts = await _database_conflicts(session, valid)
+        version, version_errors = row_version(number, raw, mapping)
+        errors.extend(row_errors + version_errors)
+        if item is not None and not version_errors:
+            filled = {c for h, c in mapping.items() if raw.get(h) is not None and str(raw.get(h)).strip()}
+            candidates.append(_Row(number, item, version, filled, present))
+    conflicts = await _match_existing(session, candidates, principal)
     if conflicts:
         bad_rows = {e.row for e in conflicts}
         errors.extend(conflicts)
-        valid = [(n, item) for n, item in valid if n not in bad_rows]
+        candidates = [row for row in candidates if row.number not in bad_rows]
+    valid = [(row.number, row.item) for row in candidates if row.project is None]
+    updates = [row for row in candidates if row.project is not None]
     errors.sort(key=lambda e: (e.row, e.field))
     invalid_rows = len({e.row for e in errors})
     report = ImportReport(
@@ -89,15 +271,25 @@ async def import_projects(
         file_format=sheet.file_format,
         encoding=sheet.encoding,
         total_rows=len(sheet.rows),
-        valid_rows=len(valid),
+        valid_rows=len(candidates),
         invalid_rows=invalid_rows,
         imported=0,
         ignored_columns=ignored,
         errors=[
             RowErrorRead(row=e.row, field=e.field, message=e.message) for e in errors[:MAX_REPORTED_ERRORS]
         ],
-        projects=[ImportedProject(row=n, project_id=None, code=item.code) for n, item in valid],
+        projects=[ImportedProject(row=n, project_id=None, code=item.code) for n, item in valid]
+        + [
+            ImportedProject(
+                row=row.number,
+                project_id=row.project.id if row.project else None,
+                code=row.item.code,
+                action="updated" if row.changes else "unchanged",
+            )
+            for row in updates
+        ],
     )
+    report.projects.sort(key=lambda p: p.row)
     if dry_run:
         return report
     if not sheet.rows:
@@ -118,7 +310,7 @@ async def import_projects(
             slug="import-rejected",
             extra={"report": report.model_dump(mode="json")},
         )
-    if not valid:
+    if not candidates:
         raise Unprocessable(
             "no row is valid; nothing was imported",
             errors=[
@@ -146,7 +338,24 @@ async def import_projects(
             ),
             slug="import-already-applied",
         )
-    created = await projects.bulk_create(session, actor=principal, items=[item for _, item in valid])
+    created = (
+        await projects.bulk_create(session, actor=principal, items=[item for _, item in valid])
+        if valid
+        else []
+    )
+    updated = 0
+    for row in updates:
+        if row.changes and row.project is not None:
+            # The PATCH path: history with before/after, audit, project.updated, duplicate check. The
+            # version was checked above; the row lock there turns a concurrent edit into a 412.
+            await projects.update_project(
+                session=session,
+                principal=principal,
+                project_id=row.project.id,
+                project_in=ProjectUpdate.model_validate(row.changes),
+                if_match=f'"{row.version}"',
+            )
+            updated += 1
     batch = ImportBatch(
         idempotency_key=idempotency_key,
         principal=principal.sub,
@@ -160,8 +369,14 @@ async def import_projects(
     await session.flush()
     report.import_id = batch.id
     report.imported = len(created)
-    report.projects = [
-        ImportedProject(row=n, project_id=read.id, code=read.code)
-        for (n, _), read in zip(valid, created, strict=True)
-    ]
+    report.updated = updated
+    report.unchanged = len(updates) - updated
+    report.projects = sorted(
+        [
+            ImportedProject(row=n, project_id=read.id, code=read.code)
+            for (n, _), read in zip(valid, created, strict=True)
+        ]
+        + [p for p in report.projects if p.action != "created"],
+        key=lambda p: p.row,
+    )
     return report

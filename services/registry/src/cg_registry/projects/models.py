@@ -58,6 +58,13 @@ class Project(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="planned")
     plan_item_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Parent/child projects as Decidim's accountability results: a programme and the projects under it.
+    # No foreign key (SQLite cannot add a named one without rebuilding the table and its FTS5 triggers):
+    # the service checks the parent exists and refuses to delete a project that has children.
+    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Percent done (0–100): the mean of the children's progress when the project has children, else of
+    # its milestones, else 100 when completed and 0 otherwise (projects/progress.py keeps it).
+    progress_pct: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # What the registrant declared as the project's worth; the maintained total never drops below it.
     declared_total_krw: Mapped[int | None] = mapped_column(BigInteger)
     # Maintained on every write so statistics aggregate one table (issue 3: stats ≤ 200 ms at 100k).
@@ -102,6 +109,24 @@ class Project(Base):
             postgresql_include=STATS_MEASURES,
         ),
     )
+
+
+class ProjectMilestone(Base):
+    """A dated step of a project with its own percent done (accountability's timeline entries)."""
+
+    __tablename__ = "project_milestones"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    project_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    title_ko: Mapped[str] = mapped_column(String(300))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    progress_pct: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class FundingLine(Base):

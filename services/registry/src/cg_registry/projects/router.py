@@ -10,8 +10,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from cg_registry.domain import FundingSource, Origin, ProjectStatus
 from cg_registry.fastquery import FastQueryRoute, ValidatedQueries, query_model, shortcut
-from cg_registry.projects import service
-from cg_registry.projects.schemas import HistoryEntry, ProjectCreate, ProjectRead, ProjectUpdate
+from cg_registry.projects import milestones, service
+from cg_registry.projects.schemas import (
+    HistoryEntry,
+    MilestoneCreate,
+    MilestoneUpdate,
+    ProjectCreate,
+    ProjectProgress,
+    ProjectRead,
+    ProjectUpdate,
+)
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
 from cg_shared.http import (
@@ -188,3 +196,95 @@ async def project_history(
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[HistoryEntry]:
     return await service.history(session=session, project_id=project_id, page=page)
+
+
+MilestoneId = Annotated[str, Path(max_length=36, description="Milestone id (UUID)")]
+
+
+@router.get(
+    "/{project_id}/progress",
+    response_model=ProjectProgress,
+    summary="Progress of a project: percent done, milestones, child projects (public)",
+)
+async def project_progress(project_id: ProjectId, session: SessionDep, response: Response) -> ProjectProgress:
+    view = await milestones.view(session=session, project_id=project_id)
+    response.headers["ETag"] = etag_for(view.version)
+    return view
+
+
+@router.post(
+    "/{project_id}/milestones",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ProjectProgress,
+    summary="Add a milestone (If-Match with the project's ETag); progress rolls up to the parents",
+)
+async def add_milestone(
+    project_id: ProjectId,
+    milestone_in: MilestoneCreate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ProjectProgress:
+    async with session.begin():
+        view = await milestones.add(
+            session=session,
+            principal=principal,
+            project_id=project_id,
+            milestone_in=milestone_in,
+            if_match=if_match,
+        )
+    response.headers["ETag"] = etag_for(view.version)
+    return view
+
+
+@router.patch(
+    "/{project_id}/milestones/{milestone_id}",
+    response_model=ProjectProgress,
+    summary="Change a milestone (If-Match with the project's ETag)",
+)
+async def update_milestone(
+    project_id: ProjectId,
+    milestone_id: MilestoneId,
+    milestone_in: MilestoneUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ProjectProgress:
+    async with session.begin():
+        view = await milestones.update(
+            session=session,
+            principal=principal,
+            project_id=project_id,
+            milestone_id=milestone_id,
+            milestone_in=milestone_in,
+            if_match=if_match,
+        )
+    response.headers["ETag"] = etag_for(view.version)
+    return view
+
+
+@router.delete(
+    "/{project_id}/milestones/{milestone_id}",
+    response_model=ProjectProgress,
+    summary="Remove a milestone (If-Match with the project's ETag)",
+)
+async def delete_milestone(
+    project_id: ProjectId,
+    milestone_id: MilestoneId,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> ProjectProgress:
+    async with session.begin():
+        view = await milestones.remove(
+            session=session,
+            principal=principal,
+            project_id=project_id,
+            milestone_id=milestone_id,
+            if_match=if_match,
+        )
+    response.headers["ETag"] = etag_for(view.version)
+    return view

@@ -66,6 +66,7 @@ ProjectCode = Annotated[
     Field(examples=["CG-11200-00042"]),
 ]
 Krw = Annotated[int, Field(ge=0, le=MAX_KRW, description="Integer won")]
+ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(_no_control)]
 ExternalId = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_control)
 ]
@@ -160,6 +161,10 @@ class ProjectCreate(BaseModel):
     plan_item_id: ExternalId | None = Field(
         default=None, description="Planning item this project carries out"
     )
+    parent_id: ProjectId | None = Field(
+        default=None,
+        description="Parent project (same borough, or a city-wide programme); its progress rolls up",
+    )
 
     @model_validator(mode="after")
     def _period(self) -> ProjectCreate:
@@ -194,6 +199,7 @@ class ProjectUpdate(BaseModel):
     funding_lines: Annotated[list[FundingLineIn], Field(max_length=200)] | Omitted = None
     total_krw: Krw | None = None
     plan_item_id: ExternalId | None = None
+    parent_id: ProjectId | None = Field(default=None, description="null detaches from the parent")
 
     @field_validator(
         "title_ko",
@@ -246,6 +252,13 @@ class ProjectRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    parent_id: str | None = Field(description="Parent project (accountability tree); null = top level")
+    progress_pct: int = Field(
+        ge=0,
+        le=100,
+        description="Percent done: mean of the children's progress, else of the milestones, else 100 "
+        "when completed",
+    )
 
 
 class HistoryEntry(BaseModel):
@@ -257,3 +270,80 @@ class HistoryEntry(BaseModel):
     actor: str
     action: str
     changes: dict[str, Any]
+
+
+Percent = Annotated[int, Field(ge=0, le=100, description="Percent done, 0–100")]
+
+
+def _check_done(done_on: date | None, progress_pct: int | None) -> None:
+    if done_on is not None and progress_pct is not None and progress_pct != 100:
+        raise ValueError("a milestone with done_on is 100% done")
+
+
+class MilestoneCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"title_ko": "공유부엌 공간 임대 계약", "due_date": "2026-03-31", "progress_pct": 40}
+            ]
+        },
+    )
+    title_ko: Title
+    title_en: OptionalTitle = ""
+    due_date: date | None = None
+    done_on: date | None = Field(default=None, description="Set when done (then progress_pct is 100)")
+    progress_pct: Percent | None = Field(default=None, description="Omit: 100 when done_on is set, else 0")
+
+    @model_validator(mode="after")
+    def _done(self) -> MilestoneCreate:
+        _check_done(self.done_on, self.progress_pct)
+        return self
+
+
+class MilestoneUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"progress_pct": 80}]})
+    title_ko: Title | Omitted = None
+    title_en: OptionalTitle | Omitted = None
+    due_date: date | None = None
+    done_on: date | None = None
+    progress_pct: Percent | Omitted = None
+
+    @field_validator("title_ko", "title_en", "progress_pct", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
+
+
+class MilestoneRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    title_ko: str
+    title_en: str
+    due_date: date | None
+    done_on: date | None
+    progress_pct: int
+    overdue: bool = Field(description="Due before today (Asia/Seoul) and not 100% done")
+
+
+class ChildProgress(BaseModel):
+    project_id: str
+    code: str
+    title_ko: str
+    sgg_code: str | None
+    status: str
+    progress_pct: int
+    total_krw: int
+
+
+class ProjectProgress(BaseModel):
+    project_id: str
+    code: str
+    parent_id: str | None
+    progress_pct: int
+    rule: str = Field(description="children | milestones | status: what progress_pct is computed from")
+    version: int = Field(description="The project's version (its ETag): milestone writes change it")
+    milestones: list[MilestoneRead] = Field(description="By due date (undated last)")
+    children: list[ChildProgress] = Field(description="By code")

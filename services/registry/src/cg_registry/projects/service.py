@@ -31,7 +31,7 @@ from cg_registry.districts import ensure_known_borough
 from cg_registry.domain import FundingSource, is_public_led, search_bigrams_for, search_text_for
 from cg_registry.duplicates import service as duplicates
 from cg_registry.duplicates.scoring import title_key
-from cg_registry.projects import search
+from cg_registry.projects import progress, search
 from cg_registry.projects.models import (
     CodeCounter,
     FundingLine,
@@ -101,6 +101,8 @@ TRACKED_FIELDS = (
     "public_led",
     "iap2_level",
     "tokenism_risk",
+    "parent_id",
+    "progress_pct",
 )
 
 
@@ -176,6 +178,8 @@ def to_read(project: Project, lines: Sequence[FundingLine]) -> ProjectRead:
         version=project.version,
         created_at=project.created_at,
         updated_at=project.updated_at,
+        parent_id=project.parent_id,
+        progress_pct=project.progress_pct,
     )
 
 
@@ -408,7 +412,8 @@ _ITEM_JSON = f"""(SELECT row_to_json(r)::text FROM (SELECT
   page.declared_total_krw, page.total_krw, page.smg_grant_krw, page.has_smg_grant, page.public_led,
   (SELECT row_to_json(a) FROM (SELECT page.iap2_level AS iap2_level, page.tokenism_risk AS tokenism_risk,
                                       {_utc_text("page.assessed_at")} AS assessed_at) a) AS assessment,
-  page.version, {_utc_text("page.created_at")} AS created_at, {_utc_text("page.updated_at")} AS updated_at
+  page.version, {_utc_text("page.created_at")} AS created_at, {_utc_text("page.updated_at")} AS updated_at,
+  page.parent_id, page.progress_pct
 ) r)"""  # noqa: S608 (constant SQL: no input reaches this text)
 
 
@@ -603,6 +608,8 @@ def snapshot(
             for line in lines
         ],
         plan_item_id=project.plan_item_id,
+        parent_id=project.parent_id,
+        progress_pct=project.progress_pct,
         version=project.version,
         **extra,
     )
@@ -649,15 +656,18 @@ async def publish_update(
     action: str,
     before: ProjectRead,
     audit_action: str,
+    extra_changes: dict[str, Any] | None = None,
 ) -> ProjectRead:
-    """After a change to ``project`` (and its lines): bump the version, record history, audit, outbox."""
+    """After a change to ``project`` (and its lines): bump the version, record history, audit, outbox.
+
+    ``extra_changes`` records changes outside the project row (a milestone) with the field ones."""
     project.version += 1
     project.updated_at = utcnow()
     project.updated_by = actor_name(actor)
     await session.flush()
     lines = (await lines_by_project(session, [project.id])).get(project.id, [])
     after = to_read(project, lines)
-    changes = diff(before, after)
+    changes = {**diff(before, after), **(extra_changes or {})}
     add_history(session, project=project, actor=actor, action=action, changes=changes)
     record_audit(
         session,
@@ -673,6 +683,32 @@ async def publish_update(
         session, snapshot(project, lines, ProjectUpdated, changed_fields=sorted(changes)), subject=project.id
     )
     return after
+
+
+async def roll_up(session: AsyncSession, parent_id: str, *, actor: Actor) -> None:
+    """Recompute the progress of ``parent_id`` and of its ancestors while it changes; each change is an
+    update of that project (version, history, audit, ``project.updated`` with ``progress_pct``)."""
+    seen: set[str] = set()
+    current: str | None = parent_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        parent = await session.get(Project, current, with_for_update=True)
+        if parent is None:
+            return
+        value = await progress.compute(session, parent)
+        if value == parent.progress_pct:
+            return
+        before = await read(session, parent)
+        parent.progress_pct = value
+        await publish_update(
+            session,
+            project=parent,
+            actor=actor,
+            action="progress_rolled_up",
+            before=before,
+            audit_action="project.progress",
+        )
+        current = parent.parent_id
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -780,6 +816,10 @@ async def create_project(
 ) -> tuple[Project, ProjectRead]:
     """Insert a project with its lines, history, audit, outbox event (and duplicate check)."""
     ensure_known_borough(data.sgg_code, field="body.sgg_code")
+    if data.parent_id is not None:
+        await progress.check_parent(
+            session, project_id=None, sgg_code=data.sgg_code, parent_id=data.parent_id
+        )
     code = code or data.code
     if code is not None:
         if await session.scalar(select(exists().where(Project.code == code))):
@@ -813,6 +853,8 @@ async def create_project(
         status=data.status.value,
         plan_item_id=data.plan_item_id,
         declared_total_krw=data.total_krw,
+        parent_id=data.parent_id,
+        progress_pct=progress.initial(data.status.value),
         version=1,
         created_at=now,
         updated_at=now,
@@ -843,6 +885,8 @@ async def create_project(
         after=created.model_dump(mode="json"),
     )
     add_to_outbox(session, snapshot(project, lines), subject=project.id)
+    if project.parent_id is not None:
+        await roll_up(session, project.parent_id, actor=actor)
     if check_duplicates:
         await duplicates.check_projects(session, [project.id])
     return project, created
@@ -885,6 +929,11 @@ async def update_project(
                     plan_item_id=project_in.plan_item_id,
                 )
             )
+    old_parent = project.parent_id
+    if "parent_id" in sent and project_in.parent_id not in (None, project.parent_id):
+        await progress.check_parent(
+            session, project_id=project.id, sgg_code=project.sgg_code, parent_id=project_in.parent_id
+        )
     for name in sent - {"funding_lines", "partners", "total_krw"}:
         value = getattr(project_in, name)
         setattr(project, name, value.value if hasattr(value, "value") else value)
@@ -907,6 +956,7 @@ async def update_project(
     lines = (await lines_by_project(session, [project.id])).get(project.id, [])
     apply_money(project, lines)
     apply_derived(project)
+    project.progress_pct = await progress.compute(session, project)
     after = await publish_update(
         session,
         project=project,
@@ -915,6 +965,9 @@ async def update_project(
         before=before,
         audit_action="project.update",
     )
+    if before.progress_pct != after.progress_pct or old_parent != project.parent_id:
+        for parent_id in {old_parent, project.parent_id} - {None}:
+            await roll_up(session, str(parent_id), actor=principal)
     if sent & {"title_ko", "policy_field", "start_date", "end_date", "partners", "target_groups"}:
         await duplicates.check_projects(session, [project.id])
     return after
@@ -927,7 +980,13 @@ async def delete_project(
     project = await load(session, project_id, for_update=True)
     ensure_may_write(principal, project.sgg_code)
     check_if_match(if_match, project.version)
+    if await session.scalar(select(exists().where(Project.parent_id == project.id))):
+        raise Conflict(
+            msg("project {code} has child projects: move or delete them first", code=project.code),
+            slug="has-children",
+        )
     before = await read(session, project)
+    parent_id = project.parent_id
     add_history(
         session,
         project=project,
@@ -956,6 +1015,9 @@ async def delete_project(
         subject=project.id,
     )
     await session.delete(project)
+    if parent_id is not None:
+        await session.flush()
+        await roll_up(session, parent_id, actor=principal)
 
 
 # --- bulk registration (imports) ------------------------------------------------------------------
@@ -1028,6 +1090,8 @@ async def bulk_create(
             iap2_level=None,
             tokenism_risk=None,
             assessed_at=None,
+            parent_id=None,
+            progress_pct=progress.initial(item.status.value),
             version=1,
             created_at=now,
             updated_at=now,

@@ -677,6 +677,8 @@ def generate(scale: int | None = None) -> SeedData:
                 "updated_by": SEED_ACTOR,
             }
         )
+        # No milestones or children in the seed: completed projects are done, the others at 0 %.
+        projects[-1]["progress_pct"] = 100 if projects[-1]["status"] == "completed" else 0
     return SeedData(
         projects=projects,
         funding_lines=lines,

@@ -12,7 +12,10 @@ class Bucket(BaseModel):
     project_count: int
     total_krw: int
     smg_grant_project_count: int
-    smg_grant_krw: int = Field(description="Total worth of this bucket's projects that receive SMG grants")
+    smg_grant_project_krw: int = Field(
+        description="Total worth of this bucket's projects that receive any SMG grant (not SMG money: "
+        "the SMG grant amounts are by_funding_source)"
+    )
 
 
 class SourceBucket(BaseModel):
@@ -35,12 +38,14 @@ class StatsSummary(BaseModel):
     project_count: int
     total_krw: int
     smg_grant_project_count: int = Field(description="Projects receiving any SMG grant")
-    smg_grant_krw: int = Field(
-        description="Total worth of the projects receiving any SMG grant (the study's definition)"
+    smg_grant_project_krw: int = Field(
+        description="Total worth of the projects receiving any SMG grant (the study's definition), all "
+        "their sources counted; SMG money alone is smg_grant_amount_krw"
     )
     smg_grant_project_share: float = Field(description="smg_grant_project_count / project_count, 3 decimals")
-    smg_grant_krw_share: float
-    smg_grant_amount_krw: int = Field(description="The SMG grant amounts alone")
+    smg_grant_project_krw_share: float = Field(description="smg_grant_project_krw / total_krw")
+    smg_grant_amount_krw: int = Field(description="SMG money: the SMG grant funding lines alone")
+    smg_grant_amount_share: float = Field(description="smg_grant_amount_krw / total_krw")
     by_borough: list[Bucket]
     by_funding_source: list[SourceBucket]
     by_policy_field: list[Bucket]

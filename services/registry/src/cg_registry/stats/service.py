@@ -193,7 +193,7 @@ def _buckets(dimension: str, accs: dict[Any, _Acc]) -> list[Bucket]:
                 project_count=acc.project_count,
                 total_krw=acc.total_krw,
                 smg_grant_project_count=acc.smg_count,
-                smg_grant_krw=acc.smg_total_krw,
+                smg_grant_project_krw=acc.smg_total_krw,
             )
         )
     return buckets
@@ -209,10 +209,11 @@ async def summary(*, session: AsyncSession, sgg_code: str | None, fiscal_year: i
         project_count=overall.project_count,
         total_krw=overall.total_krw,
         smg_grant_project_count=overall.smg_count,
-        smg_grant_krw=overall.smg_total_krw,
+        smg_grant_project_krw=overall.smg_total_krw,
         smg_grant_project_share=_share(overall.smg_count, overall.project_count),
-        smg_grant_krw_share=_share(overall.smg_total_krw, overall.total_krw),
+        smg_grant_project_krw_share=_share(overall.smg_total_krw, overall.total_krw),
         smg_grant_amount_krw=overall.source_krw[smg_index],
+        smg_grant_amount_share=_share(overall.source_krw[smg_index], overall.total_krw),
         by_borough=_buckets("sgg_code", per["sgg_code"]),
         by_funding_source=[
             SourceBucket(
