@@ -94,7 +94,7 @@ class ServiceProcess:
         )
         log.close()
 
-    async def wait_healthy(self, timeout_s: float = 90) -> None:
+    async def wait_healthy(self, timeout_s: float = 240) -> None:
         """Poll ``/healthz`` (not ``/readyz``: the broker may be down on purpose)."""
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2) as client:

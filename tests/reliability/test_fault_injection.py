@@ -611,7 +611,7 @@ async def test_partition_leader_killed_mid_burst(stack: Stack, healthy_cluster: 
     async def kill_leader() -> None:
         await asyncio.to_thread(cluster.stop_node, victim, kill=True)
 
-    ids = await post_burst(stack, 60, fault_at=15, fault=kill_leader)
+    ids = await post_burst(stack, 60, inflight=4, fault_at=15, fault=kill_leader)
     # The controller moves leadership once the killed node's session expires: on a loaded machine that
     # can outlast the burst, so wait for it (a deadline, not a timing).
     await eventually(
@@ -663,7 +663,7 @@ async def test_cut_off_broker_is_not_mistaken_for_lost_data(
         )
         cluster.resume_node(victim)
 
-    ids = await post_burst(stack, 60, fault_at=15, fault=cut_off)
+    ids = await post_burst(stack, 60, inflight=4, fault_at=15, fault=cut_off)
     await check_exactly_once(stack, ids, f"SIGSTOP of node {victim} until fenced", before)
     # A stalled broker lost nothing: the relay must not have re-queued anything or counted a loss.
     assert await registry_metric(stack, "cg_outbox_requeued_total") == before
