@@ -1,8 +1,8 @@
 """Real-process harness for the fault-injection and soak suites.
 
-Each service runs as its own ``cg-<service> serve`` process on its own PostgreSQL database, against a
-Tansu broker the test owns, so a test can SIGKILL a service, freeze or kill the broker, or terminate a
-database's connections without disturbing any other test. Counters are read straight from the
+Each service runs as its own ``cg-<service> serve`` process on its own PostgreSQL database, against the
+session's 3-broker Apache Kafka cluster or a Tansu broker the stack owns, so a test can SIGKILL a
+service, freeze or kill brokers, or terminate a database's connections. Counters are read straight from the
 services' databases: the point is to see what was *committed*, not what an API chooses to show.
 """
 
@@ -94,7 +94,7 @@ class ServiceProcess:
         )
         log.close()
 
-    async def wait_healthy(self, timeout_s: float = 90) -> None:
+    async def wait_healthy(self, timeout_s: float = 240) -> None:
         """Poll ``/healthz`` (not ``/readyz``: the broker may be down on purpose)."""
         deadline = time.monotonic() + timeout_s
         async with httpx.AsyncClient(timeout=2) as client:
@@ -225,6 +225,7 @@ class Stack:
     services: dict[str, ServiceProcess]
     dbs: dict[str, Db]
     log_dir: Path
+    bootstrap: str = ""
 
     def __getitem__(self, name: str) -> ServiceProcess:
         return self.services[name]
@@ -274,6 +275,7 @@ async def running_stack(
         services={n: ServiceProcess(n, urls[n], bootstrap, log_dir, dict(extra_env or {})) for n in names},
         dbs={n: Db(urls[n]) for n in names},
         log_dir=log_dir,
+        bootstrap=bootstrap,
     )
     try:
         await stack.start()

@@ -343,6 +343,33 @@ class KafkaCluster:
     def node(self, node_id: int) -> KafkaNode:
         return self.nodes[node_id - 1]
 
+    @property
+    def service_env(self) -> dict[str, str]:
+        """What a service process needs to use this cluster: its address, topics created with the
+        cluster's replication factor (one replica on a 3-node cluster with ``min.insync.replicas=2``
+        would refuse every ``acks=all`` send) and the idempotent producer on (the session's Tansu
+        fixture may have switched it off in the environment)."""
+        return {
+            "CG_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "CG_KAFKA_TOPIC_REPLICATION": str(self.replication),
+            "CG_KAFKA_IDEMPOTENCE": "true",
+        }
+
+    @property
+    def service_settings(self) -> dict[str, object]:
+        """The same as keyword arguments of a service's Settings class (in-process apps)."""
+        return {
+            "kafka_bootstrap_servers": self.bootstrap,
+            "kafka_topic_replication": self.replication,
+            "kafka_idempotence": True,
+        }
+
+    def pause(self) -> None:
+        """SIGSTOP every node: the whole cluster keeps its sockets open and answers nothing."""
+        for node in self.nodes:
+            if node.running and not node.paused:
+                self.pause_node(node.node_id)
+
     # -- configuration --------------------------------------------------------------------------------
     def _properties(self, node: KafkaNode) -> str:
         voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes)

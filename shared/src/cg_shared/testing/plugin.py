@@ -116,7 +116,7 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaClu
     cluster = KafkaCluster(tmp_path_factory.mktemp("kafka3"), nodes=3)
     cluster.start()
     yield cluster
-    cluster.stop()
+    cluster.stop(kill=True)  # throwaway logs: a controlled shutdown of three nodes only costs time
 
 
 @pytest.fixture(scope="session")
