@@ -74,7 +74,7 @@ bench-pb: setup
 bench-scale: setup kafka
 	$(PY) bench/scale/run.py
 
-soak: setup ## long reliability run: concurrent writers, broker restart, reconciliation
+soak: setup kafka ## long reliability run: concurrent writers under broker faults (3-broker Kafka, empty Tansu), reconciliation
 	$(VENV)/bin/pytest -q -m soak tests/reliability --run-soak
 
 clean: ## remove local state (var/, caches); keeps the virtualenvs

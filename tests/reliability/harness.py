@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from cg_shared.events import CloudEvent
 from cg_shared.testing.tansu import TansuBroker, free_port
@@ -323,6 +324,38 @@ async def produce(
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+async def topic_ids(bootstrap: str, topic: str) -> Counter[str]:
+    """CloudEvent id → copies of it on the whole topic (read from the beginning, without a group)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            await consumer._client.force_metadata_update()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        seen: Counter[str] = Counter()
+        deadline = asyncio.get_running_loop().time() + 60
+
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in parts])
+
+        while await behind():
+            assert asyncio.get_running_loop().time() < deadline, "topic not read to its end in 60 s"
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    # Foreign producers' records (a test's deliberately poisoned ones) count too.
+                    try:
+                        seen[CloudEvent.from_json(record.value).id] += 1
+                    except ValueError:
+                        seen["(not a CloudEvent)"] += 1
+        return seen
+    finally:
+        await consumer.stop()
 
 
 _METRIC = re.compile(r'^cg_consumer_events_total\{handler="([^"]+)",outcome="([^"]+)"\} ([0-9.e+]+)$')

@@ -30,16 +30,14 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from cg_shared.clock import now_utc
-from cg_shared.events import CloudEvent, make_event, topics
+from cg_shared.events import make_event, topics
 from cg_shared.events.planning import PlanAdopted, PlanItemData, PlanSubmitted, YearlyAmount
 from cg_shared.events.registry import ProjectRegistered, ProjectUpdated
 from cg_shared.testing.helpers import auth, eventually
@@ -51,6 +49,7 @@ from tests.reliability.harness import (
     produce,
     project_body,
     running_stack,
+    topic_ids,
     unique_title,
     wait_for,
 )
@@ -552,38 +551,6 @@ async def post_burst(
     if until is not None:
         await until
     return ids
-
-
-async def topic_ids(bootstrap: str, topic: str) -> Counter[str]:
-    """CloudEvent id → copies of it on the whole topic (read from the beginning, without a group)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        ends = await consumer.end_offsets(parts)
-        seen: Counter[str] = Counter()
-        deadline = asyncio.get_running_loop().time() + 60
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < ends[tp] for tp in parts])
-
-        while await behind():
-            assert asyncio.get_running_loop().time() < deadline, "topic not read to its end in 60 s"
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    # Foreign producers' records (a test's deliberately poisoned ones) count too.
-                    try:
-                        seen[CloudEvent.from_json(record.value).id] += 1
-                    except ValueError:
-                        seen["(not a CloudEvent)"] += 1
-        return seen
-    finally:
-        await consumer.stop()
 
 
 async def check_exactly_once(stack: Stack, ids: list[str], scenario: str, requeued_before: float) -> None:
