@@ -3,11 +3,13 @@ that re-keys existing rows."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from alembic import command
 from sqlalchemy import text
 
-from cg_shared.migrations import upgrade_async
+from cg_shared.migrations import alembic_config, upgrade_async
 from cg_shared.testing.helpers import service_dir
 
 TITLES = {
@@ -63,13 +65,16 @@ async def test_migration_rekeys_the_search_text_of_existing_projects(
     reg: Any, database_factory: Any, db_backend: str
 ) -> None:
     url = await database_factory(db_backend)
-    await upgrade_async(service_dir("registry"), url, "0006")
-    async with reg.api(url) as client:
+    await upgrade_async(service_dir("registry"), url)
+    async with reg.api(url) as client:  # today's code writes the rows (it needs today's columns)
         ids = await _create_all(reg, client)
         engine = client.app.state.engine  # type: ignore[attr-defined]
         async with engine.begin() as conn:  # what rows written before this change hold
             await conn.execute(text("UPDATE projects SET search_text = lower(title_ko)"))
         assert await _found(client, "주민공유부엌") == set()
+    # Back to the revision before the re-keying and up again: 0007 re-keys the rows it finds.
+    config = alembic_config(service_dir("registry"), url)
+    await asyncio.to_thread(command.downgrade, config, "0006")
     await upgrade_async(service_dir("registry"), url)
     async with reg.api(url) as client:
         assert await _found(client, "주민공유부엌") == {ids["kitchen"]}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from cg_registry.projects import service
+from cg_registry.projects import json_pages, service
 from cg_shared.http import PageParams, decode_cursor
 
 
@@ -23,7 +23,7 @@ def _canonical(body: bytes | str) -> str:
 async def _both(app: Any, filters: service.ProjectFilters, limit: int, cursor: str | None) -> tuple[str, str]:
     page = PageParams(limit=limit, cursor=decode_cursor(cursor))
     async with app.state.sessions() as session:
-        built = await service._page_json_postgresql(session, filters=filters, page=page)
+        built = await json_pages._page_json_postgresql(session, filters=filters, page=page)
         validated = await service.list_projects(session=session, filters=filters, page=page)
     return _canonical(built), _canonical(validated.model_dump_json())
 

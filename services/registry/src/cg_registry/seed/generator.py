@@ -654,7 +654,8 @@ def generate(scale: int | None = None) -> SeedData:
                 "target_groups": [vocab.TARGETS[t].ko for t in spec.targets],
                 "start_date": spec.start,
                 "end_date": spec.end,
-                "status": _status(spec, gen.rng),
+                "status": (status := _status(spec, gen.rng)),
+                "progress_pct": 100 if status == "completed" else 0,  # the seed has no milestones
                 "plan_item_id": None,
                 "declared_total_krw": None,
                 "total_krw": sum(line["amount_krw"] for line in project_lines),
@@ -677,8 +678,6 @@ def generate(scale: int | None = None) -> SeedData:
                 "updated_by": SEED_ACTOR,
             }
         )
-        # No milestones or children in the seed: completed projects are done, the others at 0 %.
-        projects[-1]["progress_pct"] = 100 if projects[-1]["status"] == "completed" else 0
     return SeedData(
         projects=projects,
         funding_lines=lines,
