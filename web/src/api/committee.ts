@@ -2878,7 +2878,22 @@ export interface components {
             /** Completed */
             completed: boolean;
         };
-        /** ParticipantsAdd */
+        /**
+         * ParticipantsAdd
+         * @example {
+         *       "participants": [
+         *         {
+         *           "member_id": "01J9Z3K8Q4M2V7X5N6B1C0D2E3",
+         *           "participant_kind": "committee_member"
+         *         },
+         *         {
+         *           "display_name": "김서울",
+         *           "hours": 2.5,
+         *           "participant_kind": "resident"
+         *         }
+         *       ]
+         *     }
+         */
         ParticipantsAdd: {
             /** Participants */
             participants: components["schemas"]["ParticipantIn"][];
