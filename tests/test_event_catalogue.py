@@ -80,3 +80,12 @@ def test_consumers_read_only_declared_topics() -> None:
         topic = EVENT_TYPES[event_type].topic
         for service in services:
             assert topic in topics.CONSUMES[service], f"{service} consumes {event_type} but not {topic}"
+
+
+def test_declared_consumed_topics_are_exactly_the_handlers_topics() -> None:
+    """``topics.CONSUMES`` (which the Kafka ACLs, topic creation and AsyncAPI read) says no more and no less
+    than what each service's handlers subscribe to: a topic declared but never handled was read access
+    granted for nothing (budget declared three and handled one)."""
+    for service in topics.CONSUMES:
+        handlers = importlib.import_module(f"cg_{service}.consumers").handlers
+        assert set(topics.CONSUMES[service]) == handlers.topics(), service

@@ -99,8 +99,8 @@ PRODUCTION_REPLICATION = 3
 # What each service consumes (its consumer group reads these). Kept here so the code, the
 # Kubernetes ACLs and the docs are checked against one list.
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "registry": (PLANNING_PLAN, PLANNING_PLAN_ITEM, BUDGET_ALLOCATION),
+    "registry": (PLANNING_PLAN, BUDGET_ALLOCATION),
     "committee": (PLANNING_PLAN,),
     "planning": (REGISTRY_PROJECT, COMMITTEE_DECISION, BUDGET_REQUEST, BUDGET_ALLOCATION, BUDGET_ENVELOPE),
-    "budget": (PLANNING_PLAN, PLANNING_PLAN_ITEM, REGISTRY_PROJECT),
+    "budget": (PLANNING_PLAN,),
 }
