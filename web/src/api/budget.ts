@@ -1226,7 +1226,7 @@ export interface components {
             title_ko: string;
             /**
              * Requested Krw
-             * @description Integer Korean won
+             * @description Money asked for (integer won; more than 0)
              * @example 120000000
              */
             requested_krw: number;

@@ -158,6 +158,14 @@ async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit
     assert used.json()["uses"][0]["title_ko"] == "협치사업 1"
     twice = await kit.client.post(uses, json={"request_id": first, "amount_krw": 1_000_000}, headers=officer)
     assert twice.status_code == 409
+    # Block-grant money on it: the request can no longer be cut or declared infeasible.
+    funded = await kit.client.get(f"/v1/requests/{first}")
+    cut = await kit.client.patch(
+        f"/v1/requests/{first}",
+        json={"feasibility": "infeasible", "feasibility_note": "재검토"},
+        headers={**officer, "If-Match": funded.headers["ETag"]},
+    )
+    assert cut.status_code == 409 and cut.json()["type"].endswith("block-grant-funded"), cut.text
     second = by_amount[40_000_000]["id"]
     exhausted = await kit.client.post(
         uses, json={"request_id": second, "amount_krw": 40_000_000}, headers=officer

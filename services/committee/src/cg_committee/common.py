@@ -6,7 +6,7 @@ import re
 import unicodedata
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
@@ -121,9 +121,3 @@ def unprocessable(field: str, message: str) -> Unprocessable:
         msg("{field}: {message}", field=field, message=message),
         errors=[FieldError(field=field, message=message)],
     )
-
-
-# --- keyset pagination -----------------------------------------------------------------------
-
-M = TypeVar("M")
-R = TypeVar("R")

@@ -356,6 +356,12 @@ async def test_reimporting_an_edited_export_updates_by_code_with_a_version_check
         )
         assert mixed.status_code == 422
         assert [e["field"] for e in mixed.json()["errors"]] == ["row 2: code", "row 3: version"]
+        # A version no project reaches (400 digits overflowed float → int into a 500): a row error.
+        huge = await upload(
+            client, reg.OFFICER, as_csv([dict(rows[third["code"]], version="9" * 400)]), name="h.csv", key="h"
+        )
+        assert huge.status_code == 422, huge.text
+        assert [e["field"] for e in huge.json()["errors"]] == ["row 2: version"]
 
 
 async def test_reimport_keeps_allocation_money_and_refuses_amounts_below_it(reg: Any, fresh_db: Any) -> None:

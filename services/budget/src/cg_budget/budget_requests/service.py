@@ -24,6 +24,7 @@ from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.cycles.calendar import CycleStatus
 from cg_budget.cycles.models import Cycle
 from cg_budget.events import emit
+from cg_budget.smg.models import BlockGrantUse
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
@@ -260,6 +261,13 @@ async def review(
     check_if_match(if_match, req.version)
     if req.status == RequestStatus.FUNDED.value:
         raise Conflict("the request is funded by a finalised allocation; it can no longer be reviewed")
+    if await session.scalar(select(BlockGrantUse.id).where(BlockGrantUse.request_id == req.id)) is not None:
+        # Block-grant money sits on it: a cut or an "infeasible" now would leave that money paying for
+        # more than the request asks, or for a request finalisation refuses.
+        raise Conflict(
+            msg("the block grant already funds this request; it can no longer be reviewed"),
+            slug="block-grant-funded",
+        )
     if req.cycle_id is not None:
         cycle_status = await session.scalar(select(Cycle.status).where(Cycle.id == req.cycle_id))
         if cycle_status == CycleStatus.SETTLED.value:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests import service as budget_requests
 from cg_budget.budget_requests.models import BudgetRequest
-from cg_budget.budget_requests.schemas import RequestStatus
+from cg_budget.budget_requests.schemas import Feasibility, RequestStatus
 from cg_budget.common import ensure_admin, ensure_known_sgg, ensure_officer
 from cg_budget.events import emit
 from cg_budget.smg.models import BlockGrant, BlockGrantUse
@@ -181,6 +181,8 @@ async def use_block_grant(
         )
     if req.status == RequestStatus.FUNDED.value:
         raise Conflict(msg("an allocation already funds this request"), slug="already-funded")
+    if req.feasibility == Feasibility.INFEASIBLE.value:
+        raise Conflict(msg("the request was reviewed as infeasible"), slug="request-infeasible")
     if use_in.amount_krw > req.amount_krw:
         raise Unprocessable(
             msg("more than the request's {amount} won", amount=f"{req.amount_krw:,}"),

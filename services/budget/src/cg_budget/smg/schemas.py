@@ -24,7 +24,7 @@ class ProgrammeCreate(BaseModel):
     title_en: ShortText = ""
     fiscal_year: FiscalYear
     policy_field: ShortText | None = None
-    pool_krw: Krw = Field(description="Money SMG puts into the programme (integer won)")
+    pool_krw: Krw = Field(gt=0, description="Money SMG puts into the programme (integer won)")
     max_award_krw: Krw | None = Field(default=None, description="Cap per application, if any")
     call_opens_on: date = Field(description="First day boroughs may apply (Seoul date)")
     call_closes_on: date = Field(description="Last day boroughs may apply (Seoul date), not in the past")
@@ -54,7 +54,7 @@ class ApplicationCreate(BaseModel):
 
     sgg_code: SggCode
     title_ko: Title
-    requested_krw: Krw
+    requested_krw: Krw = Field(gt=0, description="Money asked for (integer won; more than 0)")
     plan_item_id: ShortText | None = Field(
         default=None, description="The adopted plan item this project also appears in, if any"
     )

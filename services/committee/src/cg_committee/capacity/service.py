@@ -207,8 +207,10 @@ async def create_activity(
     return read
 
 
-async def _load_activity(session: AsyncSession, activity_id: str) -> CapacityActivity:
-    act = await session.get(CapacityActivity, activity_id)
+async def _load_activity(
+    session: AsyncSession, activity_id: str, *, for_update: bool = False
+) -> CapacityActivity:
+    act = await session.get(CapacityActivity, activity_id, with_for_update=for_update)
     if act is None:
         raise NotFound(msg("no capacity activity with id {activity_id}", activity_id=activity_id))
     return act
@@ -226,7 +228,9 @@ async def _participants(session: AsyncSession, activity_id: str) -> list[Capacit
 async def add_participants(
     *, session: AsyncSession, principal: Principal, activity_id: str, add_in: ParticipantsAdd
 ) -> ActivityRead:
-    act = await _load_activity(session, activity_id)
+    # Locked: the event carries running totals computed from the participants read here, so two
+    # concurrent additions must not each miss the other's people.
+    act = await _load_activity(session, activity_id, for_update=True)
     ensure_writer(principal, act.sgg_code)
     existing = await _participants(session, act.id)
     seen = {p.member_id for p in existing if p.member_id}

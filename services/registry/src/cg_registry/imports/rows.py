@@ -315,10 +315,10 @@ def row_version(
     text = _text(raw.get(header)) if header is not None else ""
     if not text:
         return None, []
-    try:
-        value = int(float(text)) if re.fullmatch(r"\d+(\.0+)?", text) else None
-    except ValueError:
-        value = None
+    # Digits only (spreadsheets may write 3 as "3.0"), and at most 18 of them: no version gets that far,
+    # and a longer run of digits is not a version (int() of a 400-digit float overflowed into a 500).
+    match = re.fullmatch(r"(\d{1,18})(\.0+)?", text)
+    value = int(match.group(1)) if match else None
     if value is None or value < 1:
         return None, [RowError(number, "version", msg("{text!r} is not a version number", text=text))]
     return value, []
