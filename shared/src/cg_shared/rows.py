@@ -5,12 +5,14 @@
 - :func:`bump_version` is the end of every change to a versioned row: its version, which the ETag
   and ``If-Match`` are built on, goes up by one and ``updated_at`` moves to now (or to ``at``). The
   audit record that follows is :func:`cg_shared.audit.record_audit`.
+- :func:`loader` is an entity's ``load(session, key, for_update=…)``: :func:`get_or_404` with its message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,7 @@ from cg_shared.http import NotFound
 from cg_shared.i18n import Msg
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 async def get_or_404(
@@ -29,6 +32,19 @@ async def get_or_404(
     if row is None:
         raise NotFound(missing)
     return row
+
+
+class Loader(Protocol[T_co]):
+    async def __call__(self, session: AsyncSession, key: Any, *, for_update: bool = False) -> T_co: ...
+
+
+def loader(model: type[T], missing: Callable[[Any], Msg | str]) -> Loader[T]:
+    """``load(session, key, *, for_update=False)``: :func:`get_or_404` of ``model``, 404 with ``missing(key)``."""
+
+    async def load(session: AsyncSession, key: Any, *, for_update: bool = False) -> T:
+        return await get_or_404(session, model, key, missing(key), for_update=for_update)
+
+    return load
 
 
 def bump_version(row: Any, *, at: datetime | None = None) -> None:

@@ -8,13 +8,14 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
+from fastapi import Response
 from pydantic import AfterValidator, Field, StringConstraints
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS, SMG_CODE
-from cg_shared.http import FieldError, Unprocessable
+from cg_shared.http import FieldError, Unprocessable, etag_for
 from cg_shared.i18n import msg
 
 SggCode = Annotated[
@@ -101,3 +102,26 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     for row in rows:
         writer.writerow(["" if v is None else neutralise_cell(v) for v in row])
     return "\ufeff" + out.getvalue()
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+class Versioned(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def tagged(response: Response, read: V, *, collection: str | None = None) -> V:
+    """The answer about a versioned row carries its ETag (for If-Match) and, when ``collection`` names where
+    it was created, its Location."""
+    response.headers["ETag"] = etag_for(read.version)
+    if collection is not None:
+        response.headers["Location"] = f"{collection}/{read.id}"
+    return read

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_budget.webhooks import service as webhooks
 from cg_budget.webhooks.catalogue import short_name
+from cg_budget.webhooks.queue import enqueue
 from cg_shared.events import EventPayload
 from cg_shared.events.envelope import CloudEvent
 from cg_shared.messaging import add_to_outbox
@@ -16,7 +16,7 @@ async def emit(
     session: AsyncSession, payload: EventPayload, *, subject: str, sgg_code: str | None
 ) -> CloudEvent:
     cloud_event = add_to_outbox(session, payload, subject=subject)
-    await webhooks.enqueue(
+    await enqueue(
         session, cloud_event=cloud_event, event_name=short_name(cloud_event.type), sgg_code=sgg_code
     )
     return cloud_event
