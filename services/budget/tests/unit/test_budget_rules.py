@@ -8,8 +8,8 @@ from cg_budget.budget_requests import program_codes as pc
 from cg_budget.common import csv_text, neutralise_cell
 from cg_budget.elections.ballot_rules import BallotRules, BallotType, as_points, check_ballot
 from cg_budget.envelopes.formula import GrantFormula, compute_grant
+from cg_budget.integration.parsing import parse_csv, validate_rows
 from cg_budget.integration.schemas import ImportMode
-from cg_budget.integration.service import parse_csv, validate_rows
 from cg_budget.webhooks import signing
 from cg_budget.webhooks.delivery import backoff_delay
 from cg_budget.webhooks.service import validate_url

@@ -16,77 +16,76 @@ from cg_budget.finalisation.models import Allocation, AllocationLine
 from cg_shared.borough_table import Grouped, boroughs
 
 
-async def table(session: AsyncSession, *, fiscal_year: int | None) -> BudgetBoroughTable:
-    def year(stmt: Any, column: Any) -> Any:
-        return stmt if fiscal_year is None else stmt.where(column == fiscal_year)
+def _envelopes() -> tuple[Any, Any]:
+    """Per borough: envelopes, their money, the SMG grant's part (by the cycle's fiscal year)."""
+    stmt = (
+        select(
+            Envelope.sgg_code,
+            func.count(),
+            func.coalesce(func.sum(Envelope.amount_krw), 0),
+            func.coalesce(func.sum(Envelope.amount_krw).filter(Envelope.kind == "smg_grant"), 0),
+        )
+        .join(Cycle, Cycle.id == Envelope.cycle_id)
+        .group_by(Envelope.sgg_code)
+    )
+    return stmt, Cycle.fiscal_year
 
-    envelopes = Grouped(
-        await session.execute(
-            year(
-                select(
-                    Envelope.sgg_code,
-                    func.count(),
-                    func.coalesce(func.sum(Envelope.amount_krw), 0),
-                    func.coalesce(func.sum(Envelope.amount_krw).filter(Envelope.kind == "smg_grant"), 0),
-                )
-                .join(Cycle, Cycle.id == Envelope.cycle_id)
-                .group_by(Envelope.sgg_code),
-                Cycle.fiscal_year,
-            )
-        ),
-        3,
+
+def _requests() -> tuple[Any, Any]:
+    """Per borough: budget requests, their money, how many came from an adopted plan."""
+    stmt = select(
+        BudgetRequest.sgg_code,
+        func.count(),
+        func.coalesce(func.sum(BudgetRequest.amount_krw), 0),
+        func.count().filter(BudgetRequest.source == "plan"),
+    ).group_by(BudgetRequest.sgg_code)
+    return stmt, BudgetRequest.fiscal_year
+
+
+def _elections() -> tuple[Any, Any]:
+    """Per borough: elections, ballots, distinct voters (by the cycle's fiscal year)."""
+    stmt = (
+        select(
+            Election.sgg_code,
+            func.count(func.distinct(Election.id)),
+            func.count(Ballot.id),
+            func.count(func.distinct(Ballot.voter_key)),
+        )
+        .join(Cycle, Cycle.id == Election.cycle_id)
+        .outerjoin(Ballot, Ballot.election_id == Election.id)
+        .group_by(Election.sgg_code)
     )
-    requests = Grouped(
-        await session.execute(
-            year(
-                select(
-                    BudgetRequest.sgg_code,
-                    func.count(),
-                    func.coalesce(func.sum(BudgetRequest.amount_krw), 0),
-                    func.count().filter(BudgetRequest.source == "plan"),
-                ).group_by(BudgetRequest.sgg_code),
-                BudgetRequest.fiscal_year,
-            )
-        ),
-        3,
+    return stmt, Cycle.fiscal_year
+
+
+def _money() -> tuple[Any, Any]:
+    """Per borough: money allocated, from the SMG grant and from the borough's own budget."""
+    stmt = (
+        select(
+            Allocation.sgg_code,
+            func.coalesce(func.sum(AllocationLine.amount_krw), 0),
+            func.coalesce(
+                func.sum(AllocationLine.amount_krw).filter(AllocationLine.source == "smg_grant"), 0
+            ),
+            func.coalesce(func.sum(AllocationLine.amount_krw).filter(AllocationLine.source == "borough"), 0),
+        )
+        .join(AllocationLine, AllocationLine.allocation_id == Allocation.id)
+        .group_by(Allocation.sgg_code)
     )
-    elections = Grouped(
-        await session.execute(
-            year(
-                select(
-                    Election.sgg_code,
-                    func.count(func.distinct(Election.id)),
-                    func.count(Ballot.id),
-                    func.count(func.distinct(Ballot.voter_key)),
-                )
-                .join(Cycle, Cycle.id == Election.cycle_id)
-                .outerjoin(Ballot, Ballot.election_id == Election.id)
-                .group_by(Election.sgg_code),
-                Cycle.fiscal_year,
-            )
-        ),
-        3,
-    )
-    money = Grouped(
-        await session.execute(
-            year(
-                select(
-                    Allocation.sgg_code,
-                    func.coalesce(func.sum(AllocationLine.amount_krw), 0),
-                    func.coalesce(
-                        func.sum(AllocationLine.amount_krw).filter(AllocationLine.source == "smg_grant"), 0
-                    ),
-                    func.coalesce(
-                        func.sum(AllocationLine.amount_krw).filter(AllocationLine.source == "borough"), 0
-                    ),
-                )
-                .join(AllocationLine, AllocationLine.allocation_id == Allocation.id)
-                .group_by(Allocation.sgg_code),
-                Allocation.fiscal_year,
-            )
-        ),
-        3,
-    )
+    return stmt, Allocation.fiscal_year
+
+
+async def table(session: AsyncSession, *, fiscal_year: int | None) -> BudgetBoroughTable:
+    async def grouped(query: tuple[Any, Any]) -> Grouped:
+        stmt, year = query
+        return Grouped(
+            await session.execute(stmt if fiscal_year is None else stmt.where(year == fiscal_year)), 3
+        )
+
+    envelopes = await grouped(_envelopes())
+    requests = await grouped(_requests())
+    elections = await grouped(_elections())
+    money = await grouped(_money())
     rows = []
     for district in boroughs():
         code = district.sgg_code

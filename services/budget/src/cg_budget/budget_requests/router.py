@@ -14,10 +14,10 @@ from cg_budget.budget_requests.schemas import (
     RequestStatus,
     RevisionRead,
 )
-from cg_budget.common import NO_CONTROL, SggCode
+from cg_budget.common import NO_CONTROL, SggCode, tagged
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"], responses=PROBLEM_RESPONSES)
 
@@ -56,16 +56,12 @@ async def create_request(
 ) -> RequestRead:
     async with session.begin():
         req = await service.create(session=session, principal=principal, request_in=request_in)
-    response.headers["ETag"] = etag_for(req.version)
-    response.headers["Location"] = f"/v1/requests/{req.id}"
-    return req
+    return tagged(response, req, collection="/v1/requests")
 
 
 @router.get("/{request_id}", response_model=RequestRead, summary="One budget request")
 async def get_request(request_id: str, session: SessionDep, response: Response) -> RequestRead:
-    req = await service.get(session=session, request_id=request_id)
-    response.headers["ETag"] = etag_for(req.version)
-    return req
+    return tagged(response, await service.get(session=session, request_id=request_id))
 
 
 @router.patch(
@@ -89,8 +85,7 @@ async def review_request(
             review_in=review_in,
             if_match=if_match,
         )
-    response.headers["ETag"] = etag_for(req.version)
-    return req
+    return tagged(response, req)
 
 
 @router.get("/{request_id}/history", response_model=list[RevisionRead], summary="Review history of a request")

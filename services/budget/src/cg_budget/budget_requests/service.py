@@ -23,9 +23,8 @@ from cg_budget.budget_requests.schemas import (
 from cg_budget.common import ensure_known_sgg, ensure_officer
 from cg_budget.cycles.calendar import CycleStatus
 from cg_budget.cycles.models import Cycle
-from cg_budget.events import emit
 from cg_budget.smg.models import BlockGrantUse
-from cg_shared.audit import record_audit
+from cg_budget.writes import finish_write
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.events.budget import RequestCreated
@@ -37,10 +36,10 @@ from cg_shared.http import (
     PageParams,
     Unprocessable,
     check_if_match,
-    encode_cursor,
 )
 from cg_shared.i18n import msg
-from cg_shared.rows import bump_version, get_or_404
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version, loader
 
 CONSUMER_ACTOR = "system:plan-adopted"
 
@@ -80,14 +79,9 @@ def to_read(req: BudgetRequest) -> RequestRead:
     )
 
 
-async def load(session: AsyncSession, request_id: str, *, for_update: bool = False) -> BudgetRequest:
-    return await get_or_404(
-        session,
-        BudgetRequest,
-        request_id,
-        msg("no budget request with id {request_id}", request_id=request_id),
-        for_update=for_update,
-    )
+load = loader(
+    BudgetRequest, lambda request_id: msg("no budget request with id {request_id}", request_id=request_id)
+)
 
 
 async def _cycle_for(session: AsyncSession, sgg_code: str, fiscal_year: int) -> str | None:
@@ -98,11 +92,14 @@ async def _cycle_for(session: AsyncSession, sgg_code: str, fiscal_year: int) -> 
 
 
 async def _announce(session: AsyncSession, req: BudgetRequest, actor: Principal | str) -> RequestRead:
-    await session.flush()
-    read = to_read(req)
-    await emit(
+    return await finish_write(
         session,
-        RequestCreated(
+        req,
+        lambda: to_read(req),
+        actor=actor,
+        action="request.create",
+        entity_type="budget_request",
+        event=lambda _: RequestCreated(
             request_id=req.id,
             cycle_id=req.cycle_id,
             sgg_code=req.sgg_code,
@@ -111,19 +108,59 @@ async def _announce(session: AsyncSession, req: BudgetRequest, actor: Principal 
             fiscal_year=req.fiscal_year,
             amount_krw=req.amount_krw,
         ),
-        subject=req.id,
-        sgg_code=req.sgg_code,
     )
-    record_audit(
-        session,
-        actor=actor,
-        action="request.create",
-        entity_type="budget_request",
-        entity_id=req.id,
-        sgg_code=req.sgg_code,
-        after=read.model_dump(),
+
+
+async def _request_for_item(session: AsyncSession, plan_item_id: str, fiscal_year: int) -> str | None:
+    """The request already opened for a plan item's year (one per item and year), if any."""
+    return await session.scalar(
+        select(BudgetRequest.id).where(
+            BudgetRequest.plan_item_id == plan_item_id, BudgetRequest.fiscal_year == fiscal_year
+        )
     )
-    return read
+
+
+def _checked_codes(codes: dict[str, str | None]) -> dict[str, str | None]:
+    if issues := pc.check_codes(codes):
+        raise Unprocessable(
+            "invalid program codes",
+            errors=[FieldError(field=f"body.program_codes.{i.code}", message=i.message) for i in issues],
+        )
+    return codes
+
+
+async def _open_request(
+    session: AsyncSession,
+    actor: Principal | str,
+    codes: dict[str, str | None],
+    *,
+    changes: dict[str, Any],
+    reason: str,
+    **fields: Any,
+) -> RequestRead:
+    """A new request, pending review, in the cycle of its borough and year (when there is one yet), with
+    its 'created' revision and its event."""
+    now = utcnow()
+    by = actor.sub if isinstance(actor, Principal) else actor
+    req = BudgetRequest(
+        cycle_id=await _cycle_for(session, fields["sgg_code"], fields["fiscal_year"]),
+        requested_krw=fields["amount_krw"],
+        feasibility=Feasibility.PENDING.value,
+        feasibility_note="",
+        status=RequestStatus.OPEN.value,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        created_by=by,
+        **{name: (codes.get(name) or None) for name in pc.CODE_NAMES},
+        **fields,
+    )
+    session.add(req)
+    await session.flush()
+    session.add(
+        RequestRevision(request_id=req.id, at=now, actor=by, action="created", changes=changes, reason=reason)
+    )
+    return await _announce(session, req, actor)
 
 
 async def open_from_plan(*, session: AsyncSession, payload: PlanAdopted) -> list[str]:
@@ -135,19 +172,16 @@ async def open_from_plan(*, session: AsyncSession, payload: PlanAdopted) -> list
         for amount in item.requested_budget:
             if amount.amount_krw <= 0:
                 continue  # nothing to request for that year
-            exists = await session.scalar(
-                select(BudgetRequest.id).where(
-                    BudgetRequest.plan_item_id == item.item_id,
-                    BudgetRequest.fiscal_year == amount.fiscal_year,
-                )
-            )
-            if exists is not None:
+            if await _request_for_item(session, item.item_id, amount.fiscal_year) is not None:
                 continue
-            now = utcnow()
-            req = BudgetRequest(
+            read = await _open_request(
+                session,
+                CONSUMER_ACTOR,
+                codes,
+                changes={"plan_id": payload.plan_id, "decision_id": payload.decision_id},
+                reason="plan adopted",
                 sgg_code=payload.sgg_code,
                 fiscal_year=amount.fiscal_year,
-                cycle_id=await _cycle_for(session, payload.sgg_code, amount.fiscal_year),
                 source="plan",
                 plan_id=payload.plan_id,
                 plan_item_id=item.item_id,
@@ -159,51 +193,18 @@ async def open_from_plan(*, session: AsyncSession, payload: PlanAdopted) -> list
                 partner_organisations=list(item.partner_organisations),
                 linked_project_ids=list(item.linked_project_ids),
                 yearly_amounts=yearly,
-                requested_krw=amount.amount_krw,
                 amount_krw=amount.amount_krw,
-                feasibility=Feasibility.PENDING.value,
-                feasibility_note="",
-                status=RequestStatus.OPEN.value,
-                version=1,
-                created_at=now,
-                updated_at=now,
-                created_by=CONSUMER_ACTOR,
-                **{name: (codes.get(name) or None) for name in pc.CODE_NAMES},
             )
-            session.add(req)
-            await session.flush()
-            session.add(
-                RequestRevision(
-                    request_id=req.id,
-                    at=now,
-                    actor=CONSUMER_ACTOR,
-                    action="created",
-                    changes={"plan_id": payload.plan_id, "decision_id": payload.decision_id},
-                    reason="plan adopted",
-                )
-            )
-            await _announce(session, req, CONSUMER_ACTOR)
-            created.append(req.id)
+            created.append(read.id)
     return created
 
 
 async def create(*, session: AsyncSession, principal: Principal, request_in: RequestCreate) -> RequestRead:
     ensure_known_sgg(request_in.sgg_code, field="body.sgg_code", allow_smg=False)
     ensure_officer(principal, request_in.sgg_code)
-    codes = request_in.program_codes.model_dump()
-    issues = pc.check_codes(codes)
-    if issues:
-        raise Unprocessable(
-            "invalid program codes",
-            errors=[FieldError(field=f"body.program_codes.{i.code}", message=i.message) for i in issues],
-        )
+    codes = _checked_codes(request_in.program_codes.model_dump())
     if request_in.plan_item_id is not None:
-        exists = await session.scalar(
-            select(BudgetRequest.id).where(
-                BudgetRequest.plan_item_id == request_in.plan_item_id,
-                BudgetRequest.fiscal_year == request_in.fiscal_year,
-            )
-        )
+        exists = await _request_for_item(session, request_in.plan_item_id, request_in.fiscal_year)
         if exists is not None:
             raise Conflict(
                 msg(
@@ -213,11 +214,14 @@ async def create(*, session: AsyncSession, principal: Principal, request_in: Req
                 ),
                 extra={"request_id": exists},
             )
-    now = utcnow()
-    req = BudgetRequest(
+    return await _open_request(
+        session,
+        principal,
+        codes,
+        changes={},
+        reason="",
         sgg_code=request_in.sgg_code,
         fiscal_year=request_in.fiscal_year,
-        cycle_id=await _cycle_for(session, request_in.sgg_code, request_in.fiscal_year),
         source="manual",
         plan_id=request_in.plan_id,
         plan_item_id=request_in.plan_item_id,
@@ -227,38 +231,12 @@ async def create(*, session: AsyncSession, principal: Principal, request_in: Req
         partner_organisations=[],
         linked_project_ids=list(request_in.linked_project_ids),
         yearly_amounts=[{"fiscal_year": request_in.fiscal_year, "amount_krw": request_in.amount_krw}],
-        requested_krw=request_in.amount_krw,
         amount_krw=request_in.amount_krw,
-        feasibility=Feasibility.PENDING.value,
-        feasibility_note="",
-        status=RequestStatus.OPEN.value,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        created_by=principal.sub,
-        **{name: (codes.get(name) or None) for name in pc.CODE_NAMES},
     )
-    session.add(req)
-    await session.flush()
-    session.add(
-        RequestRevision(
-            request_id=req.id, at=now, actor=principal.sub, action="created", changes={}, reason=""
-        )
-    )
-    return await _announce(session, req, principal)
 
 
-async def review(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    request_id: str,
-    review_in: RequestReview,
-    if_match: str | None,
-) -> RequestRead:
-    req = await load(session, request_id, for_update=True)
-    ensure_officer(principal, req.sgg_code)
-    check_if_match(if_match, req.version)
+async def _ensure_reviewable(session: AsyncSession, req: BudgetRequest) -> None:
+    """Not funded, no block-grant money on it, its cycle not settled."""
     if req.status == RequestStatus.FUNDED.value:
         raise Conflict("the request is funded by a finalised allocation; it can no longer be reviewed")
     if await session.scalar(select(BlockGrantUse.id).where(BlockGrantUse.request_id == req.id)) is not None:
@@ -272,58 +250,81 @@ async def review(
         cycle_status = await session.scalar(select(Cycle.status).where(Cycle.id == req.cycle_id))
         if cycle_status == CycleStatus.SETTLED.value:
             raise Conflict("the cycle is settled")
-    before = to_read(req).model_dump()
+
+
+def _revise_cost(
+    session: AsyncSession, principal: Principal, req: BudgetRequest, review_in: RequestReview, now: datetime
+) -> dict[str, Any]:
+    """A new amount, with its reason, in a revision row of its own."""
+    if review_in.amount_krw is None or review_in.amount_krw == req.amount_krw:
+        return {}
+    if not (review_in.revision_reason or "").strip():
+        raise Unprocessable(
+            "a cost revision needs a reason",
+            errors=[FieldError(field="body.revision_reason", message="required when amount_krw changes")],
+        )
+    session.add(
+        RequestRevision(
+            request_id=req.id,
+            at=now,
+            actor=principal.sub,
+            action="cost_revised",
+            changes={"amount_krw": {"before": req.amount_krw, "after": review_in.amount_krw}},
+            reason=review_in.revision_reason or "",
+        )
+    )
+    req.amount_krw = review_in.amount_krw
+    return {"amount_krw": review_in.amount_krw}
+
+
+def _recode(req: BudgetRequest, review_in: RequestReview) -> dict[str, Any]:
+    if review_in.program_codes is None:
+        return {}
+    codes = _checked_codes(review_in.program_codes.model_dump())
+    old = codes_of(req)
+    for name in pc.CODE_NAMES:
+        setattr(req, name, codes.get(name) or None)
+    if old == codes_of(req):
+        return {}
+    return {"program_codes": {"before": old, "after": codes_of(req)}}
+
+
+def _judge_feasibility(req: BudgetRequest, review_in: RequestReview) -> dict[str, Any]:
+    """Feasibility and its note; the request is open while pending, reviewed once judged."""
+    if review_in.feasibility is None and review_in.feasibility_note is None:
+        return {}
     changes: dict[str, Any] = {}
+    if review_in.feasibility is not None and review_in.feasibility.value != req.feasibility:
+        changes["feasibility"] = {"before": req.feasibility, "after": review_in.feasibility.value}
+        req.feasibility = review_in.feasibility.value
+    if review_in.feasibility_note is not None and review_in.feasibility_note != req.feasibility_note:
+        changes["feasibility_note"] = review_in.feasibility_note
+        req.feasibility_note = review_in.feasibility_note
+    req.status = (
+        RequestStatus.OPEN.value
+        if req.feasibility == Feasibility.PENDING.value
+        else RequestStatus.REVIEWED.value
+    )
+    return changes
+
+
+async def review(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    request_id: str,
+    review_in: RequestReview,
+    if_match: str | None,
+) -> RequestRead:
+    req = await load(session, request_id, for_update=True)
+    ensure_officer(principal, req.sgg_code)
+    check_if_match(if_match, req.version)
+    await _ensure_reviewable(session, req)
+    before = to_read(req).model_dump()
     now = utcnow()
-    if review_in.amount_krw is not None and review_in.amount_krw != req.amount_krw:
-        if not (review_in.revision_reason or "").strip():
-            raise Unprocessable(
-                "a cost revision needs a reason",
-                errors=[FieldError(field="body.revision_reason", message="required when amount_krw changes")],
-            )
-        session.add(
-            RequestRevision(
-                request_id=req.id,
-                at=now,
-                actor=principal.sub,
-                action="cost_revised",
-                changes={"amount_krw": {"before": req.amount_krw, "after": review_in.amount_krw}},
-                reason=review_in.revision_reason or "",
-            )
-        )
-        changes["amount_krw"] = review_in.amount_krw
-        req.amount_krw = review_in.amount_krw
-    if review_in.program_codes is not None:
-        codes = review_in.program_codes.model_dump()
-        issues = pc.check_codes(codes)
-        if issues:
-            raise Unprocessable(
-                "invalid program codes",
-                errors=[FieldError(field=f"body.program_codes.{i.code}", message=i.message) for i in issues],
-            )
-        old = codes_of(req)
-        for name in pc.CODE_NAMES:
-            setattr(req, name, codes.get(name) or None)
-        if old != codes_of(req):
-            changes["program_codes"] = {"before": old, "after": codes_of(req)}
-    if review_in.feasibility is not None or review_in.feasibility_note is not None:
-        feasibility_changes: dict[str, Any] = {}
-        if review_in.feasibility is not None and review_in.feasibility.value != req.feasibility:
-            feasibility_changes["feasibility"] = {
-                "before": req.feasibility,
-                "after": review_in.feasibility.value,
-            }
-            req.feasibility = review_in.feasibility.value
-        if review_in.feasibility_note is not None and review_in.feasibility_note != req.feasibility_note:
-            feasibility_changes["feasibility_note"] = review_in.feasibility_note
-            req.feasibility_note = review_in.feasibility_note
-        if feasibility_changes:
-            changes.update(feasibility_changes)
-        req.status = (
-            RequestStatus.OPEN.value
-            if req.feasibility == Feasibility.PENDING.value
-            else RequestStatus.REVIEWED.value
-        )
+    changes = _revise_cost(session, principal, req, review_in, now)
+    changes |= _recode(req, review_in)
+    changes |= _judge_feasibility(req, review_in)
     if not changes:
         return to_read(req)
     if set(changes) - {"amount_krw"}:
@@ -338,19 +339,15 @@ async def review(
             )
         )
     bump_version(req, at=now)
-    await session.flush()
-    read = to_read(req)
-    record_audit(
+    return await finish_write(
         session,
+        req,
+        lambda: to_read(req),
         actor=principal,
         action="request.review",
         entity_type="budget_request",
-        entity_id=req.id,
-        sgg_code=req.sgg_code,
         before=before,
-        after=read.model_dump(),
     )
-    return read
 
 
 async def get(*, session: AsyncSession, request_id: str) -> RequestRead:
@@ -379,7 +376,7 @@ async def list_(
     plan_id: str | None = None,
     status: RequestStatus | None = None,
 ) -> Page[RequestRead]:
-    stmt = select(BudgetRequest).order_by(BudgetRequest.created_at, BudgetRequest.id).limit(page.limit + 1)
+    stmt = select(BudgetRequest)
     if sgg_code:
         stmt = stmt.where(BudgetRequest.sgg_code == sgg_code)
     if fiscal_year:
@@ -390,21 +387,12 @@ async def list_(
         stmt = stmt.where(BudgetRequest.plan_id == plan_id)
     if status:
         stmt = stmt.where(BudgetRequest.status == status.value)
-    if page.cursor:
-        try:
-            at, rid = datetime.fromisoformat(str(page.cursor[0])), str(page.cursor[1])
-        except (ValueError, IndexError) as exc:
-            raise Unprocessable(
-                "cursor is not valid", errors=[FieldError(field="query.cursor", message="bad")]
-            ) from exc
-        stmt = stmt.where(
-            (BudgetRequest.created_at > at) | ((BudgetRequest.created_at == at) & (BudgetRequest.id > rid))
-        )
-    rows = list((await session.execute(stmt)).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    last = rows[-1] if rows else None
-    return Page(
-        items=[to_read(r) for r in rows],
-        next_cursor=encode_cursor([last.created_at.isoformat(), last.id]) if more and last else None,
+    stmt = keyset(
+        stmt, sort=BudgetRequest.created_at, tiebreak=BudgetRequest.id, page=page, parse=parse_datetime
+    )
+    return make_page(
+        list((await session.execute(stmt)).scalars()),
+        page=page,
+        key=lambda r: [r.created_at.isoformat(), r.id],
+        read=to_read,
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response, status
 
-from cg_budget.common import SggCode
+from cg_budget.common import SggCode, tagged
 from cg_budget.cycles import service
 from cg_budget.cycles.calendar import CycleStatus
 from cg_budget.cycles.schemas import (
@@ -25,7 +25,7 @@ from cg_shared.auth import CurrentPrincipal
 from cg_shared.clock import today_seoul
 from cg_shared.db import unit_of_work
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,7 @@ async def open_cycle(
 ) -> CycleRead:
     async with session.begin():
         cycle = await service.open_cycle(session=session, principal=principal, cycle_in=cycle_in)
-    response.headers["ETag"] = etag_for(cycle.version)
-    response.headers["Location"] = f"/v1/cycles/{cycle.id}"
-    return cycle
+    return tagged(response, cycle, collection="/v1/cycles")
 
 
 @router.get("", response_model=Page[CycleRead], summary="Cycles, newest fiscal year first")
@@ -60,9 +58,7 @@ async def list_cycles(
 
 @router.get("/{cycle_id}", response_model=CycleRead, summary="One cycle")
 async def get_cycle(cycle_id: str, session: SessionDep, response: Response) -> CycleRead:
-    cycle = await service.get(session=session, cycle_id=cycle_id)
-    response.headers["ETag"] = etag_for(cycle.version)
-    return cycle
+    return tagged(response, await service.get(session=session, cycle_id=cycle_id))
 
 
 @router.post(
@@ -86,8 +82,7 @@ async def transition_cycle(
             transition_in=transition_in,
             if_match=if_match,
         )
-    response.headers["ETag"] = etag_for(cycle.version)
-    return cycle
+    return tagged(response, cycle)
 
 
 @router.get(

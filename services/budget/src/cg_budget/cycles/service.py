@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from cg_budget.cycles.schemas import (
     TransitionIn,
     TransitionRead,
 )
-from cg_budget.events import emit
+from cg_budget.writes import finish_write
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
@@ -41,7 +42,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
-from cg_shared.rows import bump_version, get_or_404
+from cg_shared.rows import bump_version, loader
 
 SYSTEM = "system:legal-calendar"
 
@@ -67,14 +68,7 @@ def to_read(cycle: Cycle) -> CycleRead:
     )
 
 
-async def load(session: AsyncSession, cycle_id: str, *, for_update: bool = False) -> Cycle:
-    return await get_or_404(
-        session,
-        Cycle,
-        cycle_id,
-        msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id),
-        for_update=for_update,
-    )
+load = loader(Cycle, lambda cycle_id: msg("no budget cycle with id {cycle_id}", cycle_id=cycle_id))
 
 
 async def drafting_supplementary(session: AsyncSession, cycle_id: str) -> SupplementaryBudget | None:
@@ -150,25 +144,17 @@ async def open_cycle(*, session: AsyncSession, principal: Principal, cycle_in: C
         )
         .values(cycle_id=cycle.id)
     )
-    read = to_read(cycle)
-    await emit(
+    return await finish_write(
         session,
-        CycleOpened(
-            cycle_id=cycle.id, sgg_code=cycle.sgg_code, fiscal_year=cycle.fiscal_year, level=level.value
-        ),
-        subject=cycle.id,
-        sgg_code=cycle.sgg_code,
-    )
-    record_audit(
-        session,
+        cycle,
+        lambda: to_read(cycle),
         actor=principal,
         action="cycle.open",
         entity_type="cycle",
-        entity_id=cycle.id,
-        sgg_code=cycle.sgg_code,
-        after=read.model_dump(),
+        event=lambda _: CycleOpened(
+            cycle_id=cycle.id, sgg_code=cycle.sgg_code, fiscal_year=cycle.fiscal_year, level=level.value
+        ),
     )
-    return read
 
 
 async def get(*, session: AsyncSession, cycle_id: str) -> CycleRead:
@@ -220,6 +206,27 @@ def _apply_move(cycle: Cycle, target: CycleStatus, on: date) -> None:
         cycle.settled_on = on
     cycle.status = target.value
     bump_version(cycle)
+
+
+def _move(
+    session: AsyncSession, cycle: Cycle, target: CycleStatus, on: date, *, actor: str, note: str
+) -> dict[str, Any]:
+    """The cycle moves to ``target`` dated ``on``, with its transition row; returns the cycle as it was."""
+    before = to_read(cycle).model_dump()
+    current = cycle.status
+    _apply_move(cycle, target, on)
+    session.add(
+        CycleTransition(
+            cycle_id=cycle.id,
+            from_status=current,
+            to_status=target.value,
+            effective_on=on,
+            at=utcnow(),
+            actor=actor,
+            note=note,
+        )
+    )
+    return before
 
 
 async def _ensure_not_backdated(session: AsyncSession, cycle: Cycle, on: date) -> None:
@@ -290,32 +297,16 @@ async def transition(
         )
     if target is CycleStatus.SETTLED and await drafting_supplementary(session, cycle.id) is not None:
         raise Conflict("enact or drop the supplementary budget being drafted before the settlement")
-    before = to_read(cycle).model_dump()
-    _apply_move(cycle, target, on)
-    session.add(
-        CycleTransition(
-            cycle_id=cycle.id,
-            from_status=current.value,
-            to_status=target.value,
-            effective_on=on,
-            at=utcnow(),
-            actor=principal.sub,
-            note=transition_in.note,
-        )
-    )
-    await session.flush()
-    read = to_read(cycle)
-    record_audit(
+    before = _move(session, cycle, target, on, actor=principal.sub, note=transition_in.note)
+    return await finish_write(
         session,
+        cycle,
+        lambda: to_read(cycle),
         actor=principal,
         action=f"cycle.transition.{target.value.lower()}",
         entity_type="cycle",
-        entity_id=cycle.id,
-        sgg_code=cycle.sgg_code,
         before=before,
-        after=read.model_dump(),
     )
-    return read
 
 
 async def apply_legal_calendar(*, session: AsyncSession, today: date) -> list[str]:
@@ -338,19 +329,7 @@ async def apply_legal_calendar(*, session: AsyncSession, today: date) -> list[st
             continue
         # Both moves take legal effect on 1 Jan, even when the sweep runs a few days later.
         on = cal.fiscal_year_start(cycle.fiscal_year)
-        before = to_read(cycle).model_dump()
-        _apply_move(cycle, target, on)
-        session.add(
-            CycleTransition(
-                cycle_id=cycle.id,
-                from_status=current.value,
-                to_status=target.value,
-                effective_on=on,
-                at=utcnow(),
-                actor=SYSTEM,
-                note="automatic move by the legal calendar",
-            )
-        )
+        before = _move(session, cycle, target, on, actor=SYSTEM, note="automatic move by the legal calendar")
         record_audit(
             session,
             actor=SYSTEM,
@@ -471,18 +450,15 @@ async def open_supplementary(
     )
     session.add(row)
     bump_version(cycle)
-    await session.flush()
-    read = _supplementary_read(row)
-    record_audit(
+    return await finish_write(
         session,
+        row,
+        lambda: _supplementary_read(row),
         actor=principal,
         action="cycle.supplementary.open",
         entity_type="supplementary_budget",
-        entity_id=row.id,
         sgg_code=cycle.sgg_code,
-        after=read.model_dump(),
     )
-    return read
 
 
 async def _last_supplementary_enactment(session: AsyncSession, cycle_id: str) -> date | None:
@@ -543,16 +519,13 @@ async def enact_supplementary(
     row.status = "enacted"
     row.enacted_on = enacted_on
     bump_version(cycle)
-    await session.flush()
-    read = _supplementary_read(row)
-    record_audit(
+    return await finish_write(
         session,
+        row,
+        lambda: _supplementary_read(row),
         actor=principal,
         action="cycle.supplementary.enact",
         entity_type="supplementary_budget",
-        entity_id=row.id,
-        sgg_code=cycle.sgg_code,
         before=before,
-        after=read.model_dump(),
+        sgg_code=cycle.sgg_code,
     )
-    return read

@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import ValidationError
 
-from cg_budget.common import NO_CONTROL, SggCode
-from cg_budget.elections import service
+from cg_budget.common import NO_CONTROL, SggCode, tagged
+from cg_budget.elections import ballots as ballot_service
+from cg_budget.elections import pabulib_io, service
 from cg_budget.elections.engine import Rule
 from cg_budget.elections.schemas import (
     BallotCast,
@@ -33,7 +34,6 @@ from cg_shared.http import (
     Page,
     PageParams,
     Unprocessable,
-    etag_for,
     page_params,
     require_idempotency_key,
 )
@@ -113,9 +113,7 @@ async def create_election(
 ) -> ElectionRead:
     async with session.begin():
         election = await service.create(session=session, principal=principal, election_in=election_in)
-    response.headers["ETag"] = etag_for(election.version)
-    response.headers["Location"] = f"/v1/elections/{election.id}"
-    return election
+    return tagged(response, election, collection="/v1/elections")
 
 
 @router.get("/v1/elections", response_model=Page[ElectionRead], summary="Elections (newest first)")
@@ -151,21 +149,17 @@ async def import_pb(
     require_idempotency_key(idempotency_key)
     text, _ = await read_text(request)
     async with session.begin():
-        election = await service.import_pb(
+        election = await pabulib_io.import_pb(
             session=session, principal=principal, cycle_id=cycle_id, text=text, rule=rule, title_ko=title_ko
         )
-    response.headers["ETag"] = etag_for(election.version)
-    response.headers["Location"] = f"/v1/elections/{election.id}"
-    return election
+    return tagged(response, election, collection="/v1/elections")
 
 
 @router.get(
     "/v1/elections/{election_id}", response_model=ElectionRead, summary="One election with its projects"
 )
 async def get_election(election_id: str, session: SessionDep, response: Response) -> ElectionRead:
-    election = await service.get(session=session, election_id=election_id)
-    response.headers["ETag"] = etag_for(election.version)
-    return election
+    return tagged(response, await service.get(session=session, election_id=election_id))
 
 
 @router.post(
@@ -178,7 +172,7 @@ async def cast_ballot(
     election_id: str, ballot_in: BallotCast, principal: CurrentPrincipal, session: SessionDep
 ) -> BallotRead:
     async with session.begin():
-        return await service.cast_ballot(
+        return await ballot_service.cast_ballot(
             session=session, principal=principal, election_id=election_id, ballot_in=ballot_in
         )
 
@@ -187,7 +181,7 @@ async def cast_ballot(
     "/v1/elections/{election_id}/ballots/me", response_model=BallotRead, summary="The caller's own ballot"
 )
 async def my_ballot(election_id: str, principal: CurrentPrincipal, session: SessionDep) -> BallotRead:
-    return await service.my_ballot(session=session, principal=principal, election_id=election_id)
+    return await ballot_service.my_ballot(session=session, principal=principal, election_id=election_id)
 
 
 @router.post(
@@ -208,7 +202,7 @@ async def import_ballots(
     key = require_idempotency_key(idempotency_key)
     text, media_type = await read_text(request)
     if media_type == "text/csv":
-        ballots = await run_parser(service.parse_paper_csv, text)
+        ballots = await run_parser(ballot_service.parse_paper_csv, text)
     else:
         try:
             ballots = BallotImportIn.model_validate(json.loads(text)).ballots
@@ -223,7 +217,7 @@ async def import_ballots(
             )
             raise Unprocessable("the ballot file is not valid", errors=errors[:200]) from exc
     async with session.begin():
-        return await service.import_paper_ballots(
+        return await ballot_service.import_paper_ballots(
             session=session,
             principal=principal,
             election_id=election_id,
@@ -264,7 +258,7 @@ async def election_outcome(election_id: str, session: SessionDep) -> OutcomeRead
     summary="Export the election as a Pabulib .pb file (voters anonymised)",
 )
 async def export_pb(election_id: str, session: SessionDep) -> Response:
-    text, filename = await service.export_pb(session=session, election_id=election_id)
+    text, filename = await pabulib_io.export_pb(session=session, election_id=election_id)
     return Response(
         content=text,
         media_type="text/plain; charset=utf-8",
@@ -289,4 +283,4 @@ async def pb_outcome(
 ) -> PbOutcome:
     text, _ = await read_text(request)
     # Exact rules on large files take CPU time: keep the event loop free.
-    return await asyncio.to_thread(service.compute_pb_outcome, text, rule, explain=explain)
+    return await asyncio.to_thread(pabulib_io.compute_pb_outcome, text, rule, explain=explain)

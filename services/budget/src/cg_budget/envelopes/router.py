@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from cg_budget.common import tagged
 from cg_budget.envelopes import service
 from cg_budget.envelopes.schemas import (
     EnvelopeKind,
@@ -49,8 +50,7 @@ async def set_envelope(
             envelope_in=envelope_in,
             if_match=if_match,
         )
-    response.headers["ETag"] = etag_for(env.version)
-    return env
+    return tagged(response, env)
 
 
 @router.post(
@@ -83,6 +83,4 @@ async def compute_grant(
 
 @router.get("/v1/envelopes/{envelope_id}", response_model=EnvelopeRead, summary="One envelope")
 async def get_envelope(envelope_id: str, session: SessionDep, response: Response) -> EnvelopeRead:
-    env = await service.get(session=session, envelope_id=envelope_id)
-    response.headers["ETag"] = etag_for(env.version)
-    return env
+    return tagged(response, await service.get(session=session, envelope_id=envelope_id))

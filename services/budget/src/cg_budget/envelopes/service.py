@@ -19,17 +19,16 @@ from cg_budget.envelopes.schemas import (
     GrantComputation,
     GrantFormulaIn,
 )
-from cg_budget.events import emit
 from cg_budget.settings import BudgetSettings
-from cg_shared.audit import record_audit
+from cg_budget.writes import finish_write
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import EnvelopeSet as EnvelopeSetEvent
 from cg_shared.events.planning import PlanEvaluated
-from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable, check_if_match
+from cg_shared.http import Conflict, FieldError, Unprocessable, check_if_match
 from cg_shared.i18n import msg
-from cg_shared.rows import bump_version
+from cg_shared.rows import bump_version, get_or_404
 
 
 def to_read(env: Envelope) -> EnvelopeRead:
@@ -77,6 +76,27 @@ async def find(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+def _ensure_revisable(
+    env: Envelope, kind: EnvelopeKind, amount_krw: int, integrated_source: str | None
+) -> None:
+    """An envelope never goes below what was allocated from it, nor changes the source of that money."""
+    if amount_krw < env.allocated_krw:
+        raise Conflict(
+            msg(
+                "the {kind} envelope already has {allocated_krw:,} KRW allocated; it cannot be lowered to {amount_krw:,} KRW",
+                kind=kind.value,
+                allocated_krw=env.allocated_krw,
+                amount_krw=amount_krw,
+            ),
+            slug="envelope-overspent",
+            extra={"allocated_krw": env.allocated_krw, "requested_amount_krw": amount_krw},
+        )
+    if integrated_source is not None and env.allocated_krw > 0 and integrated_source != env.integrated_source:
+        raise Conflict(
+            "the funding source of an integrated envelope is fixed once money was allocated from it"
+        )
+
+
 async def _write_amount(
     session: AsyncSession,
     *,
@@ -117,25 +137,7 @@ async def _write_amount(
         session.add(env)
     else:
         check_if_match(if_match, env.version)
-        if amount_krw < env.allocated_krw:
-            raise Conflict(
-                msg(
-                    "the {kind} envelope already has {allocated_krw:,} KRW allocated; it cannot be lowered to {amount_krw:,} KRW",
-                    kind=kind.value,
-                    allocated_krw=env.allocated_krw,
-                    amount_krw=amount_krw,
-                ),
-                slug="envelope-overspent",
-                extra={"allocated_krw": env.allocated_krw, "requested_amount_krw": amount_krw},
-            )
-        if (
-            integrated_source is not None
-            and env.allocated_krw > 0
-            and integrated_source != env.integrated_source
-        ):
-            raise Conflict(
-                "the funding source of an integrated envelope is fixed once money was allocated from it"
-            )
+        _ensure_revisable(env, kind, amount_krw, integrated_source)
         before = to_read(env).model_dump()
         env.amount_krw = amount_krw
         env.note = note
@@ -145,31 +147,22 @@ async def _write_amount(
         env.revision = revision
         bump_version(env, at=now)
         env.updated_by = principal.sub
-    await session.flush()
-    read = to_read(env)
-    await emit(
+    return await finish_write(
         session,
-        EnvelopeSetEvent(
+        env,
+        lambda: to_read(env),
+        actor=principal,
+        action="envelope.set",
+        entity_type="envelope",
+        before=before,
+        event=lambda _: EnvelopeSetEvent(
             envelope_id=env.id,
             cycle_id=cycle.id,
             sgg_code=cycle.sgg_code,
             kind=kind.value,
             amount_krw=amount_krw,
         ),
-        subject=env.id,
-        sgg_code=cycle.sgg_code,
     )
-    record_audit(
-        session,
-        actor=principal,
-        action="envelope.set",
-        entity_type="envelope",
-        entity_id=env.id,
-        sgg_code=cycle.sgg_code,
-        before=before,
-        after=read.model_dump(),
-    )
-    return read
 
 
 async def set_amount(
@@ -291,10 +284,11 @@ async def list_for_cycle(*, session: AsyncSession, cycle_id: str) -> list[Envelo
 
 
 async def get(*, session: AsyncSession, envelope_id: str) -> EnvelopeRead:
-    env = await session.get(Envelope, envelope_id)
-    if env is None:
-        raise NotFound(msg("no envelope with id {envelope_id}", envelope_id=envelope_id))
-    return to_read(env)
+    return to_read(
+        await get_or_404(
+            session, Envelope, envelope_id, msg("no envelope with id {envelope_id}", envelope_id=envelope_id)
+        )
+    )
 
 
 async def record_evaluation(*, session: AsyncSession, payload: PlanEvaluated) -> None:

@@ -8,7 +8,7 @@ the ``allocated_krw <= amount_krw`` check constraint is the database's own last 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,18 +23,20 @@ from cg_budget.elections.models import ElectionOutcome, ElectionProject
 from cg_budget.envelopes.models import Envelope
 from cg_budget.envelopes.schemas import EnvelopeKind
 from cg_budget.envelopes.service import funding_source
-from cg_budget.events import emit
 from cg_budget.finalisation.models import Allocation, AllocationLine
 from cg_budget.finalisation.schemas import AllocationCreate, AllocationLineRead, AllocationRead
 from cg_budget.smg.models import BlockGrantUse
-from cg_shared.audit import record_audit
+from cg_budget.writes import finish_write
 from cg_shared.auth import Principal
 from cg_shared.db import utcnow
 from cg_shared.events.budget import AllocationFinalized
 from cg_shared.events.budget import AllocationLine as AllocationLineEvent
-from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable
-from cg_shared.i18n import msg
-from cg_shared.rows import bump_version
+from cg_shared.http import Conflict, FieldError, Unprocessable
+from cg_shared.i18n import Msg, msg
+from cg_shared.rows import bump_version, get_or_404
+
+Wanted = tuple[str, int, EnvelopeKind | None, str | None]
+Planned = tuple[BudgetRequest, int, Envelope]
 
 
 def _read(allocation: Allocation, lines: list[AllocationLine]) -> AllocationRead:
@@ -55,7 +57,7 @@ def _read(allocation: Allocation, lines: list[AllocationLine]) -> AllocationRead
 
 async def _election_lines(
     session: AsyncSession, cycle_id: str, allocation_in: AllocationCreate
-) -> tuple[list[tuple[str, int, EnvelopeKind | None, str | None]], str, str]:
+) -> tuple[list[Wanted], str, str]:
     if allocation_in.election_id is None:
         raise Unprocessable(
             "method election needs election_id",
@@ -85,7 +87,7 @@ async def _election_lines(
             await session.execute(select(ElectionProject).where(ElectionProject.election_id == election.id))
         ).scalars()
     }
-    lines: list[tuple[str, int, EnvelopeKind | None, str | None]] = []
+    lines: list[Wanted] = []
     for key in outcome.selected:
         project = projects[key]
         if project.request_id is None:
@@ -101,30 +103,38 @@ async def _election_lines(
     return lines, f"election:{election.rule}", election.id
 
 
-async def finalise(
-    *, session: AsyncSession, principal: Principal, cycle_id: str, allocation_in: AllocationCreate
-) -> AllocationRead:
-    cycle = await cycles.load(session, cycle_id)
-    ensure_officer(principal, cycle.sgg_code)
-    revision = await cycles.money_window(
-        session, cycle, cal.ALLOCATION_WINDOW, what="finalising an allocation"
-    )
-    election_id: str | None = None
-    if allocation_in.method == "election":
-        wanted, method, election_id = await _election_lines(session, cycle.id, allocation_in)
-    else:
-        if allocation_in.election_id is not None or not allocation_in.lines:
-            raise Unprocessable(
-                msg("method {method} takes a list of lines and no election", method=allocation_in.method),
-                errors=[FieldError(field="body.lines", message="at least one line; no election_id")],
-            )
-        wanted = [
-            (ln.request_id, ln.amount_krw or 0, ln.envelope_kind or allocation_in.envelope_kind, None)
-            for ln in allocation_in.lines
-        ]
-        method = allocation_in.method
+def _listed_lines(allocation_in: AllocationCreate) -> list[Wanted]:
+    if allocation_in.election_id is not None or not allocation_in.lines:
+        raise Unprocessable(
+            msg("method {method} takes a list of lines and no election", method=allocation_in.method),
+            errors=[FieldError(field="body.lines", message="at least one line; no election_id")],
+        )
+    return [
+        (ln.request_id, ln.amount_krw or 0, ln.envelope_kind or allocation_in.envelope_kind, None)
+        for ln in allocation_in.lines
+    ]
 
-    # Requests: exist, belong to the cycle, feasible, not yet funded, amount within the reviewed amount.
+
+@dataclass(frozen=True, slots=True)
+class _LineFacts:
+    """What the checks of the wanted lines read: the requests (locked), the cycle's envelopes, and the
+    requests the SMG block grant already pays for."""
+
+    cycle_id: str
+    by_election: bool
+    requests: dict[str, BudgetRequest]
+    envelopes: dict[str, Envelope]
+    block_funded: set[str]
+
+    def envelope(self, kind: EnvelopeKind | None, envelope_id: str | None) -> Envelope | None:
+        if kind is None and envelope_id:
+            return next((e for e in self.envelopes.values() if e.id == envelope_id), None)
+        return self.envelopes.get(kind.value) if kind else None
+
+
+async def _line_facts(
+    session: AsyncSession, cycle_id: str, allocation_in: AllocationCreate, wanted: list[Wanted]
+) -> _LineFacts:
     ids = [w[0] for w in wanted]
     requests = {
         r.id: r
@@ -135,22 +145,51 @@ async def finalise(
     envelopes = {
         e.kind: e
         for e in (
-            await session.execute(select(Envelope).where(Envelope.cycle_id == cycle.id).order_by(Envelope.id))
+            await session.execute(select(Envelope).where(Envelope.cycle_id == cycle_id).order_by(Envelope.id))
         ).scalars()
     }
-    by_id = {e.id: e for e in envelopes.values()}
-    errors: list[FieldError] = []
-    planned: list[tuple[BudgetRequest, int, Envelope]] = []
-    seen: set[str] = set()
     # A request the SMG block grant already pays for must not be paid a second time from an envelope.
     block_funded = set(
         (
             await session.execute(select(BlockGrantUse.request_id).where(BlockGrantUse.request_id.in_(ids)))
         ).scalars()
     )
+    return _LineFacts(cycle_id, allocation_in.method == "election", requests, envelopes, block_funded)
+
+
+def _request_problems(facts: _LineFacts, req: BudgetRequest, amount: int) -> list[str | Msg]:
+    """Why a request cannot be funded with ``amount``: another cycle, funded, infeasible, too much."""
+    problems: list[str | Msg] = []
+    if req.cycle_id != facts.cycle_id:
+        problems.append("the request belongs to another cycle")
+    if req.status == RequestStatus.FUNDED.value:
+        problems.append("the request is already funded")
+    if req.id in facts.block_funded:
+        problems.append("the SMG block grant already funds the request")
+    if req.feasibility == Feasibility.INFEASIBLE.value:
+        problems.append("the request was reviewed as infeasible")
+    if not facts.by_election and amount > req.amount_krw:
+        problems.append(
+            msg(
+                "{amount:,} KRW is more than the request's {amount_krw:,} KRW",
+                amount=amount,
+                amount_krw=req.amount_krw,
+            )
+        )
+    if amount <= 0:
+        problems.append("the amount must be positive")
+    return problems
+
+
+def _plan_lines(facts: _LineFacts, wanted: list[Wanted]) -> list[Planned]:
+    """Requests: exist, belong to the cycle, feasible, not yet funded, amount within the reviewed amount;
+    each line draws from a known envelope. All problems at once, or the plan."""
+    errors: list[FieldError] = []
+    planned: list[Planned] = []
+    seen: set[str] = set()
     for index, (rid, amount, kind, envelope_id) in enumerate(wanted):
-        where = f"body.lines.{index}" if allocation_in.method != "election" else f"outcome.selected.{index}"
-        req = requests.get(rid)
+        where = f"outcome.selected.{index}" if facts.by_election else f"body.lines.{index}"
+        req = facts.requests.get(rid)
         if rid in seen:
             errors.append(FieldError(field=where, message=msg("request {rid} appears twice", rid=rid)))
             continue
@@ -158,35 +197,9 @@ async def finalise(
         if req is None:
             errors.append(FieldError(field=where, message=msg("no budget request {rid}", rid=rid)))
             continue
-        if req.cycle_id != cycle.id:
-            errors.append(FieldError(field=where, message="the request belongs to another cycle"))
-        if req.status == RequestStatus.FUNDED.value:
-            errors.append(FieldError(field=where, message="the request is already funded"))
-        if rid in block_funded:
-            errors.append(FieldError(field=where, message="the SMG block grant already funds the request"))
-        if req.feasibility == Feasibility.INFEASIBLE.value:
-            errors.append(FieldError(field=where, message="the request was reviewed as infeasible"))
         amount = amount or req.amount_krw
-        if allocation_in.method != "election" and amount > req.amount_krw:
-            errors.append(
-                FieldError(
-                    field=where,
-                    message=msg(
-                        "{amount:,} KRW is more than the request's {amount_krw:,} KRW",
-                        amount=amount,
-                        amount_krw=req.amount_krw,
-                    ),
-                )
-            )
-        if amount <= 0:
-            errors.append(FieldError(field=where, message="the amount must be positive"))
-        env = (
-            by_id.get(envelope_id)
-            if kind is None and envelope_id
-            else envelopes.get(kind.value)
-            if kind
-            else None
-        )
+        errors.extend(FieldError(field=where, message=p) for p in _request_problems(facts, req, amount))
+        env = facts.envelope(kind, envelope_id)
         if env is None:
             errors.append(
                 FieldError(
@@ -200,8 +213,13 @@ async def finalise(
         planned.append((req, amount, env))
     if errors:
         raise Unprocessable("the allocation cannot be finalised", errors=errors)
+    return planned
 
-    # Lock the envelopes drawn from, in id order, then check what they have left.
+
+async def _draw_from_envelopes(
+    session: AsyncSession, principal: Principal, planned: list[Planned]
+) -> dict[str, Envelope]:
+    """Lock the envelopes drawn from, in id order, check what they have left, and draw the money."""
     need: dict[str, int] = defaultdict(int)
     for _, amount, env in planned:
         need[env.id] += amount
@@ -242,22 +260,18 @@ async def finalise(
         env.allocated_krw += amount
         bump_version(env)
         env.updated_by = principal.sub
+    return locked
 
-    now = utcnow()
-    allocation = Allocation(
-        cycle_id=cycle.id,
-        sgg_code=cycle.sgg_code,
-        fiscal_year=cycle.fiscal_year,
-        method=method,
-        election_id=election_id,
-        supplementary_number=revision,
-        total_krw=sum(amount for _, amount, _ in planned),
-        note=allocation_in.note,
-        created_at=now,
-        created_by=principal.sub,
-    )
-    session.add(allocation)
-    await session.flush()
+
+def _book_lines(
+    session: AsyncSession,
+    principal: Principal,
+    allocation: Allocation,
+    planned: list[Planned],
+    locked: dict[str, Envelope],
+) -> list[AllocationLine]:
+    """One allocation line per planned request; each request is funded (with its revision row)."""
+    now = allocation.created_at
     lines: list[AllocationLine] = []
     for req, amount, env in planned:
         line = AllocationLine(
@@ -282,54 +296,84 @@ async def finalise(
                 actor=principal.sub,
                 action="funded",
                 changes={"allocation_id": allocation.id, "amount_krw": amount, "envelope_kind": env.kind},
-                reason=method,
+                reason=allocation.method,
             )
         )
-    await session.flush()
-    read = _read(allocation, lines)
-    await emit(
-        session,
-        AllocationFinalized(
-            allocation_id=allocation.id,
-            cycle_id=cycle.id,
-            sgg_code=cycle.sgg_code,
-            fiscal_year=cycle.fiscal_year,
-            method=method,
-            lines=[
-                AllocationLineEvent(
-                    request_id=line.request_id,
-                    plan_id=line.plan_id,
-                    plan_item_id=line.plan_item_id,
-                    linked_project_ids=[str(p) for p in line.linked_project_ids],
-                    envelope_id=line.envelope_id,
-                    source=line.source,
-                    amount_krw=line.amount_krw,
-                    envelope_kind=line.envelope_kind,
-                )
-                for line in lines
-            ],
-            total_krw=allocation.total_krw,
-        ),
-        subject=allocation.id,
-        sgg_code=cycle.sgg_code,
+    return lines
+
+
+def _finalised_event(allocation: Allocation, lines: list[AllocationLine]) -> AllocationFinalized:
+    return AllocationFinalized(
+        allocation_id=allocation.id,
+        cycle_id=allocation.cycle_id,
+        sgg_code=allocation.sgg_code,
+        fiscal_year=allocation.fiscal_year,
+        method=allocation.method,
+        lines=[
+            AllocationLineEvent(
+                request_id=line.request_id,
+                plan_id=line.plan_id,
+                plan_item_id=line.plan_item_id,
+                linked_project_ids=[str(p) for p in line.linked_project_ids],
+                envelope_id=line.envelope_id,
+                source=line.source,
+                amount_krw=line.amount_krw,
+                envelope_kind=line.envelope_kind,
+            )
+            for line in lines
+        ],
+        total_krw=allocation.total_krw,
     )
-    after: dict[str, Any] = read.model_dump()
-    record_audit(
+
+
+async def finalise(
+    *, session: AsyncSession, principal: Principal, cycle_id: str, allocation_in: AllocationCreate
+) -> AllocationRead:
+    cycle = await cycles.load(session, cycle_id)
+    ensure_officer(principal, cycle.sgg_code)
+    revision = await cycles.money_window(
+        session, cycle, cal.ALLOCATION_WINDOW, what="finalising an allocation"
+    )
+    election_id: str | None = None
+    if allocation_in.method == "election":
+        wanted, method, election_id = await _election_lines(session, cycle.id, allocation_in)
+    else:
+        wanted, method = _listed_lines(allocation_in), allocation_in.method
+    planned = _plan_lines(await _line_facts(session, cycle.id, allocation_in, wanted), wanted)
+    locked = await _draw_from_envelopes(session, principal, planned)
+    allocation = Allocation(
+        cycle_id=cycle.id,
+        sgg_code=cycle.sgg_code,
+        fiscal_year=cycle.fiscal_year,
+        method=method,
+        election_id=election_id,
+        supplementary_number=revision,
+        total_krw=sum(amount for _, amount, _ in planned),
+        note=allocation_in.note,
+        created_at=utcnow(),
+        created_by=principal.sub,
+    )
+    session.add(allocation)
+    await session.flush()
+    lines = _book_lines(session, principal, allocation, planned, locked)
+    return await finish_write(
         session,
+        allocation,
+        lambda: _read(allocation, lines),
         actor=principal,
         action="allocation.finalise",
         entity_type="allocation",
-        entity_id=allocation.id,
-        sgg_code=cycle.sgg_code,
-        after=after,
+        event=lambda _: _finalised_event(allocation, lines),
     )
-    return read
 
 
 async def get(*, session: AsyncSession, allocation_id: str) -> AllocationRead:
-    allocation = await session.get(Allocation, allocation_id)
-    if allocation is None:
-        raise NotFound(msg("no allocation with id {allocation_id}", allocation_id=allocation_id))
+    allocation = await get_or_404(
+        session,
+        Allocation,
+        allocation_id,
+        msg("no allocation with id {allocation_id}", allocation_id=allocation_id),
+    )
     lines = list(
         (
             await session.execute(

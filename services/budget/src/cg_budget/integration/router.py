@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from cg_budget.common import SggCode
-from cg_budget.integration import service
+from cg_budget.integration import parsing, reconciliation, service
 from cg_budget.integration.schemas import ImportJson, ImportKind, ImportMode, ImportReport, Reconciliation
 from cg_budget.uploads import body_doc, read_text
 from cg_shared.auth import CurrentPrincipal
@@ -72,9 +72,9 @@ async def import_figures(
     text, media_type = await read_text(request)
     fmt = "csv" if media_type == "text/csv" else "json"
     if fmt == "csv":
-        rows, parse_errors = await run_parser(service.parse_csv, text)
+        rows, parse_errors = await run_parser(parsing.parse_csv, text)
     else:
-        rows, parse_errors = await run_parser(service.parse_json, text), []
+        rows, parse_errors = await run_parser(parsing.parse_json, text), []
     async with session.begin():
         report = await service.import_figures(
             session=session,
@@ -123,7 +123,7 @@ async def get_import(import_id: str, principal: CurrentPrincipal, session: Sessi
 async def get_reconciliation(
     session: SessionDep, sgg_code: Annotated[SggCode, Query()], fiscal_year: FiscalYearQuery
 ) -> Reconciliation:
-    return await service.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    return await reconciliation.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
 
 
 @router.get(
@@ -138,11 +138,11 @@ async def reconciliation_export(
     fiscal_year: FiscalYearQuery,
     format: Annotated[Literal["csv", "json"], Query()] = "csv",
 ) -> Response:
-    report = await service.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
+    report = await reconciliation.reconcile(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
     if format == "json":
         return JSONResponse(report.model_dump(mode="json"))
     return Response(
-        service.reconciliation_csv(report),
+        reconciliation.reconciliation_csv(report),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="reconciliation_{sgg_code}_{fiscal_year}.csv"'
@@ -161,11 +161,11 @@ async def cycle_export(
     session: SessionDep,
     format: Annotated[Literal["csv", "json"], Query()] = "csv",
 ) -> Response:
-    rows = await service.cycle_export_rows(session=session, cycle_id=cycle_id)
+    rows = await reconciliation.cycle_export_rows(session=session, cycle_id=cycle_id)
     if format == "json":
         return JSONResponse(rows)
     return Response(
-        service.cycle_export_csv(rows),
+        reconciliation.cycle_export_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="cycle_{cycle_id}.csv"'},
     )

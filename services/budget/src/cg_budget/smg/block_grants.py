@@ -21,10 +21,10 @@ from cg_budget.smg.schemas import (
 )
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
-from cg_shared.db import utcnow
 from cg_shared.events.budget import BlockGrantAssigned
 from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable, check_if_match
 from cg_shared.i18n import msg
+from cg_shared.rows import bump_version
 
 # --- block grants ----------------------------------------------------------------------------------
 
@@ -108,8 +108,8 @@ async def set_block_grant(
             )
         before = (await _grant_read(session, grant)).model_dump(mode="json")
         grant.amount_krw, grant.grade, grant.note = grant_in.amount_krw, grant_in.grade, grant_in.note
-        grant.version += 1
-        grant.updated_at, grant.updated_by = utcnow(), principal.sub
+        bump_version(grant)
+        grant.updated_by = principal.sub
     await session.flush()
     read = await _grant_read(session, grant)
     record_audit(
@@ -125,13 +125,19 @@ async def set_block_grant(
     return read, created
 
 
-async def get_block_grant(*, session: AsyncSession, sgg_code: str, fiscal_year: int) -> BlockGrantRead:
-    grant = await _find_grant(session, sgg_code, fiscal_year)
+async def _granted(
+    session: AsyncSession, sgg_code: str, fiscal_year: int, *, for_update: bool = False
+) -> BlockGrant:
+    grant = await _find_grant(session, sgg_code, fiscal_year, for_update=for_update)
     if grant is None:
         raise NotFound(
             msg("no block grant for {sgg_code} in {fiscal_year}", sgg_code=sgg_code, fiscal_year=fiscal_year)
         )
-    return await _grant_read(session, grant)
+    return grant
+
+
+async def get_block_grant(*, session: AsyncSession, sgg_code: str, fiscal_year: int) -> BlockGrantRead:
+    return await _grant_read(session, await _granted(session, sgg_code, fiscal_year))
 
 
 async def list_block_grants(*, session: AsyncSession, fiscal_year: int | None) -> list[BlockGrantRead]:
@@ -141,36 +147,26 @@ async def list_block_grants(*, session: AsyncSession, fiscal_year: int | None) -
     return [await _grant_read(session, g) for g in (await session.execute(stmt)).scalars()]
 
 
-async def use_block_grant(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    sgg_code: str,
-    fiscal_year: int,
-    use_in: BlockGrantUseCreate,
-) -> BlockGrantRead:
-    ensure_known_sgg(sgg_code, field="path.sgg_code", allow_smg=False)
-    ensure_officer(principal, sgg_code)
-    grant = await _find_grant(session, sgg_code, fiscal_year, for_update=True)
-    if grant is None:
-        raise NotFound(
-            msg("no block grant for {sgg_code} in {fiscal_year}", sgg_code=sgg_code, fiscal_year=fiscal_year)
-        )
+async def _request_to_fund(session: AsyncSession, request_id: str) -> BudgetRequest:
     try:
         # Locked like finalisation locks it: a request is paid from the block grant or an envelope, never both.
-        req = await budget_requests.load(session, use_in.request_id, for_update=True)
+        return await budget_requests.load(session, request_id, for_update=True)
     except NotFound as exc:
         raise Unprocessable(
             exc.detail, errors=[FieldError(field="body.request_id", message=msg("no such budget request"))]
         ) from exc
-    # The rule that makes it a block grant: money goes only to items of the borough's adopted plan.
+
+
+def _check_use(grant: BlockGrant, req: BudgetRequest, use_in: BlockGrantUseCreate) -> None:
+    """The rule that makes it a block grant: money goes only to items of the borough's adopted plan of
+    the grant's year, feasible and not yet funded, within the request's amount and the grant's rest."""
     if req.source != "plan" or not req.plan_item_id or not req.plan_id:
         raise Unprocessable(
             msg("the block grant funds adopted plan items only; this request was entered by hand"),
             errors=[FieldError(field="body.request_id", message=msg("not opened from an adopted plan item"))],
             slug="not-a-plan-item",
         )
-    if req.sgg_code != sgg_code or req.fiscal_year != fiscal_year:
+    if req.sgg_code != grant.sgg_code or req.fiscal_year != grant.fiscal_year:
         raise Unprocessable(
             msg(
                 "the request belongs to {sgg_code} in {fiscal_year}",
@@ -197,6 +193,12 @@ async def use_block_grant(
             ),
             slug="block-grant-exhausted",
         )
+
+
+async def _assign(
+    session: AsyncSession, principal: Principal, grant: BlockGrant, req: BudgetRequest, amount_krw: int
+) -> BlockGrantUse:
+    """The grant's money on the request (once: the unique request_id refuses a concurrent twin)."""
     taken = await session.scalar(select(BlockGrantUse.id).where(BlockGrantUse.request_id == req.id))
     if taken is not None:
         raise Conflict(msg("the block grant already funds this request"), slug="already-funded")
@@ -205,17 +207,34 @@ async def use_block_grant(
         request_id=req.id,
         plan_id=req.plan_id,
         plan_item_id=req.plan_item_id,
-        amount_krw=use_in.amount_krw,
+        amount_krw=amount_krw,
         created_by=principal.sub,
     )
     session.add(use)
-    grant.assigned_krw += use_in.amount_krw
-    grant.version += 1
-    grant.updated_at, grant.updated_by = utcnow(), principal.sub
+    grant.assigned_krw += amount_krw
+    bump_version(grant)
+    grant.updated_by = principal.sub
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent use of the same request
         raise Conflict(msg("the block grant already funds this request"), slug="already-funded") from exc
+    return use
+
+
+async def use_block_grant(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    sgg_code: str,
+    fiscal_year: int,
+    use_in: BlockGrantUseCreate,
+) -> BlockGrantRead:
+    ensure_known_sgg(sgg_code, field="path.sgg_code", allow_smg=False)
+    ensure_officer(principal, sgg_code)
+    grant = await _granted(session, sgg_code, fiscal_year, for_update=True)
+    req = await _request_to_fund(session, use_in.request_id)
+    _check_use(grant, req, use_in)
+    use = await _assign(session, principal, grant, req, use_in.amount_krw)
     await emit(
         session,
         BlockGrantAssigned(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from cg_budget.common import NO_CONTROL
+from cg_budget.common import NO_CONTROL, tagged
 from cg_budget.smg import block_grants, service
 from cg_budget.smg.schemas import (
     ApplicationCreate,
@@ -21,7 +21,7 @@ from cg_budget.smg.schemas import (
 )
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, etag_for
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader
 
 router = APIRouter(prefix="/v1/smg", tags=["smg"], responses=PROBLEM_RESPONSES)
 
@@ -107,9 +107,10 @@ async def list_block_grants(session: SessionDep, fiscal_year: YearQuery = None) 
 async def get_block_grant(
     sgg_code: SggPath, fiscal_year: YearPath, session: SessionDep, response: Response
 ) -> BlockGrantRead:
-    grant = await block_grants.get_block_grant(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year)
-    response.headers["ETag"] = etag_for(grant.version)
-    return grant
+    return tagged(
+        response,
+        await block_grants.get_block_grant(session=session, sgg_code=sgg_code, fiscal_year=fiscal_year),
+    )
 
 
 @router.put(
@@ -138,8 +139,7 @@ async def set_block_grant(
         )
     if created:
         response.status_code = status.HTTP_201_CREATED
-    response.headers["ETag"] = etag_for(grant.version)
-    return grant
+    return tagged(response, grant)
 
 
 @router.post(
@@ -160,8 +160,7 @@ async def use_block_grant(
         grant = await block_grants.use_block_grant(
             session=session, principal=principal, sgg_code=sgg_code, fiscal_year=fiscal_year, use_in=use_in
         )
-    response.headers["ETag"] = etag_for(grant.version)
-    return grant
+    return tagged(response, grant)
 
 
 @router.get(

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.budget_requests.models import BudgetRequest
 from cg_budget.common import ensure_admin, ensure_known_sgg, ensure_officer
-from cg_budget.events import emit
 from cg_budget.smg.models import BlockGrant, ProgrammeApplication, SmgProgramme
 from cg_budget.smg.schemas import (
     ApplicationCreate,
@@ -35,13 +34,14 @@ from cg_budget.smg.schemas import (
     ProgrammeCreate,
     ProgrammeRead,
 )
-from cg_shared.audit import record_audit
+from cg_budget.writes import finish_write
 from cg_shared.auth import Principal
 from cg_shared.clock import now_utc, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.events.budget import SmgAwardDecided
-from cg_shared.http import Conflict, FieldError, NotFound, Unprocessable
+from cg_shared.http import Conflict, FieldError, Unprocessable
 from cg_shared.i18n import msg
+from cg_shared.rows import get_or_404, loader
 
 # --- programmes ------------------------------------------------------------------------------------
 
@@ -115,29 +115,21 @@ async def create_programme(
         raise Conflict(msg("programme code {code} is taken", code=programme_in.code), slug="duplicate-code")
     programme = SmgProgramme(**programme_in.model_dump(), created_by=principal.sub)
     session.add(programme)
-    await session.flush()
-    read = _programme_read(programme, 0)
-    record_audit(
+    return await finish_write(
         session,
+        programme,
+        lambda: _programme_read(programme, 0),
         actor=principal,
         action="smg_programme.created",
         entity_type="smg_programme",
-        entity_id=programme.id,
-        after=read.model_dump(mode="json"),
+        dump="json",
     )
-    return read
 
 
-async def _load_programme(
-    session: AsyncSession, programme_id: str, *, for_update: bool = False
-) -> SmgProgramme:
-    stmt = select(SmgProgramme).where(SmgProgramme.id == programme_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    programme = (await session.execute(stmt)).scalar_one_or_none()
-    if programme is None:
-        raise NotFound(msg("no SMG programme with id {programme_id}", programme_id=programme_id))
-    return programme
+_load_programme = loader(
+    SmgProgramme,
+    lambda programme_id: msg("no SMG programme with id {programme_id}", programme_id=programme_id),
+)
 
 
 async def list_programmes(*, session: AsyncSession, fiscal_year: int | None) -> list[ProgrammeRead]:
@@ -227,18 +219,15 @@ async def apply(
         created_by=principal.sub,
     )
     session.add(app)
-    await session.flush()
-    read = _application_read(app)
-    record_audit(
+    return await finish_write(
         session,
+        app,
+        lambda: _application_read(app),
         actor=principal,
         action="smg_application.submitted",
         entity_type="smg_application",
-        entity_id=app.id,
-        sgg_code=app.sgg_code,
-        after=read.model_dump(mode="json"),
+        dump="json",
     )
-    return read
 
 
 async def list_applications(*, session: AsyncSession, programme_id: str) -> list[ApplicationRead]:
@@ -251,17 +240,50 @@ async def list_applications(*, session: AsyncSession, programme_id: str) -> list
     return [_application_read(a) for a in rows.scalars()]
 
 
+def _ruling(
+    app: ProgrammeApplication, programme: SmgProgramme, decision: ApplicationDecision
+) -> tuple[str, int]:
+    """The status and award a decision gives: a rejection has its reason, an award is within what was
+    asked and what the pool has left."""
+    if decision.outcome is Outcome.REJECTED:
+        if not decision.reason.strip():
+            raise Unprocessable(
+                msg("a rejection needs its reason"),
+                errors=[FieldError(field="body.reason", message=msg("required when rejected"))],
+            )
+        return ApplicationStatus.REJECTED.value, 0
+    award = app.requested_krw if decision.award_krw is None else decision.award_krw
+    if award <= 0 or award > app.requested_krw:
+        raise Unprocessable(
+            msg(
+                "an award is more than 0 and at most the requested {requested} won",
+                requested=f"{app.requested_krw:,}",
+            ),
+            errors=[FieldError(field="body.award_krw", message=msg("outside 1..requested_krw"))],
+        )
+    if programme.awarded_krw + award > programme.pool_krw:
+        raise Conflict(
+            msg(
+                "the programme has {left} won left, less than {award} won",
+                left=f"{programme.pool_krw - programme.awarded_krw:,}",
+                award=f"{award:,}",
+            ),
+            slug="pool-exhausted",
+        )
+    return ApplicationStatus.AWARDED.value, award
+
+
 async def decide(
     *, session: AsyncSession, principal: Principal, application_id: str, decision: ApplicationDecision
 ) -> ApplicationRead:
     ensure_admin(principal)
-    app = (
-        await session.execute(
-            select(ProgrammeApplication).where(ProgrammeApplication.id == application_id).with_for_update()
-        )
-    ).scalar_one_or_none()
-    if app is None:
-        raise NotFound(msg("no application with id {application_id}", application_id=application_id))
+    app = await get_or_404(
+        session,
+        ProgrammeApplication,
+        application_id,
+        msg("no application with id {application_id}", application_id=application_id),
+        for_update=True,
+    )
     programme = await _load_programme(session, app.programme_id, for_update=True)
     if app.status != ApplicationStatus.SUBMITTED.value:
         raise Conflict(msg("the application was already {status}", status=app.status), slug="already-decided")
@@ -274,41 +296,20 @@ async def decide(
             slug="call-still-open",
         )
     before = _application_read(app).model_dump(mode="json")
-    if decision.outcome is Outcome.REJECTED:
-        if not decision.reason.strip():
-            raise Unprocessable(
-                msg("a rejection needs its reason"),
-                errors=[FieldError(field="body.reason", message=msg("required when rejected"))],
-            )
-        app.status, app.award_krw = ApplicationStatus.REJECTED.value, 0
-    else:
-        award = app.requested_krw if decision.award_krw is None else decision.award_krw
-        if award <= 0 or award > app.requested_krw:
-            raise Unprocessable(
-                msg(
-                    "an award is more than 0 and at most the requested {requested} won",
-                    requested=f"{app.requested_krw:,}",
-                ),
-                errors=[FieldError(field="body.award_krw", message=msg("outside 1..requested_krw"))],
-            )
-        if programme.awarded_krw + award > programme.pool_krw:
-            raise Conflict(
-                msg(
-                    "the programme has {left} won left, less than {award} won",
-                    left=f"{programme.pool_krw - programme.awarded_krw:,}",
-                    award=f"{award:,}",
-                ),
-                slug="pool-exhausted",
-            )
-        programme.awarded_krw += award
-        app.status, app.award_krw = ApplicationStatus.AWARDED.value, award
+    app.status, app.award_krw = _ruling(app, programme, decision)
+    if app.award_krw:
+        programme.awarded_krw += app.award_krw
     app.reason = decision.reason
     app.decided_at = now_utc()
-    await session.flush()
-    read = _application_read(app)
-    await emit(
+    return await finish_write(
         session,
-        SmgAwardDecided(
+        app,
+        lambda: _application_read(app),
+        actor=principal,
+        action="smg_application.decided",
+        entity_type="smg_application",
+        before=before,
+        event=lambda _: SmgAwardDecided(
             application_id=app.id,
             programme_id=programme.id,
             programme_code=programme.code,
@@ -319,20 +320,8 @@ async def decide(
             plan_item_id=app.plan_item_id,
             reason=app.reason,
         ),
-        subject=app.id,
-        sgg_code=app.sgg_code,
+        dump="json",
     )
-    record_audit(
-        session,
-        actor=principal,
-        action="smg_application.decided",
-        entity_type="smg_application",
-        entity_id=app.id,
-        sgg_code=app.sgg_code,
-        before=before,
-        after=read.model_dump(mode="json"),
-    )
-    return read
 
 
 # --- the report ------------------------------------------------------------------------------------

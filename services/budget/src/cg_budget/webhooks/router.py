@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
+from cg_budget.common import tagged
 from cg_budget.webhooks import service
 from cg_budget.webhooks.crypto import SecretBox
 from cg_budget.webhooks.schemas import (
@@ -19,7 +20,7 @@ from cg_budget.webhooks.schemas import (
 )
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
@@ -54,9 +55,7 @@ async def create_webhook(
             block_private=_block_private(request),
             box=_box(request),
         )
-    response.headers["ETag"] = etag_for(created.version)
-    response.headers["Location"] = f"/v1/webhooks/{created.id}"
-    return created
+    return tagged(response, created, collection="/v1/webhooks")
 
 
 @router.get("", response_model=Page[WebhookRead], summary="Webhook subscriptions visible to the caller")
@@ -70,9 +69,7 @@ async def list_webhooks(
 async def get_webhook(
     webhook_id: str, principal: CurrentPrincipal, session: SessionDep, response: Response
 ) -> WebhookRead:
-    read = await service.get(session=session, principal=principal, webhook_id=webhook_id)
-    response.headers["ETag"] = etag_for(read.version)
-    return read
+    return tagged(response, await service.get(session=session, principal=principal, webhook_id=webhook_id))
 
 
 @router.patch("/{webhook_id}", response_model=WebhookRead, summary="Change URL, event types or pause/resume")
@@ -94,8 +91,7 @@ async def update_webhook(
             if_match=if_match,
             block_private=_block_private(request),
         )
-    response.headers["ETag"] = etag_for(read.version)
-    return read
+    return tagged(response, read)
 
 
 @router.get(
@@ -151,8 +147,7 @@ async def rotate_secret(
             box=_box(request),
             max_overlap_s=request.app.state.settings.webhook_rotation_max_overlap_s,
         )
-    response.headers["ETag"] = etag_for(rotated.version)
-    return rotated
+    return tagged(response, rotated)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""Webhook use cases: subscriptions, enqueueing deliveries with an event, and the delivery log."""
+"""Webhook use cases: subscriptions and the delivery log (deliveries are queued with an event by
+:mod:`cg_budget.webhooks.queue`)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,10 @@ import ipaddress
 import json
 import uuid
 from datetime import timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.common import ensure_known_sgg, ensure_officer
@@ -28,10 +28,10 @@ from cg_budget.webhooks.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from cg_budget.writes import finish_write
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_role
 from cg_shared.db import utcnow
-from cg_shared.events.envelope import CloudEvent
 from cg_shared.http import (
     FieldError,
     NotFound,
@@ -42,7 +42,7 @@ from cg_shared.http import (
     encode_cursor,
 )
 from cg_shared.i18n import msg
-from cg_shared.rows import bump_version, get_or_404
+from cg_shared.rows import bump_version, loader
 
 
 def known_event_names() -> tuple[str, ...]:
@@ -100,14 +100,10 @@ def _ensure_can_manage(principal: Principal, sgg_code: str | None) -> None:
         ensure_officer(principal, sgg_code)
 
 
-async def _get(session: AsyncSession, webhook_id: str, *, for_update: bool = False) -> WebhookSubscription:
-    return await get_or_404(
-        session,
-        WebhookSubscription,
-        webhook_id,
-        msg("no webhook subscription with id {webhook_id}", webhook_id=webhook_id),
-        for_update=for_update,
-    )
+_get = loader(
+    WebhookSubscription,
+    lambda webhook_id: msg("no webhook subscription with id {webhook_id}", webhook_id=webhook_id),
+)
 
 
 def _checked_secret(secret: str | None, field: str = "body.secret") -> str | None:
@@ -150,16 +146,14 @@ async def create(
         updated_at=utcnow(),
     )
     session.add(row)
-    await session.flush()
-    read = WebhookRead.model_validate(row)
-    record_audit(
+    # The read has no secret: it is never written to the audit log.
+    read = await finish_write(
         session,
+        row,
+        lambda: WebhookRead.model_validate(row),
         actor=principal,
         action="webhook.create",
         entity_type="webhook",
-        entity_id=row.id,
-        sgg_code=sgg_code,
-        after=read.model_dump(),  # the secret is never written to the audit log
     )
     return WebhookCreated(**read.model_dump(), secret=secret)
 
@@ -208,19 +202,15 @@ async def update(
     if webhook_in.active is not None:
         row.active = webhook_in.active
     bump_version(row)
-    await session.flush()
-    read = WebhookRead.model_validate(row)
-    record_audit(
+    return await finish_write(
         session,
+        row,
+        lambda: WebhookRead.model_validate(row),
         actor=principal,
         action="webhook.update",
         entity_type="webhook",
-        entity_id=row.id,
-        sgg_code=row.sgg_code,
         before=before,
-        after=read.model_dump(),
     )
-    return read
 
 
 async def list_deliveries(
@@ -248,59 +238,9 @@ async def list_deliveries(
         )
         for attempt in rows.scalars():
             attempts[attempt.delivery_id].append(AttemptRead.model_validate(attempt))
-    items = [
-        DeliveryRead(
-            id=d.id,
-            subscription_id=d.subscription_id,
-            event_type=d.event_type,
-            kind=d.kind,
-            event_id=d.event_id,
-            status=d.status,
-            attempts=d.attempts,
-            next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
-            last_status_code=d.last_status_code,
-            created_at=d.created_at,
-            delivered_at=d.delivered_at,
-            attempt_log=attempts[d.id],
-        )
-        for d in deliveries
-    ]
+    items = [_delivery_read(d, attempts[d.id]) for d in deliveries]
     # Delivery ids are random, so the cursor is only a tie-breaker hint; pages follow creation time.
     return Page(items=items, next_cursor=encode_cursor([deliveries[-1].id]) if more and deliveries else None)
-
-
-async def enqueue(
-    session: AsyncSession, *, cloud_event: CloudEvent, event_name: str, sgg_code: str | None
-) -> int:
-    """Queue one delivery per matching active subscription, in the event's own transaction."""
-    stmt = select(WebhookSubscription).where(WebhookSubscription.active.is_(True))
-    stmt = stmt.where(
-        or_(WebhookSubscription.sgg_code.is_(None), WebhookSubscription.sgg_code == sgg_code)
-        if sgg_code is not None
-        else WebhookSubscription.sgg_code.is_(None)
-    )
-    body = cloud_event.to_json().decode()
-    now = utcnow()
-    count = 0
-    for sub in (await session.execute(stmt)).scalars():
-        names: list[Any] = sub.event_types
-        if "*" not in names and event_name not in names:
-            continue
-        session.add(
-            WebhookDelivery(
-                id=f"msg_{uuid.uuid4().hex}",
-                subscription_id=sub.id,
-                event_type=event_name,
-                event_id=cloud_event.id,
-                payload=body,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        count += 1
-    return count
 
 
 async def rotate_secret(
