@@ -23,7 +23,9 @@ BAD_CALLERS: dict[str, tuple[dict[str, str], int]] = {
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
-async def test_mutating_endpoints_refuse_unauthorised_callers(kit: Kit) -> None:
+async def _an_open_election_and_a_webhook(kit: Kit) -> tuple[str, str, str, str]:
+    """A cycle in allocation with a plan's request on the ballot of an open election, and a webhook:
+    (cycle id, request id, election id, webhook id)."""
     cycle = await kit.open_cycle()
     [rid, *_] = await kit.adopt_plan(plan_adopted(items=2))
     await kit.to_allocation(cycle["id"])
@@ -45,7 +47,11 @@ async def test_mutating_endpoints_refuse_unauthorised_callers(kit: Kit) -> None:
             "/v1/webhooks", json={"url": "https://gu.example.kr/h", "event_types": ["*"]}, headers=OFFICER
         )
     ).json()
-    cid, eid = cycle["id"], election["id"]
+    return cycle["id"], rid, election["id"], hook["id"]
+
+
+def _mutating_calls(cid: str, rid: str, eid: str, hook_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """One call of every write endpoint, with a body each would accept from the right caller."""
     csv_import = "account,field,sector,policy_program,unit_program,detail_program,amount_krw\n일반회계,080,084,a,b,c,1\n"
     calls: list[tuple[str, str, dict[str, Any]]] = [
         ("POST", "/v1/cycles", {"json": {"sgg_code": "11200", "fiscal_year": 2031}}),
@@ -97,8 +103,14 @@ async def test_mutating_endpoints_refuse_unauthorised_callers(kit: Kit) -> None:
             "/v1/webhooks",
             {"json": {"url": "https://x.kr/h", "event_types": ["*"], "sgg_code": "11200"}},
         ),
-        ("PATCH", f"/v1/webhooks/{hook['id']}", {"json": {"active": False}, "headers": {"If-Match": "*"}}),
+        ("PATCH", f"/v1/webhooks/{hook_id}", {"json": {"active": False}, "headers": {"If-Match": "*"}}),
     ]
+    return calls
+
+
+async def test_mutating_endpoints_refuse_unauthorised_callers(kit: Kit) -> None:
+    cid, rid, eid, hook_id = await _an_open_election_and_a_webhook(kit)
+    calls = _mutating_calls(cid, rid, eid, hook_id)
     audit_before = await kit.count("audit_log")
     outbox_before = await kit.count("outbox")
     for method, url, kwargs in calls:

@@ -49,16 +49,8 @@ async def _election(kit: Kit, **overrides: Any) -> tuple[dict[str, Any], list[st
     return r.json(), ids, cycle
 
 
-async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> None:
-    election, ids, cycle = await _election(kit)
-    assert election["budget_krw"] == 60_000_000 and election["status"] == "open"
-    url = f"/v1/elections/{election['id']}"
-    for n, picks in enumerate(ONLINE):
-        r = await kit.client.post(
-            f"{url}/ballots", json={"choices": [ids[i] for i in picks]}, headers=resident(n)
-        )
-        assert r.status_code == 201, r.text
-    # One ballot per resident, checked against the rules, residents of the borough only.
+async def _online_ballots_follow_the_rules(kit: Kit, url: str, ids: list[str]) -> None:
+    """One ballot per resident, checked against the rules, residents of the borough only."""
     again = await kit.client.post(f"{url}/ballots", json={"choices": [ids[3]]}, headers=resident(0))
     assert again.status_code == 409 and again.json()["type"].endswith("/already-voted")
     too_many = await kit.client.post(f"{url}/ballots", json={"choices": ids[:3]}, headers=resident(50))
@@ -82,7 +74,9 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
     mine = await kit.client.get(f"{url}/ballots/me", headers=resident(5))
     assert mine.json()["choices"] == [ids[2], ids[3]]
 
-    # Paper ballots: CSV, Idempotency-Key required, a re-send changes nothing, a bad row is named.
+
+async def _paper_ballots_are_imported_once(kit: Kit, url: str, ids: list[str]) -> None:
+    """CSV, Idempotency-Key required, a re-send changes nothing, a bad row is named."""
     csv = "voter_id,vote\n" + "".join(
         f"P-{k},{'|'.join(ids[i] for i in picks)}\n" for k, picks in enumerate(PAPER)
     )
@@ -115,10 +109,14 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
     assert (await kit.client.post(f"{url}/close", headers=OTHER_OFFICER)).status_code == 403
     assert (await kit.client.get(f"{url}/outcome")).status_code == 404
 
+
+async def _closing_computes_the_equal_shares_outcome(
+    kit: Kit, url: str, ids: list[str], tmp_path: Any
+) -> dict[str, Any]:
+    """The outcome is pabutools' Method of Equal Shares on the very same profile (exported as .pb)."""
     closed = await kit.client.post(f"{url}/close", headers=OFFICER)
     assert closed.status_code == 200, closed.text
     outcome = closed.json()
-    # Reference: pabutools' Method of Equal Shares on the very same profile (exported as .pb).
     pb = (await kit.client.get(f"{url}/export.pb")).text
     path = tmp_path / "e.pb"
     path.write_text(pb, encoding="utf-8")
@@ -139,6 +137,21 @@ async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> Non
     closed_events = await kit.outbox_payloads("election.closed.v1")
     assert closed_events[0]["data"]["selected_request_ids"] == outcome["selected"]
     assert closed_events[0]["data"]["ballot_count"] == 12
+    return dict(outcome)
+
+
+async def test_election_to_outcome_to_allocation(kit: Kit, tmp_path: Any) -> None:
+    election, ids, cycle = await _election(kit)
+    assert election["budget_krw"] == 60_000_000 and election["status"] == "open"
+    url = f"/v1/elections/{election['id']}"
+    for n, picks in enumerate(ONLINE):
+        r = await kit.client.post(
+            f"{url}/ballots", json={"choices": [ids[i] for i in picks]}, headers=resident(n)
+        )
+        assert r.status_code == 201, r.text
+    await _online_ballots_follow_the_rules(kit, url, ids)
+    await _paper_ballots_are_imported_once(kit, url, ids)
+    outcome = await _closing_computes_the_equal_shares_outcome(kit, url, ids, tmp_path)
 
     # Finalise: the outcome becomes money drawn from the election's envelope.
     alloc_url = f"/v1/cycles/{cycle['id']}/allocations"
@@ -435,11 +448,11 @@ async def test_the_readme_resident_token_votes_in_its_borough(kit: Kit) -> None:
     assert elsewhere.status_code == 403
 
 
-async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit: Kit) -> None:
-    """A ballot item carries description, location, category, images and links; voting runs from
-    opens_at to closes_at: no ballot before or after (409 naming the reason), no closing before."""
-    opens = now_utc() + timedelta(hours=1)
-    closes = opens + timedelta(days=7)
+async def _create_windowed_election(
+    kit: Kit, opens: datetime, closes: datetime
+) -> tuple[dict[str, Any], list[str]]:
+    """An election whose first item has ballot details and whose voting runs from ``opens`` to ``closes``;
+    a window closing before it opens, details for a request not on the ballot and a naive time are 422."""
     cycle = await kit.open_cycle()
     await kit.adopt_plan(plan_adopted(items=4, amounts=AMOUNTS))
     await kit.to_allocation(cycle["id"])
@@ -489,8 +502,10 @@ async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit:
     assert item["images"] == kitchen["images"] and item["links"] == kitchen["links"]
     assert election["voting_open"] is False
     assert datetime.fromisoformat(election["opens_at"]) == opens
-    url = f"/v1/elections/{election['id']}"
+    return election, ids
 
+
+async def _nothing_is_cast_before_the_opening(kit: Kit, url: str, ids: list[str]) -> None:
     early = await kit.client.post(
         f"{url}/ballots", json={"choices": [ids[0]]}, headers={**resident(1), "Accept-Language": "en"}
     )
@@ -503,6 +518,16 @@ async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit:
     )
     assert paper_early.status_code == 409 and paper_early.json()["type"].endswith("/voting-not-open-yet")
     assert await kit.count("ballots") == 0
+
+
+async def test_ballot_items_say_what_is_voted_on_and_the_window_is_enforced(kit: Kit) -> None:
+    """A ballot item carries description, location, category, images and links; voting runs from
+    opens_at to closes_at: no ballot before or after (409 naming the reason), no closing before."""
+    opens = now_utc() + timedelta(hours=1)
+    closes = opens + timedelta(days=7)
+    election, ids = await _create_windowed_election(kit, opens, closes)
+    url = f"/v1/elections/{election['id']}"
+    await _nothing_is_cast_before_the_opening(kit, url, ids)
 
     with time_machine.travel(opens + timedelta(hours=2), tick=True):
         assert (await kit.client.get(url)).json()["voting_open"] is True

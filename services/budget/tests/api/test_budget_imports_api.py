@@ -38,10 +38,11 @@ async def _figures(kit: Kit) -> dict[str, tuple[int, int]]:
         return {r[0]: (r[1], r[2]) for r in rows}
 
 
-async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) -> None:
-    url, params = imports_url("execution", mode="add")
-    csv_body = HEADER + row("협치사업 1", 1_000_000) + row("협치사업 2", "2,500,000")
-    headers = {**OFFICER, "Content-Type": "text/csv"}
+async def _import_once_whatever_the_replays(
+    kit: Kit, url: str, params: dict[str, Any], csv_body: str, headers: dict[str, str]
+) -> None:
+    """A key is required; the same key again (same caller: middleware replay; another officer: the import
+    table) imports nothing twice."""
     # The key is required for bulk imports.
     missing = await kit.client.post(url, params=params, content=csv_body.encode(), headers=headers)
     assert missing.status_code == 428 and missing.json()["errors"][0]["field"] == "header.Idempotency-Key"
@@ -67,17 +68,11 @@ async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) 
     assert await kit.count("imports") == 1
     assert len(await kit.outbox_payloads("appropriation.imported.v1")) == 1
 
-    # A new key adds (mode=add: monthly execution increments).
-    second = await kit.client.post(
-        url,
-        params=params,
-        content=(HEADER + row("협치사업 1", 500_000)).encode(),
-        headers={**headers, "Idempotency-Key": "exec-2030-02"},
-    )
-    assert second.status_code == 201
-    assert (await _figures(kit))["협치사업 1"] == (0, 1_500_000)
 
-    # One bad program code → the whole file is refused, the row is named, nothing changes.
+async def _bad_files_import_nothing(
+    kit: Kit, url: str, params: dict[str, Any], headers: dict[str, str]
+) -> str:
+    """One bad program code or an unquoted amount refuses the whole file, naming the rows; returns that file."""
     bad = (
         HEADER
         + row("협치사업 1", 100)
@@ -100,6 +95,25 @@ async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) 
     assert "아무것도 가져오지 않았습니다" in refused.json()["detail"]  # Korean unless English is asked for
     assert await _figures(kit) == {"협치사업 1": (0, 1_500_000), "협치사업 2": (0, 2_500_000)}
     assert await kit.count("imports") == 2
+    return bad
+
+
+async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) -> None:
+    url, params = imports_url("execution", mode="add")
+    csv_body = HEADER + row("협치사업 1", 1_000_000) + row("협치사업 2", "2,500,000")
+    headers = {**OFFICER, "Content-Type": "text/csv"}
+    await _import_once_whatever_the_replays(kit, url, params, csv_body, headers)
+    # A new key adds (mode=add: monthly execution increments).
+    second = await kit.client.post(
+        url,
+        params=params,
+        content=(HEADER + row("협치사업 1", 500_000)).encode(),
+        headers={**headers, "Idempotency-Key": "exec-2030-02"},
+    )
+    assert second.status_code == 201
+    assert (await _figures(kit))["협치사업 1"] == (0, 1_500_000)
+
+    bad = await _bad_files_import_nothing(kit, url, params, headers)
     # all_or_nothing=false applies the good rows and reports the bad ones.
     partial = await kit.client.post(
         url,
@@ -137,7 +151,21 @@ async def test_import_is_idempotent_all_or_nothing_and_names_bad_rows(kit: Kit) 
     assert len(audit) == 3
 
 
-async def test_json_import_replace_mode_and_reconciliation(kit: Kit) -> None:
+def json_row(detail: str, amount: int, obj: str = "307-02") -> dict[str, Any]:
+    return {
+        "account": "일반회계",
+        "field": "080",
+        "sector": "084",
+        "policy_program": "민관협치 활성화",
+        "unit_program": "지역사회혁신계획 추진",
+        "detail_program": detail,
+        "object_code": obj,
+        "amount_krw": amount,
+    }
+
+
+async def _allocate_two_of_three_requests(kit: Kit) -> None:
+    """A cycle with three plan items of which the first two are allocated from the borough envelope."""
     cycle = await kit.open_cycle()
     await kit.adopt_plan(plan_adopted(items=3, amounts=[30_000_000, 20_000_000, 50_000_000]))
     await kit.to_allocation(cycle["id"])
@@ -157,18 +185,37 @@ async def test_json_import_replace_mode_and_reconciliation(kit: Kit) -> None:
     )
     assert alloc.status_code == 201
 
-    def json_row(detail: str, amount: int, obj: str = "307-02") -> dict[str, Any]:
-        return {
-            "account": "일반회계",
-            "field": "080",
-            "sector": "084",
-            "policy_program": "민관협치 활성화",
-            "unit_program": "지역사회혁신계획 추진",
-            "detail_program": detail,
-            "object_code": obj,
-            "amount_krw": amount,
-        }
 
+async def _reconciliation_flags_each_request(kit: Kit) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Allocation against appropriation and execution, per request and in total; returns requests 1 and 2."""
+    report = (
+        await kit.client.get("/v1/reconciliation", params={"sgg_code": BOROUGH, "fiscal_year": FY})
+    ).json()
+    by_title = {r["title_ko"]: r for r in report["requests"]}
+    one, two, three = by_title["협치사업 1"], by_title["협치사업 2"], by_title["협치사업 3"]
+    assert (one["allocated_krw"], one["appropriated_krw"], one["executed_krw"]) == (
+        30_000_000,
+        30_000_000,
+        12_000_000,
+    )
+    assert one["flags"] == []
+    assert (two["allocated_krw"], two["appropriated_krw"], two["executed_krw"]) == (
+        20_000_000,
+        18_000_000,
+        19_000_000,
+    )
+    assert set(two["flags"]) == {"appropriated_below_allocation", "executed_above_appropriation"}
+    assert three["allocated_krw"] == 0 and "not_allocated" in three["flags"]
+    totals = report["totals"]
+    assert totals["allocated_krw"] == 50_000_000 and totals["appropriated_krw"] == 57_000_000
+    assert totals["appropriated_for_requests_krw"] == 48_000_000 and totals["executed_krw"] == 31_000_000
+    unmatched = [p for p in report["programs"] if "no_request" in p["flags"]]
+    assert [p["program_codes"]["detail_program"] for p in unmatched] == ["구청 일반사업"]
+    return one, two
+
+
+async def test_json_import_replace_mode_and_reconciliation(kit: Kit) -> None:
+    await _allocate_two_of_three_requests(kit)
     url, params = imports_url("appropriation")
     rows = [
         json_row("협치사업 1", 20_000_000, "307-02"),
@@ -211,29 +258,7 @@ async def test_json_import_replace_mode_and_reconciliation(kit: Kit) -> None:
     )
     assert r.status_code == 201
 
-    report = (
-        await kit.client.get("/v1/reconciliation", params={"sgg_code": BOROUGH, "fiscal_year": FY})
-    ).json()
-    by_title = {r["title_ko"]: r for r in report["requests"]}
-    one, two, three = by_title["협치사업 1"], by_title["협치사업 2"], by_title["협치사업 3"]
-    assert (one["allocated_krw"], one["appropriated_krw"], one["executed_krw"]) == (
-        30_000_000,
-        30_000_000,
-        12_000_000,
-    )
-    assert one["flags"] == []
-    assert (two["allocated_krw"], two["appropriated_krw"], two["executed_krw"]) == (
-        20_000_000,
-        18_000_000,
-        19_000_000,
-    )
-    assert set(two["flags"]) == {"appropriated_below_allocation", "executed_above_appropriation"}
-    assert three["allocated_krw"] == 0 and "not_allocated" in three["flags"]
-    totals = report["totals"]
-    assert totals["allocated_krw"] == 50_000_000 and totals["appropriated_krw"] == 57_000_000
-    assert totals["appropriated_for_requests_krw"] == 48_000_000 and totals["executed_krw"] == 31_000_000
-    unmatched = [p for p in report["programs"] if "no_request" in p["flags"]]
-    assert [p["program_codes"]["detail_program"] for p in unmatched] == ["구청 일반사업"]
+    one, two = await _reconciliation_flags_each_request(kit)
 
     # Planning follows each plan item's spending: request.executed per request the import changed.
     spent = {e["data"]["request_id"]: e["data"] for e in await kit.outbox_payloads("request.executed.v1")}

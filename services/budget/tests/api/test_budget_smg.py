@@ -3,7 +3,8 @@ on adopted plan items, and the per-borough report of money through the plan vers
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,8 @@ def seoul_noon(day: object) -> datetime:
     return datetime.combine(day, time(12), tzinfo=SEOUL).astimezone(UTC)  # type: ignore[arg-type]
 
 
-async def test_programme_call_window_awards_and_pool(kit: Kit) -> None:
-    today = today_seoul()
-    opens, closes = today + timedelta(days=3), today + timedelta(days=10)
+async def _create_programme(kit: Kit, opens: date, closes: date) -> dict[str, Any]:
+    """SMG admin only, a call window not in the past, one programme per code."""
     admin = auth("smg_admin", sub="admin-city")
     body = {
         "code": "SMG-2030-VILLAGE",
@@ -49,6 +49,70 @@ async def test_programme_call_window_awards_and_pool(kit: Kit) -> None:
     programme = created.json()
     assert programme["call_state"] == "upcoming"
     assert (await kit.client.post("/v1/smg/programmes", json=body, headers=admin)).status_code == 409
+    return dict(programme)
+
+
+async def _applications_while_the_call_is_open(
+    kit: Kit, url: str, application: dict[str, Any], opens: date
+) -> tuple[str, str]:
+    """While the call is open: two applications within the cap from the borough; none from another, no decision yet. Their ids."""
+    officer = auth("borough_officer", BOROUGH, sub="officer-seongdong")
+    first = await kit.client.post(url, json=application, headers=officer)
+    assert first.status_code == 201, first.text
+    assert first.json()["submitted_on"] == opens.isoformat()
+    second = await kit.client.post(
+        url, json={**application, "title_ko": "왕십리 돌봄", "requested_krw": 25_000_000}, headers=officer
+    )
+    assert second.status_code == 201, second.text
+    over_cap = await kit.client.post(url, json={**application, "requested_krw": 41_000_000}, headers=officer)
+    assert over_cap.status_code == 422
+    assert over_cap.json()["errors"][0]["field"] == "body.requested_krw"
+    other_borough = await kit.client.post(
+        url, json=application, headers=auth("borough_officer", OTHER, sub="officer-gangnam")
+    )
+    assert other_borough.status_code == 403
+    still_open = await kit.client.post(
+        f"/v1/smg/applications/{first.json()['id']}/decision",
+        json={"outcome": "awarded"},
+        headers=auth("smg_admin", sub="admin-city"),
+    )
+    assert still_open.status_code == 409
+    assert still_open.json()["type"].endswith("call-still-open")
+    return first.json()["id"], second.json()["id"]
+
+
+async def _decisions_after_the_call_closes(
+    kit: Kit, url: str, application: dict[str, Any], first_id: str, second_id: str
+) -> None:
+    """After the call closed: no late application; each decided once, an award within the pool, a rejection with its reason."""
+    admin = auth("smg_admin", sub="admin-city")
+    late = await kit.client.post(url, json=application, headers=auth("borough_officer", BOROUGH))
+    assert late.status_code == 409
+    assert late.json()["type"].endswith("call-closed")
+    decide = f"/v1/smg/applications/{first_id}/decision"
+    awarded = await kit.client.post(decide, json={"outcome": "awarded"}, headers=admin)
+    assert awarded.status_code == 200, awarded.text
+    assert awarded.json()["status"] == "awarded" and awarded.json()["award_krw"] == 30_000_000
+    again = await kit.client.post(decide, json={"outcome": "rejected", "reason": "중복"}, headers=admin)
+    assert again.status_code == 409
+    decide2 = f"/v1/smg/applications/{second_id}/decision"
+    # 25M asked, 20M left in the 50M pool.
+    too_much = await kit.client.post(decide2, json={"outcome": "awarded"}, headers=admin)
+    assert too_much.status_code == 409
+    assert too_much.json()["type"].endswith("pool-exhausted")
+    no_reason = await kit.client.post(decide2, json={"outcome": "rejected"}, headers=admin)
+    assert no_reason.status_code == 422
+    assert no_reason.json()["errors"][0]["field"] == "body.reason"
+    partly = await kit.client.post(
+        decide2, json={"outcome": "awarded", "award_krw": 20_000_000}, headers=admin
+    )
+    assert partly.status_code == 200, partly.text
+
+
+async def test_programme_call_window_awards_and_pool(kit: Kit) -> None:
+    today = today_seoul()
+    opens, closes = today + timedelta(days=3), today + timedelta(days=10)
+    programme = await _create_programme(kit, opens, closes)
     url = f"/v1/smg/programmes/{programme['id']}/applications"
     application = {"sgg_code": BOROUGH, "title_ko": "성수동 마을 부엌", "requested_krw": 30_000_000}
 
@@ -57,54 +121,9 @@ async def test_programme_call_window_awards_and_pool(kit: Kit) -> None:
     assert early.json()["type"].endswith("call-not-open-yet")
 
     with frozen_at(seoul_noon(opens)):
-        officer = auth("borough_officer", BOROUGH, sub="officer-seongdong")
-        first = await kit.client.post(url, json=application, headers=officer)
-        assert first.status_code == 201, first.text
-        assert first.json()["submitted_on"] == opens.isoformat()
-        second = await kit.client.post(
-            url, json={**application, "title_ko": "왕십리 돌봄", "requested_krw": 25_000_000}, headers=officer
-        )
-        assert second.status_code == 201, second.text
-        over_cap = await kit.client.post(
-            url, json={**application, "requested_krw": 41_000_000}, headers=officer
-        )
-        assert over_cap.status_code == 422
-        assert over_cap.json()["errors"][0]["field"] == "body.requested_krw"
-        other_borough = await kit.client.post(
-            url, json=application, headers=auth("borough_officer", OTHER, sub="officer-gangnam")
-        )
-        assert other_borough.status_code == 403
-        still_open = await kit.client.post(
-            f"/v1/smg/applications/{first.json()['id']}/decision",
-            json={"outcome": "awarded"},
-            headers=auth("smg_admin", sub="admin-city"),
-        )
-        assert still_open.status_code == 409
-        assert still_open.json()["type"].endswith("call-still-open")
-
+        first_id, second_id = await _applications_while_the_call_is_open(kit, url, application, opens)
     with frozen_at(seoul_noon(closes + timedelta(days=1))):
-        admin = auth("smg_admin", sub="admin-city")
-        late = await kit.client.post(url, json=application, headers=auth("borough_officer", BOROUGH))
-        assert late.status_code == 409
-        assert late.json()["type"].endswith("call-closed")
-        decide = f"/v1/smg/applications/{first.json()['id']}/decision"
-        awarded = await kit.client.post(decide, json={"outcome": "awarded"}, headers=admin)
-        assert awarded.status_code == 200, awarded.text
-        assert awarded.json()["status"] == "awarded" and awarded.json()["award_krw"] == 30_000_000
-        again = await kit.client.post(decide, json={"outcome": "rejected", "reason": "중복"}, headers=admin)
-        assert again.status_code == 409
-        decide2 = f"/v1/smg/applications/{second.json()['id']}/decision"
-        # 25M asked, 20M left in the 50M pool.
-        too_much = await kit.client.post(decide2, json={"outcome": "awarded"}, headers=admin)
-        assert too_much.status_code == 409
-        assert too_much.json()["type"].endswith("pool-exhausted")
-        no_reason = await kit.client.post(decide2, json={"outcome": "rejected"}, headers=admin)
-        assert no_reason.status_code == 422
-        assert no_reason.json()["errors"][0]["field"] == "body.reason"
-        partly = await kit.client.post(
-            decide2, json={"outcome": "awarded", "award_krw": 20_000_000}, headers=admin
-        )
-        assert partly.status_code == 200, partly.text
+        await _decisions_after_the_call_closes(kit, url, application, first_id, second_id)
 
     listed = (await kit.client.get(url)).json()  # public
     assert sorted(a["award_krw"] for a in listed) == [20_000_000, 30_000_000]
@@ -117,32 +136,16 @@ async def test_programme_call_window_awards_and_pool(kit: Kit) -> None:
     ]
 
 
-async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit) -> None:
+async def _block_grant_goes_to_plan_items_only(
+    kit: Kit, grant_url: str, by_amount: dict[int, dict[str, Any]], manual_id: str
+) -> None:
+    """Only requests opened from adopted plan items take the grant, once each, within what is left; the
+    grant cannot then go below what it put on them."""
     admin = auth("smg_admin", sub="admin-city")
     officer = auth("borough_officer", BOROUGH, sub="officer-seongdong")
-    await kit.adopt_plan(plan_adopted(items=2, amounts=[30_000_000, 40_000_000]))
-    requests = (await kit.client.get("/v1/requests", params={"sgg_code": BOROUGH})).json()["items"]
-    by_amount = {r["amount_krw"]: r for r in requests}
-    manual = await kit.client.post(
-        "/v1/requests",
-        json={"sgg_code": BOROUGH, "fiscal_year": FY, "title_ko": "구청 자체 사업", "amount_krw": 5_000_000},
-        headers=officer,
-    )
-    assert manual.status_code == 201, manual.text
-
-    grant_url = f"/v1/smg/block-grants/{BOROUGH}/{FY}"
-    assert (
-        await kit.client.put(grant_url, json={"amount_krw": 50_000_000}, headers=officer)
-    ).status_code == 403
-    created = await kit.client.put(grant_url, json={"amount_krw": 50_000_000, "grade": "가"}, headers=admin)
-    assert created.status_code == 201, created.text
-    assert (
-        await kit.client.put(grant_url, json={"amount_krw": 60_000_000}, headers=admin)
-    ).status_code == 428
-
     uses = f"{grant_url}/uses"
     not_plan = await kit.client.post(
-        uses, json={"request_id": manual.json()["id"], "amount_krw": 5_000_000}, headers=officer
+        uses, json={"request_id": manual_id, "amount_krw": 5_000_000}, headers=officer
     )
     assert not_plan.status_code == 422
     assert not_plan.json()["type"].endswith("not-a-plan-item")
@@ -186,7 +189,11 @@ async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit
         (by_amount[40_000_000]["plan_item_id"], 20_000_000),
     ]
 
-    # A programme award of 20M for the same borough and year: 50M through the plan, 20M project by project.
+
+async def _programme_award_on_a_plan_item(kit: Kit, plan_item_id: str) -> None:
+    """A programme award of 20M for the same borough and year: 50M through the plan, 20M project by project."""
+    admin = auth("smg_admin", sub="admin-city")
+    officer = auth("borough_officer", BOROUGH, sub="officer-seongdong")
     today = today_seoul()
     programme = await kit.client.post(
         "/v1/smg/programmes",
@@ -207,7 +214,7 @@ async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit
             "sgg_code": BOROUGH,
             "title_ko": "돌봄 사업",
             "requested_krw": 20_000_000,
-            "plan_item_id": by_amount[40_000_000]["plan_item_id"],
+            "plan_item_id": plan_item_id,
         },
         headers=officer,
     )
@@ -226,6 +233,33 @@ async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit
             headers=auth("smg_admin", sub="admin-city"),
         )
         assert decided.status_code == 200, decided.text
+
+
+async def test_block_grant_follows_adopted_plan_items_and_report_shares(kit: Kit) -> None:
+    admin = auth("smg_admin", sub="admin-city")
+    officer = auth("borough_officer", BOROUGH, sub="officer-seongdong")
+    await kit.adopt_plan(plan_adopted(items=2, amounts=[30_000_000, 40_000_000]))
+    requests = (await kit.client.get("/v1/requests", params={"sgg_code": BOROUGH})).json()["items"]
+    by_amount = {r["amount_krw"]: r for r in requests}
+    manual = await kit.client.post(
+        "/v1/requests",
+        json={"sgg_code": BOROUGH, "fiscal_year": FY, "title_ko": "구청 자체 사업", "amount_krw": 5_000_000},
+        headers=officer,
+    )
+    assert manual.status_code == 201, manual.text
+
+    grant_url = f"/v1/smg/block-grants/{BOROUGH}/{FY}"
+    assert (
+        await kit.client.put(grant_url, json={"amount_krw": 50_000_000}, headers=officer)
+    ).status_code == 403
+    created = await kit.client.put(grant_url, json={"amount_krw": 50_000_000, "grade": "가"}, headers=admin)
+    assert created.status_code == 201, created.text
+    assert (
+        await kit.client.put(grant_url, json={"amount_krw": 60_000_000}, headers=admin)
+    ).status_code == 428
+
+    await _block_grant_goes_to_plan_items_only(kit, grant_url, by_amount, manual.json()["id"])
+    await _programme_award_on_a_plan_item(kit, by_amount[40_000_000]["plan_item_id"])
 
     report = (await kit.client.get("/v1/smg/report", params={"fiscal_year": FY})).json()
     assert len(report["rows"]) == 1

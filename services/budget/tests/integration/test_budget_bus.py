@@ -3,21 +3,19 @@ event is redelivered or re-emitted — and allocation.finalized out through the 
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import text
 
 from cg_budget.main import create_app
 from cg_shared.events import make_event
 from cg_shared.events import topics as topic_names
-from cg_shared.messaging.broker import ensure_topics
 from cg_shared.testing.helpers import eventually, running_app
 
-from ..conftest import OFFICER, Kit, plan_adopted, settings_for
+from ..conftest import OFFICER, Kit, plan_adopted
+from .bus import bus_settings, publish, published
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres]
 
@@ -28,29 +26,14 @@ pytestmark = [pytest.mark.broker, pytest.mark.postgres]
 async def test_plan_adopted_over_the_bus_opens_requests_once_and_allocation_goes_out(
     budget_url: str, broker: Any
 ) -> None:
-    settings = settings_for(
-        budget_url,
-        run_relay=True,
-        run_consumer=True,
-        kafka_bootstrap_servers=broker.bootstrap,
-        webhook_delivery_enabled=False,
-    )
-    await ensure_topics(settings, [*topic_names.EVENT_TOPICS])
-    app = create_app(settings)
+    app = create_app(await bus_settings(budget_url, broker))
     payload = plan_adopted(items=2, plan_id=f"plan-bus-{uuid.uuid4().hex[:8]}")
     first = make_event(payload, subject=payload.plan_id)
     reemitted = make_event(payload, subject=payload.plan_id)  # same facts, new event id
     async with running_app(app) as client:
         kit = Kit(client, app)
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-        await producer.start()
-        try:
-            for event in (first, first, reemitted):  # a redelivery and a re-emission
-                await producer.send_and_wait(
-                    topic_names.PLANNING_PLAN, value=event.to_json(), key=payload.plan_id.encode()
-                )
-        finally:
-            await producer.stop()
+        # a redelivery and a re-emission
+        await publish(broker, topic_names.PLANNING_PLAN, payload.plan_id, (first, first, reemitted))
 
         async def handled() -> int:
             return await kit.count(
@@ -90,30 +73,12 @@ async def test_plan_adopted_over_the_bus_opens_requests_once_and_allocation_goes
 
         await eventually(unpublished, until=lambda n: n == 0, timeout_s=30, what="outbox relayed")
 
-    consumer = AIOKafkaConsumer(
+    event = await published(
+        broker,
         topic_names.BUDGET_ALLOCATION,
-        bootstrap_servers=broker.bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=f"test-{uuid.uuid4().hex[:8]}",
+        lambda doc: doc.get("subject") == allocation_id,
+        "allocation.finalized on the topic",
     )
-    await consumer.start()
-    try:
-        found: dict[str, Any] | None = None
-
-        async def poll() -> dict[str, Any] | None:
-            nonlocal found
-            batches = await consumer.getmany(timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    doc = json.loads(record.value or b"{}")
-                    if doc.get("subject") == allocation_id:
-                        found = doc
-            return found
-
-        event = await eventually(poll, timeout_s=30, what="allocation.finalized on the topic")
-    finally:
-        await consumer.stop()
     assert event["type"] == "kr.seoul.cg.budget.allocation.finalized.v1"
     lines = event["data"]["lines"]
     assert {ln["plan_item_id"] for ln in lines} == {i.item_id for i in payload.items}

@@ -4,49 +4,41 @@ relay as a CloudEvent — and a request is paid from the block grant or an envel
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from cg_budget.main import create_app
 from cg_shared.events import make_event
 from cg_shared.events import topics as topic_names
-from cg_shared.messaging.broker import ensure_topics
 from cg_shared.testing.helpers import auth, eventually, running_app
 
-from ..conftest import BOROUGH, FY, OFFICER, Kit, plan_adopted, settings_for
+from ..conftest import BOROUGH, FY, OFFICER, Kit, plan_adopted
+from .bus import bus_settings, publish, published
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres]
 
 
+async def _from_borough_envelope(client: Any, cycle_id: str, request_id: str) -> Any:
+    """Finalise an allocation paying ``request_id`` from the cycle's borough envelope."""
+    return await client.post(
+        f"/v1/cycles/{cycle_id}/allocations",
+        json={"method": "priority", "envelope_kind": "borough", "lines": [{"request_id": request_id}]},
+        headers=OFFICER,
+    )
+
+
 @pytest.mark.parametrize("db_backend", ["postgresql"])
 async def test_block_grant_on_items_adopted_over_the_bus(budget_url: str, broker: Any) -> None:
-    settings = settings_for(
-        budget_url,
-        run_relay=True,
-        run_consumer=True,
-        kafka_bootstrap_servers=broker.bootstrap,
-        webhook_delivery_enabled=False,
-    )
-    await ensure_topics(settings, [*topic_names.EVENT_TOPICS])
-    app = create_app(settings)
+    app = create_app(await bus_settings(budget_url, broker))
     payload = plan_adopted(
         items=3, amounts=[30_000_000, 20_000_000, 10_000_000], plan_id=f"plan-smg-{uuid.uuid4().hex[:8]}"
     )
     async with running_app(app) as client:
         kit = Kit(client, app)
-        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-        await producer.start()
-        try:
-            event = make_event(payload, subject=payload.plan_id)
-            await producer.send_and_wait(
-                topic_names.PLANNING_PLAN, value=event.to_json(), key=payload.plan_id.encode()
-            )
-        finally:
-            await producer.stop()
+        event = make_event(payload, subject=payload.plan_id)
+        await publish(broker, topic_names.PLANNING_PLAN, payload.plan_id, [event])
 
         async def opened() -> list[dict[str, Any]]:
             body = (await client.get("/v1/requests", params={"plan_id": payload.plan_id})).json()
@@ -59,15 +51,7 @@ async def test_block_grant_on_items_adopted_over_the_bus(budget_url: str, broker
         cycle = await kit.open_cycle()
         await kit.to_allocation(cycle["id"])
         await kit.set_envelope(cycle["id"], "borough", 50_000_000)
-        alloc = await client.post(
-            f"/v1/cycles/{cycle['id']}/allocations",
-            json={
-                "method": "priority",
-                "envelope_kind": "borough",
-                "lines": [{"request_id": by_amount[10_000_000]}],
-            },
-            headers=OFFICER,
-        )
+        alloc = await _from_borough_envelope(client, cycle["id"], by_amount[10_000_000])
         assert alloc.status_code == 201, alloc.text
 
         grant_url = f"/v1/smg/block-grants/{BOROUGH}/{FY}"
@@ -89,15 +73,7 @@ async def test_block_grant_on_items_adopted_over_the_bus(budget_url: str, broker
         )
         assert twice.status_code == 409 and twice.json()["type"].endswith("already-funded")
         # And the envelope cannot pay what the block grant pays.
-        again = await client.post(
-            f"/v1/cycles/{cycle['id']}/allocations",
-            json={
-                "method": "priority",
-                "envelope_kind": "borough",
-                "lines": [{"request_id": by_amount[30_000_000]}],
-            },
-            headers=OFFICER,
-        )
+        again = await _from_borough_envelope(client, cycle["id"], by_amount[30_000_000])
         assert again.status_code == 422, again.text
         assert again.json()["errors"][0]["field"] == "body.lines.0"
 
@@ -108,32 +84,15 @@ async def test_block_grant_on_items_adopted_over_the_bus(budget_url: str, broker
             lambda: kit.count("outbox", unpublished), until=lambda n: n == 0, timeout_s=30, what="relayed"
         )
 
-    consumer = AIOKafkaConsumer(
+    assigned = await published(
+        broker,
         topic_names.BUDGET_ENVELOPE,
-        bootstrap_servers=broker.bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        group_id=f"test-{uuid.uuid4().hex[:8]}",
+        lambda doc: (
+            doc.get("subject") == grant_id and doc.get("type", "").endswith("block_grant.assigned.v1")
+        ),
+        "block_grant.assigned on the topic",
     )
-    await consumer.start()
-    try:
-        found: dict[str, Any] | None = None
-
-        async def poll() -> dict[str, Any] | None:
-            nonlocal found
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    doc = json.loads(record.value or b"{}")
-                    if doc.get("subject") == grant_id and doc.get("type", "").endswith(
-                        "block_grant.assigned.v1"
-                    ):
-                        found = doc
-            return found
-
-        published = await eventually(poll, timeout_s=30, what="block_grant.assigned on the topic")
-    finally:
-        await consumer.stop()
-    assert published["source"] == "/cg/budget"
-    data = published["data"]
+    assert assigned["source"] == "/cg/budget"
+    data = assigned["data"]
     assert data["plan_id"] == payload.plan_id and data["amount_krw"] == 30_000_000
     assert data["plan_item_id"] == payload.items[0].item_id

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -43,6 +44,97 @@ def app_settings(url: str) -> BudgetSettings:
     return settings_for(url, webhook_poll_interval_s=0.05, webhook_max_attempts=2, webhook_secret_keys=KEY)
 
 
+@dataclass
+class _Hook:
+    """One subscription of the test, with its receiver: reads its delivery log and pings it."""
+
+    client: Any
+    receiver: Receiver
+    id: str
+
+    async def deliveries(self) -> list[dict[str, Any]]:
+        r = await self.client.get(f"/v1/webhooks/{self.id}/deliveries", headers=OFFICER)
+        assert r.status_code == 200, r.text
+        return list(r.json()["items"])
+
+    async def ping_and_wait(self) -> dict[str, Any]:
+        ping = await self.client.post(f"/v1/webhooks/{self.id}/ping", headers=OFFICER)
+        assert ping.status_code == 202, ping.text
+        assert ping.json()["kind"] == "ping" and ping.json()["status"] == "pending"
+        found = await eventually(
+            self.deliveries,
+            until=lambda ds: any(d["id"] == ping.json()["id"] and d["status"] == "succeeded" for d in ds),
+            timeout_s=20,
+            what="ping delivered",
+        )
+        (delivery,) = [d for d in found if d["id"] == ping.json()["id"]]
+        (call,) = [s for s in self.receiver.seen if s["headers"]["webhook-id"] == delivery["id"]]
+        return call
+
+    async def rotate(self, etag: str, overlap_seconds: int | None = None) -> Any:
+        body = {} if overlap_seconds is None else {"overlap_seconds": overlap_seconds}
+        return await self.client.post(
+            f"/v1/webhooks/{self.id}/rotate-secret", json=body, headers={**OFFICER, "If-Match": etag}
+        )
+
+
+async def _rotations_sign_with_the_right_secrets(hook: _Hook, old_secret: str) -> tuple[str, str]:
+    """With an overlap both secrets sign every delivery until the window ends; without, only the newest.
+    Returns the secret of the first rotation and the ETag after the last."""
+    etag = (await hook.client.get(f"/v1/webhooks/{hook.id}", headers=OFFICER)).headers["ETag"]
+    rotated = await hook.rotate(etag, 3600)
+    assert rotated.status_code == 200, rotated.text
+    new_secret = rotated.json()["secret"]
+    assert new_secret != old_secret and rotated.json()["previous_secret_expires_at"]
+    assert (await hook.rotate(etag)).status_code == 412
+    call = await hook.ping_and_wait()
+    signatures = call["headers"]["webhook-signature"].split()
+    assert signatures == [
+        signature_with(new_secret, call["headers"], call["body"]),
+        signature_with(old_secret, call["headers"], call["body"]),
+    ]
+    again = await hook.rotate(rotated.headers["ETag"], 0)
+    assert again.status_code == 200 and again.json()["previous_secret_expires_at"] is None
+    call = await hook.ping_and_wait()
+    assert call["headers"]["webhook-signature"] == signature_with(
+        again.json()["secret"], call["headers"], call["body"]
+    )
+    too_long = await hook.rotate(again.headers["ETag"], 30 * 86400)
+    assert too_long.status_code == 422 and "overlap_seconds" in too_long.text
+    return new_secret, str(again.headers["ETag"])
+
+
+async def _redelivery_sends_the_same_bytes(hook: _Hook) -> None:
+    """Manual redelivery of one delivery: same webhook-id and bytes, one more attempt in the log."""
+    first = (await hook.deliveries())[-1]
+    again_sent = await hook.client.post(
+        f"/v1/webhooks/{hook.id}/deliveries/{first['id']}/redeliver", headers=OFFICER
+    )
+    assert again_sent.status_code == 202 and again_sent.json()["status"] == "pending"
+    await eventually(
+        hook.deliveries,
+        until=lambda ds: any(d["id"] == first["id"] and d["attempts"] == 2 for d in ds),
+        timeout_s=20,
+        what="redelivered",
+    )
+    calls = [s for s in hook.receiver.seen if s["headers"]["webhook-id"] == first["id"]]
+    assert len(calls) == 2 and calls[0]["body"] == calls[1]["body"]
+    missing = await hook.client.post(f"/v1/webhooks/{hook.id}/deliveries/msg_nope/redeliver", headers=OFFICER)
+    assert missing.status_code == 404
+    foreign = await hook.client.post(f"/v1/webhooks/{hook.id}/ping", headers=OTHER_OFFICER)
+    assert foreign.status_code == 403
+
+
+async def _delete_removes_subscription_and_log(hook: _Hook, etag: str) -> None:
+    client = hook.client
+    assert (await client.delete(f"/v1/webhooks/{hook.id}", headers=OFFICER)).status_code == 428
+    deleted = await client.delete(f"/v1/webhooks/{hook.id}", headers={**OFFICER, "If-Match": etag})
+    assert deleted.status_code == 204
+    assert (await client.get(f"/v1/webhooks/{hook.id}", headers=OFFICER)).status_code == 404
+    assert (await client.get(f"/v1/webhooks/{hook.id}/deliveries", headers=OFFICER)).status_code == 404
+    assert (await client.post(f"/v1/webhooks/{hook.id}/ping", headers=OFFICER)).status_code == 404
+
+
 async def test_rotation_ping_redelivery_and_delete(budget_url: str) -> None:
     receiver = Receiver(failures=0)
     app = create_app(app_settings(budget_url))
@@ -54,28 +146,10 @@ async def test_rotation_ping_redelivery_and_delete(budget_url: str) -> None:
         )
         assert created.status_code == 201, created.text
         hook_id, old_secret = created.json()["id"], created.json()["secret"]
-
-        async def deliveries() -> list[dict[str, Any]]:
-            r = await client.get(f"/v1/webhooks/{hook_id}/deliveries", headers=OFFICER)
-            assert r.status_code == 200, r.text
-            return list(r.json()["items"])
-
-        async def ping_and_wait() -> dict[str, Any]:
-            ping = await client.post(f"/v1/webhooks/{hook_id}/ping", headers=OFFICER)
-            assert ping.status_code == 202, ping.text
-            assert ping.json()["kind"] == "ping" and ping.json()["status"] == "pending"
-            found = await eventually(
-                deliveries,
-                until=lambda ds: any(d["id"] == ping.json()["id"] and d["status"] == "succeeded" for d in ds),
-                timeout_s=20,
-                what="ping delivered",
-            )
-            (delivery,) = [d for d in found if d["id"] == ping.json()["id"]]
-            (call,) = [s for s in receiver.seen if s["headers"]["webhook-id"] == delivery["id"]]
-            return call
+        hook = _Hook(client, receiver, hook_id)
 
         # A ping is a signed CloudEvent, whatever event types the subscription has.
-        call = await ping_and_wait()
+        call = await hook.ping_and_wait()
         assert call["headers"]["webhook-signature"] == signature_with(
             old_secret, call["headers"], call["body"]
         )
@@ -83,74 +157,9 @@ async def test_rotation_ping_redelivery_and_delete(budget_url: str) -> None:
         assert (
             event["type"] == "kr.seoul.cg.budget.webhook.ping.v1" and event["data"]["webhook_id"] == hook_id
         )
-
-        # Rotation with an overlap: both secrets sign every delivery until the window ends.
-        etag = (await client.get(f"/v1/webhooks/{hook_id}", headers=OFFICER)).headers["ETag"]
-        rotated = await client.post(
-            f"/v1/webhooks/{hook_id}/rotate-secret",
-            json={"overlap_seconds": 3600},
-            headers={**OFFICER, "If-Match": etag},
-        )
-        assert rotated.status_code == 200, rotated.text
-        new_secret = rotated.json()["secret"]
-        assert new_secret != old_secret and rotated.json()["previous_secret_expires_at"]
-        stale = await client.post(
-            f"/v1/webhooks/{hook_id}/rotate-secret", json={}, headers={**OFFICER, "If-Match": etag}
-        )
-        assert stale.status_code == 412
-        call = await ping_and_wait()
-        signatures = call["headers"]["webhook-signature"].split()
-        assert signatures == [
-            signature_with(new_secret, call["headers"], call["body"]),
-            signature_with(old_secret, call["headers"], call["body"]),
-        ]
-
-        # Rotating again without overlap: only the newest secret signs.
-        again = await client.post(
-            f"/v1/webhooks/{hook_id}/rotate-secret",
-            json={"overlap_seconds": 0},
-            headers={**OFFICER, "If-Match": rotated.headers["ETag"]},
-        )
-        assert again.status_code == 200 and again.json()["previous_secret_expires_at"] is None
-        call = await ping_and_wait()
-        assert call["headers"]["webhook-signature"] == signature_with(
-            again.json()["secret"], call["headers"], call["body"]
-        )
-        too_long = await client.post(
-            f"/v1/webhooks/{hook_id}/rotate-secret",
-            json={"overlap_seconds": 30 * 86400},
-            headers={**OFFICER, "If-Match": again.headers["ETag"]},
-        )
-        assert too_long.status_code == 422 and "overlap_seconds" in too_long.text
-
-        # Manual redelivery of one delivery: same webhook-id and bytes, one more attempt in the log.
-        first = (await deliveries())[-1]
-        again_sent = await client.post(
-            f"/v1/webhooks/{hook_id}/deliveries/{first['id']}/redeliver", headers=OFFICER
-        )
-        assert again_sent.status_code == 202 and again_sent.json()["status"] == "pending"
-        await eventually(
-            deliveries,
-            until=lambda ds: any(d["id"] == first["id"] and d["attempts"] == 2 for d in ds),
-            timeout_s=20,
-            what="redelivered",
-        )
-        calls = [s for s in receiver.seen if s["headers"]["webhook-id"] == first["id"]]
-        assert len(calls) == 2 and calls[0]["body"] == calls[1]["body"]
-        missing = await client.post(f"/v1/webhooks/{hook_id}/deliveries/msg_nope/redeliver", headers=OFFICER)
-        assert missing.status_code == 404
-        foreign = await client.post(f"/v1/webhooks/{hook_id}/ping", headers=OTHER_OFFICER)
-        assert foreign.status_code == 403
-
-        # Delete: the subscription and its log are gone.
-        assert (await client.delete(f"/v1/webhooks/{hook_id}", headers=OFFICER)).status_code == 428
-        deleted = await client.delete(
-            f"/v1/webhooks/{hook_id}", headers={**OFFICER, "If-Match": again.headers["ETag"]}
-        )
-        assert deleted.status_code == 204
-        assert (await client.get(f"/v1/webhooks/{hook_id}", headers=OFFICER)).status_code == 404
-        assert (await client.get(f"/v1/webhooks/{hook_id}/deliveries", headers=OFFICER)).status_code == 404
-        assert (await client.post(f"/v1/webhooks/{hook_id}/ping", headers=OFFICER)).status_code == 404
+        new_secret, etag = await _rotations_sign_with_the_right_secrets(hook, old_secret)
+        await _redelivery_sends_the_same_bytes(hook)
+        await _delete_removes_subscription_and_log(hook, etag)
 
     engine = create_async_engine(budget_url)
     async with engine.connect() as conn:

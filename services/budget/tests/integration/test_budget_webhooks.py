@@ -73,6 +73,75 @@ def expected_signature(secret: str, msg_id: str, timestamp: str, body: bytes) ->
     return "v1," + base64.b64encode(digest).decode()
 
 
+async def _subscribe(client: Any, base: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A subscription to allocation.finalized and one to every event type on a receiver that is down;
+    the secret is shown once, a file: URL is refused."""
+    hook = await client.post(
+        "/v1/webhooks",
+        json={"url": f"{base}/hook", "event_types": ["allocation.finalized"]},
+        headers=OFFICER,
+    )
+    assert hook.status_code == 201, hook.text
+    secret = hook.json()["secret"]
+    assert secret.startswith("whsec_") and hook.json()["sgg_code"] == "11200"
+    down = await client.post(
+        "/v1/webhooks", json={"url": f"{base}/down", "event_types": ["*"]}, headers=OFFICER
+    )
+    assert down.status_code == 201
+    assert "secret" not in (await client.get(f"/v1/webhooks/{hook.json()['id']}", headers=OFFICER)).json()
+    refused = await client.post(
+        "/v1/webhooks", json={"url": "file:///etc/passwd", "event_types": ["*"]}, headers=OFFICER
+    )
+    assert refused.status_code == 422
+    return hook.json(), down.json()
+
+
+def _three_signed_attempts_of_one_delivery(
+    receiver: Receiver, secret: str, delivery_id: str, rid: str
+) -> None:
+    """The same bytes under one webhook-id each time, signed with the secret, with exponential backoff
+    between attempts."""
+    calls = [s for s in receiver.seen if s["path"] == "/hook"]
+    assert len(calls) == 3
+    ids = {c["headers"]["webhook-id"] for c in calls}
+    assert ids == {delivery_id}
+    for call in calls:
+        h = call["headers"]
+        assert h["webhook-signature"] == expected_signature(
+            secret, h["webhook-id"], h["webhook-timestamp"], call["body"]
+        )
+        assert abs(int(h["webhook-timestamp"]) - time.time()) < 60
+    assert len({c["body"] for c in calls}) == 1
+    event = json.loads(calls[0]["body"])
+    assert event["type"] == "kr.seoul.cg.budget.allocation.finalized.v1"
+    assert event["data"]["lines"][0]["request_id"] == rid
+    # Exponential backoff between attempts: about 0.3 s, then about 0.6 s.
+    gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(calls)]
+    assert gaps[0] >= 0.25 and gaps[1] >= 0.55 and gaps[1] > gaps[0]
+
+
+async def _down_subscriber_gives_up(client: Any, down_id: str, hook_id: str) -> None:
+    # The always-down subscriber gets every event type and gives up after the last attempt.
+    async def down_log() -> list[dict[str, Any]]:
+        r = await client.get(f"/v1/webhooks/{down_id}/deliveries", headers=OFFICER)
+        return list(r.json()["items"])
+
+    failed = await eventually(
+        down_log,
+        until=lambda d: len(d) >= 4 and all(x["status"] == "failed" for x in d),
+        timeout_s=20,
+        what="down subscriber gives up",
+    )
+    assert {d["event_type"] for d in failed} >= {
+        "cycle.opened",
+        "request.created",
+        "allocation.finalized",
+    }
+    assert all(d["attempts"] == 3 and len(d["attempt_log"]) == 3 for d in failed)
+    other = await client.get(f"/v1/webhooks/{hook_id}/deliveries", headers={"Authorization": "Bearer x"})
+    assert other.status_code == 401
+
+
 async def test_receiver_failing_twice_sees_three_signed_attempts_of_one_delivery(budget_url: str) -> None:
     receiver = Receiver(failures=2)
     settings = settings_for(
@@ -85,24 +154,8 @@ async def test_receiver_failing_twice_sees_three_signed_attempts_of_one_delivery
     app = create_app(settings)
     async with serve(receiver) as base, running_app(app) as client:
         kit = Kit(client, app)
-        hook = await client.post(
-            "/v1/webhooks",
-            json={"url": f"{base}/hook", "event_types": ["allocation.finalized"]},
-            headers=OFFICER,
-        )
-        assert hook.status_code == 201, hook.text
-        secret = hook.json()["secret"]
-        assert secret.startswith("whsec_") and hook.json()["sgg_code"] == "11200"
-        down = await client.post(
-            "/v1/webhooks", json={"url": f"{base}/down", "event_types": ["*"]}, headers=OFFICER
-        )
-        assert down.status_code == 201
-        assert "secret" not in (await client.get(f"/v1/webhooks/{hook.json()['id']}", headers=OFFICER)).json()
-        refused = await client.post(
-            "/v1/webhooks", json={"url": "file:///etc/passwd", "event_types": ["*"]}, headers=OFFICER
-        )
-        assert refused.status_code == 422
-
+        hook, down = await _subscribe(client, base)
+        secret = hook["secret"]
         cycle = await kit.open_cycle()
         [rid, *_] = await kit.adopt_plan(plan_adopted(items=1))
         await kit.to_allocation(cycle["id"])
@@ -115,7 +168,7 @@ async def test_receiver_failing_twice_sees_three_signed_attempts_of_one_delivery
         assert alloc.status_code == 201
 
         async def log() -> list[dict[str, Any]]:
-            r = await client.get(f"/v1/webhooks/{hook.json()['id']}/deliveries", headers=OFFICER)
+            r = await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=OFFICER)
             return list(r.json()["items"])
 
         deliveries = await eventually(
@@ -126,23 +179,7 @@ async def test_receiver_failing_twice_sees_three_signed_attempts_of_one_delivery
         )
         # Long enough for several more polls and backoff periods: a succeeded delivery is never sent again.
         await asyncio.sleep(1.5)
-        calls = [s for s in receiver.seen if s["path"] == "/hook"]
-        assert len(calls) == 3
-        ids = {c["headers"]["webhook-id"] for c in calls}
-        assert ids == {deliveries[0]["id"]}
-        for call in calls:
-            h = call["headers"]
-            assert h["webhook-signature"] == expected_signature(
-                secret, h["webhook-id"], h["webhook-timestamp"], call["body"]
-            )
-            assert abs(int(h["webhook-timestamp"]) - time.time()) < 60
-        assert len({c["body"] for c in calls}) == 1
-        event = json.loads(calls[0]["body"])
-        assert event["type"] == "kr.seoul.cg.budget.allocation.finalized.v1"
-        assert event["data"]["lines"][0]["request_id"] == rid
-        # Exponential backoff between attempts: about 0.3 s, then about 0.6 s.
-        gaps = [b["at"] - a["at"] for a, b in itertools.pairwise(calls)]
-        assert gaps[0] >= 0.25 and gaps[1] >= 0.55 and gaps[1] > gaps[0]
+        _three_signed_attempts_of_one_delivery(receiver, secret, deliveries[0]["id"], rid)
 
         [delivery] = await log()
         assert delivery["attempts"] == 3 and delivery["event_type"] == "allocation.finalized"
@@ -150,24 +187,4 @@ async def test_receiver_failing_twice_sees_three_signed_attempts_of_one_delivery
         assert [a["succeeded"] for a in delivery["attempt_log"]] == [False, False, True]
         assert [a["number"] for a in delivery["attempt_log"]] == [1, 2, 3]
 
-        # The always-down subscriber gets every event type and gives up after the last attempt.
-        async def down_log() -> list[dict[str, Any]]:
-            r = await client.get(f"/v1/webhooks/{down.json()['id']}/deliveries", headers=OFFICER)
-            return list(r.json()["items"])
-
-        failed = await eventually(
-            down_log,
-            until=lambda d: len(d) >= 4 and all(x["status"] == "failed" for x in d),
-            timeout_s=20,
-            what="down subscriber gives up",
-        )
-        assert {d["event_type"] for d in failed} >= {
-            "cycle.opened",
-            "request.created",
-            "allocation.finalized",
-        }
-        assert all(d["attempts"] == 3 and len(d["attempt_log"]) == 3 for d in failed)
-        other = await client.get(
-            f"/v1/webhooks/{hook.json()['id']}/deliveries", headers={"Authorization": "Bearer x"}
-        )
-        assert other.status_code == 401
+        await _down_subscriber_gives_up(client, down["id"], hook["id"])
