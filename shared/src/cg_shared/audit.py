@@ -18,6 +18,7 @@ from cg_shared.auth import Principal, Role, require_roles
 from cg_shared.db import utcnow
 from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, encode_cursor, page_params
 from cg_shared.messaging.tables import AuditEntry, DeadLetter
+from cg_shared.rows import snapshot
 from cg_shared.tracing import current_request_id
 
 SYSTEM_ACTOR = "system"
@@ -54,6 +55,30 @@ def record_audit(
             after=_jsonable(after),
             request_id=request_id or current_request_id(),  # the HTTP request or event being handled
         )
+    )
+
+
+def audit_row(
+    session: AsyncSession,
+    *,
+    actor: Principal | str | None,
+    action: str,
+    entity_type: str,
+    row: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """:func:`record_audit` of a change to ``row`` (an entity with ``id`` and ``sgg_code``); ``after`` is
+    the row's columns (:func:`cg_shared.rows.snapshot`) unless given (a view of it, say)."""
+    record_audit(
+        session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=row.id,
+        sgg_code=row.sgg_code,
+        before=before,
+        after=snapshot(row) if after is None else after,
     )
 
 

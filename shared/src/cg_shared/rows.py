@@ -2,6 +2,7 @@
 
 - :func:`get_or_404` loads a row by primary key (optionally ``SELECT … FOR UPDATE``) or answers 404
   with the caller's message (each entity keeps its own wording, so problem documents do not change).
+- :func:`snapshot` is a row's columns as a plain dict (what the audit trail keeps before and after).
 - :func:`bump_version` is the end of every change to a versioned row: its version, which the ETag
   and ``If-Match`` are built on, goes up by one and ``updated_at`` moves to now (or to ``at``). The
   audit record that follows is :func:`cg_shared.audit.record_audit`.
@@ -51,3 +52,8 @@ def bump_version(row: Any, *, at: datetime | None = None) -> None:
     """A versioned row changed: ``version += 1`` (new ETag) and ``updated_at`` = ``at`` or now."""
     row.version += 1
     row.updated_at = at if at is not None else utcnow()
+
+
+def snapshot(row: Any) -> dict[str, Any]:
+    """The mapped row's columns as a plain dict: the audit trail's ``before``/``after``."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

@@ -20,6 +20,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _upgrade_cycles()
+    _upgrade_imports()
+    _upgrade_plan_evaluations()
+    _upgrade_program_figures()
+    _upgrade_webhook_subscriptions()
+    _upgrade_budget_requests()
+    _upgrade_cycle_transitions()
+    _upgrade_envelopes()
+    _upgrade_supplementary_budgets()
+    _upgrade_webhook_deliveries()
+    _upgrade_elections()
+    _upgrade_request_revisions()
+    _upgrade_webhook_attempts()
+    _upgrade_allocations()
+    _upgrade_ballot_imports()
+    _upgrade_ballots()
+    _upgrade_election_outcomes()
+    _upgrade_election_projects()
+    _upgrade_allocation_lines()
+
+
+def _upgrade_cycles() -> None:
     op.create_table(
         "cycles",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -41,6 +63,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("sgg_code", "fiscal_year", name=op.f("uq_cycles_sgg_code_fiscal_year")),
     )
     op.create_index(op.f("ix_cycles_sgg_code"), "cycles", ["sgg_code"], unique=False)
+
+
+def _upgrade_imports() -> None:
     op.create_table(
         "imports",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -62,6 +87,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("sgg_code", "idempotency_key", name=op.f("uq_imports_sgg_code_idempotency_key")),
     )
     op.create_index(op.f("ix_imports_sgg_code"), "imports", ["sgg_code"], unique=False)
+
+
+def _upgrade_plan_evaluations() -> None:
     op.create_table(
         "plan_evaluations",
         sa.Column("plan_id", sa.String(length=64), nullable=False),
@@ -72,6 +100,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("plan_id", "fiscal_year", name=op.f("pk_plan_evaluations")),
     )
     op.create_index(op.f("ix_plan_evaluations_sgg_code"), "plan_evaluations", ["sgg_code"], unique=False)
+
+
+def _upgrade_program_figures() -> None:
     op.create_table(
         "program_figures",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -98,6 +129,9 @@ def upgrade() -> None:
             name=op.f("uq_program_figures_sgg_code_fiscal_year_program_key"),
         ),
     )
+
+
+def _upgrade_webhook_subscriptions() -> None:
     op.create_table(
         "webhook_subscriptions",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -116,6 +150,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_webhook_subscriptions_sgg_code"), "webhook_subscriptions", ["sgg_code"], unique=False
     )
+
+
+def _upgrade_budget_requests() -> None:
     op.create_table(
         "budget_requests",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -159,6 +196,9 @@ def upgrade() -> None:
     op.create_index(op.f("ix_budget_requests_fiscal_year"), "budget_requests", ["fiscal_year"], unique=False)
     op.create_index(op.f("ix_budget_requests_plan_id"), "budget_requests", ["plan_id"], unique=False)
     op.create_index(op.f("ix_budget_requests_sgg_code"), "budget_requests", ["sgg_code"], unique=False)
+
+
+def _upgrade_cycle_transitions() -> None:
     op.create_table(
         "cycle_transitions",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -175,6 +215,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cycle_transitions")),
     )
     op.create_index(op.f("ix_cycle_transitions_cycle_id"), "cycle_transitions", ["cycle_id"], unique=False)
+
+
+def _upgrade_envelopes() -> None:
     op.create_table(
         "envelopes",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -200,6 +243,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_envelopes_cycle_id"), "envelopes", ["cycle_id"], unique=False)
     op.create_index(op.f("ix_envelopes_sgg_code"), "envelopes", ["sgg_code"], unique=False)
+
+
+def _upgrade_supplementary_budgets() -> None:
     op.create_table(
         "supplementary_budgets",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -220,6 +266,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_supplementary_budgets_cycle_id"), "supplementary_budgets", ["cycle_id"], unique=False
     )
+
+
+def _upgrade_webhook_deliveries() -> None:
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -248,6 +297,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_webhook_deliveries_subscription_id"), "webhook_deliveries", ["subscription_id"], unique=False
     )
+
+
+def _upgrade_elections() -> None:
     op.create_table(
         "elections",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -280,6 +332,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_elections_cycle_id"), "elections", ["cycle_id"], unique=False)
     op.create_index(op.f("ix_elections_sgg_code"), "elections", ["sgg_code"], unique=False)
+
+
+def _upgrade_request_revisions() -> None:
     op.create_table(
         "request_revisions",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -299,6 +354,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_request_revisions_request_id"), "request_revisions", ["request_id"], unique=False
     )
+
+
+def _upgrade_webhook_attempts() -> None:
     op.create_table(
         "webhook_attempts",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -320,6 +378,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_webhook_attempts_delivery_id"), "webhook_attempts", ["delivery_id"], unique=False
     )
+
+
+def _upgrade_allocations() -> None:
     op.create_table(
         "allocations",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -342,6 +403,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_allocations_cycle_id"), "allocations", ["cycle_id"], unique=False)
     op.create_index(op.f("ix_allocations_sgg_code"), "allocations", ["sgg_code"], unique=False)
+
+
+def _upgrade_ballot_imports() -> None:
     op.create_table(
         "ballot_imports",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -359,6 +423,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_ballot_imports_election_id"), "ballot_imports", ["election_id"], unique=False)
+
+
+def _upgrade_ballots() -> None:
     op.create_table(
         "ballots",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -377,6 +444,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("election_id", "voter_key", name=op.f("uq_ballots_election_id_voter_key")),
     )
     op.create_index(op.f("ix_ballots_election_id"), "ballots", ["election_id"], unique=False)
+
+
+def _upgrade_election_outcomes() -> None:
     op.create_table(
         "election_outcomes",
         sa.Column("election_id", sa.String(length=36), nullable=False),
@@ -395,6 +465,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("election_id", name=op.f("pk_election_outcomes")),
     )
+
+
+def _upgrade_election_projects() -> None:
     op.create_table(
         "election_projects",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -421,6 +494,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_election_projects_election_id"), "election_projects", ["election_id"], unique=False
     )
+
+
+def _upgrade_allocation_lines() -> None:
     op.create_table(
         "allocation_lines",
         sa.Column("id", BigId, autoincrement=True, nullable=False),

@@ -20,6 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _upgrade_smg_programmes()
+    _upgrade_smg_applications()
+    _upgrade_smg_block_grants()
+    _upgrade_smg_block_grant_uses()
+
+
+def _upgrade_smg_programmes() -> None:
     op.create_table(
         "smg_programmes",
         sa.Column("id", sa.String(36), nullable=False),
@@ -44,6 +51,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_smg_programmes_fiscal_year"), "smg_programmes", ["fiscal_year"])
+
+
+def _upgrade_smg_applications() -> None:
     op.create_table(
         "smg_applications",
         sa.Column("id", sa.String(36), nullable=False),
@@ -68,6 +78,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_smg_applications_programme_id"), "smg_applications", ["programme_id"])
     op.create_index(op.f("ix_smg_applications_sgg_code"), "smg_applications", ["sgg_code"])
+
+
+def _upgrade_smg_block_grants() -> None:
     op.create_table(
         "smg_block_grants",
         sa.Column("id", sa.String(36), nullable=False),
@@ -88,6 +101,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_smg_block_grants_sgg_code"), "smg_block_grants", ["sgg_code"])
+
+
+def _upgrade_smg_block_grant_uses() -> None:
     op.create_table(
         "smg_block_grant_uses",
         sa.Column("id", sa.String(36), nullable=False),

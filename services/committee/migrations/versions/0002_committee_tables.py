@@ -24,6 +24,22 @@ def _id() -> sa.Column[str]:
 
 
 def upgrade() -> None:
+    _upgrade_committees()
+    _upgrade_committee_ordinances()
+    _upgrade_members()
+    _upgrade_open_call_applications()
+    _upgrade_working_groups()
+    _upgrade_working_group_members()
+    _upgrade_meetings()
+    _upgrade_agenda_items()
+    _upgrade_attendance()
+    _upgrade_motions()
+    _upgrade_votes()
+    _upgrade_decisions()
+    _upgrade_minutes()
+
+
+def _upgrade_committees() -> None:
     op.create_table(
         "committees",
         _id(),
@@ -39,6 +55,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_committees")),
         sa.UniqueConstraint("sgg_code", name=op.f("uq_committees_sgg_code")),
     )
+
+
+def _upgrade_committee_ordinances() -> None:
     op.create_table(
         "committee_ordinances",
         _id(),
@@ -75,6 +94,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_committee_ordinances_committee_id"), "committee_ordinances", ["committee_id"])
 
+
+def _upgrade_members() -> None:
     op.create_table(
         "members",
         _id(),
@@ -110,6 +131,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_members_committee_id"), "members", ["committee_id"])
     op.create_index(op.f("ix_members_user_sub"), "members", ["user_sub"])
 
+
+def _upgrade_open_call_applications() -> None:
     op.create_table(
         "open_call_applications",
         _id(),
@@ -141,6 +164,8 @@ def upgrade() -> None:
         op.f("ix_open_call_applications_applicant_sub"), "open_call_applications", ["applicant_sub"]
     )
 
+
+def _upgrade_working_groups() -> None:
     op.create_table(
         "working_groups",
         _id(),
@@ -156,6 +181,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_working_groups")),
     )
     op.create_index(op.f("ix_working_groups_committee_id"), "working_groups", ["committee_id"])
+
+
+def _upgrade_working_group_members() -> None:
     op.create_table(
         "working_group_members",
         sa.Column("working_group_id", sa.String(36), nullable=False),
@@ -173,6 +201,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("working_group_id", "member_id", name=op.f("pk_working_group_members")),
     )
 
+
+def _upgrade_meetings() -> None:
     op.create_table(
         "meetings",
         _id(),
@@ -198,6 +228,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_meetings_committee_id"), "meetings", ["committee_id"])
     op.create_index("ix_meetings_committee_starts", "meetings", ["committee_id", "starts_at"])
 
+
+def _upgrade_agenda_items() -> None:
     op.create_table(
         "agenda_items",
         _id(),
@@ -235,6 +267,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_agenda_items_meeting_id"), "agenda_items", ["meeting_id"])
     op.create_index(op.f("ix_agenda_items_subject_id"), "agenda_items", ["subject_id"])
 
+
+def _upgrade_attendance() -> None:
     op.create_table(
         "attendance",
         sa.Column("meeting_id", sa.String(36), nullable=False),
@@ -252,6 +286,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_attendance")),
     )
 
+
+def _upgrade_motions() -> None:
     op.create_table(
         "motions",
         _id(),
@@ -272,6 +308,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_motions_agenda_item_id"), "motions", ["agenda_item_id"])
     op.create_index(op.f("ix_motions_meeting_id"), "motions", ["meeting_id"])
 
+
+def _upgrade_votes() -> None:
     op.create_table(
         "votes",
         sa.Column("motion_id", sa.String(36), nullable=False),
@@ -285,6 +323,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("motion_id", "member_id", name=op.f("pk_votes")),
     )
 
+
+def _upgrade_decisions() -> None:
     op.create_table(
         "decisions",
         _id(),
@@ -329,6 +369,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_decisions_meeting_id"), "decisions", ["meeting_id"])
     op.create_index(op.f("ix_decisions_committee_id"), "decisions", ["committee_id"])
 
+
+def _upgrade_minutes() -> None:
     op.create_table(
         "minutes",
         sa.Column("meeting_id", sa.String(36), nullable=False),

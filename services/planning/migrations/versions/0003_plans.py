@@ -21,11 +21,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _upgrade_prelude()
+    _upgrade_plans()
+    _upgrade_plan_transitions()
+    _upgrade_plan_evaluations()
+    _upgrade_committee_decisions()
+    _upgrade_plan_items()
+    _upgrade_item_fundings()
+    _upgrade_proposals()
+    _upgrade_deliberations()
+
+
+def _upgrade_prelude() -> None:
     with op.batch_alter_table("registry_projects") as batch:
         batch.add_column(sa.Column("lead_department", sa.String(200), nullable=True))
         batch.add_column(sa.Column("plan_item_id", sa.String(36), nullable=True))
         batch.create_index(batch.f("ix_registry_projects_plan_item_id"), ["plan_item_id"])
 
+
+def _upgrade_plans() -> None:
     op.create_table(
         "plans",
         sa.Column("id", sa.String(36), nullable=False),
@@ -59,6 +73,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_plans_state"), "plans", ["state"])
     op.create_index(op.f("ix_plans_master_plan_id"), "plans", ["master_plan_id"])
 
+
+def _upgrade_plan_transitions() -> None:
     op.create_table(
         "plan_transitions",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -76,6 +92,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_plan_transitions_plan_id"), "plan_transitions", ["plan_id"])
 
+
+def _upgrade_plan_evaluations() -> None:
     op.create_table(
         "plan_evaluations",
         sa.Column("id", sa.String(36), nullable=False),
@@ -102,6 +120,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_plan_evaluations_plan_id"), "plan_evaluations", ["plan_id"])
 
+
+def _upgrade_committee_decisions() -> None:
     op.create_table(
         "committee_decisions",
         sa.Column("decision_id", sa.String(64), nullable=False),
@@ -122,6 +142,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_committee_decisions_plan_id"), "committee_decisions", ["plan_id"])
 
+
+def _upgrade_plan_items() -> None:
     op.create_table(
         "plan_items",
         sa.Column("id", sa.String(36), nullable=False),
@@ -154,6 +176,8 @@ def upgrade() -> None:
     op.create_index(op.f("ix_plan_items_plan_id"), "plan_items", ["plan_id"])
     op.create_index(op.f("ix_plan_items_sgg_code"), "plan_items", ["sgg_code"])
 
+
+def _upgrade_item_fundings() -> None:
     op.create_table(
         "item_fundings",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -178,6 +202,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_item_fundings_item_id"), "item_fundings", ["item_id"])
 
+
+def _upgrade_proposals() -> None:
     op.create_table(
         "proposals",
         sa.Column("id", sa.String(36), nullable=False),
@@ -210,6 +236,8 @@ def upgrade() -> None:
     for column in ("sgg_code", "plan_id", "proposer_sub", "status", "item_id", "merged_into_proposal_id"):
         op.create_index(op.f(f"ix_proposals_{column}"), "proposals", [column])
 
+
+def _upgrade_deliberations() -> None:
     op.create_table(
         "deliberations",
         sa.Column("id", sa.String(36), nullable=False),

@@ -1,15 +1,31 @@
-"""Small helpers every planning use case shares: ids, officer checks, loading a plan by id."""
+"""Small helpers every planning use case shares: ids, officer checks, cursors, the ETag of a response."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+from fastapi import Response
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.districts import DISTRICTS
-from cg_shared.http import FieldError, PageParams, Unprocessable
+from cg_shared.http import FieldError, PageParams, Unprocessable, etag_for
 from cg_shared.i18n import msg
+
+
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+def with_etag(response: Response, read: V) -> V:
+    """``read``, with its version as the response's ETag (what If-Match is checked against)."""
+    response.headers["ETag"] = etag_for(read.version)
+    return read
 
 
 def new_id() -> str:

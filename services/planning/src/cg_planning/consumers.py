@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.items import service as items
-from cg_planning.plans import service as plans
+from cg_planning.items import funding
+from cg_planning.plans import decisions as plan_decisions
 from cg_planning.registry_projects import service as registry_projects
 from cg_shared.events import CloudEvent
 from cg_shared.events.budget import (
@@ -44,24 +44,24 @@ async def on_projects_deleted(session: AsyncSession, events: list[tuple[CloudEve
 
 @handlers.on(DecisionRecorded, name="planning.committee_decision.recorded")
 async def on_decision_recorded(session: AsyncSession, event: CloudEvent, payload: DecisionRecorded) -> None:
-    await plans.apply_committee_decision(session=session, event=event, decision=payload)
+    await plan_decisions.apply_committee_decision(session=session, event=event, decision=payload)
 
 
 @handlers.on(AllocationFinalized, name="planning.budget_allocation.finalized")
 async def on_allocation_finalized(
     session: AsyncSession, event: CloudEvent, payload: AllocationFinalized
 ) -> None:
-    await items.record_funding(session=session, event=event, allocation=payload)
+    await funding.record_funding(session=session, event=event, allocation=payload)
 
 
 @handlers.on(RequestCreated, name="planning.budget_request.created")
 async def on_request_created(session: AsyncSession, event: CloudEvent, payload: RequestCreated) -> None:
-    await items.record_request(session=session, event=event, request=payload)
+    await funding.record_request(session=session, event=event, request=payload)
 
 
 @handlers.on(RequestExecuted, name="planning.budget_request.executed")
 async def on_request_executed(session: AsyncSession, event: CloudEvent, payload: RequestExecuted) -> None:
-    await items.record_execution(session=session, event=event, execution=payload)
+    await funding.record_execution(session=session, event=event, execution=payload)
 
 
 @handlers.on(BlockGrantAssigned, name="planning.smg_block_grant.assigned")
@@ -70,7 +70,7 @@ async def on_block_grant_assigned(
 ) -> None:
     """SMG block-grant money put on an adopted item funds it like an allocation line: the item's funded
     amount and its proposers' timelines move the same way (idempotent per block-grant use)."""
-    await items.record_funding(
+    await funding.record_funding(
         session=session,
         event=event,
         allocation=AllocationFinalized(

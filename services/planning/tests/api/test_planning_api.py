@@ -307,6 +307,31 @@ async def test_every_write_is_audited(client: httpx.AsyncClient, planning_app: F
     assert recorded and recorded >= 1
 
 
+async def test_an_update_is_audited_with_the_row_before_and_after(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+) -> None:
+    master = await pl.create_master(client)
+    annual = await pl.create_annual(client, master)
+    item = await pl.add_item(client, annual["id"], pl.item_body("청년 공간", year=annual["fiscal_year"]))
+    r = await client.patch(
+        f"/v1/items/{item['id']}",
+        json={"title_en": "Youth space"},
+        headers={**pl.OFFICER, "If-Match": 'W/"1"'},
+    )
+    assert r.status_code == 200
+    async with planning_app.state.sessions() as session:
+        entry = await session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity_id == item["id"], AuditEntry.action == "plan_item.update"
+            )
+        )
+    assert entry is not None and entry.entity_type == "plan_item" and entry.sgg_code == pl.SGG
+    assert entry.before is not None and entry.after is not None
+    assert (entry.before["version"], entry.after["version"]) == (1, 2)
+    assert entry.before["title_en"] != "Youth space" and entry.after["title_en"] == "Youth space"
+    assert entry.after["id"] == item["id"] and entry.after["plan_id"] == annual["id"]
+
+
 async def test_public_reads_need_no_token(client: httpx.AsyncClient, pl: Any) -> None:
     plan = await pl.drafted_plan(client, items=1)
     for url in (

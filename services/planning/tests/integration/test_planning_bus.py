@@ -44,6 +44,69 @@ async def _published(
         await consumer.stop()
 
 
+async def _register_over_the_wire(producer: AIOKafkaProducer, client: Any, pl: Any) -> str:
+    """The registry read model is fed from the wire; convergence then sees the project."""
+    project = ProjectRegistered(
+        project_id=str(uuid.uuid4()),
+        code="CG-11200-BUS",
+        title_ko="성수동 청년 공간 조성 사업",
+        sgg_code=pl.SGG,
+        policy_field="community",
+        target_groups=["청년"],
+        start_date=date(2024, 1, 1),
+    )
+    await producer.send_and_wait(
+        topics.REGISTRY_PROJECT,
+        make_event(project, subject=project.project_id).to_json(),
+        key=project.project_id.encode(),
+    )
+
+    async def known() -> int:
+        return (await client.get(f"/v1/registry-projects/{project.project_id}")).status_code
+
+    await eventually(known, until=lambda s: s == 200, timeout_s=30, what="read model")
+    return project.project_id
+
+
+async def _adopted_on_the_wire(bootstrap: str, plan: Any) -> None:
+    """The relay put plan.adopted (with its items) on the wire, after plan.submitted."""
+
+    def adopted_seen(events: list[dict[str, Any]]) -> bool:
+        return any(e["type"].endswith("plan.adopted.v1") and e["subject"] == plan.plan_id for e in events)
+
+    events = await _published(bootstrap, topics.PLANNING_PLAN, adopted_seen)
+    mine = [e for e in events if e["subject"] == plan.plan_id]
+    assert [e["type"].split(".")[-2] for e in mine if "drafted" not in e["type"]] == [
+        "submitted",
+        "adopted",
+    ]
+    assert [i["item_id"] for i in mine[-1]["data"]["items"]] == plan.item_ids
+
+
+async def _redelivered_changes_nothing(
+    app: Any, client: Any, producer: AIOKafkaProducer, pl: Any, plan: Any, event: Any, key: bytes
+) -> None:
+    """The broker redelivers the same event; a marker on the same partition shows it was consumed."""
+    await producer.send_and_wait(topics.COMMITTEE_DECISION, event.to_json(), key=key)
+    marker = pl.decision("no-such-plan")
+    await producer.send_and_wait(
+        topics.COMMITTEE_DECISION, make_event(marker, subject=marker.decision_id).to_json(), key=key
+    )
+
+    async def marker_seen() -> bool:
+        async with app.state.sessions() as session:
+            return await session.get(CommitteeDecision, marker.decision_id) is not None
+
+    await eventually(marker_seen, timeout_s=30, what="marker decision consumed")
+    async with app.state.sessions() as session:
+        row = await session.get(Plan, plan.plan_id)
+        assert row is not None and row.state == "ADOPTED"
+        adopted_version = row.version
+    history = (await client.get(f"/v1/plans/{plan.plan_id}/transitions")).json()["items"]
+    assert [h["to_state"] for h in history].count("ADOPTED") == 1
+    assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["version"] == adopted_version
+
+
 async def test_committee_decision_over_the_broker_adopts_the_plan(
     database_factory: Any, broker: Any, pl: Any
 ) -> None:
@@ -60,84 +123,27 @@ async def test_committee_decision_over_the_broker_adopts_the_plan(
         )
         await producer.start()
         try:
-            # The registry read model is fed from the wire; convergence then sees the project.
-            project = ProjectRegistered(
-                project_id=str(uuid.uuid4()),
-                code="CG-11200-BUS",
-                title_ko="성수동 청년 공간 조성 사업",
-                sgg_code=pl.SGG,
-                policy_field="community",
-                target_groups=["청년"],
-                start_date=date(2024, 1, 1),
-            )
-            await producer.send_and_wait(
-                topics.REGISTRY_PROJECT,
-                make_event(project, subject=project.project_id).to_json(),
-                key=project.project_id.encode(),
-            )
-
-            async def known() -> int:
-                return (await client.get(f"/v1/registry-projects/{project.project_id}")).status_code
-
-            await eventually(known, until=lambda s: s == 200, timeout_s=30, what="read model")
-
+            project_id = await _register_over_the_wire(producer, client, pl)
             plan = await pl.drafted_plan(client, items=1)
             suggestions = (await client.get(f"/v1/items/{plan.item_ids[0]}/convergence")).json()[
                 "suggestions"
             ]
-            assert [s["project_id"] for s in suggestions] == [project.project_id]
+            assert [s["project_id"] for s in suggestions] == [project_id]
             assert (
                 await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)
             ).status_code == 200
 
             decision = pl.decision(plan.plan_id)
             event = make_event(decision, subject=decision.decision_id)
-            await producer.send_and_wait(
-                topics.COMMITTEE_DECISION, event.to_json(), key=decision.decision_id.encode()
-            )
+            key = decision.decision_id.encode()
+            await producer.send_and_wait(topics.COMMITTEE_DECISION, event.to_json(), key=key)
 
             async def state() -> str:
                 return str((await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"])
 
             await eventually(state, until=lambda s: s == "ADOPTED", timeout_s=30, what="plan adopted")
-
-            # The relay put plan.adopted (with its items) on the wire, after plan.submitted.
-            def adopted_seen(events: list[dict[str, Any]]) -> bool:
-                return any(
-                    e["type"].endswith("plan.adopted.v1") and e["subject"] == plan.plan_id for e in events
-                )
-
-            events = await _published(broker.bootstrap, topics.PLANNING_PLAN, adopted_seen)
-            mine = [e for e in events if e["subject"] == plan.plan_id]
-            assert [e["type"].split(".")[-2] for e in mine if "drafted" not in e["type"]] == [
-                "submitted",
-                "adopted",
-            ]
-            assert [i["item_id"] for i in mine[-1]["data"]["items"]] == plan.item_ids
-
-            # The broker redelivers the same event; a marker on the same partition shows it was consumed.
-            await producer.send_and_wait(
-                topics.COMMITTEE_DECISION, event.to_json(), key=decision.decision_id.encode()
-            )
-            marker = pl.decision("no-such-plan")
-            await producer.send_and_wait(
-                topics.COMMITTEE_DECISION,
-                make_event(marker, subject=marker.decision_id).to_json(),
-                key=decision.decision_id.encode(),
-            )
-
-            async def marker_seen() -> bool:
-                async with app.state.sessions() as session:
-                    return await session.get(CommitteeDecision, marker.decision_id) is not None
-
-            await eventually(marker_seen, timeout_s=30, what="marker decision consumed")
-            async with app.state.sessions() as session:
-                row = await session.get(Plan, plan.plan_id)
-                assert row is not None and row.state == "ADOPTED"
-                adopted_version = row.version
-            history = (await client.get(f"/v1/plans/{plan.plan_id}/transitions")).json()["items"]
-            assert [h["to_state"] for h in history].count("ADOPTED") == 1
-            assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["version"] == adopted_version
+            await _adopted_on_the_wire(broker.bootstrap, plan)
+            await _redelivered_changes_nothing(app, client, producer, pl, plan, event, key)
         finally:
             await producer.stop()
 

@@ -37,15 +37,10 @@ async def _dead_letters(app: FastAPI) -> int:
         return int(await session.scalar(select(func.count()).select_from(DeadLetter)) or 0)
 
 
-async def test_valid_decision_adopts_then_funding_execution_evaluation(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+async def _check_adoption(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any, adopted: Any
 ) -> None:
-    plan = await pl.drafted_plan(client, items=2)
-    assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
-
-    adopted = pl.decision(plan.plan_id)
-    record = pl.event_record(adopted, subject=adopted.decision_id)
-    await pl.deliver(planning_app, record)
+    """The plan is ADOPTED, plan.adopted.v1 carries its items, and its history names the decision."""
     state = (await client.get(f"/v1/plans/{plan.plan_id}")).json()
     assert state["state"] == "ADOPTED" and state["decision_id"] == adopted.decision_id and state["adopted_at"]
 
@@ -69,25 +64,9 @@ async def test_valid_decision_adopts_then_funding_execution_evaluation(
     assert last["actor"] == f"committee:{adopted.committee_id}" and last["decision_id"] == adopted.decision_id
     assert "yes 18 / no 3" in last["reason"]
 
-    # Redelivery of the same event, and the same decision re-emitted under a new event id: no change.
-    before = await _counts(planning_app, plan.plan_id)
-    await pl.deliver(planning_app, record)
-    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
-    assert await _counts(planning_app, plan.plan_id) == before
-    assert len(await pl.outbox(planning_app, "plan.adopted.v1", plan.plan_id)) == 1
 
-    # A later decision about a plan that is no longer under review is recorded, not applied.
-    late = pl.decision(plan.plan_id, outcome="rejected")
-    await pl.deliver(planning_app, pl.event_record(late, subject=late.decision_id))
-    assert await _counts(planning_app, plan.plan_id) == (*before[:3], before[3])
-    decisions = (await client.get(f"/v1/plans/{plan.plan_id}/decisions")).json()
-    assert [(d["decision_id"], d["applied"]) for d in decisions] == [
-        (adopted.decision_id, True),
-        (late.decision_id, False),
-    ]
-    assert decisions[1]["result"] == "ignored: plan was ADOPTED, not COMMITTEE_REVIEW"
-
-    # Funding from budget's finalised allocation.
+async def _fund_from_budget(client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any) -> None:
+    """Funding from budget's finalised allocation (delivered twice, then re-emitted: counted once)."""
     allocation = AllocationFinalized(
         allocation_id=str(uuid.uuid4()),
         cycle_id="cycle-1",
@@ -127,6 +106,38 @@ async def test_valid_decision_adopts_then_funding_execution_evaluation(
         40_000_000,
     ]
     assert await _dead_letters(planning_app) == 0
+
+
+async def test_valid_decision_adopts_then_funding_execution_evaluation(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+) -> None:
+    plan = await pl.drafted_plan(client, items=2)
+    assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
+
+    adopted = pl.decision(plan.plan_id)
+    record = pl.event_record(adopted, subject=adopted.decision_id)
+    await pl.deliver(planning_app, record)
+    await _check_adoption(client, planning_app, pl, plan, adopted)
+
+    # Redelivery of the same event, and the same decision re-emitted under a new event id: no change.
+    before = await _counts(planning_app, plan.plan_id)
+    await pl.deliver(planning_app, record)
+    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
+    assert await _counts(planning_app, plan.plan_id) == before
+    assert len(await pl.outbox(planning_app, "plan.adopted.v1", plan.plan_id)) == 1
+
+    # A later decision about a plan that is no longer under review is recorded, not applied.
+    late = pl.decision(plan.plan_id, outcome="rejected")
+    await pl.deliver(planning_app, pl.event_record(late, subject=late.decision_id))
+    assert await _counts(planning_app, plan.plan_id) == (*before[:3], before[3])
+    decisions = (await client.get(f"/v1/plans/{plan.plan_id}/decisions")).json()
+    assert [(d["decision_id"], d["applied"]) for d in decisions] == [
+        (adopted.decision_id, True),
+        (late.decision_id, False),
+    ]
+    assert decisions[1]["result"] == "ignored: plan was ADOPTED, not COMMITTEE_REVIEW"
+
+    await _fund_from_budget(client, planning_app, pl, plan)
 
     # Execution, then the yearly evaluation (the grade is the city's).
     assert (await pl.move(client, plan.plan_id, "IN_EXECUTION", "예산 확정, 사업 착수")).status_code == 200

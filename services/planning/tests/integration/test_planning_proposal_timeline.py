@@ -41,16 +41,14 @@ async def _mine(client: httpx.AsyncClient, who: dict[str, str]) -> dict[str, dic
     return {p["id"]: p for p in r.json()["items"]}
 
 
-async def test_a_proposal_is_followed_from_screening_to_funding(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
-) -> None:
-    master = await pl.create_master(client)
-    annual = await pl.create_annual(client, master)
-    alice, bob, carol = (pl.resident(f"resident-{n}") for n in ("alice", "bob", "carol"))
-    kitchen = await _post(client, "/v1/proposals", _proposal(pl, annual["id"], "주민 공유부엌"), alice)
-    twin = await _post(client, "/v1/proposals", _proposal(pl, annual["id"], "어르신 식당"), bob)
-    other = await _post(client, "/v1/proposals", _proposal(pl, annual["id"], "시립 체육관"), carol)
-
+async def _screen(
+    client: httpx.AsyncClient, pl: Any, plan_id: str, residents: tuple[dict[str, str], ...]
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Three proposals: the first accepted (a new item), the second merged into it, the third rejected."""
+    alice, bob, carol = residents
+    kitchen = await _post(client, "/v1/proposals", _proposal(pl, plan_id, "주민 공유부엌"), alice)
+    twin = await _post(client, "/v1/proposals", _proposal(pl, plan_id, "어르신 식당"), bob)
+    other = await _post(client, "/v1/proposals", _proposal(pl, plan_id, "시립 체육관"), carol)
     accepted = await _post(
         client, f"/v1/proposals/{kitchen['id']}/screening", {"decision": "accept"}, OFFICER
     )
@@ -70,20 +68,27 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     rejected = (await _mine(client, carol))[other["id"]]
     assert [s["stage"] for s in rejected["timeline"]] == ["screened", "rejected"]
     assert rejected["stage"] == "rejected" and rejected["timeline"][-1]["reason"] == "시 사무라 서울시에 이관"
+    return kitchen, twin, item_id
 
+
+async def _adopt_after_a_send_back(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan_id: str, item_id: str
+) -> None:
     await pl.deliberate(client, item_id)
     for to in ("DELIBERATION", "DRAFTING"):
-        assert (await pl.move(client, annual["id"], to)).status_code == 200
-    assert (await client.post(f"/v1/plans/{annual['id']}/submit", headers=OFFICER)).status_code == 200
-
+        assert (await pl.move(client, plan_id, to)).status_code == 200
+    assert (await client.post(f"/v1/plans/{plan_id}/submit", headers=OFFICER)).status_code == 200
     # The committee's first decision is invalid: the plan goes back, and the proposers learn why.
-    invalid = pl.decision(annual["id"], valid=False, reasons=["notice: FAILED — 2 day(s) before it"])
+    invalid = pl.decision(plan_id, valid=False, reasons=["notice: FAILED — 2 day(s) before it"])
     await pl.deliver(planning_app, pl.event_record(invalid, subject=invalid.decision_id))
-    assert (await pl.move(client, annual["id"], "DRAFTING", "재상정")).status_code == 200
-    assert (await client.post(f"/v1/plans/{annual['id']}/submit", headers=OFFICER)).status_code == 200
-    adopted = pl.decision(annual["id"])
+    assert (await pl.move(client, plan_id, "DRAFTING", "재상정")).status_code == 200
+    assert (await client.post(f"/v1/plans/{plan_id}/submit", headers=OFFICER)).status_code == 200
+    adopted = pl.decision(plan_id)
     await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
 
+
+async def _request_and_fund(planning_app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str) -> str:
+    """Budget opens a request for the item and funds it (the allocation delivered twice, then re-emitted)."""
     request = RequestCreated(
         request_id=str(uuid.uuid4()),
         sgg_code=pl.SGG,
@@ -113,26 +118,16 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     await pl.deliver(planning_app, funding)
     await pl.deliver(planning_app, funding)  # redelivered: the inbox skips it
     await pl.deliver(planning_app, pl.event_record(allocation, subject=allocation.allocation_id))  # new id
+    return request.request_id
 
-    expected = ["screened", "in_plan_item", "revision", "adopted", "requested", "funded"]
-    mine = (await _mine(client, alice))[kitchen["id"]]
-    assert [s["stage"] for s in mine["timeline"]] == expected
-    assert (
-        mine["stage"] == "funded" and mine["outcome"] == "funded: ₩80,000,000 for plan item '주민 공유부엌'"
-    )
-    assert mine["timeline"][-1]["detail"].endswith("(80,000,000원)")
-    steps = {s["stage"]: s for s in mine["timeline"]}
-    assert steps["revision"]["reason"] == "notice: FAILED — 2 day(s) before it"
-    assert steps["requested"]["amount_krw"] == 80_000_000 and steps["funded"]["amount_krw"] == 80_000_000
-    assert steps["in_plan_item"]["item_id"] == item_id
-    merged = (await _mine(client, bob))[twin["id"]]
-    assert [s["stage"] for s in merged["timeline"]] == expected
-    assert merged["timeline"][0]["reason"] == "같은 공간 제안과 통합"
 
-    # Borough IT reports spending on the item's request: executed, then completed once spent in full.
+async def _report_spending(
+    planning_app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str, request_id: str
+) -> None:
+    """Borough IT reports spending on the item's request: executed, then completed once spent in full."""
     for import_id, spent in (("import-1", 30_000_000), ("import-2", 80_000_000)):
         execution = RequestExecuted(
-            request_id=request.request_id,
+            request_id=request_id,
             sgg_code=pl.SGG,
             fiscal_year=annual["fiscal_year"],
             plan_id=annual["id"],
@@ -142,13 +137,14 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
             executed_krw=spent,
             completed=spent >= 80_000_000,
         )
-        await pl.deliver(planning_app, pl.event_record(execution, subject=request.request_id))
-    done = (await _mine(client, alice))[kitchen["id"]]
-    assert [s["stage"] for s in done["timeline"]][len(expected) :] == ["executed", "executed", "completed"]
-    assert done["stage"] == "completed" and done["timeline"][-1]["amount_krw"] == 80_000_000
-    expected = [*expected, "executed", "executed", "completed"]
+        await pl.deliver(planning_app, pl.event_record(execution, subject=request_id))
 
-    # The inbox: one notification per step, newest first, only the resident's own.
+
+async def _check_inbox(
+    client: httpx.AsyncClient, residents: tuple[dict[str, str], ...], expected: list[str]
+) -> None:
+    """The inbox: one notification per step, newest first, only the resident's own."""
+    alice, bob, carol = residents
     inbox = (await client.get("/v1/me/notifications", headers=alice)).json()
     assert inbox["unread_count"] == 9 and [n["stage"] for n in inbox["items"]] == expected[::-1]
     assert inbox["items"][0]["body"].startswith("「주민 공유부엌」") and not inbox["items"][0]["read"]
@@ -167,3 +163,36 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     assert (await _post(client, "/v1/me/notifications/read-all", None, alice))["unread_count"] == 0
     assert (await client.get("/v1/me/notifications", headers=carol)).json()["unread_count"] == 2
     assert (await client.get("/v1/me/notifications")).status_code == 401
+
+
+async def test_a_proposal_is_followed_from_screening_to_funding(
+    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+) -> None:
+    master = await pl.create_master(client)
+    annual = await pl.create_annual(client, master)
+    residents = tuple(pl.resident(f"resident-{n}") for n in ("alice", "bob", "carol"))
+    alice, bob, _ = residents
+    kitchen, twin, item_id = await _screen(client, pl, annual["id"], residents)
+    await _adopt_after_a_send_back(client, planning_app, pl, annual["id"], item_id)
+    request_id = await _request_and_fund(planning_app, pl, annual, item_id)
+
+    expected = ["screened", "in_plan_item", "revision", "adopted", "requested", "funded"]
+    mine = (await _mine(client, alice))[kitchen["id"]]
+    assert [s["stage"] for s in mine["timeline"]] == expected
+    assert (
+        mine["stage"] == "funded" and mine["outcome"] == "funded: ₩80,000,000 for plan item '주민 공유부엌'"
+    )
+    assert mine["timeline"][-1]["detail"].endswith("(80,000,000원)")
+    steps = {s["stage"]: s for s in mine["timeline"]}
+    assert steps["revision"]["reason"] == "notice: FAILED — 2 day(s) before it"
+    assert steps["requested"]["amount_krw"] == 80_000_000 and steps["funded"]["amount_krw"] == 80_000_000
+    assert steps["in_plan_item"]["item_id"] == item_id
+    merged = (await _mine(client, bob))[twin["id"]]
+    assert [s["stage"] for s in merged["timeline"]] == expected
+    assert merged["timeline"][0]["reason"] == "같은 공간 제안과 통합"
+
+    await _report_spending(planning_app, pl, annual, item_id, request_id)
+    done = (await _mine(client, alice))[kitchen["id"]]
+    assert [s["stage"] for s in done["timeline"]][len(expected) :] == ["executed", "executed", "completed"]
+    assert done["stage"] == "completed" and done["timeline"][-1]["amount_krw"] == 80_000_000
+    await _check_inbox(client, residents, [*expected, "executed", "executed", "completed"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cg_planning.plans.evaluation import kpi_progress
 from cg_planning.plans.metrics import DeliberationFacts, ItemFacts, compute_metrics
-from cg_planning.plans.service import kpi_progress
 
 
 def test_metrics_of_a_plan() -> None:

@@ -30,6 +30,17 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    _upgrade_projects()
+    _upgrade_funding_lines()
+    _upgrade_project_history()
+    _upgrade_code_counters()
+    _upgrade_unmatched_allocation_lines()
+    _upgrade_assessments()
+    _upgrade_duplicate_pairs()
+    _upgrade_import_batches()
+
+
+def _upgrade_projects() -> None:
     op.create_table(
         "projects",
         sa.Column("id", sa.String(36), nullable=False),
@@ -89,6 +100,8 @@ def upgrade() -> None:
         ],
     )
 
+
+def _upgrade_funding_lines() -> None:
     op.create_table(
         "funding_lines",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -120,6 +133,8 @@ def upgrade() -> None:
         postgresql_include=["source", "amount_krw"],
     )
 
+
+def _upgrade_project_history() -> None:
     op.create_table(
         "project_history",
         sa.Column("id", BigId, autoincrement=True, nullable=False),
@@ -133,6 +148,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_project_history_project_id_id", "project_history", ["project_id", "id"])
 
+
+def _upgrade_code_counters() -> None:
     counters = op.create_table(
         "code_counters",
         sa.Column("prefix", sa.String(20), nullable=False),
@@ -145,6 +162,8 @@ def upgrade() -> None:
         [{"prefix": f"CG-{code}", "last_value": 0} for code in [*sorted(DISTRICTS), "SMG"]],
     )
 
+
+def _upgrade_unmatched_allocation_lines() -> None:
     op.create_table(
         "unmatched_allocation_lines",
         sa.Column("allocation_id", sa.String(100), nullable=False),
@@ -162,6 +181,8 @@ def upgrade() -> None:
         op.f("ix_unmatched_allocation_lines_plan_item_id"), "unmatched_allocation_lines", ["plan_item_id"]
     )
 
+
+def _upgrade_assessments() -> None:
     op.create_table(
         "assessments",
         sa.Column("id", sa.String(36), nullable=False),
@@ -190,6 +211,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_assessments_project_id_assessed_at", "assessments", ["project_id", "assessed_at"])
 
+
+def _upgrade_duplicate_pairs() -> None:
     op.create_table(
         "duplicate_pairs",
         sa.Column("project_a", sa.String(36), nullable=False),
@@ -213,6 +236,8 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_duplicate_pairs_project_b"), "duplicate_pairs", ["project_b"])
 
+
+def _upgrade_import_batches() -> None:
     op.create_table(
         "import_batches",
         sa.Column("id", sa.String(36), nullable=False),

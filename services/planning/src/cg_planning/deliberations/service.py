@@ -13,13 +13,14 @@ from cg_planning.deliberations.schemas import DeliberationCreate, DeliberationRe
 from cg_planning.items.service import load_item
 from cg_planning.plans.rows import load_plan
 from cg_planning.plans.workflow import PlanState
-from cg_shared.audit import record_audit
+from cg_shared.audit import audit_row
 from cg_shared.auth import Principal
 from cg_shared.clock import seoul_date, today_seoul
 from cg_shared.db import utcnow
-from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable
+from cg_shared.http import Conflict, FieldError, Page, PageParams, Unprocessable
 from cg_shared.i18n import msg
 from cg_shared.paging import keyset, make_page, parse_date
+from cg_shared.rows import get_or_404
 
 
 def _today_in_seoul(now: datetime | None = None) -> date:
@@ -67,13 +68,12 @@ async def record(
     session.add(row)
     await session.flush()
     read = DeliberationRead.model_validate(row)
-    record_audit(
+    audit_row(
         session,
         actor=principal,
         action="deliberation.record",
         entity_type="deliberation",
-        entity_id=row.id,
-        sgg_code=row.sgg_code,
+        row=row,
         after=read.model_dump(),
     )
     return read
@@ -88,16 +88,17 @@ async def list_for_item(*, session: AsyncSession, item_id: str, page: PageParams
         page=page,
         parse=parse_date,
     )
-    rows = list((await session.execute(stmt)).scalars())
+    rows = list(await session.scalars(stmt))
     return make_page(
         rows, page=page, key=lambda r: [r.held_on.isoformat(), r.id], read=DeliberationRead.model_validate
     )
 
 
 async def get(*, session: AsyncSession, deliberation_id: str) -> DeliberationRead:
-    row = await session.get(Deliberation, deliberation_id)
-    if row is None:
-        raise NotFound(
-            msg("no deliberation record with id {deliberation_id}", deliberation_id=deliberation_id)
-        )
+    row = await get_or_404(
+        session,
+        Deliberation,
+        deliberation_id,
+        msg("no deliberation record with id {deliberation_id}", deliberation_id=deliberation_id),
+    )
     return DeliberationRead.model_validate(row)

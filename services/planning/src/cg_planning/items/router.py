@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from cg_planning.items import service
+from cg_planning.common import with_etag
+from cg_planning.items import service, suggestions
 from cg_planning.items.schemas import ConvergenceRead, ItemCreate, ItemRead, ItemUpdate
 from cg_planning.types import ID_PATTERN
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1", tags=["items"], responses=PROBLEM_RESPONSES)
 
@@ -36,8 +37,7 @@ async def create_item(
     async with session.begin():
         item = await service.create(session=session, principal=principal, plan_id=plan_id, item_in=item_in)
     response.headers["Location"] = str(request.url_for("get_item", item_id=item.id))
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return with_etag(response, item)
 
 
 @router.get("/plans/{plan_id}/items", response_model=Page[ItemRead], summary="Items of a plan (public)")
@@ -50,8 +50,7 @@ async def list_items(
 @router.get("/items/{item_id}", response_model=ItemRead, summary="One plan item")
 async def get_item(item_id: ItemId, session: SessionDep, response: Response) -> ItemRead:
     item = await service.get(session=session, item_id=item_id)
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return with_etag(response, item)
 
 
 @router.patch("/items/{item_id}", response_model=ItemRead, summary="Change an item (If-Match required)")
@@ -67,8 +66,7 @@ async def update_item(
         item = await service.update(
             session=session, principal=principal, item_id=item_id, item_in=item_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return with_etag(response, item)
 
 
 @router.get(
@@ -82,6 +80,6 @@ async def item_convergence(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
 ) -> ConvergenceRead:
-    return await service.suggest_convergence(
+    return await suggestions.suggest_convergence(
         session=session, item_id=item_id, limit=limit, min_score=min_score
     )

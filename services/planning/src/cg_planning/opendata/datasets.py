@@ -43,6 +43,13 @@ PLAN_COLUMNS = (
 )
 
 
+def _plan_covers(year: int) -> Any:
+    """An annual plan by its fiscal year; a master plan when its term covers the year."""
+    return (Plan.fiscal_year == year) | (
+        Plan.fiscal_year.is_(None) & (Plan.term_start_year <= year) & (Plan.term_end_year >= year)
+    )
+
+
 def _plans(filters: Filters) -> Any:
     totals = (
         select(
@@ -67,15 +74,7 @@ def _plans(filters: Filters) -> Any:
     if filters.sgg_code:
         stmt = stmt.where(Plan.sgg_code == filters.sgg_code)
     if filters.year:
-        # An annual plan by its fiscal year; a master plan when its term covers the year.
-        stmt = stmt.where(
-            (Plan.fiscal_year == filters.year)
-            | (
-                Plan.fiscal_year.is_(None)
-                & (Plan.term_start_year <= filters.year)
-                & (Plan.term_end_year >= filters.year)
-            )
-        )
+        stmt = stmt.where(_plan_covers(filters.year))
     return stmt
 
 
@@ -138,14 +137,7 @@ def _items(filters: Filters) -> Any:
     if filters.sgg_code:
         stmt = stmt.where(PlanItem.sgg_code == filters.sgg_code)
     if filters.year:
-        stmt = stmt.where(
-            (Plan.fiscal_year == filters.year)
-            | (
-                Plan.fiscal_year.is_(None)
-                & (Plan.term_start_year <= filters.year)
-                & (Plan.term_end_year >= filters.year)
-            )
-        )
+        stmt = stmt.where(_plan_covers(filters.year))
     return stmt
 
 

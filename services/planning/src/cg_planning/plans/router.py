@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, status
 
-from cg_planning.plans import service
+from cg_planning.common import with_etag
+from cg_planning.plans import decisions, participation, service
+from cg_planning.plans import evaluation as evaluations
 from cg_planning.plans.schemas import (
     CommitteeDecisionRead,
     EvaluationCreate,
@@ -26,7 +28,7 @@ from cg_planning.plans.workflow import PlanState
 from cg_planning.types import ID_PATTERN
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1", tags=["plans"], responses=PROBLEM_RESPONSES)
 
@@ -54,8 +56,7 @@ async def create_plan(
     async with session.begin():
         plan = await service.create(session=session, principal=principal, plan_in=plan_in)
     response.headers["Location"] = str(request.url_for("get_plan", plan_id=plan.id))
-    response.headers["ETag"] = etag_for(plan.version)
-    return plan
+    return with_etag(response, plan)
 
 
 @router.get("/plans", response_model=Page[PlanRead], summary="Plans (public)")
@@ -77,8 +78,7 @@ async def list_plans(
 @router.get("/plans/{plan_id}", response_model=PlanRead, summary="One plan, with its allowed next moves")
 async def get_plan(plan_id: PlanId, session: SessionDep, response: Response) -> PlanRead:
     plan = await service.get(session=session, plan_id=plan_id)
-    response.headers["ETag"] = etag_for(plan.version)
-    return plan
+    return with_etag(response, plan)
 
 
 @router.patch(
@@ -96,8 +96,7 @@ async def update_plan(
         plan = await service.update(
             session=session, principal=principal, plan_id=plan_id, plan_in=plan_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(plan.version)
-    return plan
+    return with_etag(response, plan)
 
 
 @router.post(
@@ -117,8 +116,7 @@ async def transition_plan(
         plan = await service.transition(
             session=session, principal=principal, plan_id=plan_id, request=request_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(plan.version)
-    return plan
+    return with_etag(response, plan)
 
 
 @router.get("/plans/{plan_id}/transitions", response_model=Page[TransitionRead], summary="Workflow history")
@@ -149,8 +147,7 @@ async def submit_plan(
             submit_in=submit_in or SubmitRequest(),
             if_match=if_match,
         )
-    response.headers["ETag"] = etag_for(plan.version)
-    return plan
+    return with_etag(response, plan)
 
 
 @router.get(
@@ -159,7 +156,7 @@ async def submit_plan(
     summary="Committee decisions received for this plan, and whether they were applied",
 )
 async def list_plan_decisions(plan_id: PlanId, session: SessionDep) -> list[CommitteeDecisionRead]:
-    return await service.list_decisions(session=session, plan_id=plan_id)
+    return await decisions.list_decisions(session=session, plan_id=plan_id)
 
 
 @router.post(
@@ -176,16 +173,15 @@ async def evaluate_plan(
     response: Response,
 ) -> EvaluationRead:
     async with session.begin():
-        evaluation = await service.evaluate(
+        evaluation = await evaluations.evaluate(
             session=session, principal=principal, plan_id=plan_id, evaluation_in=evaluation_in
         )
-    response.headers["ETag"] = etag_for(evaluation.version)
-    return evaluation
+    return with_etag(response, evaluation)
 
 
 @router.get("/plans/{plan_id}/evaluation", response_model=list[EvaluationRead], summary="Yearly evaluations")
 async def list_evaluations(plan_id: PlanId, session: SessionDep) -> list[EvaluationRead]:
-    return await service.list_evaluations(session=session, plan_id=plan_id)
+    return await evaluations.list_evaluations(session=session, plan_id=plan_id)
 
 
 @router.get(
@@ -196,9 +192,8 @@ async def list_evaluations(plan_id: PlanId, session: SessionDep) -> list[Evaluat
 async def get_evaluation(
     plan_id: PlanId, fiscal_year: FiscalYear, session: SessionDep, response: Response
 ) -> EvaluationRead:
-    evaluation = await service.get_evaluation(session=session, plan_id=plan_id, fiscal_year=fiscal_year)
-    response.headers["ETag"] = etag_for(evaluation.version)
-    return evaluation
+    evaluation = await evaluations.get_evaluation(session=session, plan_id=plan_id, fiscal_year=fiscal_year)
+    return with_etag(response, evaluation)
 
 
 @router.patch(
@@ -216,7 +211,7 @@ async def grade_plan(
     if_match: IfMatchHeader = None,
 ) -> EvaluationRead:
     async with session.begin():
-        evaluation = await service.set_grade(
+        evaluation = await evaluations.set_grade(
             session=session,
             principal=principal,
             plan_id=plan_id,
@@ -224,8 +219,7 @@ async def grade_plan(
             grade_in=grade_in,
             if_match=if_match,
         )
-    response.headers["ETag"] = etag_for(evaluation.version)
-    return evaluation
+    return with_etag(response, evaluation)
 
 
 @router.get(
@@ -234,4 +228,4 @@ async def grade_plan(
     summary="Participation and tokenism metrics of the plan",
 )
 async def plan_metrics(plan_id: PlanId, session: SessionDep) -> PlanMetricsRead:
-    return await service.metrics(session=session, plan_id=plan_id)
+    return await participation.metrics(session=session, plan_id=plan_id)

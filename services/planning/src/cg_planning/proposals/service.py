@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_planning.common import cursor_after, ensure_known_borough, ensure_officer, new_id
+from cg_planning.common import ensure_known_borough, ensure_officer, new_id
 from cg_planning.items import service as items
 from cg_planning.items.models import PlanItem
 from cg_planning.items.schemas import ItemCreate, YearlyAmountIn
@@ -25,21 +25,20 @@ from cg_planning.proposals.schemas import (
 )
 from cg_planning.timeline import service as timeline
 from cg_planning.timeline.schemas import Stage, TimelineEntryRead
-from cg_shared.audit import record_audit
+from cg_shared.audit import audit_row
 from cg_shared.auth import Principal, Role
 from cg_shared.db import utcnow
 from cg_shared.http import (
     Conflict,
     FieldError,
     Forbidden,
-    NotFound,
     Page,
     PageParams,
     Unprocessable,
-    encode_cursor,
 )
 from cg_shared.i18n import msg
-from cg_shared.rows import bump_version
+from cg_shared.paging import keyset, make_page, parse_datetime
+from cg_shared.rows import bump_version, get_or_404, snapshot
 
 
 def _unprocessable(field: str, message: str) -> Unprocessable:
@@ -153,13 +152,12 @@ async def submit(
     await session.flush()
     view = public_view(proposal)
     # The audit trail is smg_admin-only, but still keeps no contact details: the actor names the person.
-    record_audit(
+    audit_row(
         session,
         actor=principal,
         action="proposal.submit",
         entity_type="proposal",
-        entity_id=proposal.id,
-        sgg_code=proposal.sgg_code,
+        row=proposal,
         after=view.model_dump(),
     )
     return view
@@ -174,11 +172,9 @@ async def _followers(session: AsyncSession, root_id: str) -> list[Proposal]:
     frontier = [root_id]
     while frontier:
         rows = list(
-            (
-                await session.execute(
-                    select(Proposal).where(Proposal.merged_into_proposal_id.in_(frontier)).with_for_update()
-                )
-            ).scalars()
+            await session.scalars(
+                select(Proposal).where(Proposal.merged_into_proposal_id.in_(frontier)).with_for_update()
+            )
         )
         found.extend(rows)
         frontier = [r.id for r in rows]
@@ -191,7 +187,7 @@ async def _link_to_item(
     """Point proposals at an item and add civic-group proposers to its applicants (for recusal)."""
     plan = await load_plan(session, item.plan_id)
     ensure_editable(plan, "taking proposals into its items")
-    before = items.snapshot(item)
+    before = snapshot(item)
     applicants = list(item.applicant_organisations)
     for p in proposals:
         p.item_id = item.id
@@ -201,15 +197,13 @@ async def _link_to_item(
     bump_version(item)
     await session.flush()
     await items.emit_updated(session, item)
-    record_audit(
+    audit_row(
         session,
         actor=principal,
         action="plan_item.link_proposals",
         entity_type="plan_item",
-        entity_id=item.id,
-        sgg_code=item.sgg_code,
+        row=item,
         before=before,
-        after=items.snapshot(item),
     )
 
 
@@ -260,12 +254,28 @@ async def _new_item_from(
     )
 
 
+async def _load_proposal(session: AsyncSession, proposal_id: str, *, for_update: bool = False) -> Proposal:
+    return await get_or_404(
+        session,
+        Proposal,
+        proposal_id,
+        msg("no proposal with id {proposal_id}", proposal_id=proposal_id),
+        for_update=for_update,
+    )
+
+
+async def _join_item(
+    session: AsyncSession, principal: Principal, proposals: list[Proposal], item_id: str
+) -> None:
+    """Link the proposals to an existing item of their borough (the first proposal's)."""
+    item = await _item_in_borough(session, item_id, proposals[0].sgg_code)
+    await _link_to_item(session, principal, proposals, item)
+
+
 async def screen(
     *, session: AsyncSession, principal: Principal, proposal_id: str, screening: ScreeningRequest
 ) -> ProposalPublic:
-    proposal = await session.get(Proposal, proposal_id, with_for_update=True)
-    if proposal is None:
-        raise NotFound(msg("no proposal with id {proposal_id}", proposal_id=proposal_id))
+    proposal = await _load_proposal(session, proposal_id, for_update=True)
     ensure_officer(principal, proposal.sgg_code)
     if proposal.status != ProposalStatus.SUBMITTED.value:
         raise Conflict(
@@ -292,8 +302,7 @@ async def screen(
             raise _unprocessable("body.proposal_id", "proposal_id is for merge, not accept")
         followers = await _followers(session, proposal.id)
         if screening.item_id:
-            item = await _item_in_borough(session, screening.item_id, proposal.sgg_code)
-            await _link_to_item(session, principal, [proposal, *followers], item)
+            await _join_item(session, principal, [proposal, *followers], screening.item_id)
         else:
             item = await _new_item_from(session, principal, proposal, screening)
             proposal.item_id = item.id
@@ -305,15 +314,13 @@ async def screen(
             raise _unprocessable("body.item_id", "merge needs exactly one of item_id or proposal_id")
         followers = await _followers(session, proposal.id)
         if screening.item_id:
-            item = await _item_in_borough(session, screening.item_id, proposal.sgg_code)
-            await _link_to_item(session, principal, [proposal, *followers], item)
+            await _join_item(session, principal, [proposal, *followers], screening.item_id)
         else:
             assert screening.proposal_id is not None
             target = await _merge_root(session, screening.proposal_id, proposal)
             proposal.merged_into_proposal_id = target.id
             if target.item_id is not None:
-                item = await _item_in_borough(session, target.item_id, proposal.sgg_code)
-                await _link_to_item(session, principal, [proposal, *followers], item)
+                await _join_item(session, principal, [proposal, *followers], target.item_id)
         proposal.status = ProposalStatus.MERGED.value
     proposal.screening_reason = screening.reason
     proposal.screened_by = principal.sub
@@ -322,13 +329,12 @@ async def screen(
     await session.flush()
     await _record_screening(session, proposal, decision)
     view = public_view(proposal)
-    record_audit(
+    audit_row(
         session,
         actor=principal,
         action=f"proposal.{decision.value}",
         entity_type="proposal",
-        entity_id=proposal.id,
-        sgg_code=proposal.sgg_code,
+        row=proposal,
         before=before,
         after=view.model_dump(),
     )
@@ -418,10 +424,17 @@ async def _merge_root(session: AsyncSession, target_id: str, proposal: Proposal)
 
 
 async def get_public(*, session: AsyncSession, proposal_id: str) -> ProposalPublic:
-    proposal = await session.get(Proposal, proposal_id)
-    if proposal is None:
-        raise NotFound(msg("no proposal with id {proposal_id}", proposal_id=proposal_id))
-    return public_view(proposal)
+    return public_view(await _load_proposal(session, proposal_id))
+
+
+def _newest_first(stmt: Select[Any], page: PageParams) -> Select[Any]:
+    return keyset(
+        stmt, sort=Proposal.created_at, tiebreak=Proposal.id, page=page, parse=parse_datetime, descending=True
+    )
+
+
+def _cursor_key(r: Proposal) -> list[Any]:
+    return [r.created_at.isoformat(), r.id]
 
 
 async def list_public(
@@ -432,64 +445,41 @@ async def list_public(
     plan_id: str | None,
     status: ProposalStatus | None,
 ) -> Page[ProposalPublic]:
-    stmt = select(Proposal).order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    stmt = select(Proposal)
     if sgg_code:
         stmt = stmt.where(Proposal.sgg_code == sgg_code)
     if plan_id:
         stmt = stmt.where(Proposal.plan_id == plan_id)
     if status:
         stmt = stmt.where(Proposal.status == status.value)
-    if (after := cursor_after(page, datetime, str)) is not None:
-        at, pid = after
-        stmt = stmt.where((Proposal.created_at < at) | ((Proposal.created_at == at) & (Proposal.id < pid)))
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page(
-        items=[public_view(r) for r in rows],
-        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
-    )
+    rows = list(await session.scalars(_newest_first(stmt, page)))
+    return make_page(rows, page=page, key=_cursor_key, read=public_view)
 
 
 async def list_mine(*, session: AsyncSession, principal: Principal, page: PageParams) -> Page[ProposalMine]:
-    stmt = (
-        select(Proposal)
-        .where(Proposal.proposer_sub == principal.sub)
-        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
-    )
-    if (after := cursor_after(page, datetime, str)) is not None:
-        at, pid = after
-        stmt = stmt.where((Proposal.created_at < at) | ((Proposal.created_at == at) & (Proposal.id < pid)))
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
+    stmt = select(Proposal).where(Proposal.proposer_sub == principal.sub)
+    fetched = list(await session.scalars(_newest_first(stmt, page)))
+    rows = fetched[: page.limit]
     item_ids = {r.item_id for r in rows if r.item_id}
     linked = (
-        {
-            i.id: i
-            for i in (await session.execute(select(PlanItem).where(PlanItem.id.in_(item_ids)))).scalars()
-        }
+        {i.id: i for i in await session.scalars(select(PlanItem).where(PlanItem.id.in_(item_ids)))}
         if item_ids
         else {}
     )
     steps = await timeline.timelines(session, [r.id for r in rows])
-    out: list[ProposalMine] = []
-    for r in rows:
+
+    def read(r: Proposal) -> ProposalMine:
         item = linked.get(r.item_id) if r.item_id else None
         mine = steps.get(r.id, [])
-        out.append(
-            ProposalMine(
-                **public_view(r).model_dump(),
-                organisation=r.organisation,
-                contact=r.contact,
-                item_title_ko=item.title_ko if item else None,
-                item_plan_id=item.plan_id if item else None,
-                outcome=(mine and _latest_outcome(mine[-1], item)) or _outcome(r, item),
-                stage=mine[-1].stage if mine else None,
-                timeline=mine,
-            )
+        return ProposalMine(
+            **public_view(r).model_dump(),
+            organisation=r.organisation,
+            contact=r.contact,
+            item_title_ko=item.title_ko if item else None,
+            item_plan_id=item.plan_id if item else None,
+            outcome=(mine and _latest_outcome(mine[-1], item)) or _outcome(r, item),
+            stage=mine[-1].stage if mine else None,
+            timeline=mine,
         )
-    return Page(
-        items=out,
-        next_cursor=encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None,
-    )
+
+    return make_page(fetched, page=page, key=_cursor_key, read=read)

@@ -176,7 +176,7 @@ async def list_projects(
         stmt = stmt.where(RegistryProject.policy_field == policy_field)
     if (after := cursor_after(page, str)) is not None:
         stmt = stmt.where(RegistryProject.project_id > after[0])
-    rows = list((await session.execute(stmt)).scalars())
+    rows = list(await session.scalars(stmt))
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     return Page(

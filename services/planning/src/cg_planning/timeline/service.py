@@ -51,11 +51,9 @@ async def proposals_of_items(session: AsyncSession, item_ids: Iterable[str]) -> 
     wanted = sorted(set(item_ids))
     if not wanted:
         return {}
-    rows = (
-        await session.execute(
-            select(Proposal).where(Proposal.item_id.in_(wanted)).order_by(Proposal.created_at, Proposal.id)
-        )
-    ).scalars()
+    rows = await session.scalars(
+        select(Proposal).where(Proposal.item_id.in_(wanted)).order_by(Proposal.created_at, Proposal.id)
+    )
     out: dict[str, list[Proposal]] = defaultdict(list)
     for p in rows:
         if p.item_id is not None:
@@ -81,13 +79,11 @@ async def record(
     if not ids:
         return 0
     seen = set(
-        (
-            await session.execute(
-                select(ProposalTimelineEntry.proposal_id).where(
-                    ProposalTimelineEntry.proposal_id.in_(ids), ProposalTimelineEntry.dedupe_key == dedupe_key
-                )
+        await session.scalars(
+            select(ProposalTimelineEntry.proposal_id).where(
+                ProposalTimelineEntry.proposal_id.in_(ids), ProposalTimelineEntry.dedupe_key == dedupe_key
             )
-        ).scalars()
+        )
     )
     added = 0
     for proposal in proposals:
@@ -159,13 +155,11 @@ async def record_for_items(
 async def timelines(session: AsyncSession, proposal_ids: Sequence[str]) -> dict[str, list[TimelineEntryRead]]:
     if not proposal_ids:
         return {}
-    rows = (
-        await session.execute(
-            select(ProposalTimelineEntry)
-            .where(ProposalTimelineEntry.proposal_id.in_(list(proposal_ids)))
-            .order_by(ProposalTimelineEntry.at, ProposalTimelineEntry.id)
-        )
-    ).scalars()
+    rows = await session.scalars(
+        select(ProposalTimelineEntry)
+        .where(ProposalTimelineEntry.proposal_id.in_(list(proposal_ids)))
+        .order_by(ProposalTimelineEntry.at, ProposalTimelineEntry.id)
+    )
     out: dict[str, list[TimelineEntryRead]] = defaultdict(list)
     for r in rows:
         out[r.proposal_id].append(
@@ -228,7 +222,7 @@ async def inbox(
             | ((ResidentNotification.created_at == at) & (ResidentNotification.id < nid))
         )
     stmt = stmt.order_by(ResidentNotification.created_at.desc(), ResidentNotification.id.desc())
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).scalars())
+    rows = list(await session.scalars(stmt.limit(page.limit + 1)))
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     return NotificationPage(

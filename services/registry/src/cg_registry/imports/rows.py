@@ -193,118 +193,147 @@ def _labels(value: str) -> list[str]:
     return [v.strip() for v in re.split(r"[;,\n]", value) if v.strip()]
 
 
-def build_project(
-    number: int, raw: dict[str, Any], mapping: dict[str, str], principal: Principal
-) -> tuple[ProjectCreate | None, list[RowError]]:
-    values: dict[str, Any] = {column: raw.get(header) for header, column in mapping.items()}
-    errors: list[RowError] = []
+class _Cells:
+    """One row's cells by canonical column, the fields read from them so far and the errors found."""
 
-    def fail(column: str, message: str) -> None:
-        errors.append(RowError(row=number, field=column, message=message))
+    def __init__(self, number: int, raw: dict[str, Any], mapping: dict[str, str]) -> None:
+        self.number = number
+        self.values: dict[str, Any] = {column: raw.get(header) for header, column in mapping.items()}
+        self.data: dict[str, Any] = {}
+        self.errors: list[RowError] = []
 
-    if "__extra__" in raw:
-        fail("(row)", "the row has more cells than the header has columns")
-    data: dict[str, Any] = {}
-    for column in (
-        "code",
-        "title_ko",
-        "title_en",
-        "summary_ko",
-        "summary_en",
-        "lead_department",
-        "plan_item_id",
-    ):
-        text = _text(values.get(column))
+    def text(self, column: str) -> str:
+        return _text(self.values.get(column))
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append(RowError(row=self.number, field=column, message=message))
+
+
+_TEXT_COLUMNS = (
+    "code",
+    "title_ko",
+    "title_en",
+    "summary_ko",
+    "summary_en",
+    "lead_department",
+    "plan_item_id",
+)
+
+
+def _read_texts(cells: _Cells) -> None:
+    for column in _TEXT_COLUMNS:
+        text = cells.text(column)
         if text:
-            data[column] = text
-    if not data.get("title_ko"):
-        fail("title_ko", "a Korean title is required")
+            cells.data[column] = text
+    if not cells.data.get("title_ko"):
+        cells.fail("title_ko", "a Korean title is required")
 
-    sgg = _text(values.get("sgg_code"))
+
+def _read_borough(cells: _Cells, principal: Principal) -> None:
+    sgg = cells.text("sgg_code")
     if sgg:
         sgg = _BOROUGHS_BY_NAME.get(sgg.lower(), sgg)
         if sgg not in DISTRICTS:
-            fail("sgg_code", msg("{sgg} is not one of Seoul's 25 borough codes", sgg=sgg))
+            cells.fail("sgg_code", msg("{sgg} is not one of Seoul's 25 borough codes", sgg=sgg))
         elif not principal.can_act_for(sgg):
-            fail("sgg_code", msg("you may not register projects of borough {sgg}", sgg=sgg))
+            cells.fail("sgg_code", msg("you may not register projects of borough {sgg}", sgg=sgg))
         else:
-            data["sgg_code"] = sgg
+            cells.data["sgg_code"] = sgg
     elif not principal.can_act_for(None):
-        fail("sgg_code", "a borough code is required (city-wide projects are registered by the city)")
+        cells.fail("sgg_code", "a borough code is required (city-wide projects are registered by the city)")
 
+
+def _read_choices(cells: _Cells) -> None:
     for column, table, allowed in (
         ("origin", _ORIGINS, {o.value for o in Origin}),
         ("status", _STATUSES, {s.value for s in ProjectStatus}),
         ("policy_field", _FIELDS_BY_NAME, set(POLICY_FIELDS)),
     ):
-        text = _text(values.get(column))
+        text = cells.text(column)
         if text:
             value = table.get(text, text.lower())
             if value not in allowed:
-                fail(
+                cells.fail(
                     column,
                     msg("{text!r} is not one of: {items}", text=text, items=", ".join(sorted(allowed))),
                 )
             else:
-                data[column] = value
+                cells.data[column] = value
 
+
+def _read_dates_and_lists(cells: _Cells) -> None:
     for column in ("start_date", "end_date"):
         try:
-            parsed = as_date(values.get(column))
+            parsed = as_date(cells.values.get(column))
         except ValueError as exc:
-            fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
+            cells.fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
         else:
             if parsed is not None:
-                data[column] = parsed
-
-    targets = _text(values.get("target_groups"))
+                cells.data[column] = parsed
+    targets = cells.text("target_groups")
     if targets:
-        data["target_groups"] = _labels(targets)
-    partners = _text(values.get("partners"))
+        cells.data["target_groups"] = _labels(targets)
+    partners = cells.text("partners")
     if partners:
-        data["partners"] = _partners(partners)
+        cells.data["partners"] = _partners(partners)
 
+
+def _read_money(cells: _Cells) -> None:
+    """The amount columns become funding lines of the row's fiscal year (or its start date's year)."""
     amounts: dict[str, int] = {}
     for column in (*AMOUNT_COLUMNS, "total_krw"):
         try:
-            amount = _amount(values.get(column))
+            amount = _amount(cells.values.get(column))
         except ValueError as exc:
-            fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
+            cells.fail(column, exc.args[0] if exc.args else str(exc))  # keeps a msg(...) translatable
         else:
             if amount is not None:
                 amounts[column] = amount
     if "total_krw" in amounts:
-        data["total_krw"] = amounts.pop("total_krw")
-    year_value = values.get("fiscal_year")
+        cells.data["total_krw"] = amounts.pop("total_krw")
+    year_value = cells.values.get("fiscal_year")
     fiscal_year: int | None = None
     if _text(year_value):
         try:
             fiscal_year = int(str(year_value).strip().removesuffix("년"))
         except ValueError:
-            fail("fiscal_year", "not a year")
+            cells.fail("fiscal_year", "not a year")
     if amounts:
-        if fiscal_year is None and "start_date" in data:
-            fiscal_year = data["start_date"].year  # one-year projects rarely fill the column
+        if fiscal_year is None and "start_date" in cells.data:
+            fiscal_year = cells.data["start_date"].year  # one-year projects rarely fill the column
         if fiscal_year is None:
-            fail("fiscal_year", "needed for the amounts (or give start_date)")
+            cells.fail("fiscal_year", "needed for the amounts (or give start_date)")
         else:
-            data["funding_lines"] = [
+            cells.data["funding_lines"] = [
                 {"source": AMOUNT_COLUMNS[column].value, "fiscal_year": fiscal_year, "amount_krw": amount}
                 for column, amount in amounts.items()
                 if amount > 0
             ]
-    if errors:
-        return None, errors
+
+
+def build_project(
+    number: int, raw: dict[str, Any], mapping: dict[str, str], principal: Principal
+) -> tuple[ProjectCreate | None, list[RowError]]:
+    cells = _Cells(number, raw, mapping)
+    if "__extra__" in raw:
+        cells.fail("(row)", "the row has more cells than the header has columns")
+    _read_texts(cells)
+    _read_borough(cells, principal)
+    _read_choices(cells)
+    _read_dates_and_lists(cells)
+    _read_money(cells)
+    if cells.errors:
+        return None, cells.errors
     try:
-        return ProjectCreate.model_validate(data), []
+        return ProjectCreate.model_validate(cells.data), []
     except ValidationError as exc:
         for error in exc.errors():
             loc = [str(part) for part in error.get("loc", ())]
             column = loc[0] if loc else "(row)"
             if column == "funding_lines":
                 column = "fiscal_year" if "fiscal_year" in loc else "amounts"
-            fail(column, str(error.get("msg", "invalid")).removeprefix("Value error, "))
-        return None, errors
+            cells.fail(column, str(error.get("msg", "invalid")).removeprefix("Value error, "))
+        return None, cells.errors
 
 
 def row_version(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_registry.domain import FundingSource
 from cg_registry.imports.models import ImportBatch
-from cg_registry.imports.parsing import FileProblem, read_file
+from cg_registry.imports.parsing import FileProblem, Sheet, read_file
 from cg_registry.imports.rows import AMOUNT_COLUMNS, RowError, build_project, map_headers, row_version
 from cg_registry.imports.schemas import ImportedProject, ImportReport, RowErrorRead
 from cg_registry.projects import service as projects
@@ -139,10 +139,8 @@ async def _update_changes(
     return changes, None
 
 
-async def _match_existing(session: AsyncSession, rows: list[_Row], principal: Principal) -> list[RowError]:
-    """Rows whose code is in the registry become updates (if their version is current); codes and plan
-    items already used by another project, or repeated inside the file, are errors."""
-    errors: list[RowError] = []
+async def _existing(session: AsyncSession, rows: list[_Row]) -> tuple[dict[str, Project], dict[str, str]]:
+    """The registry's projects of the rows' codes, and the codes of projects carrying the rows' plan items."""
     codes = [row.item.code for row in rows if row.item.code]
     existing: dict[str, Project] = {}
     for start in range(0, len(codes), 1000):
@@ -157,83 +155,106 @@ async def _match_existing(session: AsyncSession, rows: list[_Row], principal: Pr
             )
         )
         carried.update((str(r[0]), r[1]) for r in found_items)
+    return existing, carried
+
+
+def _update_refusal(row: _Row, project: Project | None, principal: Principal) -> RowError | None:
+    """Why the row cannot register (its code exists) or update (stale, foreign, moving) its project."""
+    code, number = row.item.code, row.number
+    if project is None:
+        if row.version is None:
+            return None
+        return RowError(
+            number,
+            "version",
+            msg("there is no project {code} to update: leave version empty to register it", code=code),
+        )
+    if row.version is None:
+        return RowError(
+            number,
+            "code",
+            msg(
+                "{code} is already in the registry; give its version (the export's column) to update it",
+                code=code,
+            ),
+        )
+    if row.version != project.version:
+        return RowError(
+            number,
+            "version",
+            msg(
+                "stale row: {code} is at version {current}, the row edits version {version}; export it again",
+                code=code,
+                current=project.version,
+                version=row.version,
+            ),
+        )
+    if not principal.can_act_for(project.sgg_code):
+        return RowError(number, "code", msg("you may not change project {code}", code=code))
+    if project.sgg_code != row.item.sgg_code:
+        return RowError(number, "sgg_code", msg("a project cannot move to another borough by import"))
+    return None
+
+
+def _repeats(row: _Row, seen: dict[tuple[str, str], int], carried: dict[str, str]) -> list[RowError]:
+    """Codes and plan items repeated inside the file (``seen`` remembers them), or carried by another project."""
+    errors: list[RowError] = []
+    code, number = row.item.code, row.number
+    for column, value in (("code", code), ("plan_item_id", row.item.plan_item_id)):
+        if value and (column, value) in seen:
+            errors.append(RowError(number, column, f"{value} repeats row {seen[(column, value)]}"))
+        elif value:
+            seen[(column, value)] = number
+    plan_item = row.item.plan_item_id
+    if plan_item and plan_item in carried and carried[plan_item] != code:
+        errors.append(RowError(number, "plan_item_id", f"{plan_item} is already in the registry"))
+    return errors
+
+
+async def _match_existing(session: AsyncSession, rows: list[_Row], principal: Principal) -> list[RowError]:
+    """Rows whose code is in the registry become updates (if their version is current); codes and plan
+    items already used by another project, or repeated inside the file, are errors."""
+    errors: list[RowError] = []
+    existing, carried = await _existing(session, rows)
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
-        code, number = row.item.code, row.number
-        project = existing.get(code) if code else None
-        for column, value in (("code", code), ("plan_item_id", row.item.plan_item_id)):
-            if value and (column, value) in seen:
-                errors.append(RowError(number, column, f"{value} repeats row {seen[(column, value)]}"))
-            elif value:
-                seen[(column, value)] = number
-        plan_item = row.item.plan_item_id
-        if plan_item and plan_item in carried and carried[plan_item] != code:
-            errors.append(RowError(number, "plan_item_id", f"{plan_item} is already in the registry"))
-        if project is None:
-            if row.version is not None:
-                errors.append(
-                    RowError(
-                        number,
-                        "version",
-                        msg(
-                            "there is no project {code} to update: leave version empty to register it",
-                            code=code,
-                        ),
-                    )
-                )
-            continue
-        if row.version is None:
-            errors.append(
-                RowError(
-                    number,
-                    "code",
-                    msg(
-                        "{code} is already in the registry; give its version (the export's column) to update it",
-                        code=code,
-                    ),
-                )
-            )
-            continue
-        if row.version != project.version:
-            errors.append(
-                RowError(
-                    number,
-                    "version",
-                    msg(
-                        "stale row: {code} is at version {current}, the row edits version {version}; export it again",
-                        code=code,
-                        current=project.version,
-                        version=row.version,
-                    ),
-                )
-            )
-            continue
-        if not principal.can_act_for(project.sgg_code):
-            errors.append(RowError(number, "code", msg("you may not change project {code}", code=code)))
-            continue
-        if project.sgg_code != row.item.sgg_code:
-            errors.append(
-                RowError(number, "sgg_code", msg("a project cannot move to another borough by import"))
-            )
+        project = existing.get(row.item.code) if row.item.code else None
+        errors.extend(_repeats(row, seen, carried))
+        refusal = _update_refusal(row, project, principal)
+        if refusal is not None:
+            errors.append(refusal)
+        if project is None or refusal is not None:
             continue
         row.project = project
         row.changes, problem = await _update_changes(session, row, project)
         if problem is not None:
-            errors.append(RowError(number, "amounts", problem))
+            errors.append(RowError(row.number, "amounts", problem))
     return errors
 
 
-async def import_projects(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    idempotency_key: str,
-    filename: str | None,
-    data: bytes,
-    dry_run: bool,
-    valid_rows_only: bool,
-) -> ImportReport:
-    ensure_role(principal, Role.BOROUGH_OFFICER)
+@dataclass
+class _Checked:
+    """A file read and checked: the rows to register, the rows that update, every row error."""
+
+    sheet: Sheet
+    ignored: list[str]
+    candidates: list[_Row]
+    errors: list[RowError]
+
+    @property
+    def valid(self) -> list[tuple[int, ProjectCreate]]:
+        return [(row.number, row.item) for row in self.candidates if row.project is None]
+
+    @property
+    def updates(self) -> list[_Row]:
+        return [row for row in self.candidates if row.project is not None]
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
+async def _read_sheet(filename: str | None, data: bytes) -> tuple[Sheet, dict[str, str], list[str]]:
     try:
         # Off the event loop: a large file must not stall the API, the relay or the consumer meanwhile.
         sheet = await run_parser(read_file, filename, data)
@@ -246,6 +267,12 @@ async def import_projects(
             "the header has no title column (title_ko or 사업명)",
             errors=[FieldError(field="body.file", message="missing column title_ko")],
         )
+    return sheet, mapping, ignored
+
+
+async def _check(session: AsyncSession, principal: Principal, filename: str | None, data: bytes) -> _Checked:
+    """Every row built and validated, then matched against the registry (no writes)."""
+    sheet, mapping, ignored = await _read_sheet(filename, data)
     candidates: list[_Row] = []
     errors: list[RowError] = []
     present = set(mapping.values())
@@ -261,24 +288,26 @@ async def import_projects(
         bad_rows = {e.row for e in conflicts}
         errors.extend(conflicts)
         candidates = [row for row in candidates if row.number not in bad_rows]
-    valid = [(row.number, row.item) for row in candidates if row.project is None]
-    updates = [row for row in candidates if row.project is not None]
     errors.sort(key=lambda e: (e.row, e.field))
-    invalid_rows = len({e.row for e in errors})
+    return _Checked(sheet, ignored, candidates, errors)
+
+
+def _report(checked: _Checked, *, dry_run: bool) -> ImportReport:
     report = ImportReport(
         import_id=None,
         dry_run=dry_run,
-        file_format=sheet.file_format,
-        encoding=sheet.encoding,
-        total_rows=len(sheet.rows),
-        valid_rows=len(candidates),
-        invalid_rows=invalid_rows,
+        file_format=checked.sheet.file_format,
+        encoding=checked.sheet.encoding,
+        total_rows=len(checked.sheet.rows),
+        valid_rows=len(checked.candidates),
+        invalid_rows=checked.invalid_rows,
         imported=0,
-        ignored_columns=ignored,
+        ignored_columns=checked.ignored,
         errors=[
-            RowErrorRead(row=e.row, field=e.field, message=e.message) for e in errors[:MAX_REPORTED_ERRORS]
+            RowErrorRead(row=e.row, field=e.field, message=e.message)
+            for e in checked.errors[:MAX_REPORTED_ERRORS]
         ],
-        projects=[ImportedProject(row=n, project_id=None, code=item.code) for n, item in valid]
+        projects=[ImportedProject(row=n, project_id=None, code=item.code) for n, item in checked.valid]
         + [
             ImportedProject(
                 row=row.number,
@@ -286,41 +315,42 @@ async def import_projects(
                 code=row.item.code,
                 action="updated" if row.changes else "unchanged",
             )
-            for row in updates
+            for row in checked.updates
         ],
     )
     report.projects.sort(key=lambda p: p.row)
-    if dry_run:
-        return report
-    if not sheet.rows:
+    return report
+
+
+def _ensure_importable(checked: _Checked, report: ImportReport, *, valid_rows_only: bool) -> None:
+    """422 for a file without rows, with invalid rows (unless only the valid ones are wanted), or with none valid."""
+    if not checked.sheet.rows:
         raise Unprocessable(
             "the file has no data rows", errors=[FieldError(field="body.file", message="no rows")]
         )
-    if errors and not valid_rows_only:
-        raise Unprocessable(
-            msg(
-                "{invalid_rows} of {count} rows are invalid; nothing was imported (fix them, or send valid_rows_only=true to import the others)",
-                invalid_rows=invalid_rows,
-                count=len(sheet.rows),
-            ),
-            errors=[
-                FieldError(field=f"row {e.row}: {e.field}", message=e.message)
-                for e in errors[:MAX_REPORTED_ERRORS]
-            ],
-            slug="import-rejected",
-            extra={"report": report.model_dump(mode="json")},
+    message: str
+    if checked.errors and not valid_rows_only:
+        message = msg(
+            "{invalid_rows} of {count} rows are invalid; nothing was imported (fix them, or send valid_rows_only=true to import the others)",
+            invalid_rows=checked.invalid_rows,
+            count=len(checked.sheet.rows),
         )
-    if not candidates:
-        raise Unprocessable(
-            "no row is valid; nothing was imported",
-            errors=[
-                FieldError(field=f"row {e.row}: {e.field}", message=e.message)
-                for e in errors[:MAX_REPORTED_ERRORS]
-            ],
-            slug="import-rejected",
-            extra={"report": report.model_dump(mode="json")},
-        )
-    digest = hashlib.sha256(data).hexdigest()
+    elif not checked.candidates:
+        message = "no row is valid; nothing was imported"
+    else:
+        return
+    raise Unprocessable(
+        message,
+        errors=[
+            FieldError(field=f"row {e.row}: {e.field}", message=e.message)
+            for e in checked.errors[:MAX_REPORTED_ERRORS]
+        ],
+        slug="import-rejected",
+        extra={"report": report.model_dump(mode="json")},
+    )
+
+
+async def _ensure_new_key(session: AsyncSession, principal: Principal, idempotency_key: str) -> None:
     previous = await session.scalar(
         select(ImportBatch).where(
             ImportBatch.principal == principal.sub, ImportBatch.idempotency_key == idempotency_key
@@ -338,11 +368,9 @@ async def import_projects(
             ),
             slug="import-already-applied",
         )
-    created = (
-        await projects.bulk_create(session, actor=principal, items=[item for _, item in valid])
-        if valid
-        else []
-    )
+
+
+async def _apply_updates(session: AsyncSession, principal: Principal, updates: list[_Row]) -> int:
     updated = 0
     for row in updates:
         if row.changes and row.project is not None:
@@ -356,13 +384,40 @@ async def import_projects(
                 if_match=f'"{row.version}"',
             )
             updated += 1
+    return updated
+
+
+async def import_projects(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    idempotency_key: str,
+    filename: str | None,
+    data: bytes,
+    dry_run: bool,
+    valid_rows_only: bool,
+) -> ImportReport:
+    ensure_role(principal, Role.BOROUGH_OFFICER)
+    checked = await _check(session, principal, filename, data)
+    report = _report(checked, dry_run=dry_run)
+    if dry_run:
+        return report
+    _ensure_importable(checked, report, valid_rows_only=valid_rows_only)
+    await _ensure_new_key(session, principal, idempotency_key)
+    valid, updates = checked.valid, checked.updates
+    created = (
+        await projects.bulk_create(session, actor=principal, items=[item for _, item in valid])
+        if valid
+        else []
+    )
+    updated = await _apply_updates(session, principal, updates)
     batch = ImportBatch(
         idempotency_key=idempotency_key,
         principal=principal.sub,
         filename=(filename or "upload")[:300],
-        file_format=sheet.file_format,
-        sha256=digest,
-        row_count=len(sheet.rows),
+        file_format=checked.sheet.file_format,
+        sha256=hashlib.sha256(data).hexdigest(),
+        row_count=len(checked.sheet.rows),
         imported_count=len(created),
     )
     session.add(batch)

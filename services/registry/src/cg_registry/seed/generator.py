@@ -21,7 +21,6 @@ scale promises the published figures).
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import random
@@ -42,6 +41,7 @@ from cg_registry.domain import (
     search_text_for,
 )
 from cg_registry.duplicates.scoring import title_key
+from cg_registry.seed import names
 from cg_registry.seed import vocabulary as vocab
 from cg_registry.seed.vocabulary import Phrase
 from cg_shared.districts import DISTRICTS
@@ -58,12 +58,6 @@ CITY_WIDE_SHARE = 0.06
 CLUSTER_SHARE = 0.05
 ASSESSED_SHARE = 0.85
 SEED_ACTOR = "system:seed"
-
-CITY_PLACES = (
-    Phrase("서울시", "Seoul"),
-    Phrase("서울형", "Seoul-model"),
-    Phrase("서울시민", "Seoul citizens'"),
-)
 
 _T = TypeVar("_T")
 _Table = tuple[tuple[_T, ...], tuple[float, ...]]
@@ -197,14 +191,6 @@ def _add_months(day: date, months: int) -> date:
     return date(day.year + month // 12, month % 12 + 1, 1)
 
 
-def _josa(word: str, with_final: str, without_final: str) -> str:
-    """Korean particle after ``word``: 을/를, 이/가 … depend on a final consonant (받침)."""
-    last = word[-1]
-    if "가" <= last <= "힣":
-        return with_final if (ord(last) - 0xAC00) % 28 else without_final
-    return without_final
-
-
 class _Generator:
     def __init__(self, n: int) -> None:
         self.n = n
@@ -213,71 +199,10 @@ class _Generator:
         # 1,126 projects, or it would be mostly template twins sharing the same dozen partners.
         self.scaled = n > 5 * PUBLISHED_PROJECTS
         self.codes = sorted(DISTRICTS)
-        self.orgs = {area: self._org_pool(area) for area in [*self.codes, None]}
+        self.orgs = {area: names.org_pool(self.rng, area, scaled=self.scaled) for area in [*self.codes, None]}
         self.counters: dict[str, int] = {}
 
     # --- vocabulary helpers ---------------------------------------------------------------------
-
-    def _org_pool(self, area: str | None) -> dict[str, list[dict[str, str]]]:
-        rng = self.rng
-        if area is None:
-            stems = rng.sample(vocab.ORG_STEMS, 6)
-            return {
-                PartnerKind.CIVIC_GROUP: [
-                    {"name": f"서울{s}시민네트워크", "kind": PartnerKind.CIVIC_GROUP} for s in stems[:3]
-                ],
-                PartnerKind.SOCIAL_ECONOMY: [
-                    {"name": f"서울{s}사회적협동조합", "kind": PartnerKind.SOCIAL_ECONOMY} for s in stems[3:5]
-                ],
-                PartnerKind.RESIDENT_GROUP: [{"name": "서울시민회의", "kind": PartnerKind.RESIDENT_GROUP}],
-                PartnerKind.COMPANY: [{"name": f"(주){stems[5]}소셜랩", "kind": PartnerKind.COMPANY}],
-                PartnerKind.PUBLIC_INSTITUTION: [
-                    {"name": "서울시 협치지원센터", "kind": PartnerKind.PUBLIC_INSTITUTION},
-                    {"name": "서울연구원", "kind": PartnerKind.PUBLIC_INSTITUTION},
-                ],
-            }
-        district = DISTRICTS[area]
-        short = district.name_ko[:-1] if len(district.name_ko) > 2 else district.name_ko
-        dongs = vocab.DONGS[area]
-        stems = rng.sample(vocab.ORG_STEMS, 5)
-
-        def stem_of(dong: Phrase) -> str:
-            return dong.ko[:-1] if dong.ko.endswith("동") and len(dong.ko) > 2 else dong.ko
-
-        pool: dict[str, list[dict[str, str]]] = {
-            PartnerKind.CIVIC_GROUP: [
-                *({"name": f"{stem_of(d)}마을넷", "kind": PartnerKind.CIVIC_GROUP} for d in dongs[:3]),
-                {"name": f"{short}시민연대", "kind": PartnerKind.CIVIC_GROUP},
-                {"name": f"{stems[0]}나눔회", "kind": PartnerKind.CIVIC_GROUP},
-            ],
-            PartnerKind.RESIDENT_GROUP: [
-                {"name": f"{d.ko} 주민협의회", "kind": PartnerKind.RESIDENT_GROUP} for d in dongs[:3]
-            ],
-            PartnerKind.SOCIAL_ECONOMY: [
-                {"name": f"{stems[1]}사회적협동조합", "kind": PartnerKind.SOCIAL_ECONOMY},
-                {"name": f"{stem_of(dongs[-1])}마을기업", "kind": PartnerKind.SOCIAL_ECONOMY},
-                {"name": f"{short}{stems[2]}협동조합", "kind": PartnerKind.SOCIAL_ECONOMY},
-            ],
-            PartnerKind.COMPANY: [{"name": f"(주){stems[3]}소셜랩", "kind": PartnerKind.COMPANY}],
-            PartnerKind.PUBLIC_INSTITUTION: [
-                {"name": f"{district.name_ko} 복지재단", "kind": PartnerKind.PUBLIC_INSTITUTION},
-                {"name": f"{district.name_ko}도시관리공단", "kind": PartnerKind.PUBLIC_INSTITUTION},
-                {"name": f"{district.name_ko} 자원봉사센터", "kind": PartnerKind.PUBLIC_INSTITUTION},
-            ],
-        }
-        if self.scaled:
-            for d in dongs:
-                for stem in vocab.ORG_STEMS:
-                    pool[PartnerKind.CIVIC_GROUP].append(
-                        {"name": f"{stem_of(d)}{stem}모임", "kind": PartnerKind.CIVIC_GROUP}
-                    )
-                    pool[PartnerKind.SOCIAL_ECONOMY].append(
-                        {"name": f"{stem_of(d)}{stem}협동조합", "kind": PartnerKind.SOCIAL_ECONOMY}
-                    )
-                    pool[PartnerKind.RESIDENT_GROUP].append(
-                        {"name": f"{d.ko} {stem} 주민모임", "kind": PartnerKind.RESIDENT_GROUP}
-                    )
-        return pool
 
     def _pick(self, table: _Table[_T]) -> _T:
         # One random() per draw, like random.choices, with the cumulative weights computed once.
@@ -328,41 +253,9 @@ class _Generator:
             partner["kind"] = str(partner["kind"])
         return chosen
 
-    def _titles(
-        self,
-        place: Phrase,
-        qualifier: Phrase,
-        targets: list[str],
-        topic: Phrase,
-        form: Phrase,
-        suffix: Phrase,
-        variant: int = 0,
-    ) -> tuple[str, str]:
-        target = vocab.TARGETS[targets[0]]
-        # "청소년 청년 창업 공간" reads oddly: don't repeat the group a youth topic already names.
-        with_target = target.ko not in topic.ko and not (targets[0] == "adolescents" and "청년" in topic.ko)
-        words = [w for w in (qualifier.ko, target.ko if with_target else "") if w]
-        tail = [form.ko] if form.ko else []
-        if variant == 1:  # Korean compounds are spaced inconsistently across departments
-            ko = f"{place.ko} {''.join([*words, topic.ko.replace(' ', ''), *tail])} {suffix.ko}"
-        elif variant == 3 and "활성화" not in topic.ko:
-            ko = " ".join([place.ko, *words, topic.ko, *tail, "활성화", suffix.ko])
-        else:
-            ko = " ".join([place.ko, *words, topic.ko, *tail, suffix.ko])
-        if variant == 2:
-            ko += " (2차)"
-        lead = f"{place.en} {qualifier.en} " if qualifier.en else f"{place.en} "
-        what = f"{topic.en} {form.en}" if form.en else topic.en
-        en = f"{lead}{what} for {target.en} ({suffix.en})"
-        if variant == 2:
-            en += ", phase 2"
-        elif variant == 3:
-            en = f"{lead}{what} revitalisation for {target.en} ({suffix.en})"
-        return ko, en
-
     def _place(self, area: str | None) -> Phrase:
         if area is None:
-            return self.rng.choice(CITY_PLACES)
+            return self.rng.choice(names.CITY_PLACES)
         district = DISTRICTS[area]
         if self.rng.random() < 0.3:
             return Phrase(district.name_ko, district.name_en)
@@ -382,7 +275,7 @@ class _Generator:
         suffix = self.rng.choice(vocab.SUFFIXES)
         qualifier = self._pick(_QUALIFIERS_SCALED if self.scaled else _QUALIFIERS)
         form = self._pick(_FORMS_SCALED if self.scaled else _FORMS)
-        title_ko, title_en = self._titles(place, qualifier, targets, topic, form, suffix)
+        title_ko, title_en = names.titles(place, qualifier, targets, topic, form, suffix)
         start, end = self._period()
         return _Spec(
             area=area,
@@ -416,7 +309,7 @@ class _Generator:
         members = []
         for k, variant in enumerate(variants):
             suffix = rng.choice(vocab.SUFFIXES)
-            title_ko, title_en = self._titles(
+            title_ko, title_en = names.titles(
                 base.place, base.qualifier, base.targets, base.topic, base.form, suffix, variant
             )
             start = _add_months(base.start, rng.choice((0, 0, 3, 6))) if k else base.start
@@ -580,22 +473,71 @@ def _status(spec: _Spec, rng: random.Random) -> str:
     return ProjectStatus.ACTIVE.value
 
 
-def _summaries(spec: _Spec) -> tuple[str, str]:
-    return _summary_texts(spec.place, spec.targets[0], spec.topic)
-
-
-@functools.lru_cache(maxsize=4096)
-def _summary_texts(place: Phrase, target_key: str, topic: Phrase) -> tuple[str, str]:
-    target = vocab.TARGETS[target_key]
-    ko = (
-        f"{place.ko}의 {target.ko}{_josa(target.ko, '을', '를')} 대상으로 {topic.ko}{_josa(topic.ko, '을', '를')} "
-        "주민·시민사회·행정이 함께 기획하고 실행하는 민관협치 사업입니다."
+def _project_row(
+    spec: _Spec,
+    project_id: str,
+    project_lines: list[dict[str, Any]],
+    assessment: dict[str, Any] | None,
+    *,
+    public_led: bool,
+    status: str,
+) -> dict[str, Any]:
+    """The project's row from its spec, its funding lines and its assessment (no draws)."""
+    by_source = dict.fromkeys((s.value for s in FundingSource), 0)
+    for line in project_lines:
+        by_source[line["source"]] += line["amount_krw"]
+    smg_amount = by_source[FundingSource.SMG_GRANT.value]
+    district_dept = "서울특별시" if spec.area is None else DISTRICTS[spec.area].name_ko
+    lead_department = f"{district_dept} {vocab.DEPARTMENTS[spec.field]}"
+    summary_ko, summary_en = names.summaries(spec)
+    search_text = search_text_for(
+        code=spec.code,
+        title_ko=spec.title_ko,
+        title_en=spec.title_en,
+        lead_department=lead_department,
+        partners=spec.partners,
     )
-    en = (
-        f"A collaborative-governance project in which residents, civic groups and the administration of "
-        f"{place.en} jointly plan and run {topic.en} for {target.en}."
+    created = datetime(spec.start.year, spec.start.month, spec.start.day, 0, 0, tzinfo=UTC) - timedelta(
+        days=45
     )
-    return ko, en
+    return {
+        "id": project_id,
+        "code": spec.code,
+        "title_ko": spec.title_ko,
+        "title_en": spec.title_en,
+        "summary_ko": summary_ko,
+        "summary_en": summary_en,
+        "sgg_code": spec.area,
+        "lead_department": lead_department,
+        "partners": spec.partners,
+        "origin": spec.origin,
+        "policy_field": spec.field,
+        "target_groups": [vocab.TARGETS[t].ko for t in spec.targets],
+        "start_date": spec.start,
+        "end_date": spec.end,
+        "status": status,
+        "progress_pct": 100 if status == "completed" else 0,  # the seed has no milestones
+        "plan_item_id": None,
+        "declared_total_krw": None,
+        "total_krw": sum(line["amount_krw"] for line in project_lines),
+        "smg_grant_krw": smg_amount,
+        "borough_krw": by_source[FundingSource.BOROUGH.value],
+        "national_krw": by_source[FundingSource.NATIONAL.value],
+        "private_krw": by_source[FundingSource.PRIVATE.value],
+        "has_smg_grant": smg_amount > 0,
+        "public_led": public_led,
+        "iap2_level": assessment["iap2_level"] if assessment else None,
+        "tokenism_risk": assessment["tokenism_risk"] if assessment else None,
+        "assessed_at": assessment["assessed_at"] if assessment else None,
+        "search_text": search_text,
+        "search_bigrams": search_bigrams_for(search_text),
+        "dup_key": title_key(spec.title_ko),
+        "version": 1,
+        "created_at": created,
+        "updated_at": created,
+        "created_by": SEED_ACTOR,
+        "updated_by": SEED_ACTOR,
+    }
 
 
 def generate(scale: int | None = None) -> SeedData:
@@ -611,7 +553,8 @@ def generate(scale: int | None = None) -> SeedData:
     assessments: list[dict[str, Any]] = []
     clusters: dict[int, list[str]] = {}
     for spec in specs:
-        # Ids from the seeded generator: deterministic like everything else, and cheaper than uuid5.
+        # The draws of one project, in this order: its id (from the seeded generator: deterministic
+        # like everything else, and cheaper than uuid5), its funding lines, its assessment, its status.
         project_id = str(uuid.UUID(int=gen.rng.getrandbits(128), version=4))
         project_lines = gen.lines(spec, project_id)
         lines.extend(project_lines)
@@ -621,62 +564,9 @@ def generate(scale: int | None = None) -> SeedData:
             assessments.append(assessment)
         if spec.cluster is not None:
             clusters.setdefault(spec.cluster, []).append(spec.code)
-        by_source = dict.fromkeys((s.value for s in FundingSource), 0)
-        for line in project_lines:
-            by_source[line["source"]] += line["amount_krw"]
-        smg_amount = by_source[FundingSource.SMG_GRANT.value]
-        district_dept = "서울특별시" if spec.area is None else DISTRICTS[spec.area].name_ko
-        lead_department = f"{district_dept} {vocab.DEPARTMENTS[spec.field]}"
-        summary_ko, summary_en = _summaries(spec)
-        search_text = search_text_for(
-            code=spec.code,
-            title_ko=spec.title_ko,
-            title_en=spec.title_en,
-            lead_department=lead_department,
-            partners=spec.partners,
-        )
-        created = datetime(spec.start.year, spec.start.month, spec.start.day, 0, 0, tzinfo=UTC) - timedelta(
-            days=45
-        )
+        status = _status(spec, gen.rng)
         projects.append(
-            {
-                "id": project_id,
-                "code": spec.code,
-                "title_ko": spec.title_ko,
-                "title_en": spec.title_en,
-                "summary_ko": summary_ko,
-                "summary_en": summary_en,
-                "sgg_code": spec.area,
-                "lead_department": lead_department,
-                "partners": spec.partners,
-                "origin": spec.origin,
-                "policy_field": spec.field,
-                "target_groups": [vocab.TARGETS[t].ko for t in spec.targets],
-                "start_date": spec.start,
-                "end_date": spec.end,
-                "status": (status := _status(spec, gen.rng)),
-                "progress_pct": 100 if status == "completed" else 0,  # the seed has no milestones
-                "plan_item_id": None,
-                "declared_total_krw": None,
-                "total_krw": sum(line["amount_krw"] for line in project_lines),
-                "smg_grant_krw": smg_amount,
-                "borough_krw": by_source[FundingSource.BOROUGH.value],
-                "national_krw": by_source[FundingSource.NATIONAL.value],
-                "private_krw": by_source[FundingSource.PRIVATE.value],
-                "has_smg_grant": smg_amount > 0,
-                "public_led": public_led,
-                "iap2_level": assessment["iap2_level"] if assessment else None,
-                "tokenism_risk": assessment["tokenism_risk"] if assessment else None,
-                "assessed_at": assessment["assessed_at"] if assessment else None,
-                "search_text": search_text,
-                "search_bigrams": search_bigrams_for(search_text),
-                "dup_key": title_key(spec.title_ko),
-                "version": 1,
-                "created_at": created,
-                "updated_at": created,
-                "created_by": SEED_ACTOR,
-                "updated_by": SEED_ACTOR,
-            }
+            _project_row(spec, project_id, project_lines, assessment, public_led=public_led, status=status)
         )
     return SeedData(
         projects=projects,
