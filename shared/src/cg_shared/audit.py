@@ -67,16 +67,18 @@ def audit_row(
     row: Any,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    sgg_code: str | None = None,
 ) -> None:
     """:func:`record_audit` of a change to ``row`` (an entity with ``id`` and ``sgg_code``); ``after`` is
-    the row's columns (:func:`cg_shared.rows.snapshot`) unless given (a view of it, say)."""
+    the row's columns (:func:`cg_shared.rows.snapshot`) unless given (a view of it, say). ``sgg_code``
+    names the borough of a row that has none of its own (a cycle's supplementary budget, say)."""
     record_audit(
         session,
         actor=actor,
         action=action,
         entity_type=entity_type,
         entity_id=row.id,
-        sgg_code=row.sgg_code,
+        sgg_code=sgg_code if sgg_code is not None else getattr(row, "sgg_code", None),
         before=before,
         after=snapshot(row) if after is None else after,
     )

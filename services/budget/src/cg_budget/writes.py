@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_budget.events import emit
-from cg_shared.audit import record_audit
+from cg_shared.audit import audit_row
 from cg_shared.auth import Principal
 from cg_shared.events import EventPayload
 
@@ -44,14 +44,14 @@ async def finish_write(
     borough = sgg_code if sgg_code is not None else getattr(row, "sgg_code", None)
     if event is not None:
         await emit(session, event(result), subject=row.id, sgg_code=borough)
-    record_audit(
+    audit_row(
         session,
         actor=actor,
         action=action,
         entity_type=entity_type,
-        entity_id=row.id,
-        sgg_code=borough,
+        row=row,
         before=before,
         after=after(result) if after is not None else result.model_dump(mode=dump),
+        sgg_code=borough,
     )
     return result
