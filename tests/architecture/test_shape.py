@@ -17,7 +17,6 @@ ALLOWED_LONG_FILES: dict[str, int] = {
     "services/registry/src/cg_registry/projects/service.py": 1013,  # list pages as JSON moved to json_pages.py
     "services/planning/src/cg_planning/plans/service.py": 1103,  # +2: guard messages translated (msg)
     "services/budget/src/cg_budget/elections/service.py": 978,
-    "services/budget/src/cg_budget/allocation/_mes.py": 932,
     "services/planning/src/cg_planning/items/service.py": 686,
     "services/registry/src/cg_registry/seed/generator.py": 687,  # +1: progress_pct of seed projects
     "services/budget/src/cg_budget/integration/service.py": 660,
