@@ -31,7 +31,7 @@ Rules
     equalshares.net variants are options: ``integral_start`` starts from ``floor(budget / n)``, and
     ``stop_when_exhaustive=False`` keeps raising the share while the next outcome is within budget.
     Shares that provably give the same purchases as an exact run are skipped (certificates in
-    :mod:`._mes`); where the purchase order changes at almost every step (large Warsaw districts) the
+    :mod:`._mes`, the search in :mod:`._completion`); where the purchase order changes at almost every step (large Warsaw districts) the
     completion falls back to one exact run per step. Either way the result is exactly pabutools'.
 
 ``mes_add1_comparison``
@@ -55,16 +55,11 @@ from collections.abc import Collection, Mapping
 from fractions import Fraction
 from typing import Literal
 
-from ._mes import MesEngine, RunResult
-from .model import (
-    Election,
-    Outcome,
-    ProjectExplanation,
-    ReasonCode,
-    TieBreaking,
-    Utility,
-    money_text,
-)
+from ._completion import Add1Search
+from ._explain import greedy_note, mes_outcome
+from ._mes import MesEngine
+from ._mes_records import RunResult
+from .model import Election, Outcome, ProjectExplanation, ReasonCode, TieBreaking, Utility, money_text
 
 Comparison = Literal["satisfaction", "exclusion_ratio"]
 
@@ -113,99 +108,41 @@ def greedy(
       one already funded is passed over. Exclusion is symmetric: listing it once is enough.
     """
     scores = election.scores()
-    excluded_by: dict[str, set[str]] = {}
-    for pid, others in (exclusions or {}).items():
-        for other in others:
-            if other != pid:
-                excluded_by.setdefault(pid, set()).add(other)
-                excluded_by.setdefault(other, set()).add(pid)
+    excluded_by = _exclusion_pairs(exclusions or {})
     remaining = election.budget
     selected: list[str] = []
     notes: dict[str, ProjectExplanation] = {}
-    money = election.amount
     stopped_at: str | None = None
     for position, pid in enumerate(greedy_order(election, tie_breaking=tie_breaking), start=1):
         cost = election.costs[pid]
         score = scores[pid]
-        shown = money(cost)
-        left = money(remaining)
-        common = {"project_id": pid, "cost": shown, "support": score, "position": position}
+        blockers: list[str] = []
         if threshold is not None and score < threshold:
-            notes[pid] = ProjectExplanation(
-                **common,  # type: ignore[arg-type]
-                selected=False,
-                reason_code=ReasonCode.GREEDY_BELOW_THRESHOLD,
-                text_en=f"Not funded: its support {score:,} is below the threshold {threshold:,}.",
-                text_ko=f"미선정: 지지 {score:,}이(가) 기준 {threshold:,}에 못 미쳤습니다.",
-            )
-            continue
-        if stopped_at is not None:
-            notes[pid] = ProjectExplanation(
-                **common,  # type: ignore[arg-type]
-                selected=False,
-                reason_code=ReasonCode.GREEDY_STOPPED,
-                remaining_budget=left,
-                text_en=(
-                    f"Not funded: ranked {position} by support ({score:,}), after project {stopped_at} did "
-                    f"not fit; greedy without skipping stops there."
-                ),
-                text_ko=(
-                    f"미선정: 지지 {score:,}(으)로 {position}위였지만, 앞선 사업 {stopped_at}이(가) 예산에 "
-                    f"들어가지 않아 건너뛰기 없는 방식의 선정이 그곳에서 끝났습니다."
-                ),
-            )
-            continue
-        blockers = sorted(excluded_by.get(pid, set()).intersection(selected))
-        if blockers:
-            notes[pid] = ProjectExplanation(
-                **common,  # type: ignore[arg-type]
-                selected=False,
-                reason_code=ReasonCode.GREEDY_EXCLUDED,
-                remaining_budget=left,
-                text_en=(
-                    f"Not funded: ranked {position} by support ({score:,}), but it excludes the funded "
-                    f"project {', '.join(blockers)}."
-                ),
-                text_ko=(
-                    f"미선정: 지지 {score:,}(으)로 {position}위였지만, 이미 선정된 사업 "
-                    f"{', '.join(blockers)}와(과) 함께 선정될 수 없습니다."
-                ),
-            )
-            continue
-        if cost <= remaining:
+            reason = ReasonCode.GREEDY_BELOW_THRESHOLD
+        elif stopped_at is not None:
+            reason = ReasonCode.GREEDY_STOPPED
+        elif blockers := sorted(excluded_by.get(pid, set()).intersection(selected)):
+            reason = ReasonCode.GREEDY_EXCLUDED
+        elif cost <= remaining:
+            reason = ReasonCode.GREEDY_FUNDED
+        else:
+            reason = ReasonCode.GREEDY_DID_NOT_FIT
+        notes[pid] = greedy_note(
+            reason,
+            pid,
+            position=position,
+            score=score,
+            cost=election.amount(cost),
+            left=election.amount(remaining),
+            threshold=threshold,
+            stopped_at=stopped_at,
+            blockers=blockers,
+        )
+        if reason is ReasonCode.GREEDY_FUNDED:
             remaining -= cost
             selected.append(pid)
-            notes[pid] = ProjectExplanation(
-                **common,  # type: ignore[arg-type]
-                selected=True,
-                reason_code=ReasonCode.GREEDY_FUNDED,
-                remaining_budget=left,
-                text_en=(
-                    f"Funded: ranked {position} by support ({score:,}); its cost {money_text(shown)} fitted "
-                    f"the remaining budget {money_text(left)}."
-                ),
-                text_ko=(
-                    f"선정: 지지 {score:,}(으)로 {position}위였고, 비용 {money_text(shown)}이(가) 남은 예산 "
-                    f"{money_text(left)} 안에 들어갔습니다."
-                ),
-            )
-        else:
-            if not skip:
-                stopped_at = pid
-            notes[pid] = ProjectExplanation(
-                **common,  # type: ignore[arg-type]
-                selected=False,
-                reason_code=ReasonCode.GREEDY_DID_NOT_FIT,
-                remaining_budget=left,
-                text_en=(
-                    f"Not funded: ranked {position} by support ({score:,}), but its cost {money_text(shown)} "
-                    f"did not fit the remaining budget {money_text(left)}."
-                ),
-                text_ko=(
-                    f"미선정: 지지 {score:,}(으)로 {position}위였지만 비용 {money_text(shown)}이(가) 남은 "
-                    f"예산 {money_text(left)}을(를) 넘었습니다."
-                ),
-            )
+        elif reason is ReasonCode.GREEDY_DID_NOT_FIT and not skip:
+            stopped_at = pid
     return Outcome(
         rule=rule,
         selected=tuple(selected),
@@ -213,6 +150,17 @@ def greedy(
         explanations={pid: notes[pid] for pid in election.costs},
         scale=election.scale,
     )
+
+
+def _exclusion_pairs(exclusions: Mapping[str, Collection[str]]) -> dict[str, set[str]]:
+    """Project id -> the projects it may not be funded with (exclusion is symmetric)."""
+    excluded_by: dict[str, set[str]] = {}
+    for pid, others in exclusions.items():
+        for other in others:
+            if other != pid:
+                excluded_by.setdefault(pid, set()).add(other)
+                excluded_by.setdefault(other, set()).add(pid)
+    return excluded_by
 
 
 # ---------------------------------------------------------------------------------------------- MES
@@ -227,10 +175,10 @@ def method_of_equal_shares(
     """Method of Equal Shares with each voter's share ``budget / n`` (no completion)."""
     engine = MesEngine(election, utility=utility or election.default_utility, tie_breaking=tie_breaking)
     if engine.n == 0:
-        return _mes_outcome(engine, RunResult(selected=[]), rule="mes", share=None, notes=())
+        return mes_outcome(engine, RunResult(selected=[]), rule="mes", share=None, notes=())
     run = engine.run(election.budget)
     share = election.share(Fraction(election.budget, engine.n))
-    return _mes_outcome(engine, run, rule="mes", share=share, notes=())
+    return mes_outcome(engine, run, rule="mes", share=share, notes=())
 
 
 def mes_add1(
@@ -269,92 +217,13 @@ def _add1(
 ) -> Outcome:
     n = engine.n
     if n == 0:
-        return _mes_outcome(engine, RunResult(selected=[]), rule=rule, share=None, notes=())
-    budget = election.budget
-    costs = engine.costs
+        return mes_outcome(engine, RunResult(selected=[]), rule=rule, share=None, notes=())
     unit = 10**election.scale  # one currency unit in the election's units
     # scaled: the real share times n
-    start = (budget // (n * unit)) * n * unit if integral_start else budget
+    start = (election.budget // (n * unit)) * n * unit if integral_start else election.budget
     step = n * increment * unit
-    eligible = len(engine.eligible)
-    k = 0
-    run = engine.run(start, certify=True, step=step)
-    certified = True  # whether `run` carries a certificate (plain runs do not)
-    runs = 1
-    gallop = 2  # how far beyond the certified range the next probe looks
-    skip_probe = False  # no probe right after a failed smallest probe
-    segment_start = 0  # first share of the current purchase sequence
-    # Typical number of steps a purchase sequence lasts (running average). Certificates can only skip
-    # within one sequence, so when sequences change every step or two (Wieliczka, large Warsaw
-    # districts) plain exact runs - cheaper than certifying ones - are used until sequences lengthen.
-    typical = 8.0
-    previous: tuple[int, RunResult] | None = None  # the last share known to give the previous outcome
-    while True:
-        spent = sum(costs[p] for p in run.selected)  # funded zero-cost projects add nothing
-        if spent > budget:
-            if previous is None:  # pragma: no cover - MES at budget / n never overspends
-                raise AssertionError("MES overspent at the initial share")
-            final_k, final_run = previous
-            break
-        chosen = set(run.selected)
-        if stop_when_exhaustive and all(
-            spent + costs[p] > budget for p in engine.eligible if p not in chosen
-        ):
-            final_k, final_run = k, run
-            break
-        if len(chosen) == eligible or (certified and run.stable_steps is None):
-            # everything is bought, or no larger share can change the outcome: it is final
-            final_k, final_run = k, run
-            break
-        last = k
-        ref_k, ref = k, run
-        if certified and run.stable_steps is not None:
-            # Stretch the certified range [k, last] with probes further out: galloping, then bisection
-            # once a probe fails. Probes are a pure speed-up: whatever they cannot certify is reached
-            # by the exact run at last + 1 below.
-            last = k + run.stable_steps
-            failed: int | None = None
-            probing = not skip_probe
-            skip_probe = False
-            while probing:
-                target = last + gallop if failed is None else (last + failed) // 2
-                if target <= last + 1:
-                    break
-                probe = engine.probe(start + target * step, ref, start + ref_k * step, step=step)
-                runs += 1
-                if probe is None:
-                    if failed is not None or gallop == 2:
-                        # near the end of this purchase sequence: back to small probes, and none at all
-                        # right after a failed smallest one
-                        skip_probe = gallop == 2 and failed is None
-                        gallop = 2
-                        break
-                    failed = target
-                    continue
-                ref_k, ref = target, probe
-                if probe.stable_steps is None:
-                    break  # the outcome can no longer change: the loop above ends at this share
-                last = target + probe.stable_steps
-                if failed is None:
-                    gallop *= 2
-                elif last >= failed - 1:
-                    failed = None
-        if ref.stable_steps is None and ref is not run:
-            k, run, certified = ref_k, ref, True
-            continue
-        previous = (last, ref)
-        k = last + 1
-        certified = typical >= 4
-        fresh = engine.run(start + k * step, certify=certified, step=step)
-        runs += 1
-        if fresh.selected != run.selected:
-            # a new purchase sequence: expect it to last about as long as the previous ones
-            length = k - segment_start
-            typical = (typical + length) / 2
-            gallop = max(2, length // 2)
-            segment_start = k
-            skip_probe = False
-        run = fresh
+    search = Add1Search(engine, election.budget, start, step, stop_when_exhaustive=stop_when_exhaustive)
+    final_k, final_run = search.final()
     # Explain at the share actually used (the certified segment started at a smaller share).
     share_scaled = start + final_k * step
     explained = engine.run(share_scaled)
@@ -362,9 +231,9 @@ def _add1(
     share = election.share(Fraction(share_scaled, n))
     notes = (
         f"add1 completion: share per voter {money_text(share)} after {final_k} step(s) of {increment} "
-        f"({runs} exact MES runs were needed).",
+        f"({search.runs} exact MES runs were needed).",
     )
-    return _mes_outcome(engine, explained, rule=rule, share=share, notes=notes)
+    return mes_outcome(engine, explained, rule=rule, share=share, notes=notes)
 
 
 # ---------------------------------------------------------------------------------------------- comparison
@@ -434,115 +303,5 @@ def mes_add1_comparison(
         explanations=mes.explanations,
         per_voter_budget=mes.per_voter_budget,
         notes=(*mes.notes, vote, "the MES+add1 outcome is kept"),
-        scale=election.scale,
-    )
-
-
-# ---------------------------------------------------------------------------------------------- outcome
-
-
-def _mes_outcome(
-    engine: MesEngine,
-    run: RunResult,
-    *,
-    rule: str,
-    share: Fraction | None,
-    notes: tuple[str, ...],
-) -> Outcome:
-    n = engine.n
-    ids = engine.ids
-    costs = engine.costs
-    order = [*engine.free, *run.selected]
-    raw_support = engine.election.supporter_counts() if 0 in costs else {}
-    explanations: dict[str, ProjectExplanation] = {}
-    election = engine.election
-    for p, pid in enumerate(ids):
-        cost = election.amount(costs[p])
-        support = engine.supporters[p]
-        if p in engine.free:
-            explanations[pid] = ProjectExplanation(
-                project_id=pid,
-                selected=True,
-                reason_code=ReasonCode.MES_FUNDED_FREE,
-                cost=cost,
-                support=support,
-                position=order.index(p) + 1,
-                text_en=f"Funded before the rounds: it costs nothing and {support:,} voters support it.",
-                text_ko=f"라운드 전에 선정: 비용이 0이고 {support:,}명이 지지했습니다.",
-            )
-        elif p in run.bought:
-            rec = run.bought[p]
-            pay = election.share(rec.pay / n)
-            per = " per point" if engine.utility == "points" and engine.point_levels[p] > 1 else ""
-            explanations[pid] = ProjectExplanation(
-                project_id=pid,
-                selected=True,
-                reason_code=ReasonCode.MES_FUNDED,
-                cost=cost,
-                support=support,
-                position=order.index(p) + 1,
-                round=rec.round,
-                max_payment=pay,
-                paid_in_full=rec.paid_in_full,
-                text_en=(
-                    f"Bought in round {rec.round}: its {support:,} supporters shared the cost {money_text(cost)}, "
-                    f"paying at most {money_text(pay)} each{per}; {rec.paid_in_full:,} of them paid all "
-                    f"they had left."
-                ),
-                text_ko=(
-                    f"{rec.round}번째 라운드에 선정: 지지자 {support:,}명이 비용 {money_text(cost)}을(를) 나누어 "
-                    f"1인당 최대 {money_text(pay)}씩 부담했고, 그중 {rec.paid_in_full:,}명은 남은 몫을 "
-                    f"모두 냈습니다."
-                ),
-            )
-        elif p in run.dropped:
-            drop = run.dropped[p]
-            available = election.share(Fraction(drop.available) / n)
-            explanations[pid] = ProjectExplanation(
-                project_id=pid,
-                selected=False,
-                reason_code=ReasonCode.MES_SUPPORTERS_SHORT,
-                cost=cost,
-                support=support,
-                round=drop.round,
-                available=available,
-                text_en=(
-                    f"Not funded: in round {drop.round} its {support:,} supporters could only pay "
-                    f"{money_text(available)} of its cost {money_text(cost)}."
-                ),
-                text_ko=(
-                    f"미선정: {drop.round}번째 라운드에서 지지자 {support:,}명의 남은 몫은 "
-                    f"{money_text(available)}로, 비용 {money_text(cost)}에 못 미쳤습니다."
-                ),
-            )
-        elif costs[p] == 0 and raw_support[pid]:
-            # a free project is worth nothing under cost utilities, so MES ignores it (as pabutools)
-            explanations[pid] = ProjectExplanation(
-                project_id=pid,
-                selected=False,
-                reason_code=ReasonCode.NO_SUPPORT,
-                cost=cost,
-                support=raw_support[pid],
-                text_en="Not funded: it costs nothing, so under cost utilities it is worth nothing to MES.",
-                text_ko="미선정: 비용이 0이라 비용 효용 기준으로는 MES에서 가치가 0입니다.",
-            )
-        else:
-            explanations[pid] = ProjectExplanation(
-                project_id=pid,
-                selected=False,
-                reason_code=ReasonCode.NO_SUPPORT,
-                cost=cost,
-                support=support,
-                text_en="Not funded: no voter supported it.",
-                text_ko="미선정: 지지한 투표자가 없습니다.",
-            )
-    selected = tuple(ids[p] for p in order)
-    return Outcome(
-        rule=rule,
-        selected=selected,
-        cost=sum(costs[p] for p in order),
-        explanations=explanations,
-        per_voter_budget=share,
-        notes=notes,
         scale=election.scale,
     )
