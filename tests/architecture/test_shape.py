@@ -21,7 +21,6 @@ ALLOWED_LONG_FILES: dict[str, int] = {
     "services/planning/src/cg_planning/items/service.py": 686,
     "services/registry/src/cg_registry/seed/generator.py": 687,  # +1: progress_pct of seed projects
     "services/budget/src/cg_budget/integration/service.py": 660,
-    "shared/src/cg_shared/messaging/outbox.py": 664,  # the relay now learns its partitions before the first send
 }
 
 
