@@ -16,8 +16,10 @@ transaction's rows (first copies keep their order; the inbox drops the repeats).
 
 Wake-up: a commit that wrote outbox rows wakes the relay — in-process through an event, from any
 process through PostgreSQL ``NOTIFY`` (issued in the writing transaction, :mod:`.writer`) on the
-relay's ``LISTEN`` connection. While it listens the relay polls only as a fallback
-(``listen_poll_s``); without LISTEN (SQLite, or the connection is down) every ``idle_interval_s``.
+relay's ``LISTEN`` connection. While it listens — and the connection keeps hearing its own probe
+notifications, which a transaction-mode pooler would not guarantee — the relay polls only as a
+fallback (``listen_poll_s``); otherwise (SQLite, connection down, probe unheard) every
+``idle_interval_s``.
 
 Broker-loss detection (checkpoints of acknowledged offsets, read back after a suspicion, re-queue of
 recent rows): :mod:`.loss`. Published rows are deleted after ``retention_s``, never inside the
@@ -31,6 +33,7 @@ import contextlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, NamedTuple
@@ -87,6 +90,9 @@ DEFAULT_RETENTION_S = 7 * 24 * 3600.0
 LEASE_NAME = "default"
 # How long the relay waits for its LISTEN connection before it reports ready anyway (it then polls).
 LISTEN_START_TIMEOUT_S = 5.0
+# How often, and how patiently, the LISTEN connection proves that it hears a probe NOTIFY.
+LISTEN_PROBE_INTERVAL_S = 30.0
+LISTEN_PROBE_TIMEOUT_S = 3.0
 _ROW_COLUMNS = (
     OutboxMessage.id,
     OutboxMessage.topic,
@@ -237,35 +243,62 @@ class OutboxRelay(BrokerLossCheck):
         if engine is None or engine.dialect.name != "postgresql":
             self._listen_tried.set()
             return
-        backoff = 0.5
+        backoff, failures = 0.5, 0
         while not self._stopping.is_set():
             try:
                 await self._hold_listen(engine)
-                backoff = 0.5
+                backoff, failures = 0.5, 0
             except Exception as exc:
-                log.warning("outbox LISTEN connection failed; polling meanwhile: %r", exc)
+                failures += 1
+                log.log(
+                    logging.WARNING if failures == 1 else logging.DEBUG,
+                    "outbox LISTEN unusable; polling every %.2f s meanwhile: %r",
+                    self.idle_interval_s,
+                    exc,
+                )
             finally:
                 self.listening.clear()
                 self._listen_tried.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), backoff)
-            backoff = min(backoff * 2, 10.0)
+            backoff = min(backoff * 2, 60.0)
 
     async def _hold_listen(self, engine: AsyncEngine) -> None:
+        """LISTEN, then prove it: a ``NOTIFY`` with a fresh token sent through another pooled connection
+        must come back, at once and every ``LISTEN_PROBE_INTERVAL_S``. A transaction-mode pooler
+        (PgBouncer in deploy/) hands the LISTEN's server connection to other clients, so notifications
+        need not reach this one: the probe fails there and the relay keeps polling at
+        ``idle_interval_s``; only a LISTEN that hears its probes slows the poll to ``listen_poll_s``."""
         conn = await engine.connect()
         try:
             driver: Any = (await conn.get_raw_connection()).driver_connection
             closed = asyncio.Event()
-            await driver.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+            heard: dict[str, asyncio.Event] = {}
+
+            def on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+                if payload in heard:
+                    heard[payload].set()
+                self._wake.set()
+
+            await driver.add_listener(OUTBOX_CHANNEL, on_notify)
             driver.add_termination_listener(lambda _conn: closed.set())
-            self.listening.set()
-            self._listen_tried.set()
             self._wake.set()  # rows committed before LISTEN took effect
             while not self._stopping.is_set() and not closed.is_set():
+                token = uuid.uuid4().hex
+                heard[token] = asyncio.Event()
+                async with engine.connect() as sender:
+                    await sender.exec_driver_sql(f"NOTIFY {OUTBOX_CHANNEL}, '{token}'")
+                    await sender.commit()
+                try:
+                    await asyncio.wait_for(heard[token].wait(), LISTEN_PROBE_TIMEOUT_S)
+                except TimeoutError:
+                    raise RuntimeError("the LISTEN connection did not hear its own probe NOTIFY") from None
+                finally:
+                    heard.pop(token, None)
+                self.listening.set()
+                self._listen_tried.set()
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(closed.wait(), 30)
-                if not closed.is_set():
-                    await bounded(driver.execute("SELECT 1"), 10)  # a silently dead connection raises
+                    await asyncio.wait_for(closed.wait(), LISTEN_PROBE_INTERVAL_S)
         finally:
             # Never back into the pool with a LISTEN on it.
             with contextlib.suppress(Exception):
