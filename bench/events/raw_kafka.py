@@ -36,6 +36,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from cg_shared.clock import now_utc
+from cg_shared.messaging.broker import PRODUCER_BATCH_BYTES
 
 WARMUP_KEY = b"__warmup__"
 # The platform consumer's bound (cg_shared.messaging.consumer.MAX_POLL_RECORDS).
@@ -139,12 +140,14 @@ def load_messages(path: str) -> list[Message]:
 
 def make_producer(bootstrap: str, idempotence: bool) -> AIOKafkaProducer:
     """The platform's producer settings (cg_shared.messaging.broker.make_producer): acks=all, linger 2 ms,
-    and the idempotent producer on Kafka (off on Tansu, as the services get it there)."""
+    128 KiB record batches, and the idempotent producer on Kafka (off on Tansu, as the services get it
+    there)."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=idempotence,
         linger_ms=2,
+        max_batch_size=PRODUCER_BATCH_BYTES,
         request_timeout_ms=10_000,
         retry_backoff_ms=100,
     )

@@ -19,9 +19,8 @@ Starts a single-node Apache Kafka (``--broker tansu``: the Tansu broker), two fr
     CloudEvent exactly as the registry writes it) into the registry's database on a fixed schedule while
     the registry's relay and planning's consumer run. Latency = planning's ``registry_projects.updated_at``
     − ``outbox.created_at`` (stamped before the commit, like ``projects.created_at`` in (a)), plus the
-    same stages. The relay is woken in-process by the registry's own commits; a commit from another
-    process is found by its idle poll (``CG_RELAY_IDLE_INTERVAL_S``, 50 ms), so (a2) pays up to one
-    poll interval that (a) does not: conservative.
+    same stages. The writer's transaction wakes the registry's relay through PostgreSQL NOTIFY (as every
+    outbox writer does), as the registry's own commits wake it in-process.
 (b) Throughput: N ``project.registered`` outbox rows are committed straight into the registry's
     database in one transaction (``add_to_outbox``); the running relay publishes them and planning's
     consumer applies each with its inbox row. Time = commit → planning holds N rows. Two baselines

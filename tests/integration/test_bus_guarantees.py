@@ -432,3 +432,52 @@ async def test_batch_handlers_get_consecutive_new_events_in_order(database_facto
         ("test.bus.registered_batch#dead-letter", poison.id),
     }
     assert letters == [poison.id]
+
+
+async def test_a_commit_from_another_process_wakes_the_relay_through_notify(
+    database_factory, broker: KafkaCluster
+) -> None:
+    """The bulk writer's rows go out in outbox order, woken by PostgreSQL NOTIFY alone: the relay is
+    taken out of this process's in-process wake-ups (as if the writer were another process) and its
+    polls are set far beyond the test's patience, so only the notification can start the batch."""
+    from cg_shared.messaging.outbox import add_all_to_outbox
+    from cg_shared.messaging.writer import relay_wakeups
+
+    url = await database_factory("postgresql")
+    await migrate("registry", url)
+    relay_engine, writer_engine = create_engine(url), create_engine(url)
+    sessions = make_sessionmaker(relay_engine)
+    settings = RegistrySettings(database_url=url, **broker.service_settings)
+    await ensure_topics(settings, [topics.REGISTRY_PROJECT])
+    producer = make_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(
+        service="registry", sessions=sessions, producer=producer, idle_interval_s=600, listen_poll_s=600
+    )
+    task = asyncio.create_task(relay.run())
+    aggregate = f"notify-{uuid.uuid4().hex[:8]}"
+    try:
+        await asyncio.wait_for(relay.ready.wait(), 60)
+        assert relay.listening.is_set()
+        relay_wakeups.discard(relay._wake)
+        payloads = [
+            ProjectRegistered(project_id=f"{aggregate}-{i}", code=f"N{i}", title_ko=f"사업 {i}", version=i)
+            for i in range(3)
+        ]
+        async with make_sessionmaker(writer_engine)() as s, s.begin():
+            written = await add_all_to_outbox(s, [(p, aggregate) for p in payloads])
+        await eventually(
+            lambda: count(sessions, OutboxMessage, OutboxMessage.published_at.is_(None)),
+            until=lambda n: n == 0,
+            timeout_s=60,
+        )
+        records = await read_topic(
+            broker.bootstrap, topics.REGISTRY_PROJECT, lambda rs: len(rs) >= 3, key=aggregate.encode()
+        )
+    finally:
+        relay.stop()
+        await asyncio.wait_for(task, 30)
+        await producer.stop()
+        await relay_engine.dispose()
+        await writer_engine.dispose()
+    assert [CloudEvent.from_json(r.value or b"").id for r in records] == [e.id for e in written]

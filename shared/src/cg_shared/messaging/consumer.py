@@ -14,6 +14,7 @@ retries the same message instead of dead-lettering it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -34,8 +35,8 @@ from cg_shared.db import utcnow
 from cg_shared.events.envelope import CloudEvent, EventPayload
 from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.handlers import HandlerMap, Subscription
-from cg_shared.messaging.outbox import add_raw_to_outbox
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
+from cg_shared.messaging.writer import add_raw_to_outbox
 from cg_shared.settings import ServiceSettings
 from cg_shared.tracing import batch_consumer_span, consumer_span
 
@@ -178,6 +179,8 @@ class EventConsumer:
     async def run(self) -> None:
         if not self.topics:
             return
+        with contextlib.suppress(Exception):
+            await bounded(self.warm_up(), 10)
         backoff = 0.5
         while not self._stopping.is_set():
             consumer = self._consumer_factory(**self._consumer_kwargs)
@@ -214,6 +217,25 @@ class EventConsumer:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def warm_up(self) -> None:
+        """Compile and prepare the inbox statements of both apply paths once, in a transaction that is
+        rolled back, before the group join that /readyz waits for: the first event after a start
+        does not pay for them (issue 19: cold start)."""
+        probe = {"handler": "-#warm-up", "event_id": "-", "event_type": "-", "processed_at": utcnow()}
+        async with self.sessions() as session:
+            await session.begin()
+            try:
+                await session.execute(
+                    select(InboxMessage.handler).where(
+                        InboxMessage.handler.in_(["-", "-#dead-letter"]), InboxMessage.event_id == "-"
+                    )
+                )
+                session.add(InboxMessage(**probe))
+                await session.flush()
+                await session.execute(insert(_INBOX), [{**probe, "event_id": "--"}])
+            finally:
+                await session.rollback()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         committed: dict[TopicPartition, int] = {}

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, true, tuple_
+from sqlalchemy import func, select, text, true, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,11 +35,10 @@ from cg_registry.duplicates.scoring import (
 from cg_registry.projects.models import Project
 from cg_shared.db import utcnow
 from cg_shared.districts import DISTRICTS
-from cg_shared.events.envelope import make_event
 from cg_shared.events.registry import ProjectDuplicateSuspected
 from cg_shared.http import NotFound
 from cg_shared.i18n import msg
-from cg_shared.messaging.tables import OutboxMessage
+from cg_shared.messaging.writer import add_all_to_outbox
 
 _COLUMNS = (
     Project.id,
@@ -238,32 +237,19 @@ async def record_matches(session: AsyncSession, matches: Sequence[Match], *, emi
         inserted.update((r[0], r[1]) for r in rows)
     fresh = [m for m in fresh if m.pair in inserted]
     if emit:
-        outbox_rows = []
+        events = []
         for m in fresh:
             first, second = (m.a, m.b) if m.a.id == m.pair[0] else (m.b, m.a)
-            event = make_event(
-                ProjectDuplicateSuspected(
-                    project_id=first.id,
-                    candidate_id=second.id,
-                    sgg_code=first.sgg_code,
-                    score=m.score,
-                    reasons=[r.text() for r in m.reasons],
-                ),
-                subject=first.id,
+            suspected = ProjectDuplicateSuspected(
+                project_id=first.id,
+                candidate_id=second.id,
+                sgg_code=first.sgg_code,
+                score=m.score,
+                reasons=[r.text() for r in m.reasons],
             )
-            outbox_rows.append(
-                {
-                    "event_id": event.id,
-                    "event_type": event.type,
-                    "topic": ProjectDuplicateSuspected.topic,
-                    "key": first.id,
-                    "payload": event.to_json().decode(),
-                    "created_at": now,
-                    "attempts": 0,
-                }
-            )
-        # Core executemany: a full scan may find thousands of new pairs in one transaction.
-        await session.execute(insert(OutboxMessage), outbox_rows)
+            events.append((suspected, first.id))
+        # The bulk writer: a full scan may find thousands of new pairs in one transaction.
+        await add_all_to_outbox(session, events)
     return len(fresh)
 
 

@@ -23,10 +23,9 @@ from cg_registry.projects.models import CodeCounter, FundingLine, Project, Proje
 from cg_registry.seed.generator import SEED_ACTOR, SeedData, generate
 from cg_registry.state import mark_changed
 from cg_shared.audit import record_audit
-from cg_shared.db import create_engine, json_dumps, make_sessionmaker, utcnow
-from cg_shared.events.envelope import make_event
+from cg_shared.db import create_engine, json_dumps, make_sessionmaker
 from cg_shared.events.registry import FundingLineData, ProjectRegistered
-from cg_shared.messaging.tables import OutboxMessage
+from cg_shared.messaging.writer import add_all_to_outbox
 
 CHUNK = 5_000
 # The tables the seed fills in bulk (PostgreSQL: COPY); their indexes and keys, and the foreign keys
@@ -187,7 +186,7 @@ async def _load_postgresql(session: AsyncSession, data: SeedData) -> None:
     await _execute_all(session, set_aside.rest)
 
 
-def _registered_events(data: SeedData) -> list[dict[str, Any]]:
+def _registered_events(data: SeedData) -> list[tuple[ProjectRegistered, str]]:
     lines: dict[str, list[FundingLineData]] = {}
     for line in data.funding_lines:
         lines.setdefault(line["project_id"], []).append(
@@ -195,42 +194,28 @@ def _registered_events(data: SeedData) -> list[dict[str, Any]]:
                 source=line["source"], fiscal_year=line["fiscal_year"], amount_krw=line["amount_krw"]
             )
         )
-    now = utcnow()
-    rows = []
+    events = []
     for p in data.projects:
-        event = make_event(
-            ProjectRegistered(
-                project_id=p["id"],
-                code=p["code"],
-                title_ko=p["title_ko"],
-                title_en=p["title_en"],
-                sgg_code=p["sgg_code"],
-                policy_field=p["policy_field"],
-                origin=p["origin"],
-                status=p["status"],
-                lead_department=p["lead_department"],
-                partner_organisations=[q["name"] for q in p["partners"]],
-                target_groups=p["target_groups"],
-                start_date=p["start_date"],
-                end_date=p["end_date"],
-                total_krw=p["total_krw"],
-                funding_lines=lines.get(p["id"], []),
-                version=1,
-            ),
-            subject=p["id"],
+        registered = ProjectRegistered(
+            project_id=p["id"],
+            code=p["code"],
+            title_ko=p["title_ko"],
+            title_en=p["title_en"],
+            sgg_code=p["sgg_code"],
+            policy_field=p["policy_field"],
+            origin=p["origin"],
+            status=p["status"],
+            lead_department=p["lead_department"],
+            partner_organisations=[q["name"] for q in p["partners"]],
+            target_groups=p["target_groups"],
+            start_date=p["start_date"],
+            end_date=p["end_date"],
+            total_krw=p["total_krw"],
+            funding_lines=lines.get(p["id"], []),
+            version=1,
         )
-        rows.append(
-            {
-                "event_id": event.id,
-                "event_type": event.type,
-                "topic": ProjectRegistered.topic,
-                "key": p["id"],
-                "payload": event.to_json().decode(),
-                "created_at": now,
-                "attempts": 0,
-            }
-        )
-    return rows
+        events.append((registered, p["id"]))
+    return events
 
 
 async def seed(
@@ -258,8 +243,7 @@ async def seed(
         update(counters).where(counters.c.prefix == bindparam("p")).values(last_value=bindparam("v")),
         [{"p": prefix, "v": value} for prefix, value in sorted(data.counters.items())],
     )
-    events = _registered_events(data) if emit_events else []
-    await _bulk(session, _table(OutboxMessage), events)
+    events = await add_all_to_outbox(session, _registered_events(data)) if emit_events else []
     record_audit(
         session,
         actor=SEED_ACTOR,
