@@ -37,12 +37,13 @@ from cg_committee.capacity.schemas import (
     ParticipantsAdd,
 )
 from cg_committee.committees.models import Committee
-from cg_committee.common import ensure_known_sgg, ensure_writer, is_secretariat
+from cg_committee.common import ensure_writer, is_secretariat
 from cg_committee.members.models import Member
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
 from cg_shared.events.committee import CapacityTrainingRecorded, TraineeCount
+from cg_shared.fields import ensure_known_sgg
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
