@@ -42,7 +42,7 @@ async def _mine(client: httpx.AsyncClient, who: dict[str, str]) -> dict[str, dic
 
 
 async def test_a_proposal_is_followed_from_screening_to_funding(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
@@ -78,11 +78,11 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
 
     # The committee's first decision is invalid: the plan goes back, and the proposers learn why.
     invalid = pl.decision(annual["id"], valid=False, reasons=["notice: FAILED — 2 day(s) before it"])
-    await pl.deliver(planning_app, pl.event_record(invalid, subject=invalid.decision_id))
+    await pl.consume(app, pl.event_record(invalid, subject=invalid.decision_id))
     assert (await pl.move(client, annual["id"], "DRAFTING", "재상정")).status_code == 200
     assert (await client.post(f"/v1/plans/{annual['id']}/submit", headers=OFFICER)).status_code == 200
     adopted = pl.decision(annual["id"])
-    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
+    await pl.consume(app, pl.event_record(adopted, subject=adopted.decision_id))
 
     request = RequestCreated(
         request_id=str(uuid.uuid4()),
@@ -92,7 +92,7 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
         fiscal_year=annual["fiscal_year"],
         amount_krw=80_000_000,
     )
-    await pl.deliver(planning_app, pl.event_record(request, subject=request.request_id))
+    await pl.consume(app, pl.event_record(request, subject=request.request_id))
     allocation = AllocationFinalized(
         allocation_id=str(uuid.uuid4()),
         cycle_id="cycle-1",
@@ -110,9 +110,9 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
         total_krw=80_000_000,
     )
     funding = pl.event_record(allocation, subject=allocation.allocation_id)
-    await pl.deliver(planning_app, funding)
-    await pl.deliver(planning_app, funding)  # redelivered: the inbox skips it
-    await pl.deliver(planning_app, pl.event_record(allocation, subject=allocation.allocation_id))  # new id
+    await pl.consume(app, funding)
+    await pl.consume(app, funding)  # redelivered: the inbox skips it
+    await pl.consume(app, pl.event_record(allocation, subject=allocation.allocation_id))  # new id
 
     expected = ["screened", "in_plan_item", "revision", "adopted", "requested", "funded"]
     mine = (await _mine(client, alice))[kitchen["id"]]
@@ -142,7 +142,7 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
             executed_krw=spent,
             completed=spent >= 80_000_000,
         )
-        await pl.deliver(planning_app, pl.event_record(execution, subject=request.request_id))
+        await pl.consume(app, pl.event_record(execution, subject=request.request_id))
     done = (await _mine(client, alice))[kitchen["id"]]
     assert [s["stage"] for s in done["timeline"]][len(expected) :] == ["executed", "executed", "completed"]
     assert done["stage"] == "completed" and done["timeline"][-1]["amount_krw"] == 80_000_000
