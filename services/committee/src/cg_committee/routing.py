@@ -37,7 +37,7 @@ class Identified(Protocol):
 
 T = TypeVar("T")
 V = TypeVar("V", bound=Versioned)
-I = TypeVar("I", bound=Identified)  # noqa: E741
+C = TypeVar("C", bound=Identified)
 
 
 def aggregate_router(group: Literal["meetings", "members"]) -> APIRouter:
@@ -79,7 +79,7 @@ class WriteCall:
     async def versioned(self, work: Awaitable[V]) -> V:
         return with_etag(self.response, await self.run(work))
 
-    def located(self, row: I, route: str, key: str) -> I:
+    def located(self, row: C, route: str, key: str) -> C:
         """Answer the URL of the row just created (``route`` is the name of its GET endpoint)."""
         self.response.headers["Location"] = str(self.request.url_for(route, **{key: row.id}))
         return row
