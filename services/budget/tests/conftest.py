@@ -1,5 +1,6 @@
-"""Fixtures of the budget service tests: a migrated database per test, the app, an API client, and a kit of
-helpers that drive the API like a frontend or borough IT would."""
+"""Fixtures of the budget service tests: a migrated database per test, ``app``, ``client`` (the core
+fixtures every service's tests have) and ``kit``, helpers that drive the API like a frontend or borough
+IT would (over the shared test kit, :mod:`cg_shared.testing.kit`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cg_budget.main import create_app
 from cg_budget.settings import BudgetSettings
 from cg_shared.events.planning import PlanAdopted, PlanItemData, ProgramCodes, YearlyAmount
 from cg_shared.testing.helpers import auth, migrate
+from cg_shared.testing.kit import app_client, outbox_rows, outbox_types
 
 BOROUGH = "11200"  # 성동구
 OTHER = "11680"  # 강남구
@@ -73,7 +75,7 @@ async def app(budget_url: str) -> AsyncIterator[FastAPI]:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+    async with app_client(app) as c:
         yield c
 
 
@@ -173,16 +175,10 @@ class Kit:
             )
 
     async def outbox_types(self) -> list[str]:
-        async with self.app.state.sessions() as session:
-            rows = await session.execute(text("SELECT event_type FROM outbox ORDER BY id"))
-            return [r[0] for r in rows]
+        return await outbox_types(self.app)
 
     async def outbox_payloads(self, event_type_suffix: str) -> list[dict[str, Any]]:
-        import json
-
-        async with self.app.state.sessions() as session:
-            rows = await session.execute(text("SELECT event_type, payload FROM outbox ORDER BY id"))
-            return [json.loads(p) for t, p in rows if t.endswith(event_type_suffix)]
+        return await outbox_rows(self.app, event_type_suffix)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Fixtures for the committee service tests: a migrated database per module (PostgreSQL and SQLite),
-the app without its lifespan (no broker: outbox rows stay in the table for the tests to read), and
-a small client that speaks the API the way a secretariat frontend would."""
+``app`` without its lifespan (no broker: outbox rows stay in the table for the tests to read),
+``client`` speaking to it in process, and ``kit``, API steps the way a secretariat frontend takes them
+(the shared test kit, :mod:`cg_shared.testing.kit`, underneath)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
@@ -20,8 +20,8 @@ from cg_shared.clock import SEOUL, now_utc, seoul_date, today_seoul
 from cg_shared.districts import DISTRICTS
 from cg_shared.events import CloudEvent, make_event
 from cg_shared.events.planning import PlanSubmitted
-from cg_shared.messaging.tables import AuditEntry, OutboxMessage
 from cg_shared.testing.helpers import auth, migrate
+from cg_shared.testing.kit import app_client, audit_actions, audit_count, outbox_messages
 
 
 def committee_settings(url: str, **extra: Any) -> CommitteeSettings:
@@ -35,7 +35,7 @@ def committee_settings(url: str, **extra: Any) -> CommitteeSettings:
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-async def committee_app(request: pytest.FixtureRequest, database_factory: Any) -> AsyncIterator[FastAPI]:
+async def app(request: pytest.FixtureRequest, database_factory: Any) -> AsyncIterator[FastAPI]:
     url = await database_factory(request.param)
     await migrate("committee", url)
     app = create_app(committee_settings(url))
@@ -146,40 +146,27 @@ class Api:
         )
 
     async def outbox_count(self, event_type_suffix: str) -> int:
-        async with self.app.state.sessions() as session:
-            value = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.event_type.endswith(event_type_suffix))
-            )
-        return int(value or 0)
+        return len(await outbox_messages(self.app, event_type_suffix))
 
     async def outbox_payloads(self, event_type_suffix: str) -> list[str]:
-        async with self.app.state.sessions() as session:
-            rows = await session.execute(
-                select(OutboxMessage.payload)
-                .where(OutboxMessage.event_type.endswith(event_type_suffix))
-                .order_by(OutboxMessage.id)
-            )
-            return list(rows.scalars())
+        return await outbox_messages(self.app, event_type_suffix)
 
     async def audit_actions(self, entity_id: str) -> list[str]:
-        async with self.app.state.sessions() as session:
-            rows = await session.execute(
-                select(AuditEntry.action).where(AuditEntry.entity_id == entity_id).order_by(AuditEntry.id)
-            )
-            return list(rows.scalars())
+        return await audit_actions(self.app, entity_id)
 
     async def audit_total(self) -> int:
-        async with self.app.state.sessions() as session:
-            return int(await session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+        return await audit_count(self.app)
 
 
 @pytest.fixture
-async def api(committee_app: FastAPI) -> AsyncIterator[Api]:
-    transport = httpx.ASGITransport(app=committee_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=30) as client:
-        yield Api(client, committee_app)
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def kit(client: httpx.AsyncClient, app: FastAPI) -> Api:
+    return Api(client, app)
 
 
 def _plan_event(plan_id: str, sgg: str = "11200", *, partners: list[str] | None = None) -> CloudEvent:

@@ -1,9 +1,9 @@
-"""Fixtures and helpers of the planning tests: an app per database backend, event delivery, API steps."""
+"""Fixtures and helpers of the planning tests: ``app`` per database backend and ``client`` (the core
+fixtures every service's tests have), event delivery from the shared kit, API steps."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -12,19 +12,20 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
-from sqlalchemy import select
 
-from cg_planning.consumers import handlers
 from cg_planning.main import create_app
 from cg_planning.settings import PlanningSettings
 from cg_shared.clock import now_utc
-from cg_shared.events import CloudEvent, EventPayload, make_event
 from cg_shared.events.committee import DecisionRecorded, Tally
-from cg_shared.messaging import EventConsumer
-from cg_shared.messaging.tables import OutboxMessage
 from cg_shared.testing.helpers import auth, migrate
+from cg_shared.testing.kit import app_client
+
+# Re-exported for the test files, which reach them as ``pl.consume(...)`` and so on.
+from cg_shared.testing.kit import consume as consume
+from cg_shared.testing.kit import event_record as event_record
+from cg_shared.testing.kit import outbox_rows as outbox_rows
+from cg_shared.testing.kit import record_of as record_of
 
 SGG = "11200"  # 성동구
 OTHER_SGG = "11620"  # 관악구
@@ -56,7 +57,7 @@ def pl() -> Any:
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-async def planning_app(request: pytest.FixtureRequest, database_factory: Any) -> AsyncIterator[FastAPI]:
+async def app(request: pytest.FixtureRequest, database_factory: Any) -> AsyncIterator[FastAPI]:
     """One migrated database per backend and test module (no lifespan: no broker needed)."""
     global _years
     _years = itertools.count()  # a fresh database has no master plans yet: start the terms again
@@ -71,43 +72,12 @@ async def planning_app(request: pytest.FixtureRequest, database_factory: Any) ->
 
 
 @pytest.fixture
-async def client(planning_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=planning_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://planning") as c:
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app, base_url="http://planning") as c:
         yield c
 
 
-# --- events ---------------------------------------------------------------------------------------
-
-
-_offsets = itertools.count()
-
-
-def record_of(event: CloudEvent, topic: str) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic=topic,
-        partition=0,
-        offset=next(_offsets),
-        timestamp=0,
-        timestamp_type=0,
-        key=(event.subject or "").encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(event.subject or ""),
-        serialized_value_size=len(value),
-        headers=[],
-    )
-
-
-async def deliver(app: FastAPI, record: ConsumerRecord[bytes, bytes]) -> None:
-    """Run the service's real idempotent consumer on one record (inbox, handlers, DLQ) without a broker."""
-    consumer = EventConsumer(settings=app.state.settings, sessions=app.state.sessions, handlers=handlers)
-    await consumer.process(record)
-
-
-def event_record(payload: EventPayload, subject: str) -> ConsumerRecord[bytes, bytes]:
-    return record_of(make_event(payload, subject=subject), payload.topic)
+# --- events (record_of, event_record, consume, outbox_rows: cg_shared.testing.kit) ---------------------------------------------------------------------------------------
 
 
 def decision(
@@ -131,19 +101,6 @@ def decision(
         tally=Tally(seated=30, present=22 if valid else 12, yes=18, no=3, abstain=1),
         decided_at=now_utc(),
     )
-
-
-async def outbox(app: FastAPI, event_type_suffix: str, subject: str | None = None) -> list[dict[str, Any]]:
-    """Events this service staged, filtered by the end of their type (e.g. 'plan.adopted.v1')."""
-    async with app.state.sessions() as session:
-        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().all()
-    out = []
-    for row in rows:
-        if row.event_type.endswith(event_type_suffix) and (
-            subject is None or json.loads(row.payload)["subject"] == subject
-        ):
-            out.append(json.loads(row.payload))
-    return out
 
 
 # --- API steps ------------------------------------------------------------------------------------

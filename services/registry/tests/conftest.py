@@ -1,8 +1,9 @@
-"""Fixtures of the registry tests: migrated (and seeded) databases per backend, API clients, events."""
+"""Fixtures of the registry tests: ``app`` and ``client`` (the core fixtures every service's tests have),
+migrated (and seeded) databases per backend for tests that need a particular one, and the shared test kit's
+event helpers (:mod:`cg_shared.testing.kit`)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -10,18 +11,19 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI
-from sqlalchemy import select
 
-from cg_registry.consumers import handlers
 from cg_registry.main import create_app
 from cg_registry.seed.loader import seed_database
 from cg_registry.settings import RegistrySettings
-from cg_shared.events import CloudEvent, EventPayload, make_event
-from cg_shared.messaging import EventConsumer
-from cg_shared.messaging.tables import OutboxMessage
 from cg_shared.testing.helpers import auth, migrate
+from cg_shared.testing.kit import app_client
+
+# Re-exported for the test files, which reach them as ``reg.deliver(...)`` and so on.
+from cg_shared.testing.kit import consumer_for as consumer_for
+from cg_shared.testing.kit import deliver as deliver
+from cg_shared.testing.kit import outbox_rows as outbox_rows
+from cg_shared.testing.kit import record_of as record_of
 
 SGG = "11200"  # 성동구
 OTHER_SGG = "11620"  # 관악구
@@ -47,11 +49,13 @@ def make_app(url: str) -> FastAPI:
 
 @asynccontextmanager
 async def api(url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process client of a registry app on ``url`` (no relay/consumer); disposes the engine after."""
+    """An in-process client of a registry app on ``url`` (no relay/consumer); disposes the engine after.
+
+    For a test that needs a particular database (the seeded one, one shared by a module); otherwise the
+    ``client`` fixture."""
     app = make_app(url)
-    transport = httpx.ASGITransport(app=app)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry", timeout=60) as client:
+        async with app_client(app, base_url="http://registry", timeout_s=60) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
     finally:
@@ -92,6 +96,20 @@ def seeded_db(fresh_db: FreshDb) -> Callable[[str], Awaitable[str]]:
     return get
 
 
+@pytest.fixture
+async def app(fresh_db: FreshDb, db_backend: str) -> AsyncIterator[FastAPI]:
+    """The registry app on a new migrated, empty database of each backend (no lifespan)."""
+    application = make_app(await fresh_db(db_backend))
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(app, base_url="http://registry", timeout_s=60) as c:
+        yield c
+
+
 def project_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "title_ko": "성수동 청년 마을활동가 양성 지원사업",
@@ -116,48 +134,3 @@ def project_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-# --- events ---------------------------------------------------------------------------------------
-
-
-def record_of(event: CloudEvent, *, topic: str, offset: int = 0) -> ConsumerRecord[Any, Any]:
-    raw = event.to_json()
-    return ConsumerRecord(
-        topic=topic,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=(event.subject or "").encode(),
-        value=raw,
-        checksum=None,
-        serialized_key_size=len(event.subject or ""),
-        serialized_value_size=len(raw),
-        headers=[],
-    )
-
-
-def consumer_for(app: FastAPI) -> EventConsumer:
-    """The real idempotent consumer of the registry (inbox, retries, DLQ) without a broker connection."""
-    return EventConsumer(settings=app.state.settings, sessions=app.state.sessions, handlers=handlers)
-
-
-async def deliver(
-    app: FastAPI, payload: EventPayload, *, subject: str, event: CloudEvent | None = None
-) -> CloudEvent:
-    event = event or make_event(payload, subject=subject)
-    await consumer_for(app).process(record_of(event, topic=payload.topic))
-    return event
-
-
-async def outbox_events(app: FastAPI, event_type_suffix: str) -> list[dict[str, Any]]:
-    async with app.state.sessions() as session:
-        rows = (
-            await session.execute(
-                select(OutboxMessage.payload)
-                .where(OutboxMessage.event_type.like(f"%{event_type_suffix}%"))
-                .order_by(OutboxMessage.id)
-            )
-        ).scalars()
-        return [json.loads(r) for r in rows]

@@ -197,24 +197,10 @@ async def run_consumer(app: FastAPI) -> None:
     await consumer.run()
 
 
-def create_service_app(
-    settings: ServiceSettings,
-    *,
-    title: str,
-    description: str,
-    routers: Sequence[APIRouter],
-    handlers: HandlerMap | None = None,
-    version: str = "0.1.0",
-    background: Sequence[BackgroundTask] = (),
-    openapi_tags: list[dict[str, Any]] | None = None,
-    write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
-) -> FastAPI:
-    configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
-    engine = create_engine(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
-    )
-    configure_tracing(settings.service_name)
-    instrument_engine(engine, settings.service_name)
+def _lifespan(
+    settings: ServiceSettings, engine: Any, background: Sequence[BackgroundTask]
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """Relay, consumer and the service's own tasks run beside the app; all stop, then the engine closes."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -241,11 +227,53 @@ def create_service_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await engine.dispose()
 
+    return lifespan
+
+
+def _add_middleware(
+    app: FastAPI, settings: ServiceSettings, write_roles: Mapping[tuple[str, str], Iterable[str]] | None
+) -> None:
+    # Starlette applies the last-added middleware outermost.
+    app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Outside it: the JSON cap and the rate limits refuse before anything reads or parses the body.
+    app.add_middleware(RequestGuardMiddleware, settings=settings, write_roles=write_roles)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Idempotent-Replayed"],
+            max_age=600,
+        )
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    # Outermost: the request id and the SERVER span cover everything below, errors included.
+    app.add_middleware(TracingMiddleware, service=settings.service_name)
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    handlers: HandlerMap | None = None,
+    version: str = "0.1.0",
+    background: Sequence[BackgroundTask] = (),
+    openapi_tags: list[dict[str, Any]] | None = None,
+    write_roles: Mapping[tuple[str, str], Iterable[str]] | None = None,
+) -> FastAPI:
+    configure_logging(settings.service_name, level=settings.log_level, json_logs=settings.log_json)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
+    configure_tracing(settings.service_name)
+    instrument_engine(engine, settings.service_name)
     app = FastAPI(
         title=title,
         description=description,
         version=version,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, engine, background),
         openapi_tags=openapi_tags,
         # uvicorn passes CG_ROOT_PATH as the ASGI root_path (service_cli); naming it here as well puts it
         # into every OpenAPI document, also one exported without a request (generated clients).
@@ -269,20 +297,5 @@ def create_service_app(
         app.include_router(router)
     if settings.auth_mode is AuthMode.DEV and settings.env is Environment.DEV:
         app.include_router(dev_token_router())
-    # Starlette applies the last-added middleware outermost.
-    app.add_middleware(BodyLimitAndIdempotencyMiddleware, max_body_bytes=settings.max_body_bytes)
-    # Outside it: the JSON cap and the rate limits refuse before anything reads or parses the body.
-    app.add_middleware(RequestGuardMiddleware, settings=settings, write_roles=write_roles)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
-            expose_headers=["ETag", "Location", "Idempotent-Replayed"],
-            max_age=600,
-        )
-    app.add_middleware(MetricsMiddleware, service=settings.service_name)
-    # Outermost: the request id and the SERVER span cover everything below, errors included.
-    app.add_middleware(TracingMiddleware, service=settings.service_name)
+    _add_middleware(app, settings, write_roles)
     return app

@@ -74,12 +74,18 @@ def _message_name(event_type: str) -> str:
     return ".".join(event_type.split(".")[3:])
 
 
-def build() -> dict[str, Any]:
+def _payload(data: dict[str, Any], **properties: Any) -> dict[str, Any]:
+    """The CloudEvent envelope with these members (``data`` last) made precise."""
+    return {
+        "allOf": [
+            {"$ref": "#/components/schemas/CloudEvent"},
+            {"type": "object", "properties": {**properties, "data": data}},
+        ]
+    }
+
+
+def _channels() -> dict[str, Any]:
     channels: dict[str, Any] = {}
-    operations: dict[str, Any] = {}
-    messages: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
-    schemas["CloudEvent"] = _envelope_schema()
     for topic in topics.EVENT_TOPICS:
         channels[topic] = {
             "address": topic,
@@ -95,63 +101,49 @@ def build() -> dict[str, Any]:
             "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
             "bindings": _channel_bindings(dlq),
         }
-    messages["DeadLetter"] = {
+    return channels
+
+
+def _dead_letter_message() -> dict[str, Any]:
+    raw_fields = {
+        "topic": "string",
+        "partition": "integer",
+        "offset": "integer",
+        "error": "string",
+        "raw": "string",
+    }
+    return {
         "name": "dead_letter.recorded",
         "contentType": "application/cloudevents+json",
         "summary": "kr.seoul.cg.<service>.dead_letter.recorded.v1: a message the consumer could not apply",
         "headers": RECORD_HEADERS,
         "bindings": _message_bindings(),
-        "payload": {
-            "allOf": [
-                {"$ref": "#/components/schemas/CloudEvent"},
-                {
-                    "type": "object",
-                    "properties": {
-                        "data": {
-                            "type": "object",
-                            "properties": {
-                                "topic": {"type": "string"},
-                                "partition": {"type": "integer"},
-                                "offset": {"type": "integer"},
-                                "error": {"type": "string"},
-                                "raw": {"type": "string"},
-                            },
-                        }
-                    },
-                },
-            ]
-        },
+        "payload": _payload(
+            {"type": "object", "properties": {field: {"type": kind} for field, kind in raw_fields.items()}}
+        ),
     }
-    for event_type in sorted(EVENT_TYPES):
-        model = EVENT_TYPES[event_type]
-        name = _message_name(event_type)
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in schema.pop("$defs", {}).items():
-            schemas[def_name] = definition
-        schemas[model.__name__] = schema
-        messages[name] = {
-            "name": event_type,
-            "title": model.__name__,
-            "summary": model.description,
-            "contentType": "application/cloudevents+json",
-            "correlationId": {"location": "$message.payload#/subject"},
-            "headers": RECORD_HEADERS,
-            "bindings": _message_bindings(),
-            "payload": {
-                "allOf": [
-                    {"$ref": "#/components/schemas/CloudEvent"},
-                    {
-                        "type": "object",
-                        "properties": {
-                            "type": {"const": event_type},
-                            "source": {"const": f"/cg/{model.producer}"},
-                            "data": {"$ref": f"#/components/schemas/{model.__name__}"},
-                        },
-                    },
-                ]
-            },
-        }
-        channels[model.topic]["messages"][name] = {"$ref": f"#/components/messages/{name}"}
+
+
+def _event_message(event_type: str, model: Any) -> dict[str, Any]:
+    return {
+        "name": event_type,
+        "title": model.__name__,
+        "summary": model.description,
+        "contentType": "application/cloudevents+json",
+        "correlationId": {"location": "$message.payload#/subject"},
+        "headers": RECORD_HEADERS,
+        "bindings": _message_bindings(),
+        "payload": _payload(
+            {"$ref": f"#/components/schemas/{model.__name__}"},
+            type={"const": event_type},
+            source={"const": f"/cg/{model.producer}"},
+        ),
+    }
+
+
+def _operations(channels: dict[str, Any]) -> dict[str, Any]:
+    """Each event topic is sent by its producer through the outbox and received by every consumer."""
+    operations: dict[str, Any] = {}
     for topic in topics.EVENT_TOPICS:
         producer = topic.split(".")[1]
         refs = [{"$ref": f"#/channels/{topic}/messages/{m}"} for m in channels[topic]["messages"]]
@@ -175,44 +167,65 @@ def build() -> dict[str, Any]:
                         }
                     },
                 }
+    return operations
+
+
+_INFO = {
+    "title": "Seoul Collaborative Governance Platform — events",
+    "version": "1.0.0",
+    "description": (
+        "CloudEvents 1.0 on Kafka in the Kafka protocol binding's structured content mode: the record "
+        "value is the event in the JSON event format, the one header is content-type: "
+        "application/cloudevents+json (no ce_* headers), the record key is the aggregate id. "
+        "Read records with any CloudEvents SDK's Kafka binding (e.g. Python cloudevents "
+        "from_kafka / from_structured). One topic per producing service and aggregate; producers "
+        "are idempotent with acks=all on topics with replication 3 and min.insync.replicas 2. "
+        "Within a .v1 type only additive, optional changes. "
+        "Generated from cg_shared.events — do not edit by hand (make asyncapi)."
+    ),
+}
+
+_SERVERS = {
+    "production": {
+        "host": PRODUCTION_BOOTSTRAP,
+        "protocol": "kafka-secure",
+        "protocolVersion": "4.1",
+        "description": (
+            "Apache Kafka (Strimzi, KRaft, 3 brokers) inside the cluster: SASL_SSL with SCRAM-SHA-512, "
+            "one KafkaUser per service and per borough IT client (deploy/k8s)"
+        ),
+        "security": [{"type": "scramSha512"}],
+        "bindings": {"kafka": {"bindingVersion": KAFKA_BINDING_VERSION}},
+    },
+    "local": {
+        "host": "127.0.0.1:9092",
+        "protocol": "kafka",
+        "protocolVersion": "4.1",
+        "description": "Apache Kafka single node, log under $CG_DATA_DIR/kafka (make run)",
+    },
+}
+
+
+def build() -> dict[str, Any]:
+    channels = _channels()
+    messages: dict[str, Any] = {"DeadLetter": _dead_letter_message()}
+    schemas: dict[str, Any] = {"CloudEvent": _envelope_schema()}
+    for event_type in sorted(EVENT_TYPES):
+        model = EVENT_TYPES[event_type]
+        name = _message_name(event_type)
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for def_name, definition in schema.pop("$defs", {}).items():
+            schemas[def_name] = definition
+        schemas[model.__name__] = schema
+        messages[name] = _event_message(event_type, model)
+        channels[model.topic]["messages"][name] = {"$ref": f"#/components/messages/{name}"}
     return {
         "asyncapi": "3.0.0",
-        "info": {
-            "title": "Seoul Collaborative Governance Platform — events",
-            "version": "1.0.0",
-            "description": (
-                "CloudEvents 1.0 on Kafka in the Kafka protocol binding's structured content mode: the record "
-                "value is the event in the JSON event format, the one header is content-type: "
-                "application/cloudevents+json (no ce_* headers), the record key is the aggregate id. "
-                "Read records with any CloudEvents SDK's Kafka binding (e.g. Python cloudevents "
-                "from_kafka / from_structured). One topic per producing service and aggregate; producers "
-                "are idempotent with acks=all on topics with replication 3 and min.insync.replicas 2. "
-                "Within a .v1 type only additive, optional changes. "
-                "Generated from cg_shared.events — do not edit by hand (make asyncapi)."
-            ),
-        },
+        "info": _INFO,
         "defaultContentType": "application/cloudevents+json",
-        "servers": {
-            "production": {
-                "host": PRODUCTION_BOOTSTRAP,
-                "protocol": "kafka-secure",
-                "protocolVersion": "4.1",
-                "description": (
-                    "Apache Kafka (Strimzi, KRaft, 3 brokers) inside the cluster: SASL_SSL with SCRAM-SHA-512, "
-                    "one KafkaUser per service and per borough IT client (deploy/k8s)"
-                ),
-                "security": [{"type": "scramSha512"}],
-                "bindings": {"kafka": {"bindingVersion": KAFKA_BINDING_VERSION}},
-            },
-            "local": {
-                "host": "127.0.0.1:9092",
-                "protocol": "kafka",
-                "protocolVersion": "4.1",
-                "description": "Apache Kafka single node, log under $CG_DATA_DIR/kafka (make run)",
-            },
-        },
+        "servers": _SERVERS,
         "channels": channels,
-        "operations": operations,
+        "operations": _operations(channels),
         "components": {"messages": messages, "schemas": schemas},
     }
 

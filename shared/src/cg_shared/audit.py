@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_shared.auth import Principal, Role, require_roles
 from cg_shared.db import utcnow
+from cg_shared.fields import NO_CONTROL_PATTERN
 from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, encode_cursor, page_params
 from cg_shared.messaging.tables import AuditEntry, DeadLetter
 from cg_shared.rows import snapshot
 from cg_shared.tracing import current_request_id
 
 SYSTEM_ACTOR = "system"
-# PostgreSQL refuses NUL in text; refuse every control character up front with a 422 naming the field.
-NO_CONTROL_CHARS = r"^[^\x00-\x1f\x7f]*$"
 
 
 def record_audit(
@@ -133,8 +132,8 @@ def admin_router() -> APIRouter:
         request: Request,
         page: Annotated[PageParams, Depends(page_params)],
         _: AdminPrincipal,
-        entity_type: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_CHARS)] = None,
-        entity_id: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_CHARS)] = None,
+        entity_type: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_PATTERN)] = None,
+        entity_id: Annotated[str | None, Query(max_length=100, pattern=NO_CONTROL_PATTERN)] = None,
     ) -> Page[AuditRead]:
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(page.limit + 1)
         if entity_type:

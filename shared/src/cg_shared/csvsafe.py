@@ -1,17 +1,46 @@
-"""Reading uploaded CSV without a 500: the ``csv`` module raises ``csv.Error`` for a field longer than
+"""CSV in and out without harm.
+
+Reading uploaded CSV without a 500: the ``csv`` module raises ``csv.Error`` for a field longer than
 its field limit (131,072 characters), a NUL byte, an unterminated quote … — none of which is the
 server's fault. :func:`csv_guard` turns any of them into a 422 problem naming the line.
+
+Writing CSV for spreadsheets (OWASP "CSV injection"): :func:`neutralise` gives a cell a spreadsheet
+would run as a formula a leading apostrophe, which Excel and LibreOffice display as plain text; every
+service's exports go through it (:func:`csv_text`, the open-data datasets, the registry export).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-from collections.abc import Iterator
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from cg_shared.http import FieldError, Unprocessable
 from cg_shared.i18n import msg
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Strings starting with = + - @ TAB or CR get a leading ``'``; other values pass unchanged.
+
+    Numbers stay numbers: a negative integer written by us is data, not a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with every text cell neutralised; ``None`` becomes an empty cell. UTF-8 with BOM for Excel."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return "\ufeff" + out.getvalue()
+
 
 # The csv module's own default, stated here so the message can name it.
 CSV_FIELD_LIMIT = csv.field_size_limit()

@@ -13,10 +13,10 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from asyncpg.exceptions import UndefinedTableError
-from fastapi import FastAPI, Header, Query, Request
+from fastapi import FastAPI, Header, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -225,109 +225,123 @@ def _schema_missing(request: Request, exc: BaseException) -> JSONResponse:
     )
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc, request)
+async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
+    return problem_response(exc, request)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Pydantic's messages are English; each is translated by its error type with the error's ctx.
-        # Bounded: a body of a hundred thousand unknown keys must not earn a reply listing all of them.
-        language = negotiate(request.headers.get("accept-language"))
-        found = exc.errors()
-        errors = [
-            FieldError(
-                field=_loc(e.get("loc", ())),
-                message=translate_validation(e.get("type"), str(e.get("msg", "")), e.get("ctx"), language),
-                type=e.get("type"),
-            )
-            for e in found[:MAX_LISTED_ERRORS]
-        ]
-        names = ", ".join(e.field for e in errors[:5])
-        more = len(found) - min(len(found), 5)
-        detail = (
-            msg("invalid fields: {names} and {more} more", names=names, more=more)
-            if more
-            else msg("invalid fields: {names}", names=names)
+
+async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Pydantic's messages are English; each is translated by its error type with the error's ctx.
+    # Bounded: a body of a hundred thousand unknown keys must not earn a reply listing all of them.
+    language = negotiate(request.headers.get("accept-language"))
+    found = exc.errors()
+    errors = [
+        FieldError(
+            field=_loc(e.get("loc", ())),
+            message=translate_validation(e.get("type"), str(e.get("msg", "")), e.get("ctx"), language),
+            type=e.get("type"),
         )
-        extra = {"error_count": len(found)} if len(found) > MAX_LISTED_ERRORS else None
-        return problem_response(Unprocessable(detail, errors=errors, extra=extra), request)
+        for e in found[:MAX_LISTED_ERRORS]
+    ]
+    names = ", ".join(e.field for e in errors[:5])
+    more = len(found) - min(len(found), 5)
+    detail = (
+        msg("invalid fields: {names} and {more} more", names=names, more=more)
+        if more
+        else msg("invalid fields: {names}", names=names)
+    )
+    extra = {"error_count": len(found)} if len(found) > MAX_LISTED_ERRORS else None
+    return problem_response(Unprocessable(detail, errors=errors, extra=extra), request)
 
-    @app.exception_handler(csv.Error)
-    async def _csv(request: Request, exc: csv.Error) -> JSONResponse:
-        # A parser that let the csv module's error through (a field over 131,072 characters, a NUL …):
-        # the upload is at fault, not the server.
-        return problem_response(
-            Unprocessable(
-                msg("the uploaded CSV cannot be read: {reason}", reason=str(exc)),
-                errors=[FieldError(field="body", message=str(exc), type="csv_malformed")],
-                slug="csv-malformed",
-            ),
-            request,
-        )
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
-        if exc.status_code == 405:
-            allow = allowed_methods(request.app, request.url.path)
-            if allow:
-                problem.headers["Allow"] = ", ".join(allow)
-        problem.status = exc.status_code
-        problem.slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
-            exc.status_code, f"http-{exc.status_code}"
-        )
-        problem.title = HTTP_TITLES.get(exc.status_code, "HTTP error")
-        return problem_response(problem, request)
+async def _on_csv(request: Request, exc: csv.Error) -> JSONResponse:
+    # A parser that let the csv module's error through (a field over 131,072 characters, a NUL …):
+    # the upload is at fault, not the server.
+    return problem_response(
+        Unprocessable(
+            msg("the uploaded CSV cannot be read: {reason}", reason=str(exc)),
+            errors=[FieldError(field="body", message=str(exc), type="csv_malformed")],
+            slug="csv-malformed",
+        ),
+        request,
+    )
 
-    @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        # Mapped here, not left to the 500 handler: Starlette re-raises from the generic handler and
-        # uvicorn then drops the keep-alive connection under the client's other pipelined requests.
-        if is_schema_missing(exc):
-            return _schema_missing(request, exc)
-        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
-            log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc.orig)})
-            return problem_response(
-                ServiceUnavailable(
-                    "the database is briefly unavailable; retry", headers={"Retry-After": "1"}
-                ),
-                request,
-            )
-        if isinstance(exc, IntegrityError):
-            log.info("integrity conflict", extra={"path": request.url.path, "error": repr(exc.orig)})
-            return problem_response(
-                Conflict("the change conflicts with existing data (a duplicate or a missing reference)"),
-                request,
-            )
-        if isinstance(exc, DataError):
-            return problem_response(Unprocessable("a value is out of range for its field"), request)
-        log.exception("database error", extra={"path": request.url.path})
-        return problem_response(
-            InternalError("an unexpected database error occurred; it has been logged"), request
-        )
 
-    @app.exception_handler(PoolTimeout)
-    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
-        # Every pooled connection busy for the pool's whole timeout: overload, not a server bug. A 503
-        # with Retry-After tells clients (and the gateway's retry policy) to come back; a 500 said
-        # "broken" and was what bench-events saw under load 30.
-        log.warning("database pool exhausted", extra={"path": request.url.path})
-        return problem_response(
-            ServiceUnavailable("the service is busy; retry shortly", headers={"Retry-After": "1"}),
-            request,
-        )
+async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    problem = Problem(str(exc.detail), headers=dict(exc.headers or {}))
+    if exc.status_code == 405:
+        allow = allowed_methods(request.app, request.url.path)
+        if allow:
+            problem.headers["Allow"] = ", ".join(allow)
+    problem.status = exc.status_code
+    problem.slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
+        exc.status_code, f"http-{exc.status_code}"
+    )
+    problem.title = HTTP_TITLES.get(exc.status_code, "HTTP error")
+    return problem_response(problem, request)
 
-    @app.exception_handler(UndefinedTableError)
-    async def _undefined_table(request: Request, exc: UndefinedTableError) -> JSONResponse:
-        # Raw driver errors of the fast read paths (asyncpg without SQLAlchemy) of an unmigrated database.
+
+async def _on_database(request: Request, exc: DBAPIError) -> JSONResponse:
+    # Mapped here, not left to the 500 handler: Starlette re-raises from the generic handler and
+    # uvicorn then drops the keep-alive connection under the client's other pipelined requests.
+    if is_schema_missing(exc):
         return _schema_missing(request, exc)
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc.orig)})
+        return problem_response(
+            ServiceUnavailable("the database is briefly unavailable; retry", headers={"Retry-After": "1"}),
+            request,
+        )
+    if isinstance(exc, IntegrityError):
+        log.info("integrity conflict", extra={"path": request.url.path, "error": repr(exc.orig)})
+        return problem_response(
+            Conflict("the change conflicts with existing data (a duplicate or a missing reference)"),
+            request,
+        )
+    if isinstance(exc, DataError):
+        return problem_response(Unprocessable("a value is out of range for its field"), request)
+    log.exception("database error", extra={"path": request.url.path})
+    return problem_response(
+        InternalError("an unexpected database error occurred; it has been logged"), request
+    )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(InternalError("an unexpected error occurred; it has been logged"), request)
+
+async def _on_pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+    # Every pooled connection busy for the pool's whole timeout: overload, not a server bug. A 503
+    # with Retry-After tells clients (and the gateway's retry policy) to come back; a 500 said
+    # "broken" and was what bench-events saw under load 30.
+    log.warning("database pool exhausted", extra={"path": request.url.path})
+    return problem_response(
+        ServiceUnavailable("the service is busy; retry shortly", headers={"Retry-After": "1"}),
+        request,
+    )
+
+
+async def _on_undefined_table(request: Request, exc: UndefinedTableError) -> JSONResponse:
+    # Raw driver errors of the fast read paths (asyncpg without SQLAlchemy) of an unmigrated database.
+    return _schema_missing(request, exc)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem_response(InternalError("an unexpected error occurred; it has been logged"), request)
+
+
+# The problem+json answer of every error a request can end in (``Exception`` last: the 500 of last resort).
+_HANDLERS: tuple[tuple[type[Exception], Any], ...] = (
+    (Problem, _on_problem),
+    (RequestValidationError, _on_validation),
+    (csv.Error, _on_csv),
+    (StarletteHTTPException, _on_http),
+    (DBAPIError, _on_database),
+    (PoolTimeout, _on_pool_exhausted),
+    (UndefinedTableError, _on_undefined_table),
+    (Exception, _on_unexpected),
+)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    for exc_type, handler in _HANDLERS:
+        app.add_exception_handler(exc_type, handler)
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -396,6 +410,21 @@ def page_params(limit: LimitParam = 50, cursor: CursorParam = None) -> PageParam
 
 def etag_for(version: int | str) -> str:
     return f'W/"{version}"'
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+VersionedT = TypeVar("VersionedT", bound=Versioned)
+
+
+def with_etag(response: Response, row: VersionedT) -> VersionedT:
+    """``row`` answered with its version as the response's ETag (the If-Match of the next write); the one
+    way every service's routes set it."""
+    response.headers["ETag"] = etag_for(row.version)
+    return row
 
 
 def check_if_match(if_match: str | None, version: int, *, required: bool = True) -> None:

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_shared.clock import now_utc
+from cg_shared.csvsafe import neutralise
 from cg_shared.http import PROBLEM_RESPONSES
 from cg_shared.settings import Environment, ServiceSettings
 
@@ -42,15 +43,7 @@ SYNTHETIC_NOTE = (
     "합성 데이터: 시연·시험용으로 생성된 기록이며 실제 서울시·자치구 자료가 아닙니다. "
     "Synthetic: generated for demonstration and tests; not real SMG or borough records."
 )
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 1_000
-
-
-def neutralise(value: Any) -> Any:
-    """Strings starting with = + - @ TAB or CR get a leading ``'``; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def is_synthetic(settings: ServiceSettings) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from cg_budget.budget_requests import program_codes as pc
-from cg_budget.common import csv_text, neutralise_cell
 from cg_budget.elections.ballot_rules import BallotRules, BallotType, as_points, check_ballot
 from cg_budget.envelopes.formula import GrantFormula, compute_grant
 from cg_budget.integration.parsing import parse_csv, validate_rows
@@ -13,6 +12,8 @@ from cg_budget.integration.schemas import ImportMode
 from cg_budget.webhooks import signing
 from cg_budget.webhooks.delivery import backoff_delay
 from cg_budget.webhooks.service import validate_url
+from cg_shared.csvsafe import csv_text
+from cg_shared.csvsafe import neutralise as neutralise_cell
 from cg_shared.http import Unprocessable
 
 KEYS = ("a", "b", "c", "d")

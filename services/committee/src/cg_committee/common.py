@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
-from cg_shared.districts import DISTRICTS
+from cg_shared.fields import CleanText, SggCodeStr
 from cg_shared.http import Conflict, FieldError, Unprocessable
 from cg_shared.i18n import msg
 
 WRITER_ROLES = (Role.COMMITTEE_SECRETARY, Role.BOROUGH_OFFICER)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control_chars(value: str) -> str:
-    # NUL and other control characters are refused: PostgreSQL rejects NUL in text, and nobody
-    # types a form feed into a name on purpose. Hangul typed as decomposed jamo (NFD, as some macOS
-    # input produces) is composed to NFC so the same name is stored, compared and listed alike.
-    if _CONTROL.search(value):
-        raise ValueError("control characters are not allowed")
-    return unicodedata.normalize("NFC", value)
-
-
-NoControl = AfterValidator(_no_control_chars)
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), NoControl]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NoControl]
-OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoControl]
-LongText = Annotated[str, StringConstraints(max_length=20_000), NoControl]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CleanText]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), CleanText]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), CleanText]
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CleanText]
+LongText = Annotated[str, StringConstraints(max_length=20_000), CleanText]
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
@@ -45,11 +29,7 @@ Phone = Annotated[
     StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^\+?[0-9][0-9 \-()]{5,38}$"),
     Field(examples=["02-2286-5114"]),
 ]
-SggCode = Annotated[
-    str,
-    StringConstraints(pattern=r"^11\d{3}$"),
-    Field(description="5-digit borough code", examples=["11200"]),
-]
+SggCode = Annotated[SggCodeStr, Field(description="5-digit borough code", examples=["11200"])]
 Organisations = Annotated[
     list[OrgName],
     Field(max_length=50, description="Organisation names (used for conflict-of-interest recusal)"),
@@ -66,7 +46,7 @@ def _sane_date(value: date) -> date:
 SaneDate = Annotated[date, AfterValidator(_sane_date)]
 # A reference to one of our rows in a body: ids are UUID strings, but a bad one must be a 404/422,
 # never a database error (PostgreSQL refuses NUL bytes in text).
-RefId = Annotated[str, StringConstraints(min_length=1, max_length=36), NoControl]
+RefId = Annotated[str, StringConstraints(min_length=1, max_length=36), CleanText]
 
 
 def _sane_moment(value: datetime) -> datetime:
@@ -77,23 +57,6 @@ def _sane_moment(value: datetime) -> datetime:
 
 Moment = Annotated[AwareDatetime, AfterValidator(_sane_moment), Field(examples=["2027-03-12T14:00:00+09:00"])]
 MemberId = RefId  # any row reference in a body (member, motion, agenda item …)
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def ensure_known_sgg(sgg_code: str, *, field: str) -> None:
-    if sgg_code not in DISTRICTS:
-        raise Unprocessable(
-            msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
-            errors=[
-                FieldError(
-                    field=field,
-                    message=msg("{sgg_code} is not one of Seoul's 25 borough codes", sgg_code=sgg_code),
-                )
-            ],
-        )
 
 
 def ensure_writer(principal: Principal, sgg_code: str) -> None:

@@ -16,16 +16,16 @@ from cg_shared.testing.clock import MOMENTS, frozen_at, seoul_day
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS.values()), ids=list(MOMENTS))
-async def test_committee_dates_follow_seoul(api: Any, boroughs: Any, moment: datetime) -> None:
+async def test_committee_dates_follow_seoul(kit: Any, boroughs: Any, moment: datetime) -> None:
     with frozen_at(moment):
         today = seoul_day(moment)
         sgg = next(boroughs)
-        committee = await api.committee(sgg)
-        civ, off = await api.seat(committee, 3, 2)
+        committee = await kit.committee(sgg)
+        civ, off = await kit.seat(committee, 3, 2)
         assert {m["term_start"] for m in [*civ, *off]} == {today}
 
         # Noticed today (the default) for a meeting ten Seoul days on: the notice is not after the day.
-        meeting = await api.meeting(committee, days_ahead=10)
+        meeting = await kit.meeting(committee, days_ahead=10)
         assert meeting["notice_on"] == today
         day = seoul_date(moment) + timedelta(days=10)
         assert (
@@ -35,7 +35,7 @@ async def test_committee_dates_follow_seoul(api: Any, boroughs: Any, moment: dat
 
         # A notice dated tomorrow (Seoul) for a meeting today (Seoul) is refused, whatever UTC says.
         tomorrow = (seoul_date(moment) + timedelta(days=1)).isoformat()
-        refused = await api.client.post(
+        refused = await kit.client.post(
             f"/v1/committees/{committee['id']}/meetings",
             json={
                 "title_ko": "임시회의",
@@ -43,11 +43,11 @@ async def test_committee_dates_follow_seoul(api: Any, boroughs: Any, moment: dat
                 "notice_on": tomorrow,
                 "location": "구청 소회의실",
             },
-            headers=api.writer(sgg),
+            headers=kit.writer(sgg),
         )
         assert refused.status_code == 422, refused.text
 
         # Today's composition is as of Seoul's today and counts the members whose terms started today.
-        composition = (await api.client.get(f"/v1/committees/{committee['id']}/composition")).json()
+        composition = (await kit.client.get(f"/v1/committees/{committee['id']}/composition")).json()
         assert composition["as_of"] == today
         assert composition["seated_count"] == 5 and composition["civilian_count"] == 3

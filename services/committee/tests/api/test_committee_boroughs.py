@@ -7,24 +7,24 @@ from typing import Any
 from cg_shared.districts import DISTRICTS
 
 
-async def test_boroughs_table_compares_civilian_seats_with_civilian_votes(api: Any, boroughs: Any) -> None:
+async def test_boroughs_table_compares_civilian_seats_with_civilian_votes(kit: Any, boroughs: Any) -> None:
     sgg = next(boroughs)
-    before = await api.call("GET", "/v1/boroughs", expect=200)  # no token
+    before = await kit.call("GET", "/v1/boroughs", expect=200)  # no token
     assert [r["sgg_code"] for r in before["rows"]] == sorted(DISTRICTS)
     assert not any(r["has_committee"] for r in before["rows"])
 
-    committee = await api.committee(sgg)
-    civ, off = await api.seat(committee, 3, 2)
-    meeting = await api.meeting(committee)
-    item = await api.call(
+    committee = await kit.committee(sgg)
+    civ, off = await kit.seat(committee, 3, 2)
+    meeting = await kit.meeting(committee)
+    item = await kit.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/agenda-items",
         json={"title_ko": "마을 의제"},
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=201,
     )
     present = {civ[0]["id"], civ[1]["id"], off[0]["id"]}
-    await api.attendance(
+    await kit.attendance(
         committee,
         meeting["id"],
         [
@@ -33,7 +33,7 @@ async def test_boroughs_table_compares_civilian_seats_with_civilian_votes(api: A
         ],
     )
     # Two officials' worth of weight: one civilian votes no, so civilians cast 2 of the 3 votes.
-    await api.call(
+    await kit.call(
         "POST",
         f"/v1/agenda-items/{item['id']}/votes",
         json={
@@ -43,18 +43,18 @@ async def test_boroughs_table_compares_civilian_seats_with_civilian_votes(api: A
                 {"member_id": off[0]["id"], "choice": "yes"},
             ]
         },
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=200,
     )
-    decision = await api.call(
+    decision = await kit.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/decisions",
         json={"agenda_item_id": item["id"]},
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=201,
     )
 
-    table = await api.call("GET", "/v1/boroughs", expect=200)
+    table = await kit.call("GET", "/v1/boroughs", expect=200)
     rows = {r["sgg_code"]: r for r in table["rows"]}
     assert len(rows) == 25
     row = rows[sgg]

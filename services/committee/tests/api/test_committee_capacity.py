@@ -12,13 +12,13 @@ from cg_shared.testing.helpers import auth
 
 
 async def test_training_and_support_organisations_make_the_capacity_indicator(
-    api: Any, boroughs: Any
+    kit: Any, boroughs: Any
 ) -> None:
     sgg = next(boroughs)
     other = next(boroughs)
-    writer = api.writer(sgg)
-    committee = await api.committee(sgg)
-    civ, off = await api.seat(committee, 3, 2)
+    writer = kit.writer(sgg)
+    committee = await kit.committee(sgg)
+    civ, off = await kit.seat(committee, 3, 2)
 
     org_body = {
         "sgg_code": sgg,
@@ -28,17 +28,17 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         "staff_count": 4,
         "coordinator_count": 1,
     }
-    await api.call(
-        "POST", "/v1/capacity/support-organisations", json=org_body, headers=api.writer(other), expect=403
+    await kit.call(
+        "POST", "/v1/capacity/support-organisations", json=org_body, headers=kit.writer(other), expect=403
     )
-    org = await api.call(
+    org = await kit.call(
         "POST", "/v1/capacity/support-organisations", json=org_body, headers=writer, expect=201
     )
     assert org["active"] is True
-    await api.call("POST", "/v1/capacity/support-organisations", json=org_body, headers=writer, expect=409)
+    await kit.call("POST", "/v1/capacity/support-organisations", json=org_body, headers=writer, expect=409)
     closed = {**org_body, "name_ko": "옛 마을센터", "established_on": "2018-01-01", "closed_on": "2020-12-31"}
     assert (
-        await api.call("POST", "/v1/capacity/support-organisations", json=closed, headers=writer, expect=201)
+        await kit.call("POST", "/v1/capacity/support-organisations", json=closed, headers=writer, expect=201)
     )["active"] is False
 
     today = today_seoul()
@@ -51,7 +51,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         "hours": 3,
         "support_organisation_id": org["id"],
     }
-    future = await api.call(
+    future = await kit.call(
         "POST",
         "/v1/capacity/activities",
         json={**activity_body, "held_on": (today + timedelta(days=1)).isoformat()},
@@ -59,11 +59,11 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=422,
     )
     assert future["errors"][0]["field"] == "body.held_on"
-    activity = await api.call(
+    activity = await kit.call(
         "POST", "/v1/capacity/activities", json=activity_body, headers=writer, expect=201
     )
     # An activity older than the 365-day window does not count.
-    old = await api.call(
+    old = await kit.call(
         "POST",
         "/v1/capacity/activities",
         json={**activity_body, "held_on": (today - timedelta(days=400)).isoformat()},
@@ -71,7 +71,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=201,
     )
     url = f"/v1/capacity/activities/{activity['id']}/participants"
-    no_id = await api.call(
+    no_id = await kit.call(
         "POST",
         url,
         json={"participants": [{"participant_kind": "committee_member"}]},
@@ -79,7 +79,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=422,
     )
     assert no_id["errors"][0]["field"] == "body.participants[0].member_id"
-    stranger = await api.call(
+    stranger = await kit.call(
         "POST",
         url,
         json={"participants": [{"participant_kind": "committee_member", "member_id": "not-a-member"}]},
@@ -87,7 +87,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=422,
     )
     assert stranger["errors"][0]["field"] == "body.participants[0].member_id"
-    too_long = await api.call(
+    too_long = await kit.call(
         "POST",
         url,
         json={"participants": [{"participant_kind": "resident", "display_name": "김주민", "hours": 4}]},
@@ -95,7 +95,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=422,
     )
     assert too_long["errors"][0]["field"] == "body.participants[0].hours"
-    added = await api.call(
+    added = await kit.call(
         "POST",
         url,
         json={
@@ -109,14 +109,14 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=200,
     )
     assert added["participant_count"] == 5 and added["person_hours"] == 13.0
-    await api.call(
+    await kit.call(
         "POST",
         url,
         json={"participants": [{"participant_kind": "committee_member", "member_id": civ[0]["id"]}]},
         headers=writer,
         expect=409,
     )
-    await api.call(
+    await kit.call(
         "POST",
         f"/v1/capacity/activities/{old['id']}/participants",
         json={"participants": [{"participant_kind": "committee_member", "member_id": off[0]["id"]}]},
@@ -124,18 +124,18 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=200,
     )
 
-    public = await api.call("GET", f"/v1/capacity/activities/{activity['id']}", expect=200)
+    public = await kit.call("GET", f"/v1/capacity/activities/{activity['id']}", expect=200)
     assert {p["display_name"] for p in public["participants"]} == {None}
-    private = await api.call("GET", f"/v1/capacity/activities/{activity['id']}", headers=writer, expect=200)
+    private = await kit.call("GET", f"/v1/capacity/activities/{activity['id']}", headers=writer, expect=200)
     assert {p["display_name"] for p in private["participants"] if p["participant_kind"] == "resident"} == {
         "김주민",
         "이주민",
     }
-    listed = await api.call(
+    listed = await kit.call(
         "GET", "/v1/capacity/activities", params={"sgg_code": sgg, "limit": 1}, expect=200
     )
     assert [a["id"] for a in listed["items"]] == [activity["id"]] and listed["next_cursor"]
-    rest = await api.call(
+    rest = await kit.call(
         "GET",
         "/v1/capacity/activities",
         params={"sgg_code": sgg, "limit": 1, "cursor": listed["next_cursor"]},
@@ -143,7 +143,7 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
     )
     assert [a["id"] for a in rest["items"]] == [old["id"]]
 
-    rows = {r["sgg_code"]: r for r in (await api.call("GET", "/v1/boroughs", expect=200))["rows"]}
+    rows = {r["sgg_code"]: r for r in (await kit.call("GET", "/v1/boroughs", expect=200))["rows"]}
     capacity = rows[sgg]["capacity"]
     assert capacity == {
         "training_sessions": 1,
@@ -160,13 +160,13 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
 
     events = [
         json.loads(p) if isinstance(p, str) else p
-        for p in await api.outbox_payloads("capacity_training.recorded.v1")
+        for p in await kit.outbox_payloads("capacity_training.recorded.v1")
     ]
     mine = [e["data"] for e in events if e["data"]["activity_id"] == activity["id"]]
     assert mine[-1]["trainees"] == [
         {"participant_kind": "committee_member", "participants": 3, "person_hours": 9.0},
         {"participant_kind": "resident", "participants": 2, "person_hours": 4.0},
     ]
-    assert "capacity_activity.participants_added" in await api.audit_actions(activity["id"])
+    assert "capacity_activity.participants_added" in await kit.audit_actions(activity["id"])
     resident = auth("resident", sgg, sub="resident-1")
-    await api.call("POST", "/v1/capacity/activities", json=activity_body, headers=resident, expect=403)
+    await kit.call("POST", "/v1/capacity/activities", json=activity_body, headers=resident, expect=403)

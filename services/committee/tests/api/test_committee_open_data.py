@@ -11,53 +11,53 @@ from typing import Any
 from cg_shared.clock import today_seoul
 
 
-async def test_decisions_and_attendance_download(api: Any, boroughs: Any) -> None:
+async def test_decisions_and_attendance_download(kit: Any, boroughs: Any) -> None:
     sgg = next(boroughs)
-    committee = await api.committee(sgg)
-    civ, off = await api.seat(committee, 3, 2)
+    committee = await kit.committee(sgg)
+    civ, off = await kit.seat(committee, 3, 2)
     # A member whose name a spreadsheet would run as a formula.
-    civ[0] = await api.call(
+    civ[0] = await kit.call(
         "PATCH",
         f"/v1/members/{civ[0]['id']}",
         json={"name_ko": '=HYPERLINK("http://x")'},
-        headers={**api.writer(sgg), "If-Match": "*"},
+        headers={**kit.writer(sgg), "If-Match": "*"},
         expect=200,
     )
-    meeting = await api.meeting(committee, title_ko="+정기회의")
-    item = await api.call(
+    meeting = await kit.meeting(committee, title_ko="+정기회의")
+    item = await kit.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/agenda-items",
         json={"title_ko": "마을 의제"},
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=201,
     )
-    await api.attendance(
+    await kit.attendance(
         committee,
         meeting["id"],
         [{"member_id": m["id"], "status": "present" if m in civ else "absent"} for m in [*civ, *off]],
     )
-    await api.call(
+    await kit.call(
         "POST",
         f"/v1/agenda-items/{item['id']}/votes",
         json={"votes": [{"member_id": m["id"], "choice": "yes"} for m in civ]},
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=200,
     )
-    decision = await api.call(
+    decision = await kit.call(
         "POST",
         f"/v1/meetings/{meeting['id']}/decisions",
         json={"agenda_item_id": item["id"]},
-        headers=api.writer(sgg),
+        headers=kit.writer(sgg),
         expect=201,
     )
 
-    catalogue = await api.call("GET", "/v1/open-data", expect=200)  # public
+    catalogue = await kit.call("GET", "/v1/open-data", expect=200)  # public
     assert catalogue["synthetic"] is True and catalogue["license"] == "KOGL-Type1"
     assert "서울특별시 및" not in catalogue["publisher"]
     assert {d["slug"] for d in catalogue["datasets"]} == {"decisions", "attendance"}
 
     year = today_seoul().year
-    response = await api.client.get("/v1/open-data/decisions.json", params={"sgg_code": sgg, "year": year})
+    response = await kit.client.get("/v1/open-data/decisions.json", params={"sgg_code": sgg, "year": year})
     assert response.status_code == 200
     assert response.headers["x-open-data-synthetic"] == "true"
     body = json.loads(response.content)
@@ -69,12 +69,12 @@ async def test_decisions_and_attendance_download(api: Any, boroughs: Any) -> Non
     assert row["meeting_title_ko"] == "+정기회의"
     other_year = json.loads(
         (
-            await api.client.get("/v1/open-data/decisions.json", params={"sgg_code": sgg, "year": year - 1})
+            await kit.client.get("/v1/open-data/decisions.json", params={"sgg_code": sgg, "year": year - 1})
         ).content
     )
     assert other_year["count"] == 0 and other_year["items"] == []
 
-    raw = await api.client.get("/v1/open-data/attendance.csv", params={"sgg_code": sgg})
+    raw = await kit.client.get("/v1/open-data/attendance.csv", params={"sgg_code": sgg})
     assert raw.status_code == 200 and raw.headers["content-type"].startswith("text/csv")
     assert raw.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.content.decode("utf-8-sig"))))
@@ -84,5 +84,5 @@ async def test_decisions_and_attendance_download(api: Any, boroughs: Any) -> Non
     # Formula-looking text is neutralised with a leading apostrophe.
     assert '\'=HYPERLINK("http://x")' in {r["member_name_ko"] for r in rows}
     assert {r["meeting_title_ko"] for r in rows} == {"'+정기회의"}
-    bad = await api.client.get("/v1/open-data/decisions.csv", params={"sgg_code": "99999"})
+    bad = await kit.client.get("/v1/open-data/decisions.csv", params={"sgg_code": "99999"})
     assert bad.status_code == 422

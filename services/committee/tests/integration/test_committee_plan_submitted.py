@@ -16,33 +16,19 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from cg_committee.agenda.models import AgendaItem
-from cg_committee.consumers import handlers
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
 from cg_shared.clock import today_seoul
 from cg_shared.events import CloudEvent
-from cg_shared.messaging import EventConsumer
 from cg_shared.messaging.tables import InboxMessage
 from cg_shared.testing.helpers import auth, migrate
+from cg_shared.testing.kit import consumer_for, record_of
 
 WRITER = auth("committee_secretary", "11200", sub="secretary-11200")
 
 
 def record(event: CloudEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
-    value = event.to_json()
-    return ConsumerRecord(
-        topic="cg.planning.plan",
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=(event.subject or "").encode(),
-        value=value,
-        checksum=None,
-        serialized_key_size=len(event.subject or ""),
-        serialized_value_size=len(value),
-        headers=(),
-    )
+    return record_of(event, "cg.planning.plan", offset=offset)
 
 
 @pytest.fixture
@@ -52,10 +38,6 @@ async def app(database_factory: Any, db_backend: str) -> Any:
     app = create_app(CommitteeSettings(database_url=url, log_json=False, term_sweep_interval_s=0))
     yield app
     await app.state.engine.dispose()
-
-
-def consumer_for(app: FastAPI) -> EventConsumer:
-    return EventConsumer(settings=app.state.settings, sessions=app.state.sessions, handlers=handlers)
 
 
 async def items_for(app: FastAPI, plan_id: str) -> list[AgendaItem]:

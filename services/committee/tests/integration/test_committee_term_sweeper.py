@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
-
-from sqlalchemy import select
 
 from cg_committee.main import create_app
 from cg_committee.settings import CommitteeSettings
-from cg_shared.messaging.tables import OutboxMessage
 from cg_shared.testing.helpers import auth, eventually, migrate, running_app
+from cg_shared.testing.kit import outbox_rows
 
 WRITER = auth("committee_secretary", "11680", sub="secretary-11680")
 
@@ -49,13 +46,7 @@ async def test_background_sweep_reports_each_ended_term_once(database_factory: A
         ).json()
 
         async def reported() -> list[dict[str, Any]]:
-            async with app.state.sessions() as session:
-                rows = await session.execute(
-                    select(OutboxMessage.payload).where(
-                        OutboxMessage.event_type.endswith(".member.term_ended.v1")
-                    )
-                )
-                return [json.loads(p)["data"] for p in rows.scalars()]
+            return [e["data"] for e in await outbox_rows(app, ".member.term_ended.v1")]
 
         found = await eventually(reported, until=lambda r: len(r) >= 1, timeout_s=10, what="term_ended")
         await asyncio.sleep(0.3)  # several more sweeps

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
-
-from fastapi import Response
+from typing import Any
 
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
-from cg_shared.districts import DISTRICTS
-from cg_shared.http import FieldError, PageParams, Unprocessable, etag_for
-from cg_shared.i18n import msg
-
-
-class _Versioned(Protocol):
-    @property
-    def version(self) -> int: ...
-
-
-V = TypeVar("V", bound=_Versioned)
-
-
-def with_etag(response: Response, read: V) -> V:
-    """``read``, with its version as the response's ETag (what If-Match is checked against)."""
-    response.headers["ETag"] = etag_for(read.version)
-    return read
-
-
-def new_id() -> str:
-    return str(uuid.uuid4())
+from cg_shared.fields import ensure_known_sgg
+from cg_shared.fields import new_id as new_id
+from cg_shared.http import FieldError, PageParams, Unprocessable
+from cg_shared.http import with_etag as with_etag
 
 
 def ensure_officer(principal: Principal, sgg_code: str) -> None:
@@ -38,17 +18,8 @@ def ensure_officer(principal: Principal, sgg_code: str) -> None:
     ensure_borough(principal, sgg_code)
 
 
-def ensure_known_borough(sgg_code: str, *, field: str) -> None:
-    if sgg_code not in DISTRICTS:
-        raise Unprocessable(
-            msg("unknown borough code {sgg_code}", sgg_code=sgg_code),
-            errors=[
-                FieldError(
-                    field=field,
-                    message=msg("{sgg_code} is not one of Seoul's 25 borough codes", sgg_code=sgg_code),
-                )
-            ],
-        )
+# The shared borough check (Seoul's 25 boroughs) under the name the planning use cases know.
+ensure_known_borough = ensure_known_sgg
 
 
 def cursor_after(page: PageParams, *kinds: type) -> tuple[Any, ...] | None:

@@ -20,12 +20,12 @@ async def _count(app: FastAPI, model: Any) -> int:
 
 
 async def test_plan_writes_are_refused_without_the_right_role_and_borough(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     from cg_planning.plans.models import Plan
 
     body = {"sgg_code": pl.SGG, "kind": "master", "title_ko": "기본계획", "term_start_year": pl.fresh_term()}
-    before = await _count(planning_app, Plan)
+    before = await _count(app, Plan)
     expired = {"Authorization": f"Bearer {token('borough_officer', pl.SGG, ttl_s=-10)}"}
     forged = {
         "Authorization": f"Bearer {token('borough_officer', pl.SGG, secret='not-the-secret-0123456789abcdef-xyz')}"
@@ -42,7 +42,7 @@ async def test_plan_writes_are_refused_without_the_right_role_and_borough(
         r = await client.post("/v1/plans", json=body, headers=headers)
         assert r.status_code == status, (headers, r.text)
         assert r.headers["content-type"].startswith(PROBLEM)
-    assert await _count(planning_app, Plan) == before
+    assert await _count(app, Plan) == before
     assert (await client.post("/v1/plans", json=body, headers=pl.OFFICER)).status_code == 201
     # The city admin acts everywhere.
     other = {**body, "sgg_code": pl.OTHER_SGG, "term_start_year": pl.fresh_term()}
@@ -220,7 +220,7 @@ async def test_illegal_transitions_are_409_naming_state_and_allowed_moves(
 
 
 async def test_submit_without_deliberation_is_refused_naming_the_item(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     plan = await pl.drafted_plan(client, items=1)
     lonely = await pl.add_item(client, plan.plan_id, pl.item_body("숙의 없는 의제", year=plan.fiscal_year))
@@ -232,14 +232,14 @@ async def test_submit_without_deliberation_is_refused_naming_the_item(
     assert problem["items_without_deliberation"] == [{"item_id": lonely["id"], "title_ko": "숙의 없는 의제"}]
     assert [e["field"] for e in problem["errors"]] == [f"items.{lonely['id']}"]
     assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"] == "DRAFTING"
-    assert await pl.outbox(planning_app, "plan.submitted.v1", plan.plan_id) == []
+    assert await pl.outbox_rows(app, "plan.submitted.v1", plan.plan_id) == []
 
     await pl.deliberate(client, lonely["id"])
     r = await client.post(
         f"/v1/plans/{plan.plan_id}/submit", json={"note": "9월 정기회의 상정"}, headers=pl.OFFICER
     )
     assert r.status_code == 200 and r.json()["state"] == "COMMITTEE_REVIEW"
-    (submitted,) = await pl.outbox(planning_app, "plan.submitted.v1", plan.plan_id)
+    (submitted,) = await pl.outbox_rows(app, "plan.submitted.v1", plan.plan_id)
     assert submitted["data"]["item_count"] == 2
     assert submitted["data"]["partner_organisations"] == ["성동청년센터"]
     history = (await client.get(f"/v1/plans/{plan.plan_id}/transitions")).json()["items"]
@@ -248,9 +248,7 @@ async def test_submit_without_deliberation_is_refused_naming_the_item(
     assert history[-1]["trigger"] == "submit" and history[-1]["at"]
 
 
-async def test_item_patch_needs_a_fresh_if_match(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
-) -> None:
+async def test_item_patch_needs_a_fresh_if_match(client: httpx.AsyncClient, app: FastAPI, pl: Any) -> None:
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
     item = await pl.add_item(client, annual["id"], pl.item_body("청년 공간", year=annual["fiscal_year"]))
@@ -268,7 +266,7 @@ async def test_item_patch_needs_a_fresh_if_match(
     )
     assert r.status_code == 200 and r.headers["etag"] == 'W/"2"'
     assert r.json()["target_groups"] == ["청년", "1인가구"]
-    (updated,) = await pl.outbox(planning_app, "plan_item.updated.v1", item["id"])
+    (updated,) = await pl.outbox_rows(app, "plan_item.updated.v1", item["id"])
     assert updated["data"]["item"]["title_en"] == "Youth space"
     # Stale again after the change.
     r = await client.patch(url, json={"title_en": "again"}, headers={**pl.OFFICER, "If-Match": etag})
@@ -283,10 +281,10 @@ async def test_item_patch_needs_a_fresh_if_match(
     assert r.status_code == 200 and r.json()["goals"] == ["주민 제안 50%"]
 
 
-async def test_every_write_is_audited(client: httpx.AsyncClient, planning_app: FastAPI, pl: Any) -> None:
+async def test_every_write_is_audited(client: httpx.AsyncClient, app: FastAPI, pl: Any) -> None:
     plan = await pl.drafted_plan(client, items=1)
     await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)
-    async with planning_app.state.sessions() as session:
+    async with app.state.sessions() as session:
         rows = (
             await session.execute(
                 select(AuditEntry.action, AuditEntry.actor, AuditEntry.sgg_code).where(
@@ -300,7 +298,7 @@ async def test_every_write_is_audited(client: httpx.AsyncClient, planning_app: F
     for state in ("deliberation", "drafting", "committee_review"):
         assert f"plan.transition.{state}" in actions
     assert all(r[1] == "officer-seongdong" and r[2] == pl.SGG for r in rows)
-    async with planning_app.state.sessions() as session:
+    async with app.state.sessions() as session:
         recorded = await session.scalar(
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "deliberation.record")
         )
@@ -308,7 +306,7 @@ async def test_every_write_is_audited(client: httpx.AsyncClient, planning_app: F
 
 
 async def test_an_update_is_audited_with_the_row_before_and_after(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
@@ -319,7 +317,7 @@ async def test_an_update_is_audited_with_the_row_before_and_after(
         headers={**pl.OFFICER, "If-Match": 'W/"1"'},
     )
     assert r.status_code == 200
-    async with planning_app.state.sessions() as session:
+    async with app.state.sessions() as session:
         entry = await session.scalar(
             select(AuditEntry).where(
                 AuditEntry.entity_id == item["id"], AuditEntry.action == "plan_item.update"

@@ -55,7 +55,7 @@ async def mine(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, 
 
 
 async def test_merged_proposal_keeps_its_link_and_the_proposer_sees_the_outcome(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
@@ -164,7 +164,7 @@ async def test_rejection_needs_a_reason_the_proposer_then_sees(client: httpx.Asy
 
 
 async def test_civic_group_proposal_makes_a_civic_group_item_with_the_group_as_applicant(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     plan = await pl.drafted_plan(client, items=1)
     group = pl.resident("group-member", organisations=["성수마을넷"])
@@ -195,7 +195,7 @@ async def test_civic_group_proposal_makes_a_civic_group_item_with_the_group_as_a
     assert item["applicant_organisations"] == ["성수마을넷"]
     await pl.deliberate(client, item["id"])
     assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
-    (submitted,) = await pl.outbox(planning_app, "plan.submitted.v1", plan.plan_id)
+    (submitted,) = await pl.outbox_rows(app, "plan.submitted.v1", plan.plan_id)
     assert submitted["data"]["applicant_organisations"] == ["성수마을넷"]
 
     metrics = (await client.get(f"/v1/plans/{plan.plan_id}/metrics")).json()

@@ -27,27 +27,27 @@ def assigned(pl: Any, plan: Any, item_id: str, amount: int, *, sgg: str | None =
 
 
 async def test_block_grant_use_funds_the_adopted_item_once(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     plan = await pl.drafted_plan(client, items=2)
     # Before adoption nothing is funded.
     early = assigned(pl, plan, plan.item_ids[1], 5_000_000)
-    await pl.deliver(planning_app, pl.event_record(early, subject=early.block_grant_id))
+    await pl.consume(app, pl.event_record(early, subject=early.block_grant_id))
     assert (await client.get(f"/v1/items/{plan.item_ids[1]}")).json()["funded_krw"] == 0
 
     assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
     adopted = pl.decision(plan.plan_id)
-    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
+    await pl.consume(app, pl.event_record(adopted, subject=adopted.decision_id))
     assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"] == "ADOPTED"
 
     use = assigned(pl, plan, plan.item_ids[0], 30_000_000)
     record = pl.event_record(use, subject=use.block_grant_id)
-    await pl.deliver(planning_app, record)
-    await pl.deliver(planning_app, record)  # redelivered
-    await pl.deliver(planning_app, pl.event_record(use, subject=use.block_grant_id))  # re-emitted
+    await pl.consume(app, record)
+    await pl.consume(app, record)  # redelivered
+    await pl.consume(app, pl.event_record(use, subject=use.block_grant_id))  # re-emitted
     item = (await client.get(f"/v1/items/{plan.item_ids[0]}")).json()
     assert item["funded"] is True and item["funded_krw"] == 30_000_000
 
     foreign = assigned(pl, plan, plan.item_ids[1], 7_000_000, sgg=pl.OTHER_SGG)
-    await pl.deliver(planning_app, pl.event_record(foreign, subject=foreign.block_grant_id))
+    await pl.consume(app, pl.event_record(foreign, subject=foreign.block_grant_id))
     assert (await client.get(f"/v1/items/{plan.item_ids[1]}")).json()["funded_krw"] == 0

@@ -37,14 +37,12 @@ async def _dead_letters(app: FastAPI) -> int:
         return int(await session.scalar(select(func.count()).select_from(DeadLetter)) or 0)
 
 
-async def _check_adoption(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any, adopted: Any
-) -> None:
+async def _check_adoption(client: httpx.AsyncClient, app: FastAPI, pl: Any, plan: Any, adopted: Any) -> None:
     """The plan is ADOPTED, plan.adopted.v1 carries its items, and its history names the decision."""
     state = (await client.get(f"/v1/plans/{plan.plan_id}")).json()
     assert state["state"] == "ADOPTED" and state["decision_id"] == adopted.decision_id and state["adopted_at"]
 
-    (event,) = await pl.outbox(planning_app, "plan.adopted.v1", plan.plan_id)
+    (event,) = await pl.outbox_rows(app, "plan.adopted.v1", plan.plan_id)
     data = event["data"]
     assert data["decision_id"] == adopted.decision_id and data["sgg_code"] == pl.SGG
     assert [i["item_id"] for i in data["items"]] == plan.item_ids
@@ -65,7 +63,7 @@ async def _check_adoption(
     assert "yes 18 / no 3" in last["reason"]
 
 
-async def _fund_from_budget(client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any) -> None:
+async def _fund_from_budget(client: httpx.AsyncClient, app: FastAPI, pl: Any, plan: Any) -> None:
     """Funding from budget's finalised allocation (delivered twice, then re-emitted: counted once)."""
     allocation = AllocationFinalized(
         allocation_id=str(uuid.uuid4()),
@@ -93,43 +91,43 @@ async def _fund_from_budget(client: httpx.AsyncClient, planning_app: FastAPI, pl
         total_krw=60_000_005,
     )
     funding = pl.event_record(allocation, subject=allocation.allocation_id)
-    await pl.deliver(planning_app, funding)
-    await pl.deliver(planning_app, funding)
-    await pl.deliver(planning_app, pl.event_record(allocation, subject=allocation.allocation_id))
+    await pl.consume(app, funding)
+    await pl.consume(app, funding)
+    await pl.consume(app, pl.event_record(allocation, subject=allocation.allocation_id))
     items = {i["id"]: i for i in (await client.get(f"/v1/plans/{plan.plan_id}/items")).json()["items"]}
     assert items[plan.item_ids[0]]["funded"] and items[plan.item_ids[0]]["funded_krw"] == 40_000_000
     assert items[plan.item_ids[1]]["funded_krw"] == 20_000_000
     assert [f["request_id"] for f in items[plan.item_ids[0]]["fundings"]] == ["r-1", "r-2"]
-    funded = await pl.outbox(planning_app, "plan_item.funded.v1")
+    funded = await pl.outbox_rows(app, "plan_item.funded.v1")
     assert sorted(e["data"]["amount_krw"] for e in funded if e["data"]["plan_id"] == plan.plan_id) == [
         20_000_000,
         40_000_000,
     ]
-    assert await _dead_letters(planning_app) == 0
+    assert await _dead_letters(app) == 0
 
 
 async def test_valid_decision_adopts_then_funding_execution_evaluation(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     plan = await pl.drafted_plan(client, items=2)
     assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
 
     adopted = pl.decision(plan.plan_id)
     record = pl.event_record(adopted, subject=adopted.decision_id)
-    await pl.deliver(planning_app, record)
-    await _check_adoption(client, planning_app, pl, plan, adopted)
+    await pl.consume(app, record)
+    await _check_adoption(client, app, pl, plan, adopted)
 
     # Redelivery of the same event, and the same decision re-emitted under a new event id: no change.
-    before = await _counts(planning_app, plan.plan_id)
-    await pl.deliver(planning_app, record)
-    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
-    assert await _counts(planning_app, plan.plan_id) == before
-    assert len(await pl.outbox(planning_app, "plan.adopted.v1", plan.plan_id)) == 1
+    before = await _counts(app, plan.plan_id)
+    await pl.consume(app, record)
+    await pl.consume(app, pl.event_record(adopted, subject=adopted.decision_id))
+    assert await _counts(app, plan.plan_id) == before
+    assert len(await pl.outbox_rows(app, "plan.adopted.v1", plan.plan_id)) == 1
 
     # A later decision about a plan that is no longer under review is recorded, not applied.
     late = pl.decision(plan.plan_id, outcome="rejected")
-    await pl.deliver(planning_app, pl.event_record(late, subject=late.decision_id))
-    assert await _counts(planning_app, plan.plan_id) == (*before[:3], before[3])
+    await pl.consume(app, pl.event_record(late, subject=late.decision_id))
+    assert await _counts(app, plan.plan_id) == (*before[:3], before[3])
     decisions = (await client.get(f"/v1/plans/{plan.plan_id}/decisions")).json()
     assert [(d["decision_id"], d["applied"]) for d in decisions] == [
         (adopted.decision_id, True),
@@ -137,7 +135,7 @@ async def test_valid_decision_adopts_then_funding_execution_evaluation(
     ]
     assert decisions[1]["result"] == "ignored: plan was ADOPTED, not COMMITTEE_REVIEW"
 
-    await _fund_from_budget(client, planning_app, pl, plan)
+    await _fund_from_budget(client, app, pl, plan)
 
     # Execution, then the yearly evaluation (the grade is the city's).
     assert (await pl.move(client, plan.plan_id, "IN_EXECUTION", "예산 확정, 사업 착수")).status_code == 200
@@ -149,10 +147,10 @@ async def test_valid_decision_adopts_then_funding_execution_evaluation(
     assert early.status_code == 409 and early.json()["type"].endswith("/year-not-begun")
     # December of the plan's fiscal year in Seoul: the year has begun and can be evaluated.
     with time_machine.travel(datetime(plan.fiscal_year, 12, 20, 3, 0, tzinfo=UTC), tick=True):
-        await _evaluate_and_close(client, planning_app, pl, plan)
+        await _evaluate_and_close(client, app, pl, plan)
 
 
-async def _evaluate_and_close(client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan: Any) -> None:
+async def _evaluate_and_close(client: httpx.AsyncClient, app: FastAPI, pl: Any, plan: Any) -> None:
     evaluation = {
         "fiscal_year": plan.fiscal_year,
         "item_results": [
@@ -201,7 +199,7 @@ async def _evaluate_and_close(client: httpx.AsyncClient, planning_app: FastAPI, 
     assert (await client.patch(url, json={"grade": "가"}, headers=pl.ADMIN)).status_code == 428
     r = await client.patch(url, json={"grade": "가"}, headers={**pl.ADMIN, "If-Match": 'W/"1"'})
     assert r.status_code == 200 and r.json()["grade"] == "가" and r.headers["etag"] == 'W/"2"'
-    evaluated = await pl.outbox(planning_app, "plan.evaluated.v1", plan.plan_id)
+    evaluated = await pl.outbox_rows(app, "plan.evaluated.v1", plan.plan_id)
     assert [e["data"]["grade"] for e in evaluated] == [None, "가"]
     assert (
         evaluated[1]["data"]["item_completion_rate"] == 0.5
@@ -215,7 +213,7 @@ async def _evaluate_and_close(client: httpx.AsyncClient, planning_app: FastAPI, 
 
 
 async def test_invalid_decision_sends_plan_to_revision_and_back_through_the_committee(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     plan = await pl.drafted_plan(client, items=1)
     assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
@@ -224,27 +222,27 @@ async def test_invalid_decision_sends_plan_to_revision_and_back_through_the_comm
         plan.plan_id, outcome="adopted", valid=False, reasons=["quorum not met: 12 of 30 present"]
     )
     record = pl.event_record(invalid, subject=invalid.decision_id)
-    await pl.deliver(planning_app, record)
+    await pl.consume(app, record)
     assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"] == "REVISION"
-    (revision,) = await pl.outbox(planning_app, "plan.revision_requested.v1", plan.plan_id)
+    (revision,) = await pl.outbox_rows(app, "plan.revision_requested.v1", plan.plan_id)
     assert revision["data"]["reasons"] == ["quorum not met: 12 of 30 present"]
     assert revision["data"]["decision_id"] == invalid.decision_id
-    assert await pl.outbox(planning_app, "plan.adopted.v1", plan.plan_id) == []
-    before = await _counts(planning_app, plan.plan_id)
-    await pl.deliver(planning_app, record)
-    assert await _counts(planning_app, plan.plan_id) == before
+    assert await pl.outbox_rows(app, "plan.adopted.v1", plan.plan_id) == []
+    before = await _counts(app, plan.plan_id)
+    await pl.consume(app, record)
+    assert await _counts(app, plan.plan_id) == before
 
     # Nothing is funded for a plan in revision.
     allocation = AllocationFinalized(
         allocation_id=str(uuid.uuid4()), cycle_id="c", sgg_code=pl.SGG, fiscal_year=plan.fiscal_year, method="formula",
         lines=[AllocationLine(request_id="r", plan_item_id=plan.item_ids[0], amount_krw=1_000)], total_krw=1_000,
     )  # fmt: skip
-    await pl.deliver(planning_app, pl.event_record(allocation, subject=allocation.allocation_id))
+    await pl.consume(app, pl.event_record(allocation, subject=allocation.allocation_id))
     assert (await client.get(f"/v1/items/{plan.item_ids[0]}")).json()["funded"] is False
 
     # Revision → drafting (items editable again) → resubmit; a committee of another borough cannot decide it.
     assert (await pl.move(client, plan.plan_id, "DRAFTING", "정족수 미달로 재상정 준비")).status_code == 200
-    assert len(await pl.outbox(planning_app, "plan.drafted.v1", plan.plan_id)) == 2
+    assert len(await pl.outbox_rows(app, "plan.drafted.v1", plan.plan_id)) == 2
     await pl.add_item(client, plan.plan_id, pl.item_body("추가 의제", year=plan.fiscal_year))
     r = await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)
     assert r.status_code == 409 and r.json()["type"].endswith("/deliberation-missing")
@@ -257,22 +255,21 @@ async def test_invalid_decision_sends_plan_to_revision_and_back_through_the_comm
     assert (await client.post(f"/v1/plans/{plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
 
     foreign = pl.decision(plan.plan_id, sgg_code=pl.OTHER_SGG)
-    await pl.deliver(planning_app, pl.event_record(foreign, subject=foreign.decision_id))
+    await pl.consume(app, pl.event_record(foreign, subject=foreign.decision_id))
     assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"] == "COMMITTEE_REVIEW"
 
     rejected = pl.decision(plan.plan_id, outcome="rejected", valid=True)
-    await pl.deliver(planning_app, pl.event_record(rejected, subject=rejected.decision_id))
+    await pl.consume(app, pl.event_record(rejected, subject=rejected.decision_id))
     assert (await client.get(f"/v1/plans/{plan.plan_id}")).json()["state"] == "REVISION"
     reasons = [
-        e["data"]["reasons"]
-        for e in await pl.outbox(planning_app, "plan.revision_requested.v1", plan.plan_id)
+        e["data"]["reasons"] for e in await pl.outbox_rows(app, "plan.revision_requested.v1", plan.plan_id)
     ]
     assert reasons[-1] == ["the committee rejected the plan"]
 
     # A decision about an unknown plan is recorded and logged, never dead-lettered.
     ghost = pl.decision("no-such-plan")
-    await pl.deliver(planning_app, pl.event_record(ghost, subject=ghost.decision_id))
-    assert await _dead_letters(planning_app) == 0
+    await pl.consume(app, pl.event_record(ghost, subject=ghost.decision_id))
+    assert await _dead_letters(app) == 0
     decisions = (await client.get(f"/v1/plans/{plan.plan_id}/decisions")).json()
     assert [d["applied"] for d in decisions] == [True, False, True]
     assert "cannot decide a plan of" in decisions[1]["result"]
@@ -293,7 +290,7 @@ def _project(
 
 
 async def test_convergence_lists_overlapping_registry_projects_of_the_borough_and_field(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     similar = _project(pl, "성수동 청년 공간 조성 사업", target_groups=["청년"])
     partner = _project(pl, "마을 축제 지원", partner_organisations=["성동 청년센터"])
@@ -303,21 +300,21 @@ async def test_convergence_lists_overlapping_registry_projects_of_the_borough_an
     deleted = _project(pl, "성수동 청년 공간 조성", target_groups=["청년"])
     renamed = _project(pl, "도로 정비")
     for p in (similar, partner, other_field, other_borough, unrelated, deleted, renamed):
-        await pl.deliver(planning_app, pl.event_record(p, subject=p.project_id))
-    await pl.deliver(
-        planning_app,
+        await pl.consume(app, pl.event_record(p, subject=p.project_id))
+    await pl.consume(
+        app,
         pl.event_record(
             ProjectDeleted(project_id=deleted.project_id, code=deleted.code, sgg_code=pl.SGG, version=2),
             subject=deleted.project_id,
         ),
     )
     # A late replay of the registration must not bring the deleted project back.
-    await pl.deliver(planning_app, pl.event_record(deleted, subject=deleted.project_id))
+    await pl.consume(app, pl.event_record(deleted, subject=deleted.project_id))
     update = ProjectUpdated(
         **{**renamed.model_dump(), "title_ko": "성수동 청년 공간 운영 지원", "version": 2},
         changed_fields=["title_ko"],
     )
-    await pl.deliver(planning_app, pl.event_record(update, subject=renamed.project_id))
+    await pl.consume(app, pl.event_record(update, subject=renamed.project_id))
 
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
@@ -366,7 +363,7 @@ async def test_convergence_lists_overlapping_registry_projects_of_the_borough_an
 
 
 async def test_a_late_adoption_warns_and_one_after_the_year_is_refused(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     late_plan = await pl.drafted_plan(client, items=1)
     assert (await client.post(f"/v1/plans/{late_plan.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
@@ -374,7 +371,7 @@ async def test_a_late_adoption_warns_and_one_after_the_year_is_refused(
     late = pl.decision(late_plan.plan_id).model_copy(
         update={"decided_at": datetime(late_plan.fiscal_year - 1, 12, 2, 5, 0, tzinfo=UTC)}
     )
-    await pl.deliver(planning_app, pl.event_record(late, subject=late.decision_id))
+    await pl.consume(app, pl.event_record(late, subject=late.decision_id))
     plan = (await client.get(f"/v1/plans/{late_plan.plan_id}")).json()
     assert plan["state"] == "ADOPTED"
     timing = plan["adoption_timing"]
@@ -383,18 +380,18 @@ async def test_a_late_adoption_warns_and_one_after_the_year_is_refused(
     assert "budget bill" in timing["warnings"][1]
     history = (await client.get(f"/v1/plans/{late_plan.plan_id}/transitions")).json()["items"]
     assert "late adoption" in history[-1]["reason"]
-    assert len(await pl.outbox(planning_app, "plan.adopted.v1", late_plan.plan_id)) == 1
+    assert len(await pl.outbox_rows(app, "plan.adopted.v1", late_plan.plan_id)) == 1
 
     over = await pl.drafted_plan(client, items=1)
     assert (await client.post(f"/v1/plans/{over.plan_id}/submit", headers=pl.OFFICER)).status_code == 200
     after = pl.decision(over.plan_id).model_copy(
         update={"decided_at": datetime(over.fiscal_year + 1, 1, 5, 1, 0, tzinfo=UTC)}
     )
-    await pl.deliver(planning_app, pl.event_record(after, subject=after.decision_id))
+    await pl.consume(app, pl.event_record(after, subject=after.decision_id))
     refused = (await client.get(f"/v1/plans/{over.plan_id}")).json()
     assert refused["state"] == "REVISION" and refused["adoption_timing"] is None
-    assert await pl.outbox(planning_app, "plan.adopted.v1", over.plan_id) == []
-    (revision,) = await pl.outbox(planning_app, "plan.revision_requested.v1", over.plan_id)
+    assert await pl.outbox_rows(app, "plan.adopted.v1", over.plan_id) == []
+    (revision,) = await pl.outbox_rows(app, "plan.revision_requested.v1", over.plan_id)
     assert revision["data"]["reasons"] == [
         f"fiscal year {over.fiscal_year} ended on {over.fiscal_year}-12-31: a plan for it can no longer be adopted"
     ]

@@ -72,7 +72,7 @@ async def _screen(
 
 
 async def _adopt_after_a_send_back(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any, plan_id: str, item_id: str
+    client: httpx.AsyncClient, app: FastAPI, pl: Any, plan_id: str, item_id: str
 ) -> None:
     await pl.deliberate(client, item_id)
     for to in ("DELIBERATION", "DRAFTING"):
@@ -80,14 +80,14 @@ async def _adopt_after_a_send_back(
     assert (await client.post(f"/v1/plans/{plan_id}/submit", headers=OFFICER)).status_code == 200
     # The committee's first decision is invalid: the plan goes back, and the proposers learn why.
     invalid = pl.decision(plan_id, valid=False, reasons=["notice: FAILED — 2 day(s) before it"])
-    await pl.deliver(planning_app, pl.event_record(invalid, subject=invalid.decision_id))
+    await pl.consume(app, pl.event_record(invalid, subject=invalid.decision_id))
     assert (await pl.move(client, plan_id, "DRAFTING", "재상정")).status_code == 200
     assert (await client.post(f"/v1/plans/{plan_id}/submit", headers=OFFICER)).status_code == 200
     adopted = pl.decision(plan_id)
-    await pl.deliver(planning_app, pl.event_record(adopted, subject=adopted.decision_id))
+    await pl.consume(app, pl.event_record(adopted, subject=adopted.decision_id))
 
 
-async def _request_and_fund(planning_app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str) -> str:
+async def _request_and_fund(app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str) -> str:
     """Budget opens a request for the item and funds it (the allocation delivered twice, then re-emitted)."""
     request = RequestCreated(
         request_id=str(uuid.uuid4()),
@@ -97,7 +97,7 @@ async def _request_and_fund(planning_app: FastAPI, pl: Any, annual: dict[str, An
         fiscal_year=annual["fiscal_year"],
         amount_krw=80_000_000,
     )
-    await pl.deliver(planning_app, pl.event_record(request, subject=request.request_id))
+    await pl.consume(app, pl.event_record(request, subject=request.request_id))
     allocation = AllocationFinalized(
         allocation_id=str(uuid.uuid4()),
         cycle_id="cycle-1",
@@ -115,14 +115,14 @@ async def _request_and_fund(planning_app: FastAPI, pl: Any, annual: dict[str, An
         total_krw=80_000_000,
     )
     funding = pl.event_record(allocation, subject=allocation.allocation_id)
-    await pl.deliver(planning_app, funding)
-    await pl.deliver(planning_app, funding)  # redelivered: the inbox skips it
-    await pl.deliver(planning_app, pl.event_record(allocation, subject=allocation.allocation_id))  # new id
+    await pl.consume(app, funding)
+    await pl.consume(app, funding)  # redelivered: the inbox skips it
+    await pl.consume(app, pl.event_record(allocation, subject=allocation.allocation_id))  # new id
     return request.request_id
 
 
 async def _report_spending(
-    planning_app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str, request_id: str
+    app: FastAPI, pl: Any, annual: dict[str, Any], item_id: str, request_id: str
 ) -> None:
     """Borough IT reports spending on the item's request: executed, then completed once spent in full."""
     for import_id, spent in (("import-1", 30_000_000), ("import-2", 80_000_000)):
@@ -137,7 +137,7 @@ async def _report_spending(
             executed_krw=spent,
             completed=spent >= 80_000_000,
         )
-        await pl.deliver(planning_app, pl.event_record(execution, subject=request_id))
+        await pl.consume(app, pl.event_record(execution, subject=request_id))
 
 
 async def _check_inbox(
@@ -166,15 +166,15 @@ async def _check_inbox(
 
 
 async def test_a_proposal_is_followed_from_screening_to_funding(
-    client: httpx.AsyncClient, planning_app: FastAPI, pl: Any
+    client: httpx.AsyncClient, app: FastAPI, pl: Any
 ) -> None:
     master = await pl.create_master(client)
     annual = await pl.create_annual(client, master)
     residents = tuple(pl.resident(f"resident-{n}") for n in ("alice", "bob", "carol"))
     alice, bob, _ = residents
     kitchen, twin, item_id = await _screen(client, pl, annual["id"], residents)
-    await _adopt_after_a_send_back(client, planning_app, pl, annual["id"], item_id)
-    request_id = await _request_and_fund(planning_app, pl, annual, item_id)
+    await _adopt_after_a_send_back(client, app, pl, annual["id"], item_id)
+    request_id = await _request_and_fund(app, pl, annual, item_id)
 
     expected = ["screened", "in_plan_item", "revision", "adopted", "requested", "funded"]
     mine = (await _mine(client, alice))[kitchen["id"]]
@@ -191,7 +191,7 @@ async def test_a_proposal_is_followed_from_screening_to_funding(
     assert [s["stage"] for s in merged["timeline"]] == expected
     assert merged["timeline"][0]["reason"] == "같은 공간 제안과 통합"
 
-    await _report_spending(planning_app, pl, annual, item_id, request_id)
+    await _report_spending(app, pl, annual, item_id, request_id)
     done = (await _mine(client, alice))[kitchen["id"]]
     assert [s["stage"] for s in done["timeline"]][len(expected) :] == ["executed", "executed", "completed"]
     assert done["stage"] == "completed" and done["timeline"][-1]["amount_krw"] == 80_000_000

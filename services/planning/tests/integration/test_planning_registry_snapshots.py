@@ -19,13 +19,12 @@ from fastapi import FastAPI
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from cg_planning.consumers import handlers
 from cg_planning.registry_projects import service
 from cg_planning.registry_projects.models import RegistryProject
 from cg_shared.events import CloudEvent
 from cg_shared.events.registry import ProjectDeleted, ProjectRegistered, ProjectSnapshot, ProjectUpdated
-from cg_shared.messaging import EventConsumer
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
+from cg_shared.testing.kit import consumer_for
 
 COMPARED = (*service._FIELDS, "project_id")
 
@@ -64,10 +63,6 @@ async def rows_of(app: FastAPI, ids: list[str]) -> dict[str, RegistryProject]:
         return {r.project_id: r for r in rows}
 
 
-def consumer(app: FastAPI) -> EventConsumer:
-    return EventConsumer(settings=app.state.settings, sessions=app.state.sessions, handlers=handlers)
-
-
 @contextmanager
 def statements(engine: AsyncEngine) -> Iterator[list[str]]:
     """Every statement sent while the block runs (to see how many round trips a batch takes)."""
@@ -83,7 +78,7 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
-async def test_run_with_versions_out_of_order_keeps_the_newest(planning_app: FastAPI) -> None:
+async def test_run_with_versions_out_of_order_keeps_the_newest(app: FastAPI) -> None:
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
     run: list[ProjectSnapshot] = [
         registered(a, 1),
@@ -93,24 +88,24 @@ async def test_run_with_versions_out_of_order_keeps_the_newest(planning_app: Fas
         registered(b, 1),
         updated(a, 3, lead_department="마을공동체과"),  # same version again: re-applied, as one by one
     ]
-    async with planning_app.state.sessions() as session, session.begin():
+    async with app.state.sessions() as session, session.begin():
         await service.apply_snapshots(session=session, snapshots=run)
-    rows = await rows_of(planning_app, [a, b])
+    rows = await rows_of(app, [a, b])
     assert rows[a].version == 3 and rows[a].title_ko == "성수동 청년 공간 v3"
     assert rows[a].total_krw == 3_000_000 and rows[a].partner_organisations == ["성동청년센터 3"]
     assert rows[a].lead_department == "마을공동체과"
     assert rows[b].version == 2 and rows[b].title_en == "Seongsu youth space v2"
 
     # A later run with only older versions changes nothing.
-    async with planning_app.state.sessions() as session, session.begin():
+    async with app.state.sessions() as session, session.begin():
         await service.apply_snapshots(session=session, snapshots=[updated(a, 2), registered(b, 1)])
-    again = await rows_of(planning_app, [a, b])
+    again = await rows_of(app, [a, b])
     assert (again[a].version, again[a].title_ko) == (3, "성수동 청년 공간 v3")
     assert (again[b].version, again[b].total_krw) == (2, 2_000_000)
 
 
 async def test_tombstone_is_final_within_a_run_and_across_runs(
-    planning_app: FastAPI, pl: Any, caplog: pytest.LogCaptureFixture
+    app: FastAPI, pl: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     gone, kept = str(uuid.uuid4()), str(uuid.uuid4())
     # Through the consumer: snapshots, the deletion (its own handler, ending the run), newer snapshots.
@@ -124,31 +119,31 @@ async def test_tombstone_is_final_within_a_run_and_across_runs(
         (registered(gone, 1), gone),  # a replayed registration
     ]
     with caplog.at_level(logging.INFO, logger="cg_shared.messaging.consumer"):
-        await consumer(planning_app).process_batch([pl.event_record(p, s) for p, s in events])
+        await consumer_for(app).process_batch([pl.event_record(p, s) for p, s in events])
     assert not any("batch apply failed" in r.getMessage() for r in caplog.records)  # no fallback
-    rows = await rows_of(planning_app, [gone, kept])
+    rows = await rows_of(app, [gone, kept])
     assert rows[gone].status == service.DELETED and rows[gone].version == 3
     assert rows[gone].title_ko == "성수동 청년 공간 v2"  # the last snapshot before the deletion
     assert rows[kept].status == "planned" and rows[kept].version == 2
 
     # A whole run of snapshots for a tombstoned project, newer ones included: it stays deleted.
-    async with planning_app.state.sessions() as session, session.begin():
+    async with app.state.sessions() as session, session.begin():
         await service.apply_snapshots(
             session=session, snapshots=[updated(gone, 5), registered(gone, 1), updated(kept, 3)]
         )
-    rows = await rows_of(planning_app, [gone, kept])
+    rows = await rows_of(app, [gone, kept])
     assert rows[gone].status == service.DELETED and rows[gone].version == 3
     assert rows[kept].version == 3
 
     # A deletion before any snapshot leaves a tombstone that a run arriving later cannot lift.
     early = str(uuid.uuid4())
-    await consumer(planning_app).process_batch(
+    await consumer_for(app).process_batch(
         [pl.event_record(p, early) for p in (deleted(early, 2), registered(early, 1), updated(early, 3))]
     )
-    assert (await rows_of(planning_app, [early]))[early].status == service.DELETED
+    assert (await rows_of(app, [early]))[early].status == service.DELETED
 
 
-async def test_plan_item_id_that_cannot_be_ours_is_dropped_per_snapshot(planning_app: FastAPI) -> None:
+async def test_plan_item_id_that_cannot_be_ours_is_dropped_per_snapshot(app: FastAPI) -> None:
     ours, foreign, later = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     item_id = str(uuid.uuid4())  # 36 characters: one of our items
     run: list[ProjectSnapshot] = [
@@ -157,9 +152,9 @@ async def test_plan_item_id_that_cannot_be_ours_is_dropped_per_snapshot(planning
         registered(later, 1, plan_item_id=item_id),
         updated(later, 2, plan_item_id="x" * 100),  # a newer version in the run replaces it
     ]
-    async with planning_app.state.sessions() as session, session.begin():
+    async with app.state.sessions() as session, session.begin():
         await service.apply_snapshots(session=session, snapshots=run)
-    rows = await rows_of(planning_app, [ours, foreign, later])
+    rows = await rows_of(app, [ours, foreign, later])
     assert rows[ours].plan_item_id == item_id
     assert rows[foreign].plan_item_id is None and rows[foreign].title_ko == "성수동 청년 공간 v1"
     assert rows[later].plan_item_id is None and rows[later].version == 2
@@ -170,29 +165,29 @@ def touching(seen: list[str], table: str) -> list[str]:
 
 
 async def test_a_batch_takes_one_upsert_per_run_and_redelivery_applies_nothing_twice(
-    planning_app: FastAPI, pl: Any
+    app: FastAPI, pl: Any
 ) -> None:
     ids = [str(uuid.uuid4()) for _ in range(12)]
     records = [pl.event_record(registered(pid, 1), pid) for pid in ids]
     records += [pl.event_record(updated(pid, 2), pid) for pid in ids[:5]]
-    with statements(planning_app.state.engine) as seen:
-        await consumer(planning_app).process_batch(records)
+    with statements(app.state.engine) as seen:
+        await consumer_for(app).process_batch(records)
     # One set-based upsert per run (registered ×12, then updated ×5), no read of the read model, and
     # the inbox looked up once and written once for the whole batch: not one statement per event.
     model = touching(seen, "registry_projects")
     assert len(model) == 2 and all(s.lstrip().upper().startswith("INSERT") for s in model)
     assert all("ON CONFLICT" in s.upper() for s in model)
     assert len(touching(seen, "inbox")) == 2
-    rows = await rows_of(planning_app, ids)
+    rows = await rows_of(app, ids)
     assert [rows[p].version for p in ids] == [2] * 5 + [1] * 7
 
     # The same batch again (a crash before the offset commit): every record is a duplicate.
-    async with planning_app.state.sessions() as session:
+    async with app.state.sessions() as session:
         before = await session.scalar(select(func.count()).select_from(InboxMessage))
-    with statements(planning_app.state.engine) as seen:
-        await consumer(planning_app).process_batch(records)
+    with statements(app.state.engine) as seen:
+        await consumer_for(app).process_batch(records)
     assert touching(seen, "registry_projects") == []
-    async with planning_app.state.sessions() as session:
+    async with app.state.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(InboxMessage)) == before
         assert await session.scalar(select(func.count()).select_from(DeadLetter)) == 0
         handled = set(
@@ -207,7 +202,7 @@ async def test_a_batch_takes_one_upsert_per_run_and_redelivery_applies_nothing_t
 
 
 async def test_batch_leaves_what_one_by_one_delivery_leaves(
-    planning_app: FastAPI, pl: Any, caplog: pytest.LogCaptureFixture
+    app: FastAPI, pl: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Random interleavings of snapshots (shuffled versions, replays) and deletions of a few projects."""
     rng = random.Random(20261127)
@@ -247,14 +242,14 @@ async def test_batch_leaves_what_one_by_one_delivery_leaves(
 
     assert {k for k, _, _ in order} == {"registered", "updated", "deleted"}
     with caplog.at_level(logging.INFO, logger="cg_shared.messaging.consumer"):
-        await consumer(planning_app).process_batch(build(batch_ids))
+        await consumer_for(app).process_batch(build(batch_ids))
     assert not any("batch apply failed" in r.getMessage() for r in caplog.records)  # no fallback
-    one_by_one = consumer(planning_app)
+    one_by_one = consumer_for(app)
     for record in build(single_ids):
         await one_by_one.process(record)
 
-    batch_rows = await rows_of(planning_app, batch_ids)
-    single_rows = await rows_of(planning_app, single_ids)
+    batch_rows = await rows_of(app, batch_ids)
+    single_rows = await rows_of(app, single_ids)
     assert len(batch_rows) == len(single_rows) == projects
     for b, s in zip(batch_ids, single_ids, strict=True):
         got = {
@@ -273,10 +268,10 @@ def _event_ids(records: list[Any]) -> list[str]:
 
 
 async def test_a_run_of_deletions_keeps_the_highest_version_and_tombstones_unknown_projects(
-    planning_app: FastAPI, pl: Any
+    app: FastAPI, pl: Any
 ) -> None:
     known, unknown = str(uuid.uuid4()), str(uuid.uuid4())
-    async with planning_app.state.sessions() as session, session.begin():
+    async with app.state.sessions() as session, session.begin():
         await service.apply_snapshots(session=session, snapshots=[updated(known, 4)])
     # One run of deletions (two of the same project, the older one last), then late snapshots.
     records = [
@@ -286,10 +281,10 @@ async def test_a_run_of_deletions_keeps_the_highest_version_and_tombstones_unkno
         pl.event_record(updated(unknown, 3), unknown),
         pl.event_record(updated(known, 6), known),
     ]
-    with statements(planning_app.state.engine) as seen:
-        await consumer(planning_app).process_batch(records)
+    with statements(app.state.engine) as seen:
+        await consumer_for(app).process_batch(records)
     assert len(touching(seen, "registry_projects")) == 2  # the deletion run, then the snapshot run
-    rows = await rows_of(planning_app, [known, unknown])
+    rows = await rows_of(app, [known, unknown])
     assert (rows[known].status, rows[known].version) == (service.DELETED, 5)
     assert rows[known].title_ko == "성수동 청년 공간 v4"  # the last snapshot's fields stay
     assert (rows[unknown].status, rows[unknown].version) == (service.DELETED, 2)

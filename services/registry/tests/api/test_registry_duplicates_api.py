@@ -73,7 +73,7 @@ async def test_planted_pair_found_both_ways_with_reasons(reg: Any, fresh_db: Any
         assert missing.status_code == 404
 
         # Raised once, when the second project was registered; edits and scans do not repeat it.
-        first = await reg.outbox_events(client.app, "duplicate_suspected")
+        first = await reg.outbox_rows(client.app, "duplicate_suspected")
         assert [{e["data"]["project_id"], e["data"]["candidate_id"]} for e in first] == [{a["id"], b["id"]}]
         assert any(r.startswith("shared_partners") for r in first[0]["data"]["reasons"])
         patched = await client.patch(
@@ -84,7 +84,7 @@ async def test_planted_pair_found_both_ways_with_reasons(reg: Any, fresh_db: Any
         assert patched.status_code == 200
         summary = await scan_database(url)
         assert summary.suspected_pairs == 1 and summary.new_pairs == 0
-        assert len(await reg.outbox_events(client.app, "duplicate_suspected")) == 1
+        assert len(await reg.outbox_rows(client.app, "duplicate_suspected")) == 1
 
         fragmentation = (await client.get("/v1/boroughs/11200/fragmentation")).json()
         assert fragmentation["cluster_count"] == 1
@@ -109,7 +109,7 @@ async def test_full_scan_of_the_seed_finds_the_planted_clusters(reg: Any, fresh_
     assert again.suspected_pairs == first.suspected_pairs and again.new_pairs == 0
     planted = generate().clusters
     async with reg.api(url) as client:
-        events = await reg.outbox_events(client.app, "duplicate_suspected")
+        events = await reg.outbox_rows(client.app, "duplicate_suspected")
         assert len(events) == first.suspected_pairs  # once per pair, the second scan added none
         by_code = {}
         for sgg in {c[0].split("-")[1] for c in planted}:

@@ -38,27 +38,23 @@ async def _found(client: Any, q: str) -> set[str]:
     return {p["id"] for p in response.json()["items"]}
 
 
-async def test_initials_spacing_and_synonyms_find_the_project(
-    reg: Any, fresh_db: Any, db_backend: str
-) -> None:
-    url = await fresh_db(db_backend)
-    async with reg.api(url) as client:
-        ids = await _create_all(reg, client)
-        expectations = {
-            "주민공유부엌": {"kitchen"},  # spacing
-            "공유부엌": {"kitchen"},
-            "행당동주민": {"kitchen"},
-            "ㄱㅇ": {"kitchen"},  # initials of 공유
-            "ㅇㄹㅅ": {"elders"},
-            "ㄱㅁㄱ": {"alley"},
-            "노인": {"elders"},  # synonym of 어르신
-            "시니어 안부": {"elders"},
-            "노인 부엌": set(),  # every word must match
-            "ㅇㄹㅅ 재생": set(),
-            "골목길재생": {"alley"},
-        }
-        for q, keys in expectations.items():
-            assert await _found(client, q) == {ids[k] for k in keys}, q
+async def test_initials_spacing_and_synonyms_find_the_project(reg: Any, client: Any) -> None:
+    ids = await _create_all(reg, client)
+    expectations = {
+        "주민공유부엌": {"kitchen"},  # spacing
+        "공유부엌": {"kitchen"},
+        "행당동주민": {"kitchen"},
+        "ㄱㅇ": {"kitchen"},  # initials of 공유
+        "ㅇㄹㅅ": {"elders"},
+        "ㄱㅁㄱ": {"alley"},
+        "노인": {"elders"},  # synonym of 어르신
+        "시니어 안부": {"elders"},
+        "노인 부엌": set(),  # every word must match
+        "ㅇㄹㅅ 재생": set(),
+        "골목길재생": {"alley"},
+    }
+    for q, keys in expectations.items():
+        assert await _found(client, q) == {ids[k] for k in keys}, q
 
 
 async def test_migration_rekeys_the_search_text_of_existing_projects(

@@ -145,7 +145,7 @@ async def test_xlsx_with_a_bad_row_is_rejected_whole_then_imported_once(
         assert again.status_code == 201 and again.headers.get("idempotent-replayed") == "true"
         assert again.json() == report
         assert await count(client) == 3  # not imported twice
-        events = await reg.outbox_events(client.app, "project.registered")
+        events = await reg.outbox_rows(client.app, "project.registered")
         assert len(events) == 3
 
         projects = (await client.get("/v1/projects", params={"sgg_code": "11200"})).json()["items"]

@@ -174,7 +174,7 @@ async def test_milestones_roll_progress_up_to_parents_with_events(
         assert refused.status_code == 409
 
         # Events carry the tree and the progress; the roll-ups are updates of the parent.
-        updates = await reg.outbox_events(client.app, "project.updated")
+        updates = await reg.outbox_rows(client.app, "project.updated")
         rolled = [e for e in updates if e["data"]["project_id"] == programme["id"]]
         assert [e["data"]["progress_pct"] for e in rolled][:4] == [50, 100, 80, 100]
         assert all("progress_pct" in e["data"]["changed_fields"] for e in rolled)

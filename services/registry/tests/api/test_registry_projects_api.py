@@ -22,7 +22,7 @@ async def test_minimal_first_flow_body_still_registers(reg: Any, url: str) -> No
     async with reg.api(url) as client:
         anonymous = await client.post("/v1/projects", json=body)
         created = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
-        events = await reg.outbox_events(client.app, "project.registered")
+        events = await reg.outbox_rows(client.app, "project.registered")
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"].startswith("application/problem+json")
     assert created.status_code == 201, created.text
@@ -125,7 +125,7 @@ async def test_update_with_etag_history_and_audit(reg: Any, url: str) -> None:
         history = await client.get(f"{path}/history", headers=reg.RESIDENT)
         audit = await client.get("/v1/audit", params={"entity_id": created["id"]}, headers=reg.ADMIN)
         audit_forbidden = await client.get("/v1/audit", headers=reg.OFFICER)
-        events = await reg.outbox_events(client.app, "project.updated")
+        events = await reg.outbox_rows(client.app, "project.updated")
     assert missing.status_code == 428
     assert stale.status_code == 412 and stale.json()["current_etag"] == 'W/"1"'
     assert updated.status_code == 200, updated.text
@@ -178,7 +178,7 @@ async def test_assessment_flags_tokenism_and_public_led(reg: Any, url: str) -> N
         )
         listed = await client.get(f"{path}/assessments")
         project = (await client.get(path)).json()
-        events = await reg.outbox_events(client.app, "project.assessed")
+        events = await reg.outbox_rows(client.app, "project.assessed")
     assert assessed.status_code == 201, assessed.text
     first = assessed.json()
     assert first["tokenism_risk"] is True and first["public_led"] is True
@@ -203,7 +203,7 @@ async def test_delete_needs_if_match_and_keeps_history(reg: Any, url: str) -> No
         deleted = await client.delete(path, headers={**reg.OFFICER, "If-Match": 'W/"1"'})
         gone = await client.get(path)
         history = (await client.get(f"{path}/history", headers=reg.OFFICER)).json()["items"]
-        events = await reg.outbox_events(client.app, "project.deleted")
+        events = await reg.outbox_rows(client.app, "project.deleted")
     assert missing.status_code == 428
     assert deleted.status_code == 204
     assert gone.status_code == 404 and gone.headers["content-type"].startswith("application/problem+json")

@@ -20,36 +20,32 @@ async def _all_pages(client: Any, params: dict[str, Any]) -> list[dict[str, Any]
             return items
 
 
-async def test_two_syllable_hangul_substring_finds_the_project(
-    reg: Any, fresh_db: Any, db_backend: str
-) -> None:
-    url = await fresh_db(db_backend)
-    async with reg.api(url) as client:
-        target = await client.post(
-            "/v1/projects",
-            json=reg.project_body(
-                title_ko="옥수동 공유부엌 식사 나눔 사업", title_en="Oksu-dong shared kitchen", partners=[]
-            ),
-            headers=reg.OFFICER,
-        )
-        other = await client.post(
-            "/v1/projects",
-            json=reg.project_body(
-                title_ko="금호동 골목길 재생 사업", title_en="Geumho alley regeneration", partners=[]
-            ),
-            headers=reg.OFFICER,
-        )
-        assert target.status_code == other.status_code == 201
-        for q in ("부엌", "공유부", "식사 나눔", "KITCHEN", "shared", "Oksu"):
-            found = (await client.get("/v1/projects", params={"q": q})).json()["items"]
-            assert [p["id"] for p in found] == [target.json()["id"]], q
-        nothing = (await client.get("/v1/projects", params={"q": "재생 부엌"})).json()["items"]
-        assert nothing == []
-        # LIKE wildcards and FTS syntax in q are plain text, never operators or SQL.
-        for q in ("%", "_", '" OR 1=1 --', "부엌*", "NEAR(a b)", "'; DROP TABLE projects; --"):
-            response = await client.get("/v1/projects", params={"q": q})
-            assert response.status_code == 200, (q, response.text)
-            assert response.json()["items"] == [], q
+async def test_two_syllable_hangul_substring_finds_the_project(reg: Any, client: Any) -> None:
+    target = await client.post(
+        "/v1/projects",
+        json=reg.project_body(
+            title_ko="옥수동 공유부엌 식사 나눔 사업", title_en="Oksu-dong shared kitchen", partners=[]
+        ),
+        headers=reg.OFFICER,
+    )
+    other = await client.post(
+        "/v1/projects",
+        json=reg.project_body(
+            title_ko="금호동 골목길 재생 사업", title_en="Geumho alley regeneration", partners=[]
+        ),
+        headers=reg.OFFICER,
+    )
+    assert target.status_code == other.status_code == 201
+    for q in ("부엌", "공유부", "식사 나눔", "KITCHEN", "shared", "Oksu"):
+        found = (await client.get("/v1/projects", params={"q": q})).json()["items"]
+        assert [p["id"] for p in found] == [target.json()["id"]], q
+    nothing = (await client.get("/v1/projects", params={"q": "재생 부엌"})).json()["items"]
+    assert nothing == []
+    # LIKE wildcards and FTS syntax in q are plain text, never operators or SQL.
+    for q in ("%", "_", '" OR 1=1 --', "부엌*", "NEAR(a b)", "'; DROP TABLE projects; --"):
+        response = await client.get("/v1/projects", params={"q": q})
+        assert response.status_code == 200, (q, response.text)
+        assert response.json()["items"] == [], q
 
 
 async def test_search_filters_and_pagination_on_the_seed(reg: Any, seeded_db: Any, db_backend: str) -> None:

@@ -83,7 +83,7 @@ async def test_plan_adoption_and_allocation_are_applied_once(
             "items"
         ]
         assert [(h["action"], h["actor"]) for h in history] == [("registered", "system:planning")]
-        registered = [e["data"]["plan_item_id"] for e in await reg.outbox_events(app, "project.registered")]
+        registered = [e["data"]["plan_item_id"] for e in await reg.outbox_rows(app, "project.registered")]
         assert sorted(p for p in registered if p) == ["item-civic", "item-resident"]
 
         allocation = AllocationFinalized(
@@ -131,7 +131,7 @@ async def test_plan_adoption_and_allocation_are_applied_once(
         assert resident["budget_line_ids"] == ["alloc-1/req-1", "alloc-1/req-2"]
         linked = projects[existing["id"]]
         assert linked["total_krw"] == 150_000_000 + 30_000_000 and linked["version"] == 2
-        updates = [e["data"] for e in await reg.outbox_events(app, "project.updated")]
+        updates = [e["data"] for e in await reg.outbox_rows(app, "project.updated")]
         assert sorted(u["project_id"] for u in updates) == sorted([resident["id"], existing["id"]])
 
         # The line for a plan item whose adoption arrives later is kept, then attached exactly once.

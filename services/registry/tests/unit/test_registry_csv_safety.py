@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cg_registry.exports.safety import neutralise
+from cg_shared.csvsafe import neutralise
 
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("http://x")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rx"])

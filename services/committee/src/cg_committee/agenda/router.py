@@ -14,10 +14,9 @@ from cg_committee.agenda.schemas import (
     AgendaItemUpdate,
     AgendaStatus,
 )
-from cg_committee.routing import aggregate_router
-from cg_shared.auth import CurrentPrincipal
+from cg_committee.routing import Write, aggregate_router, with_etag
 from cg_shared.deps import SessionDep
-from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, page_params
 
 router = aggregate_router("meetings")
 
@@ -29,19 +28,10 @@ router = aggregate_router("meetings")
     tags=["agenda"],
     summary="Put an item on a meeting's agenda",
 )
-async def add_agenda_item(
-    meeting_id: uuid.UUID,
-    item_in: AgendaItemCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-) -> AgendaItemRead:
-    async with session.begin():
-        item = await service.add_agenda_item(
-            session=session, principal=principal, meeting_id=str(meeting_id), item_in=item_in
-        )
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+async def add_agenda_item(meeting_id: uuid.UUID, item_in: AgendaItemCreate, write: Write) -> AgendaItemRead:
+    return await write.versioned(
+        service.add_agenda_item(**write.caller, meeting_id=str(meeting_id), item_in=item_in)
+    )
 
 
 @router.get(
@@ -63,18 +53,11 @@ async def list_meeting_agenda(meeting_id: uuid.UUID, session: SessionDep) -> lis
     description=placement.PLACEMENT_DOC,
 )
 async def add_pending_agenda_item(
-    committee_id: uuid.UUID,
-    item_in: AgendaItemCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
+    committee_id: uuid.UUID, item_in: AgendaItemCreate, write: Write
 ) -> AgendaItemRead:
-    async with session.begin():
-        item = await service.add_pending_agenda_item(
-            session=session, principal=principal, committee_id=str(committee_id), item_in=item_in
-        )
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return await write.versioned(
+        service.add_pending_agenda_item(**write.caller, committee_id=str(committee_id), item_in=item_in)
+    )
 
 
 @router.get(
@@ -98,9 +81,7 @@ async def list_committee_agenda(
     "/v1/agenda-items/{item_id}", response_model=AgendaItemRead, tags=["agenda"], summary="One agenda item"
 )
 async def get_agenda_item(item_id: uuid.UUID, session: SessionDep, response: Response) -> AgendaItemRead:
-    item = await service.get_agenda_item(session=session, item_id=str(item_id))
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return with_etag(response, await service.get_agenda_item(session=session, item_id=str(item_id)))
 
 
 @router.patch(
@@ -110,16 +91,8 @@ async def get_agenda_item(item_id: uuid.UUID, session: SessionDep, response: Res
     summary="Edit, reorder, move to another meeting or withdraw an item (If-Match)",
 )
 async def update_agenda_item(
-    item_id: uuid.UUID,
-    item_in: AgendaItemUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    item_id: uuid.UUID, item_in: AgendaItemUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> AgendaItemRead:
-    async with session.begin():
-        item = await service.update_agenda_item(
-            session=session, principal=principal, item_id=str(item_id), item_in=item_in, if_match=if_match
-        )
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return await write.versioned(
+        service.update_agenda_item(**write.caller, item_id=str(item_id), item_in=item_in, if_match=if_match)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Depends, Query, status
 
 from cg_committee.applications import service
 from cg_committee.applications.schemas import (
@@ -18,10 +18,10 @@ from cg_committee.members import service as member_service
 from cg_committee.members.schemas import (
     MemberRead,
 )
-from cg_committee.routing import aggregate_router
+from cg_committee.routing import Write, aggregate_router
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import Page, PageParams, etag_for, page_params
+from cg_shared.http import Page, PageParams, page_params
 
 router = aggregate_router("members")
 
@@ -34,18 +34,11 @@ router = aggregate_router("members")
     summary="Apply for an open-call civilian seat (resident token)",
 )
 async def apply_for_seat(
-    committee_id: uuid.UUID,
-    application_in: ApplicationCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    committee_id: uuid.UUID, application_in: ApplicationCreate, write: Write
 ) -> ApplicationRead:
-    async with session.begin():
-        return await service.apply(
-            session=session,
-            principal=principal,
-            committee_id=str(committee_id),
-            application_in=application_in,
-        )
+    return await write.run(
+        service.apply(**write.caller, committee_id=str(committee_id), application_in=application_in)
+    )
 
 
 @router.get(
@@ -90,13 +83,8 @@ async def get_application(
     tags=["open calls"],
     summary="Shortlist an application",
 )
-async def shortlist_application(
-    application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ApplicationRead:
-    async with session.begin():
-        return await service.shortlist(
-            session=session, principal=principal, application_id=str(application_id)
-        )
+async def shortlist_application(application_id: uuid.UUID, write: Write) -> ApplicationRead:
+    return await write.run(service.shortlist(**write.caller, application_id=str(application_id)))
 
 
 @router.post(
@@ -105,11 +93,8 @@ async def shortlist_application(
     tags=["open calls"],
     summary="Reject an application",
 )
-async def reject_application(
-    application_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> ApplicationRead:
-    async with session.begin():
-        return await service.reject(session=session, principal=principal, application_id=str(application_id))
+async def reject_application(application_id: uuid.UUID, write: Write) -> ApplicationRead:
+    return await write.run(service.reject(**write.caller, application_id=str(application_id)))
 
 
 @router.post(
@@ -121,18 +106,10 @@ async def reject_application(
     description=member_service.RULE_409_DOC,
 )
 async def appoint_applicant(
-    application_id: uuid.UUID,
-    appointment_in: ApplicationAppointment,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
+    application_id: uuid.UUID, appointment_in: ApplicationAppointment, write: Write
 ) -> MemberRead:
-    async with session.begin():
-        member = await service.appoint_applicant(
-            session=session,
-            principal=principal,
-            application_id=str(application_id),
-            appointment_in=appointment_in,
+    return await write.versioned(
+        service.appoint_applicant(
+            **write.caller, application_id=str(application_id), appointment_in=appointment_in
         )
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+    )

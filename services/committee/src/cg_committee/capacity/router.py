@@ -15,14 +15,16 @@ from cg_committee.capacity.schemas import (
     OrganisationRead,
     ParticipantsAdd,
 )
-from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
+from cg_committee.routing import Write
+from cg_shared.auth import OptionalPrincipal
 from cg_shared.deps import SessionDep
+from cg_shared.fields import NO_CONTROL_PATTERN, SGG_CODE_PATTERN
 from cg_shared.http import PROBLEM_RESPONSES, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/capacity", tags=["capacity"], responses=PROBLEM_RESPONSES)
 
-SggQuery = Annotated[str | None, Query(pattern=r"^11\d{3}$", description="Only this borough")]
-IdPath = Annotated[str, Path(max_length=36, pattern=r"^[^\x00-\x1f\x7f]*$")]
+SggQuery = Annotated[str | None, Query(pattern=SGG_CODE_PATTERN, description="Only this borough")]
+IdPath = Annotated[str, Path(max_length=36, pattern=NO_CONTROL_PATTERN)]
 
 
 @router.post(
@@ -31,11 +33,8 @@ IdPath = Annotated[str, Path(max_length=36, pattern=r"^[^\x00-\x1f\x7f]*$")]
     response_model=ActivityRead,
     summary="Record a training or education activity that took place (secretariat / borough officer)",
 )
-async def create_activity(
-    activity_in: ActivityCreate, principal: CurrentPrincipal, session: SessionDep
-) -> ActivityRead:
-    async with session.begin():
-        return await service.create_activity(session=session, principal=principal, activity_in=activity_in)
+async def create_activity(activity_in: ActivityCreate, write: Write) -> ActivityRead:
+    return await write.run(service.create_activity(**write.caller, activity_in=activity_in))
 
 
 @router.get("/activities", response_model=Page[ActivityRead], summary="Capacity-building activities (public)")
@@ -67,13 +66,8 @@ async def get_activity(
     response_model=ActivityRead,
     summary="Add who took part and for how long (committee members by member_id, residents by name)",
 )
-async def add_participants(
-    activity_id: IdPath, add_in: ParticipantsAdd, principal: CurrentPrincipal, session: SessionDep
-) -> ActivityRead:
-    async with session.begin():
-        return await service.add_participants(
-            session=session, principal=principal, activity_id=activity_id, add_in=add_in
-        )
+async def add_participants(activity_id: IdPath, add_in: ParticipantsAdd, write: Write) -> ActivityRead:
+    return await write.run(service.add_participants(**write.caller, activity_id=activity_id, add_in=add_in))
 
 
 @router.post(
@@ -82,11 +76,8 @@ async def add_participants(
     response_model=OrganisationRead,
     summary="Register a CG support organisation (중간지원조직) of a borough",
 )
-async def create_organisation(
-    org_in: OrganisationCreate, principal: CurrentPrincipal, session: SessionDep
-) -> OrganisationRead:
-    async with session.begin():
-        return await service.create_organisation(session=session, principal=principal, org_in=org_in)
+async def create_organisation(org_in: OrganisationCreate, write: Write) -> OrganisationRead:
+    return await write.run(service.create_organisation(**write.caller, org_in=org_in))
 
 
 @router.get(

@@ -31,17 +31,19 @@ from cg_committee.capacity.schemas import (
     OrganisationCreate,
     OrganisationKind,
     OrganisationRead,
+    ParticipantIn,
     ParticipantKind,
     ParticipantRead,
     ParticipantsAdd,
 )
 from cg_committee.committees.models import Committee
-from cg_committee.common import ensure_known_sgg, ensure_writer, is_secretariat
+from cg_committee.common import ensure_writer, is_secretariat
 from cg_committee.members.models import Member
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
 from cg_shared.events.committee import CapacityTrainingRecorded, TraineeCount
+from cg_shared.fields import ensure_known_sgg
 from cg_shared.http import Conflict, FieldError, NotFound, Page, PageParams, Unprocessable
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox
@@ -225,75 +227,76 @@ async def _participants(session: AsyncSession, activity_id: str) -> list[Capacit
     return list(rows.scalars())
 
 
-async def add_participants(
-    *, session: AsyncSession, principal: Principal, activity_id: str, add_in: ParticipantsAdd
-) -> ActivityRead:
-    # Locked: the event carries running totals computed from the participants read here, so two
-    # concurrent additions must not each miss the other's people.
-    act = await _load_activity(session, activity_id, for_update=True)
-    ensure_writer(principal, act.sgg_code)
-    existing = await _participants(session, act.id)
-    seen = {p.member_id for p in existing if p.member_id}
-    new: list[CapacityParticipant] = []
-    for n, p in enumerate(add_in.participants):
-        where = f"body.participants[{n}]"
-        if p.participant_kind is ParticipantKind.COMMITTEE_MEMBER and not p.member_id:
-            raise Unprocessable(
-                msg("a committee member is named by member_id"),
-                errors=[
-                    FieldError(field=f"{where}.member_id", message=msg("required for committee members"))
-                ],
-            )
-        if p.member_id:
-            member = (
-                await session.execute(
-                    select(Member)
-                    .join(Committee, Committee.id == Member.committee_id)
-                    .where(Member.id == p.member_id, Committee.sgg_code == act.sgg_code)
-                )
-            ).scalar_one_or_none()
-            if member is None:
-                raise Unprocessable(
-                    msg("{member_id} is not a member of this borough's committee", member_id=p.member_id),
-                    errors=[
-                        FieldError(field=f"{where}.member_id", message=msg("not a member of the committee"))
-                    ],
-                )
-            if p.member_id in seen:
-                raise Conflict(
-                    msg("member {member_id} is already recorded for this activity", member_id=p.member_id),
-                    slug="duplicate-participant",
-                )
-            seen.add(p.member_id)
-        elif not p.display_name:
-            raise Unprocessable(
-                msg("a participant who is not a member needs a display_name"),
-                errors=[FieldError(field=f"{where}.display_name", message=msg("required without member_id"))],
-            )
-        minutes = act.minutes if p.hours is None else _minutes(p.hours)
-        if minutes > act.minutes:
-            raise Unprocessable(
-                msg("more hours than the activity lasted ({hours} h)", hours=_hours(act.minutes)),
-                errors=[FieldError(field=f"{where}.hours", message=msg("longer than the activity"))],
-            )
-        new.append(
-            CapacityParticipant(
-                activity_id=act.id,
-                participant_kind=p.participant_kind.value,
-                member_id=p.member_id,
-                display_name=p.display_name,
-                minutes=minutes,
-                completed=p.completed,
-            )
+def _field_problem(detail: str, field: str, message: str) -> Unprocessable:
+    return Unprocessable(detail, errors=[FieldError(field=field, message=message)])
+
+
+async def _check_member(session: AsyncSession, act: CapacityActivity, p: ParticipantIn, where: str) -> None:
+    """A participant named by member_id must sit on this borough's committee."""
+    member = (
+        await session.execute(
+            select(Member)
+            .join(Committee, Committee.id == Member.committee_id)
+            .where(Member.id == p.member_id, Committee.sgg_code == act.sgg_code)
         )
-    session.add_all(new)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # the same member added concurrently
-        raise Conflict(
-            msg("a member is already recorded for this activity"), slug="duplicate-participant"
-        ) from exc
-    everyone = existing + new
+    ).scalar_one_or_none()
+    if member is None:
+        raise _field_problem(
+            msg("{member_id} is not a member of this borough's committee", member_id=p.member_id),
+            f"{where}.member_id",
+            msg("not a member of the committee"),
+        )
+
+
+async def _participant(
+    session: AsyncSession, act: CapacityActivity, p: ParticipantIn, where: str, seen: set[str]
+) -> CapacityParticipant:
+    """One checked participant row: a member once per activity, a resident by name, hours within the activity."""
+    if p.participant_kind is ParticipantKind.COMMITTEE_MEMBER and not p.member_id:
+        raise _field_problem(
+            msg("a committee member is named by member_id"),
+            f"{where}.member_id",
+            msg("required for committee members"),
+        )
+    if p.member_id:
+        await _check_member(session, act, p, where)
+        if p.member_id in seen:
+            raise Conflict(
+                msg("member {member_id} is already recorded for this activity", member_id=p.member_id),
+                slug="duplicate-participant",
+            )
+        seen.add(p.member_id)
+    elif not p.display_name:
+        raise _field_problem(
+            msg("a participant who is not a member needs a display_name"),
+            f"{where}.display_name",
+            msg("required without member_id"),
+        )
+    minutes = act.minutes if p.hours is None else _minutes(p.hours)
+    if minutes > act.minutes:
+        raise _field_problem(
+            msg("more hours than the activity lasted ({hours} h)", hours=_hours(act.minutes)),
+            f"{where}.hours",
+            msg("longer than the activity"),
+        )
+    return CapacityParticipant(
+        activity_id=act.id,
+        participant_kind=p.participant_kind.value,
+        member_id=p.member_id,
+        display_name=p.display_name,
+        minutes=minutes,
+        completed=p.completed,
+    )
+
+
+def _announce_training(
+    session: AsyncSession,
+    principal: Principal,
+    act: CapacityActivity,
+    everyone: list[CapacityParticipant],
+    new: list[CapacityParticipant],
+) -> None:
+    """The event carries the running totals per participant kind; the audit row names what was added."""
     by_kind: Counter[str] = Counter()
     minutes_by_kind: Counter[str] = Counter()
     for person in everyone:
@@ -326,6 +329,30 @@ async def add_participants(
         sgg_code=act.sgg_code,
         after={"added": len(new), "by_kind": dict(Counter(person.participant_kind for person in new))},
     )
+
+
+async def add_participants(
+    *, session: AsyncSession, principal: Principal, activity_id: str, add_in: ParticipantsAdd
+) -> ActivityRead:
+    # Locked: the event carries running totals computed from the participants read here, so two
+    # concurrent additions must not each miss the other's people.
+    act = await _load_activity(session, activity_id, for_update=True)
+    ensure_writer(principal, act.sgg_code)
+    existing = await _participants(session, act.id)
+    seen = {p.member_id for p in existing if p.member_id}
+    new = [
+        await _participant(session, act, p, f"body.participants[{n}]", seen)
+        for n, p in enumerate(add_in.participants)
+    ]
+    session.add_all(new)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same member added concurrently
+        raise Conflict(
+            msg("a member is already recorded for this activity"), slug="duplicate-participant"
+        ) from exc
+    everyone = existing + new
+    _announce_training(session, principal, act, everyone, new)
     return _activity_read(
         act,
         count=len(everyone),

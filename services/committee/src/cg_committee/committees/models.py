@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cg_committee.common import new_id
 from cg_committee.db import Base
 from cg_shared.db import UtcDateTime, utcnow
+from cg_shared.fields import new_id
 
 
 class Committee(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from cg_committee.committees import service
 from cg_committee.committees.schemas import (
@@ -16,9 +16,9 @@ from cg_committee.committees.schemas import (
     OrdinanceRead,
 )
 from cg_committee.common import SaneDate, SggCode
-from cg_shared.auth import CurrentPrincipal
+from cg_committee.routing import Write, with_etag
 from cg_shared.deps import SessionDep
-from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import PROBLEM_RESPONSES, IfMatchHeader, Page, PageParams, page_params
 
 router = APIRouter(prefix="/v1/committees", tags=["committees"], responses=PROBLEM_RESPONSES)
 
@@ -31,18 +31,9 @@ router = APIRouter(prefix="/v1/committees", tags=["committees"], responses=PROBL
     description="Creates the committee with its first ordinance version (defaults from the model ordinance). "
     "A second committee for the same borough is refused with 409 `committee-exists`.",
 )
-async def establish_committee(
-    committee_in: CommitteeCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
-    response: Response,
-) -> CommitteeRead:
-    async with session.begin():
-        committee = await service.establish(session=session, principal=principal, committee_in=committee_in)
-    response.headers["Location"] = str(request.url_for("get_committee", committee_id=committee.id))
-    response.headers["ETag"] = etag_for(committee.version)
-    return committee
+async def establish_committee(committee_in: CommitteeCreate, write: Write) -> CommitteeRead:
+    committee = await write.versioned(service.establish(**write.caller, committee_in=committee_in))
+    return write.located(committee, "get_committee", "committee_id")
 
 
 @router.get("", response_model=Page[CommitteeRead], summary="Committees (filter by borough: ?sgg_code=11200)")
@@ -58,32 +49,20 @@ async def list_committees(
     "/{committee_id}", response_model=CommitteeRead, summary="One committee with its ordinance in force"
 )
 async def get_committee(committee_id: uuid.UUID, session: SessionDep, response: Response) -> CommitteeRead:
-    committee = await service.get(session=session, committee_id=str(committee_id))
-    response.headers["ETag"] = etag_for(committee.version)
-    return committee
+    return with_etag(response, await service.get(session=session, committee_id=str(committee_id)))
 
 
 @router.patch(
     "/{committee_id}", response_model=CommitteeRead, summary="Rename or describe a committee (If-Match)"
 )
 async def update_committee(
-    committee_id: uuid.UUID,
-    committee_in: CommitteeUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    committee_id: uuid.UUID, committee_in: CommitteeUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> CommitteeRead:
-    async with session.begin():
-        committee = await service.update(
-            session=session,
-            principal=principal,
-            committee_id=str(committee_id),
-            committee_in=committee_in,
-            if_match=if_match,
+    return await write.versioned(
+        service.update(
+            **write.caller, committee_id=str(committee_id), committee_in=committee_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(committee.version)
-    return committee
+    )
 
 
 @router.post(
@@ -94,12 +73,13 @@ async def update_committee(
     description="The rules in force on a date are those of the latest version with effective_from ≤ that date.",
 )
 async def add_ordinance_version(
-    committee_id: uuid.UUID, ordinance_in: OrdinanceCreate, principal: CurrentPrincipal, session: SessionDep
+    committee_id: uuid.UUID, ordinance_in: OrdinanceCreate, write: Write
 ) -> OrdinanceRead:
-    async with session.begin():
-        return await service.add_ordinance_version(
-            session=session, principal=principal, committee_id=str(committee_id), ordinance_in=ordinance_in
+    return await write.run(
+        service.add_ordinance_version(
+            **write.caller, committee_id=str(committee_id), ordinance_in=ordinance_in
         )
+    )
 
 
 @router.get(

@@ -20,11 +20,12 @@ from cg_committee.committees.schemas import (
     OrdinanceRead,
     OrdinanceSettings,
 )
-from cg_committee.common import ensure_known_sgg, ensure_writer
+from cg_committee.common import ensure_writer
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal
 from cg_shared.clock import today_seoul
 from cg_shared.events.committee import CommitteeEstablished
+from cg_shared.fields import ensure_known_sgg
 from cg_shared.http import Conflict, NotFound, Page, PageParams, check_if_match
 from cg_shared.i18n import msg
 from cg_shared.messaging import add_to_outbox

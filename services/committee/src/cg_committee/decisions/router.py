@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request, Response, status
+from fastapi import Depends, status
 
 from cg_committee.decisions import service
 from cg_committee.decisions.schemas import DecisionCreate, DecisionRead
-from cg_committee.routing import aggregate_router
-from cg_shared.auth import CurrentPrincipal
+from cg_committee.routing import Write, aggregate_router
 from cg_shared.deps import SessionDep
 from cg_shared.http import Page, PageParams, page_params
 
@@ -26,20 +25,11 @@ router = aggregate_router("meetings")
     description="Valid only with quorum at voted_at, votes only by present seated members and no recused "
     "member voting; the outcome follows the majority required for the subject kind. Emits decision.recorded.",
 )
-async def record_decision(
-    meeting_id: uuid.UUID,
-    decision_in: DecisionCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
-    response: Response,
-) -> DecisionRead:
-    async with session.begin():
-        decision = await service.record_decision(
-            session=session, principal=principal, meeting_id=str(meeting_id), decision_in=decision_in
-        )
-    response.headers["Location"] = str(request.url_for("get_decision", decision_id=decision.id))
-    return decision
+async def record_decision(meeting_id: uuid.UUID, decision_in: DecisionCreate, write: Write) -> DecisionRead:
+    decision = await write.run(
+        service.record_decision(**write.caller, meeting_id=str(meeting_id), decision_in=decision_in)
+    )
+    return write.located(decision, "get_decision", "decision_id")
 
 
 @router.get(

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cg_committee.common import new_id
 from cg_committee.db import Base
 from cg_shared.db import UtcDateTime, utcnow
+from cg_shared.fields import new_id
 
 
 class Meeting(Base):

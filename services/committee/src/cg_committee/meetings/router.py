@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
 from cg_committee.agenda import placement
 from cg_committee.meetings import service
@@ -17,10 +17,9 @@ from cg_committee.meetings.schemas import (
     MeetingStatus,
     MeetingUpdate,
 )
-from cg_committee.routing import aggregate_router
-from cg_shared.auth import CurrentPrincipal
+from cg_committee.routing import Write, aggregate_router, with_etag
 from cg_shared.deps import SessionDep
-from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, page_params
 
 router = aggregate_router("meetings")
 
@@ -32,21 +31,11 @@ router = aggregate_router("meetings")
     summary="Schedule a meeting with its public notice date",
     description=placement.PLACEMENT_DOC,
 )
-async def schedule_meeting(
-    committee_id: uuid.UUID,
-    meeting_in: MeetingCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
-    response: Response,
-) -> MeetingRead:
-    async with session.begin():
-        meeting = await service.schedule(
-            session=session, principal=principal, committee_id=str(committee_id), meeting_in=meeting_in
-        )
-    response.headers["Location"] = str(request.url_for("get_meeting", meeting_id=meeting.id))
-    response.headers["ETag"] = etag_for(meeting.version)
-    return meeting
+async def schedule_meeting(committee_id: uuid.UUID, meeting_in: MeetingCreate, write: Write) -> MeetingRead:
+    meeting = await write.versioned(
+        service.schedule(**write.caller, committee_id=str(committee_id), meeting_in=meeting_in)
+    )
+    return write.located(meeting, "get_meeting", "meeting_id")
 
 
 @router.get(
@@ -65,9 +54,7 @@ async def list_meetings(
 
 @router.get("/v1/meetings/{meeting_id}", response_model=MeetingRead, summary="One meeting")
 async def get_meeting(meeting_id: uuid.UUID, session: SessionDep, response: Response) -> MeetingRead:
-    meeting = await service.get_meeting(session=session, meeting_id=str(meeting_id))
-    response.headers["ETag"] = etag_for(meeting.version)
-    return meeting
+    return with_etag(response, await service.get_meeting(session=session, meeting_id=str(meeting_id)))
 
 
 @router.patch(
@@ -77,32 +64,20 @@ async def get_meeting(meeting_id: uuid.UUID, session: SessionDep, response: Resp
     description="status=held emits meeting.held; status=cancelled moves its open items to the next meeting.",
 )
 async def update_meeting(
-    meeting_id: uuid.UUID,
-    meeting_in: MeetingUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    meeting_id: uuid.UUID, meeting_in: MeetingUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> MeetingRead:
-    async with session.begin():
-        meeting = await service.update_meeting(
-            session=session,
-            principal=principal,
-            meeting_id=str(meeting_id),
-            meeting_in=meeting_in,
-            if_match=if_match,
+    return await write.versioned(
+        service.update_meeting(
+            **write.caller, meeting_id=str(meeting_id), meeting_in=meeting_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(meeting.version)
-    return meeting
+    )
 
 
 @router.get(
     "/v1/meetings/{meeting_id}/attendance", response_model=AttendanceRead, summary="Attendance and quorum"
 )
 async def get_attendance(meeting_id: uuid.UUID, session: SessionDep, response: Response) -> AttendanceRead:
-    attendance = await service.get_attendance(session=session, meeting_id=str(meeting_id))
-    response.headers["ETag"] = etag_for(attendance.version)
-    return attendance
+    return with_etag(response, await service.get_attendance(session=session, meeting_id=str(meeting_id)))
 
 
 @router.put(
@@ -112,20 +87,10 @@ async def get_attendance(meeting_id: uuid.UUID, session: SessionDep, response: R
     description="409 `proxy_allowed` when a proxy is recorded and the ordinance does not allow proxies.",
 )
 async def put_attendance(
-    meeting_id: uuid.UUID,
-    attendance_in: AttendanceUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    meeting_id: uuid.UUID, attendance_in: AttendanceUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> AttendanceRead:
-    async with session.begin():
-        attendance = await service.put_attendance(
-            session=session,
-            principal=principal,
-            meeting_id=str(meeting_id),
-            attendance_in=attendance_in,
-            if_match=if_match,
+    return await write.versioned(
+        service.put_attendance(
+            **write.caller, meeting_id=str(meeting_id), attendance_in=attendance_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(attendance.version)
-    return attendance
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 
 from cg_committee.common import SaneDate
 from cg_committee.members import service, terms
@@ -20,10 +20,10 @@ from cg_committee.members.schemas import (
     RenewalCreate,
     TermSweepRead,
 )
-from cg_committee.routing import aggregate_router
-from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
+from cg_committee.routing import Write, aggregate_router, with_etag
+from cg_shared.auth import OptionalPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import IfMatchHeader, Page, PageParams, etag_for, page_params
+from cg_shared.http import IfMatchHeader, Page, PageParams, page_params
 
 router = aggregate_router("members")
 
@@ -36,21 +36,11 @@ router = aggregate_router("members")
     description=service.RULE_409_DOC
     + " Give replaces_member_id to replace a member (they leave on the new term_start).",
 )
-async def appoint_member(
-    committee_id: uuid.UUID,
-    member_in: MemberCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    request: Request,
-    response: Response,
-) -> MemberRead:
-    async with session.begin():
-        member = await service.appoint(
-            session=session, principal=principal, committee_id=str(committee_id), member_in=member_in
-        )
-    response.headers["Location"] = str(request.url_for("get_member", member_id=member.id))
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+async def appoint_member(committee_id: uuid.UUID, member_in: MemberCreate, write: Write) -> MemberRead:
+    member = await write.versioned(
+        service.appoint(**write.caller, committee_id=str(committee_id), member_in=member_in)
+    )
+    return write.located(member, "get_member", "member_id")
 
 
 @router.get(
@@ -80,32 +70,20 @@ async def list_members(
 async def get_member(
     member_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
 ) -> MemberRead:
-    member = await service.get(session=session, principal=principal, member_id=str(member_id))
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+    return with_etag(
+        response, await service.get(session=session, principal=principal, member_id=str(member_id))
+    )
 
 
 @router.patch(
     "/v1/members/{member_id}", response_model=MemberRead, summary="Correct a member's details (If-Match)"
 )
 async def update_member(
-    member_id: uuid.UUID,
-    member_in: MemberUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    member_id: uuid.UUID, member_in: MemberUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> MemberRead:
-    async with session.begin():
-        member = await service.update(
-            session=session,
-            principal=principal,
-            member_id=str(member_id),
-            member_in=member_in,
-            if_match=if_match,
-        )
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+    return await write.versioned(
+        service.update(**write.caller, member_id=str(member_id), member_in=member_in, if_match=if_match)
+    )
 
 
 @router.post(
@@ -114,19 +92,10 @@ async def update_member(
     summary="Renew a member's term",
     description="409 `max_renewals` when the ordinance's renewal limit is reached; emits member.appointed.",
 )
-async def renew_member(
-    member_id: uuid.UUID,
-    renewal_in: RenewalCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-) -> MemberRead:
-    async with session.begin():
-        member = await service.renew(
-            session=session, principal=principal, member_id=str(member_id), renewal_in=renewal_in
-        )
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+async def renew_member(member_id: uuid.UUID, renewal_in: RenewalCreate, write: Write) -> MemberRead:
+    return await write.versioned(
+        service.renew(**write.caller, member_id=str(member_id), renewal_in=renewal_in)
+    )
 
 
 @router.post(
@@ -134,19 +103,10 @@ async def renew_member(
     response_model=MemberRead,
     summary="Record that a member left (resigned, dismissed …); the seat becomes vacant",
 )
-async def record_departure(
-    member_id: uuid.UUID,
-    departure_in: DepartureCreate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-) -> MemberRead:
-    async with session.begin():
-        member = await service.record_departure(
-            session=session, principal=principal, member_id=str(member_id), departure_in=departure_in
-        )
-    response.headers["ETag"] = etag_for(member.version)
-    return member
+async def record_departure(member_id: uuid.UUID, departure_in: DepartureCreate, write: Write) -> MemberRead:
+    return await write.versioned(
+        service.record_departure(**write.caller, member_id=str(member_id), departure_in=departure_in)
+    )
 
 
 @router.put(
@@ -156,23 +116,13 @@ async def record_departure(
     description="409 `co_chairs` (too many) or `civilian_co_chair` (a full set without a civilian).",
 )
 async def set_co_chairs(
-    committee_id: uuid.UUID,
-    co_chairs_in: CoChairsUpdate,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    committee_id: uuid.UUID, co_chairs_in: CoChairsUpdate, write: Write, if_match: IfMatchHeader = None
 ) -> CoChairsRead:
-    async with session.begin():
-        result = await service.set_co_chairs(
-            session=session,
-            principal=principal,
-            committee_id=str(committee_id),
-            co_chairs_in=co_chairs_in,
-            if_match=if_match,
+    return await write.versioned(
+        service.set_co_chairs(
+            **write.caller, committee_id=str(committee_id), co_chairs_in=co_chairs_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(result.version)
-    return result
+    )
 
 
 @router.get(
@@ -197,8 +147,7 @@ async def get_composition(
     summary="Report ended terms now (emits member.term_ended once per term)",
     description="The same sweep runs periodically in the background; running it again reports nothing twice.",
 )
-async def term_sweep(
-    committee_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> TermSweepRead:
-    async with session.begin():
-        return await terms.term_sweep(session=session, actor=principal, committee_id=str(committee_id))
+async def term_sweep(committee_id: uuid.UUID, write: Write) -> TermSweepRead:
+    return await write.run(
+        terms.term_sweep(session=write.session, actor=write.principal, committee_id=str(committee_id))
+    )

@@ -134,16 +134,8 @@ async def get_row(session: AsyncSession, member_id: str, *, for_update: bool = F
     )
 
 
-async def appoint_row(
-    session: AsyncSession,
-    *,
-    committee: Committee,
-    actor: Principal,
-    member_in: MemberCreate,
-    application_id: str | None = None,
-) -> Member:
-    term_start = member_in.term_start or today_seoul()
-    ordinance = await rules_on(session, committee.id, term_start)
+def _term(member_in: MemberCreate, term_start: date, ordinance: rules.Ordinance) -> tuple[bool, date | None]:
+    """Whether the seat is held ex officio, and the term's end (checked against the ordinance's length)."""
     ex_officio = (
         member_in.ex_officio
         if member_in.ex_officio is not None
@@ -152,7 +144,7 @@ async def appoint_row(
     if ex_officio and member_in.seat_kind in rules.CIVILIAN_SEATS:
         raise unprocessable("body.ex_officio", "a civilian seat is never held ex officio")
     longest = rules.default_term_end(term_start, ordinance.term_years)
-    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not applications.apply.
+    # Ex officio: seated while in office; the ordinance's term length and renewal limit do not apply.
     term_end: date | None = member_in.term_end if ex_officio else (member_in.term_end or longest)
     if term_end is not None and term_end < term_start:
         raise unprocessable("body.term_end", "must not be before term_start")
@@ -166,22 +158,38 @@ async def appoint_row(
                 term_years=ordinance.term_years,
             ),
         )
-    members = await committee_members(session, committee.id)
+    return ex_officio, term_end
+
+
+def _replaced(
+    members: list[Member], member_in: MemberCreate, term_start: date, ordinance: rules.Ordinance
+) -> Member | None:
+    """The seated member the new one replaces on term_start, if the body names one."""
+    if not member_in.replaces_member_id:
+        return None
+    replaced = next((m for m in members if m.id == member_in.replaces_member_id), None)
+    if replaced is None:
+        raise unprocessable("body.replaces_member_id", "not a member of this committee")
+    if not facts(replaced).is_seated(term_start, ordinance):
+        raise Conflict(
+            msg(
+                "member {replaced_id} is not seated on {term_start}, so cannot be replaced then",
+                replaced_id=replaced.id,
+                term_start=term_start,
+            ),
+            slug="member-not-seated",
+        )
+    return replaced
+
+
+def _ensure_composition(
+    members: list[Member],
+    member_in: MemberCreate,
+    term_start: date,
+    ordinance: rules.Ordinance,
+    replaced: Member | None,
+) -> None:
     seated = rules.seated_members([facts(m) for m in members], term_start, ordinance)
-    replaced: Member | None = None
-    if member_in.replaces_member_id:
-        replaced = next((m for m in members if m.id == member_in.replaces_member_id), None)
-        if replaced is None:
-            raise unprocessable("body.replaces_member_id", "not a member of this committee")
-        if not facts(replaced).is_seated(term_start, ordinance):
-            raise Conflict(
-                msg(
-                    "member {replaced_id} is not seated on {term_start}, so cannot be replaced then",
-                    replaced_id=replaced.id,
-                    term_start=term_start,
-                ),
-                slug="member-not-seated",
-            )
     violations = rules.appointment_violations(
         seated=seated,
         new_seat_kind=member_in.seat_kind,
@@ -195,45 +203,32 @@ async def appoint_row(
             msg("appointment refused: {detail}", detail=first.detail),
             violations=[{"rule": v.rule.value, "detail": v.detail} for v in violations],
         )
-    member = Member(
-        committee_id=committee.id,
-        name_ko=member_in.name_ko,
-        name_en=member_in.name_en or "",
-        seat_kind=member_in.seat_kind.value,
-        position_title=member_in.position_title,
-        user_sub=member_in.user_sub,
-        email=member_in.email,
-        phone=member_in.phone,
-        affiliations=list(member_in.affiliations),
-        first_term_start=term_start,
-        term_start=term_start,
-        term_end=term_end,
-        ex_officio=ex_officio,
-        renewals=0,
-        replaces_member_id=replaced.id if replaced else None,
-        application_id=application_id,
-        is_co_chair=False,
-        created_by=actor.sub,
+
+
+def _retire_replaced(
+    session: AsyncSession, *, committee: Committee, actor: Principal, replaced: Member, member: Member
+) -> None:
+    before = audit_view(replaced)
+    replaced.left_on = member.term_start
+    replaced.left_reason = "replaced"
+    replaced.replaced_by_member_id = member.id
+    replaced.is_co_chair = False
+    bump_version(replaced)
+    record_audit(
+        session,
+        actor=actor,
+        action="member.replace",
+        entity_type="member",
+        entity_id=replaced.id,
+        sgg_code=committee.sgg_code,
+        before=before,
+        after=audit_view(replaced),
     )
-    session.add(member)
-    await session.flush()
-    if replaced is not None:
-        before = audit_view(replaced)
-        replaced.left_on = term_start
-        replaced.left_reason = "replaced"
-        replaced.replaced_by_member_id = member.id
-        replaced.is_co_chair = False
-        bump_version(replaced)
-        record_audit(
-            session,
-            actor=actor,
-            action="member.replace",
-            entity_type="member",
-            entity_id=replaced.id,
-            sgg_code=committee.sgg_code,
-            before=before,
-            after=audit_view(replaced),
-        )
+
+
+def _announce_appointment(
+    session: AsyncSession, *, committee: Committee, actor: Principal, member: Member
+) -> None:
     add_to_outbox(
         session,
         MemberAppointed(
@@ -257,6 +252,47 @@ async def appoint_row(
         sgg_code=committee.sgg_code,
         after=audit_view(member),
     )
+
+
+async def appoint_row(
+    session: AsyncSession,
+    *,
+    committee: Committee,
+    actor: Principal,
+    member_in: MemberCreate,
+    application_id: str | None = None,
+) -> Member:
+    term_start = member_in.term_start or today_seoul()
+    ordinance = await rules_on(session, committee.id, term_start)
+    ex_officio, term_end = _term(member_in, term_start, ordinance)
+    members = await committee_members(session, committee.id)
+    replaced = _replaced(members, member_in, term_start, ordinance)
+    _ensure_composition(members, member_in, term_start, ordinance, replaced)
+    member = Member(
+        committee_id=committee.id,
+        name_ko=member_in.name_ko,
+        name_en=member_in.name_en or "",
+        seat_kind=member_in.seat_kind.value,
+        position_title=member_in.position_title,
+        user_sub=member_in.user_sub,
+        email=member_in.email,
+        phone=member_in.phone,
+        affiliations=list(member_in.affiliations),
+        first_term_start=term_start,
+        term_start=term_start,
+        term_end=term_end,
+        ex_officio=ex_officio,
+        renewals=0,
+        replaces_member_id=replaced.id if replaced else None,
+        application_id=application_id,
+        is_co_chair=False,
+        created_by=actor.sub,
+    )
+    session.add(member)
+    await session.flush()
+    if replaced is not None:
+        _retire_replaced(session, committee=committee, actor=actor, replaced=replaced, member=member)
+    _announce_appointment(session, committee=committee, actor=actor, member=member)
     return member
 
 

@@ -8,10 +8,10 @@ from fastapi import Response, status
 
 from cg_committee.minutes import service
 from cg_committee.minutes.schemas import MinutesRead, MinutesStatus, MinutesWrite
-from cg_committee.routing import aggregate_router
-from cg_shared.auth import CurrentPrincipal, OptionalPrincipal
+from cg_committee.routing import Write, aggregate_router, with_etag
+from cg_shared.auth import OptionalPrincipal
 from cg_shared.deps import SessionDep
-from cg_shared.http import IfMatchHeader, etag_for
+from cg_shared.http import IfMatchHeader
 
 router = aggregate_router("meetings")
 
@@ -26,8 +26,7 @@ async def get_minutes(
     meeting_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal, response: Response
 ) -> MinutesRead:
     minutes = await service.get_minutes(session=session, principal=principal, meeting_id=str(meeting_id))
-    response.headers["ETag"] = etag_for(minutes.version)
-    return minutes
+    return with_etag(response, minutes)
 
 
 @router.post(
@@ -37,19 +36,10 @@ async def get_minutes(
     tags=["minutes"],
     summary="Start the minutes as a draft",
 )
-async def create_minutes(
-    meeting_id: uuid.UUID,
-    minutes_in: MinutesWrite,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-) -> MinutesRead:
-    async with session.begin():
-        minutes = await service.create_minutes(
-            session=session, principal=principal, meeting_id=str(meeting_id), minutes_in=minutes_in
-        )
-    response.headers["ETag"] = etag_for(minutes.version)
-    return minutes
+async def create_minutes(meeting_id: uuid.UUID, minutes_in: MinutesWrite, write: Write) -> MinutesRead:
+    return await write.versioned(
+        service.create_minutes(**write.caller, meeting_id=str(meeting_id), minutes_in=minutes_in)
+    )
 
 
 @router.put(
@@ -59,23 +49,17 @@ async def create_minutes(
     summary="Edit the draft minutes (If-Match)",
 )
 async def update_minutes(
-    meeting_id: uuid.UUID,
-    minutes_in: MinutesWrite,
-    principal: CurrentPrincipal,
-    session: SessionDep,
-    response: Response,
-    if_match: IfMatchHeader = None,
+    meeting_id: uuid.UUID, minutes_in: MinutesWrite, write: Write, if_match: IfMatchHeader = None
 ) -> MinutesRead:
-    async with session.begin():
-        minutes = await service.update_minutes(
-            session=session,
-            principal=principal,
-            meeting_id=str(meeting_id),
-            minutes_in=minutes_in,
-            if_match=if_match,
+    return await write.versioned(
+        service.update_minutes(
+            **write.caller, meeting_id=str(meeting_id), minutes_in=minutes_in, if_match=if_match
         )
-    response.headers["ETag"] = etag_for(minutes.version)
-    return minutes
+    )
+
+
+async def _advance(write: Write, meeting_id: uuid.UUID, to: MinutesStatus) -> MinutesRead:
+    return await write.run(service.advance_minutes(**write.caller, meeting_id=str(meeting_id), to=to))
 
 
 @router.post(
@@ -84,13 +68,8 @@ async def update_minutes(
     tags=["minutes"],
     summary="Approve the draft minutes (the meeting must have been held)",
 )
-async def approve_minutes(
-    meeting_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> MinutesRead:
-    async with session.begin():
-        return await service.advance_minutes(
-            session=session, principal=principal, meeting_id=str(meeting_id), to=MinutesStatus.APPROVED
-        )
+async def approve_minutes(meeting_id: uuid.UUID, write: Write) -> MinutesRead:
+    return await _advance(write, meeting_id, MinutesStatus.APPROVED)
 
 
 @router.post(
@@ -99,10 +78,5 @@ async def approve_minutes(
     tags=["minutes"],
     summary="Publish approved minutes (then readable without a token)",
 )
-async def publish_minutes(
-    meeting_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> MinutesRead:
-    async with session.begin():
-        return await service.advance_minutes(
-            session=session, principal=principal, meeting_id=str(meeting_id), to=MinutesStatus.PUBLISHED
-        )
+async def publish_minutes(meeting_id: uuid.UUID, write: Write) -> MinutesRead:
+    return await _advance(write, meeting_id, MinutesStatus.PUBLISHED)

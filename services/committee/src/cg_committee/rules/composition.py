@@ -148,44 +148,20 @@ class CompositionResult:
         return not self.violations
 
 
-def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordinance) -> CompositionResult:
-    """Check every composition rule for the members seated on ``as_of``."""
-    seated = seated_members(members, as_of, ordinance)
-    by_kind = {kind.value: 0 for kind in SeatKind}
-    for m in seated:
-        by_kind[m.seat_kind.value] += 1
-    civilians = sum(1 for m in seated if ordinance.is_civilian(m.seat_kind))
-    checks: list[RuleCheck] = []
-
-    size_ok = len(seated) <= ordinance.size_cap
-    checks.append(
-        RuleCheck(
-            Rule.SIZE_CAP,
-            Severity.OK if size_ok else Severity.VIOLATION,
-            f"{len(seated)} seated members; the ordinance allows at most {ordinance.size_cap}",
-        )
-    )
-    checks.append(civilian_majority_check(civilians, len(seated), ordinance))
-
+def _co_chair_checks(seated: Sequence[MemberFacts], ordinance: Ordinance) -> list[RuleCheck]:
     co_chairs = [m for m in seated if m.is_co_chair]
-    co_chair_problems = co_chair_violations(chosen=co_chairs, ordinance=ordinance, complete=True)
-    problem_rules = {c.rule for c in co_chair_problems}
-    checks.extend(co_chair_problems)
+    checks = co_chair_violations(chosen=co_chairs, ordinance=ordinance, complete=True)
+    problem_rules = {c.rule for c in checks}
     if Rule.CO_CHAIRS not in problem_rules:
         checks.append(RuleCheck(Rule.CO_CHAIRS, Severity.OK, f"{len(co_chairs)} co-chairs designated", ()))
     if Rule.CIVILIAN_CO_CHAIR not in problem_rules:
         checks.append(RuleCheck(Rule.CIVILIAN_CO_CHAIR, Severity.OK, "a civilian co-chair is designated", ()))
+    return checks
 
+
+def _term_checks(seated: Sequence[MemberFacts], ordinance: Ordinance) -> list[RuleCheck]:
+    """Renewal limit and term length; ex-officio members sit while they hold their office: neither applies."""
     over_renewed = tuple(m.id for m in seated if not m.ex_officio and m.renewals > ordinance.max_renewals)
-    checks.append(
-        RuleCheck(
-            Rule.MAX_RENEWALS,
-            Severity.VIOLATION if over_renewed else Severity.OK,
-            f"{len(over_renewed)} member(s) renewed more than {ordinance.max_renewals} time(s)",
-            over_renewed,
-        )
-    )
-    # Ex-officio members sit while they hold their office: no term length and no renewals apply.
     too_long = tuple(
         m.id
         for m in seated
@@ -193,33 +169,64 @@ def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordin
         and m.term_end is not None
         and m.term_end > default_term_end(m.term_start, ordinance.term_years)
     )
-    checks.append(
+    return [
+        RuleCheck(
+            Rule.MAX_RENEWALS,
+            Severity.VIOLATION if over_renewed else Severity.OK,
+            f"{len(over_renewed)} member(s) renewed more than {ordinance.max_renewals} time(s)",
+            over_renewed,
+        ),
         RuleCheck(
             Rule.TERM_LENGTH,
             Severity.VIOLATION if too_long else Severity.OK,
             f"{len(too_long)} member(s) with a term longer than {ordinance.term_years} year(s)",
             too_long,
-        )
+        ),
+    ]
+
+
+def _carry_over_check(carry: tuple[MemberFacts, ...], expired: tuple[MemberFacts, ...]) -> RuleCheck:
+    return RuleCheck(
+        Rule.CARRY_OVER,
+        Severity.WARNING if carry or expired else Severity.OK,
+        f"{len(carry)} member(s) serving past their term end until replaced; "
+        f"{len(expired)} seat(s) vacant because the term ended without carry-over",
+        tuple(m.id for m in carry + expired),
     )
 
-    carry = tuple(m for m in seated if m.status(as_of, ordinance) is TermStatus.CARRY_OVER)
-    expired = tuple(m for m in members if m.status(as_of, ordinance) is TermStatus.EXPIRED)
-    checks.append(
-        RuleCheck(
-            Rule.CARRY_OVER,
-            Severity.WARNING if carry or expired else Severity.OK,
-            f"{len(carry)} member(s) serving past their term end until replaced; "
-            f"{len(expired)} seat(s) vacant because the term ended without carry-over",
-            tuple(m.id for m in carry + expired),
-        )
-    )
+
+def _ending_soon(seated: Sequence[MemberFacts], as_of: date, ordinance: Ordinance) -> tuple[MemberFacts, ...]:
     horizon = as_of + timedelta(days=ordinance.term_end_warning_days)
-    ending = tuple(
+    return tuple(
         sorted(
             (m for m in seated if m.term_end is not None and as_of <= m.term_end <= horizon),
             key=lambda m: (m.term_end or as_of, m.id),
         )
     )
+
+
+def composition(members: Sequence[MemberFacts], *, as_of: date, ordinance: Ordinance) -> CompositionResult:
+    """Check every composition rule for the members seated on ``as_of``."""
+    seated = seated_members(members, as_of, ordinance)
+    by_kind = {kind.value: 0 for kind in SeatKind}
+    for m in seated:
+        by_kind[m.seat_kind.value] += 1
+    civilians = sum(1 for m in seated if ordinance.is_civilian(m.seat_kind))
+    size_ok = len(seated) <= ordinance.size_cap
+    checks: list[RuleCheck] = [
+        RuleCheck(
+            Rule.SIZE_CAP,
+            Severity.OK if size_ok else Severity.VIOLATION,
+            f"{len(seated)} seated members; the ordinance allows at most {ordinance.size_cap}",
+        ),
+        civilian_majority_check(civilians, len(seated), ordinance),
+        *_co_chair_checks(seated, ordinance),
+        *_term_checks(seated, ordinance),
+    ]
+    carry = tuple(m for m in seated if m.status(as_of, ordinance) is TermStatus.CARRY_OVER)
+    expired = tuple(m for m in members if m.status(as_of, ordinance) is TermStatus.EXPIRED)
+    checks.append(_carry_over_check(carry, expired))
+    ending = _ending_soon(seated, as_of, ordinance)
     checks.append(
         RuleCheck(
             Rule.TERM_ENDING,

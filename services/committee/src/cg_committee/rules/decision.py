@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -122,6 +123,82 @@ def composition_at_vote(*, civilians: int, seated: int, ordinance: Ordinance) ->
     return RuleCheck(Rule.CIVILIAN_MAJORITY, Severity.WARNING, f"at the vote: {check.detail}")
 
 
+def _validity_checks(
+    *,
+    seated: set[str],
+    present: set[str],
+    recused: set[str],
+    choices: Mapping[str, VoteChoice],
+    ordinance: Ordinance,
+) -> list[RuleCheck]:
+    """Quorum at the vote, no recused member voting, votes only by present seated members, any vote at all."""
+    recused_voters = tuple(sorted(m for m in choices if m in recused))
+    absent_voters = tuple(sorted(m for m in choices if m not in present))
+    need = minimum_for_share(len(seated), ordinance.quorum_percent, strict=ordinance.quorum_strict)
+    has_quorum = quorum_met(present=len(present), seated=len(seated), ordinance=ordinance)
+    return [
+        RuleCheck(
+            Rule.QUORUM,
+            Severity.OK if has_quorum else Severity.VIOLATION,
+            f"{len(present)} of {len(seated)} seated members present at the vote; at least {need} required",
+        ),
+        RuleCheck(
+            Rule.RECUSAL,
+            Severity.VIOLATION if recused_voters else Severity.OK,
+            (
+                f"{len(recused_voters)} recused member(s) voted"
+                if recused_voters
+                else f"no recused member voted ({len(recused)} recused)"
+            ),
+            recused_voters,
+        ),
+        RuleCheck(
+            Rule.VOTER_PRESENT,
+            Severity.VIOLATION if absent_voters else Severity.OK,
+            (
+                f"{len(absent_voters)} vote(s) by members not present and seated at the vote"
+                if absent_voters
+                else "every vote was cast by a member present at the vote"
+            ),
+            absent_voters,
+        ),
+        RuleCheck(
+            Rule.VOTES_RECORDED,
+            Severity.OK if choices else Severity.VIOLATION,
+            f"{len(choices)} named vote(s) recorded",
+        ),
+    ]
+
+
+def _majority(
+    *,
+    subject_kind: str,
+    seated: set[str],
+    present: set[str],
+    tally: Counter[VoteChoice],
+    ordinance: Ordinance,
+) -> tuple[MajorityKind, bool, RuleCheck]:
+    """The required majority for the subject kind, whether it was reached, and the check explaining it."""
+    yes, no, abstain = tally[VoteChoice.YES], tally[VoteChoice.NO], tally[VoteChoice.ABSTAIN]
+    kind = ordinance.required_majority(subject_kind)
+    basis = ordinance.majority_basis
+    if basis is MajorityBasis.PRESENT_AND_VOTING:
+        basis_count = yes + no
+    elif basis is MajorityBasis.PRESENT:
+        basis_count = len(present)
+    else:
+        basis_count = len(seated)
+    adopted = majority_reached(yes=yes, basis_count=basis_count, kind=kind)
+    # The majority check explains the outcome; a rejection is a valid result, never a violation.
+    check = RuleCheck(
+        Rule.MAJORITY,
+        Severity.OK,
+        f"{yes} yes, {no} no, {abstain} abstain; {kind.value.replace('_', ' ')} majority of "
+        f"{basis.value.replace('_', ' ')} ({basis_count}) {'reached' if adopted else 'not reached'}",
+    )
+    return kind, adopted, check
+
+
 def evaluate_decision(
     *,
     subject_kind: str,
@@ -144,84 +221,27 @@ def evaluate_decision(
     present = set(present_ids) & seated
     recused = set(recused_ids) & seated
     choices = {member: VoteChoice(choice) for member, choice in votes.items()}
-    yes = sum(1 for c in choices.values() if c is VoteChoice.YES)
-    no = sum(1 for c in choices.values() if c is VoteChoice.NO)
-    abstain = sum(1 for c in choices.values() if c is VoteChoice.ABSTAIN)
-    recused_voters = tuple(sorted(m for m in choices if m in recused))
-    absent_voters = tuple(sorted(m for m in choices if m not in present))
-
+    tally = Counter(choices.values())
     checks: list[RuleCheck] = list(procedure)
-    need = minimum_for_share(len(seated), ordinance.quorum_percent, strict=ordinance.quorum_strict)
-    has_quorum = quorum_met(present=len(present), seated=len(seated), ordinance=ordinance)
-    checks.append(
-        RuleCheck(
-            Rule.QUORUM,
-            Severity.OK if has_quorum else Severity.VIOLATION,
-            f"{len(present)} of {len(seated)} seated members present at the vote; at least {need} required",
-        )
+    checks += _validity_checks(
+        seated=seated, present=present, recused=recused, choices=choices, ordinance=ordinance
     )
-    checks.append(
-        RuleCheck(
-            Rule.RECUSAL,
-            Severity.VIOLATION if recused_voters else Severity.OK,
-            (
-                f"{len(recused_voters)} recused member(s) voted"
-                if recused_voters
-                else f"no recused member voted ({len(recused)} recused)"
-            ),
-            recused_voters,
-        )
+    kind, adopted, majority_check = _majority(
+        subject_kind=subject_kind, seated=seated, present=present, tally=tally, ordinance=ordinance
     )
-    checks.append(
-        RuleCheck(
-            Rule.VOTER_PRESENT,
-            Severity.VIOLATION if absent_voters else Severity.OK,
-            (
-                f"{len(absent_voters)} vote(s) by members not present and seated at the vote"
-                if absent_voters
-                else "every vote was cast by a member present at the vote"
-            ),
-            absent_voters,
-        )
-    )
-    checks.append(
-        RuleCheck(
-            Rule.VOTES_RECORDED,
-            Severity.OK if choices else Severity.VIOLATION,
-            f"{len(choices)} named vote(s) recorded",
-        )
-    )
-    kind = ordinance.required_majority(subject_kind)
-    basis = ordinance.majority_basis
-    if basis is MajorityBasis.PRESENT_AND_VOTING:
-        basis_count = yes + no
-    elif basis is MajorityBasis.PRESENT:
-        basis_count = len(present)
-    else:
-        basis_count = len(seated)
-    adopted = majority_reached(yes=yes, basis_count=basis_count, kind=kind)
-    # The majority check explains the outcome; a rejection is a valid result, never a violation.
-    checks.append(
-        RuleCheck(
-            Rule.MAJORITY,
-            Severity.OK,
-            f"{yes} yes, {no} no, {abstain} abstain; {kind.value.replace('_', ' ')} majority of "
-            f"{basis.value.replace('_', ' ')} ({basis_count}) {'reached' if adopted else 'not reached'}",
-        )
-    )
-    valid = all(c.ok for c in checks)
+    checks.append(majority_check)
     return DecisionEvaluation(
-        valid=valid,
+        valid=all(c.ok for c in checks),
         adopted=adopted,
         required_majority=kind,
         tally=TallyCounts(
             seated=len(seated),
             present=len(present),
-            yes=yes,
-            no=no,
-            abstain=abstain,
+            yes=tally[VoteChoice.YES],
+            no=tally[VoteChoice.NO],
+            abstain=tally[VoteChoice.ABSTAIN],
             recused=len(recused),
-            recused_voted=len(recused_voters),
+            recused_voted=sum(1 for m in choices if m in recused),
         ),
         checks=tuple(checks),
     )

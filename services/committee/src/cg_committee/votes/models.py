@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cg_committee.common import new_id
 from cg_committee.db import Base
 from cg_shared.db import UtcDateTime, utcnow
+from cg_shared.fields import new_id
 
 
 class Motion(Base):

@@ -6,10 +6,9 @@ import uuid
 
 from fastapi import status
 
-from cg_committee.routing import aggregate_router
+from cg_committee.routing import Write, aggregate_router
 from cg_committee.votes import service
 from cg_committee.votes.schemas import MotionCreate, MotionRead, VotesCreate, VotesRead
-from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
 
 router = aggregate_router("meetings")
@@ -22,13 +21,8 @@ router = aggregate_router("meetings")
     tags=["votes"],
     summary="Put a motion to the vote (optional: votes open a default 'adopt as proposed' motion)",
 )
-async def open_motion(
-    item_id: uuid.UUID, motion_in: MotionCreate, principal: CurrentPrincipal, session: SessionDep
-) -> MotionRead:
-    async with session.begin():
-        return await service.open_motion(
-            session=session, principal=principal, item_id=str(item_id), motion_in=motion_in
-        )
+async def open_motion(item_id: uuid.UUID, motion_in: MotionCreate, write: Write) -> MotionRead:
+    return await write.run(service.open_motion(**write.caller, item_id=str(item_id), motion_in=motion_in))
 
 
 @router.get(
@@ -63,13 +57,8 @@ _VOTES_DOC = (
     summary="Record named votes on the item's open motion",
     description=_VOTES_DOC,
 )
-async def cast_votes_on_item(
-    item_id: uuid.UUID, votes_in: VotesCreate, principal: CurrentPrincipal, session: SessionDep
-) -> VotesRead:
-    async with session.begin():
-        return await service.cast_votes(
-            session=session, principal=principal, votes_in=votes_in, item_id=str(item_id)
-        )
+async def cast_votes_on_item(item_id: uuid.UUID, votes_in: VotesCreate, write: Write) -> VotesRead:
+    return await write.run(service.cast_votes(**write.caller, votes_in=votes_in, item_id=str(item_id)))
 
 
 @router.post(
@@ -79,10 +68,5 @@ async def cast_votes_on_item(
     summary="Record named votes on a motion",
     description=_VOTES_DOC,
 )
-async def cast_votes_on_motion(
-    motion_id: uuid.UUID, votes_in: VotesCreate, principal: CurrentPrincipal, session: SessionDep
-) -> VotesRead:
-    async with session.begin():
-        return await service.cast_votes(
-            session=session, principal=principal, votes_in=votes_in, motion_id=str(motion_id)
-        )
+async def cast_votes_on_motion(motion_id: uuid.UUID, votes_in: VotesCreate, write: Write) -> VotesRead:
+    return await write.run(service.cast_votes(**write.caller, votes_in=votes_in, motion_id=str(motion_id)))

@@ -6,14 +6,13 @@ import uuid
 
 from fastapi import Response, status
 
-from cg_committee.routing import aggregate_router
+from cg_committee.routing import Write, aggregate_router
 from cg_committee.working_groups import service
 from cg_committee.working_groups.schemas import (
     WorkingGroupCreate,
     WorkingGroupMembership,
     WorkingGroupRead,
 )
-from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
 
 router = aggregate_router("members")
@@ -27,12 +26,11 @@ router = aggregate_router("members")
     summary="Create a working group (분과)",
 )
 async def create_working_group(
-    committee_id: uuid.UUID, group_in: WorkingGroupCreate, principal: CurrentPrincipal, session: SessionDep
+    committee_id: uuid.UUID, group_in: WorkingGroupCreate, write: Write
 ) -> WorkingGroupRead:
-    async with session.begin():
-        return await service.create_working_group(
-            session=session, principal=principal, committee_id=str(committee_id), group_in=group_in
-        )
+    return await write.run(
+        service.create_working_group(**write.caller, committee_id=str(committee_id), group_in=group_in)
+    )
 
 
 @router.get(
@@ -62,20 +60,13 @@ async def get_working_group(group_id: uuid.UUID, session: SessionDep) -> Working
     summary="Add a member to a working group (or change their role)",
 )
 async def put_working_group_member(
-    group_id: uuid.UUID,
-    member_id: uuid.UUID,
-    membership_in: WorkingGroupMembership,
-    principal: CurrentPrincipal,
-    session: SessionDep,
+    group_id: uuid.UUID, member_id: uuid.UUID, membership_in: WorkingGroupMembership, write: Write
 ) -> WorkingGroupRead:
-    async with session.begin():
-        return await service.put_working_group_member(
-            session=session,
-            principal=principal,
-            group_id=str(group_id),
-            member_id=str(member_id),
-            membership_in=membership_in,
+    return await write.run(
+        service.put_working_group_member(
+            **write.caller, group_id=str(group_id), member_id=str(member_id), membership_in=membership_in
         )
+    )
 
 
 @router.delete(
@@ -84,11 +75,8 @@ async def put_working_group_member(
     tags=["working groups"],
     summary="Remove a member from a working group",
 )
-async def remove_working_group_member(
-    group_id: uuid.UUID, member_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
-) -> Response:
-    async with session.begin():
-        await service.remove_working_group_member(
-            session=session, principal=principal, group_id=str(group_id), member_id=str(member_id)
-        )
+async def remove_working_group_member(group_id: uuid.UUID, member_id: uuid.UUID, write: Write) -> Response:
+    await write.run(
+        service.remove_working_group_member(**write.caller, group_id=str(group_id), member_id=str(member_id))
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)

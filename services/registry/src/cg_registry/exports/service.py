@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_registry.domain import FundingSource
-from cg_registry.exports.safety import neutralise
 from cg_registry.projects import search
 from cg_registry.projects.models import FundingLine, Project
 from cg_registry.projects.service import ProjectFilters, apply_filters
 from cg_registry.seed.generator import SEED_ACTOR
 from cg_shared.clock import now_utc
+from cg_shared.csvsafe import neutralise
 from cg_shared.districts import DISTRICTS
 
 CHUNK = 2_000

@@ -22,6 +22,7 @@ from cg_registry.projects.schemas import (
 )
 from cg_shared.auth import CurrentPrincipal
 from cg_shared.deps import SessionDep
+from cg_shared.fields import NO_CONTROL_PATTERN
 from cg_shared.http import (
     PROBLEM_RESPONSES,
     CursorParam,
@@ -40,7 +41,7 @@ router = APIRouter(
 
 ProjectId = Annotated[str, Path(max_length=36, description="Project id (UUID)")]
 # Free-text filters refuse control characters (422): a NUL reaching PostgreSQL was a 500.
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL = NO_CONTROL_PATTERN
 
 
 # Both dependencies of the public list are ``async def``: a sync dependency runs in the thread pool,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -19,26 +17,11 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from cg_registry.domain import POLICY_FIELDS, FundingSource, Origin, PartnerKind, ProjectStatus
+from cg_shared.fields import CleanText, NoControl, SggCodeStr
 from cg_shared.i18n import msg
 
 Omitted = SkipJsonSchema[None]
 MAX_KRW = 10**15  # ₩1,000 trillion: far above Seoul's whole budget, far below BIGINT overflow
-
-
-# C0 controls except tab, LF and CR, and DEL. PostgreSQL cannot store NUL in text (a NUL reached the
-# database as a 500 before), and the others only ever arrive by accident or to attack logs and terminals.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _no_control(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("control characters (such as NUL) are not allowed")
-    return value
-
-
-def _nfc(value: str) -> str:
-    # Hangul typed on macOS arrives decomposed; store one canonical form so search and dedup agree.
-    return unicodedata.normalize("NFC", _no_control(value))
 
 
 def _known_field(value: str) -> str:
@@ -47,18 +30,12 @@ def _known_field(value: str) -> str:
     return value
 
 
-SggCode = Annotated[str, StringConstraints(pattern=r"^11\d{3}$"), Field(examples=["11200"])]
-Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_nfc)
-]
-OptionalTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(_nfc)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(_nfc)]
-ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_nfc)
-]
-Label = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), AfterValidator(_nfc)
-]
+SggCode = Annotated[SggCodeStr, Field(examples=["11200"])]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), CleanText]
+OptionalTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), CleanText]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), CleanText]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), CleanText]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), CleanText]
 PolicyFieldCode = Annotated[str, AfterValidator(_known_field), Field(examples=["community"])]
 ProjectCode = Annotated[
     str,
@@ -66,10 +43,8 @@ ProjectCode = Annotated[
     Field(examples=["CG-11200-00042"]),
 ]
 Krw = Annotated[int, Field(ge=0, le=MAX_KRW, description="Integer won")]
-ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(_no_control)]
-ExternalId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_control)
-]
+ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=36), NoControl]
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoControl]
 
 
 class Partner(BaseModel):
