@@ -19,7 +19,14 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
     writer = kit.writer(sgg)
     committee = await kit.committee(sgg)
     civ, off = await kit.seat(committee, 3, 2)
+    org = await _step_support_organisations(kit, sgg, other, writer)
+    activity_body, activity, old = await _step_activities(kit, sgg, writer, org)
+    await _step_participants(kit, writer, activity, old, civ, off)
+    await _step_reads(kit, sgg, writer, activity, old)
+    await _step_indicator_events_and_roles(kit, sgg, other, activity, activity_body)
 
+
+async def _step_support_organisations(kit: Any, sgg: str, other: str, writer: dict[str, str]) -> Any:
     org_body = {
         "sgg_code": sgg,
         "name_ko": "협치지원센터",
@@ -40,7 +47,12 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
     assert (
         await kit.call("POST", "/v1/capacity/support-organisations", json=closed, headers=writer, expect=201)
     )["active"] is False
+    return org
 
+
+async def _step_activities(
+    kit: Any, sgg: str, writer: dict[str, str], org: Any
+) -> tuple[dict[str, Any], Any, Any]:
     today = today_seoul()
     activity_body = {
         "sgg_code": sgg,
@@ -70,6 +82,12 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         headers=writer,
         expect=201,
     )
+    return activity_body, activity, old
+
+
+async def _step_participants(
+    kit: Any, writer: dict[str, str], activity: Any, old: Any, civ: Any, off: Any
+) -> None:
     url = f"/v1/capacity/activities/{activity['id']}/participants"
     no_id = await kit.call(
         "POST",
@@ -124,6 +142,8 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
         expect=200,
     )
 
+
+async def _step_reads(kit: Any, sgg: str, writer: dict[str, str], activity: Any, old: Any) -> None:
     public = await kit.call("GET", f"/v1/capacity/activities/{activity['id']}", expect=200)
     assert {p["display_name"] for p in public["participants"]} == {None}
     private = await kit.call("GET", f"/v1/capacity/activities/{activity['id']}", headers=writer, expect=200)
@@ -143,6 +163,10 @@ async def test_training_and_support_organisations_make_the_capacity_indicator(
     )
     assert [a["id"] for a in rest["items"]] == [old["id"]]
 
+
+async def _step_indicator_events_and_roles(
+    kit: Any, sgg: str, other: str, activity: Any, activity_body: dict[str, Any]
+) -> None:
     rows = {r["sgg_code"]: r for r in (await kit.call("GET", "/v1/boroughs", expect=200))["rows"]}
     capacity = rows[sgg]["capacity"]
     assert capacity == {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -260,33 +261,10 @@ async def test_export_neutralises_formulas_and_reimports(reg: Any, fresh_db: Any
 async def test_reimporting_an_edited_export_updates_by_code_with_a_version_check(
     reg: Any, fresh_db: Any, db_backend: str
 ) -> None:
-    import csv
-
     url = await fresh_db(db_backend)
     async with reg.api(url) as client:
-        created = []
-        for title in (
-            "성수동 청년 마을활동가 양성 지원사업",
-            "금호동 어르신 건강 걷기 모임",
-            "옥수동 마을 도서관",
-        ):
-            body = reg.project_body(title_ko=title)
-            response = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
-            assert response.status_code == 201, response.text
-            created.append(response.json())
-        first, second, third = created
-        exported = (await client.get("/v1/exports/projects.csv")).content.decode("utf-8-sig")
-        rows = {r["code"]: r for r in csv.DictReader(io.StringIO(exported))}
-        assert rows[first["code"]]["version"] == "1"
-
-        # Someone edits the second project through the API after the export was taken: its row is stale.
-        patched = await client.patch(
-            f"/v1/projects/{second['id']}",
-            json={"status": "active"},
-            headers={**reg.OFFICER, "If-Match": 'W/"1"'},
-        )
-        assert patched.status_code == 200, patched.text
-
+        created, rows = await _step_export_then_edit_one(client, reg)
+        third = created[2]
         edited = [dict(rows[p["code"]]) for p in created]
         edited[0]["title_ko"] = "성수동 청년 마을활동가 양성 사업 (확대)"
         edited[0]["status"] = "active"
@@ -295,73 +273,117 @@ async def test_reimporting_an_edited_export_updates_by_code_with_a_version_check
         new_row = dict(edited[0], code="", version="", title_ko="행당동 주민 공유부엌", borough_krw="0")
         rows_out = [*edited, new_row]
 
-        def as_csv(items: list[dict[str, str]]) -> bytes:
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(items[0]))
-            writer.writeheader()
-            writer.writerows(items)
-            return buffer.getvalue().encode("utf-8-sig")
-
-        refused = await upload(client, reg.OFFICER, as_csv(rows_out), name="edited.csv", key="edit-1")
+        refused = await upload(client, reg.OFFICER, _as_csv(rows_out), name="edited.csv", key="edit-1")
         assert refused.status_code == 422, refused.text
         problem = refused.json()
         assert [e["field"] for e in problem["errors"]] == ["row 3: version"]
         assert "2" in problem["errors"][0]["message"]  # names the current version
+        await _step_valid_rows_only(client, reg, rows_out, created)
+        await _step_stale_again_and_code_rules(client, reg, rows, edited, third)
 
-        # valid_rows_only: the fresh rows update or register, the stale row is reported and left alone.
-        applied = await upload(
-            client, reg.OFFICER, as_csv(rows_out), name="edited.csv", key="edit-2", valid_rows_only="true"
-        )
-        assert applied.status_code == 201, applied.text
-        report = applied.json()
-        assert (report["imported"], report["updated"], report["unchanged"]) == (1, 1, 1)
-        assert {(p["row"], p["action"]) for p in report["projects"]} == {
-            (2, "updated"),
-            (4, "unchanged"),
-            (5, "created"),
-        }
-        assert [e["row"] for e in report["errors"]] == [3]
 
-        one = (await client.get(f"/v1/projects/{first['id']}")).json()
-        assert one["title_ko"] == "성수동 청년 마을활동가 양성 사업 (확대)" and one["status"] == "active"
-        assert one["version"] == 2
-        by_source = {line["source"]: line["amount_krw"] for line in one["funding_lines"]}
-        assert by_source == {"smg_grant": 120_000_000, "borough": 50_000_000}
-        assert one["total_krw"] == 170_000_000
-        history = (await client.get(f"/v1/projects/{first['id']}/history", headers=reg.OFFICER)).json()
-        assert {"title_ko", "status"} <= set(history["items"][0]["changes"])
-        stale = (await client.get(f"/v1/projects/{second['id']}")).json()
-        assert stale["title_ko"] == second["title_ko"] and stale["status"] == "active"
-        untouched = (await client.get(f"/v1/projects/{third['id']}")).json()
-        assert untouched["version"] == 1 and untouched["title_ko"] == "옥수동 마을 도서관"
+def _as_csv(items: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(items[0]))
+    writer.writeheader()
+    writer.writerows(items)
+    return buffer.getvalue().encode("utf-8-sig")
 
-        # The first row again: now stale (the project moved to version 2); the third still current.
-        stale_again = await upload(client, reg.OFFICER, as_csv([edited[0]]), name="e.csv", key="edit-5")
-        assert stale_again.status_code == 422 and "row 2: version" in stale_again.text
-        again_rows = [dict(rows[third["code"]], version="1")]
-        again = await upload(client, reg.OFFICER, as_csv(again_rows), name="again.csv", key="edit-3")
-        assert again.status_code == 201, again.text
-        assert (again.json()["updated"], again.json()["unchanged"]) == (0, 1)
-        assert (await client.get(f"/v1/projects/{third['id']}")).json()["version"] == 1
 
-        # A code that exists without a version, a version for an unknown code, another borough's project.
-        existing_no_version = dict(rows[third["code"]], version="")
-        unknown = dict(rows[third["code"]], code="CG-11200-99999", version="3")
-        other = await upload(
-            client, reg.OTHER_OFFICER, as_csv([dict(rows[third["code"]], version="1")]), name="o.csv", key="o"
-        )
-        assert other.status_code == 422
-        mixed = await upload(
-            client, reg.OFFICER, as_csv([existing_no_version, unknown]), name="m.csv", key="edit-4"
-        )
-        assert mixed.status_code == 422
-        assert [e["field"] for e in mixed.json()["errors"]] == ["row 2: code", "row 3: version"]
-        # A version no project reaches (400 digits overflowed float → int into a 500): a row error.
-        huge = await upload(
-            client, reg.OFFICER, as_csv([dict(rows[third["code"]], version="9" * 400)]), name="h.csv", key="h"
-        )
-        assert huge.status_code == 422, huge.text
-        assert [e["field"] for e in huge.json()["errors"]] == ["row 2: version"]
+async def _step_export_then_edit_one(
+    client: Any, reg: Any
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    created = []
+    for title in (
+        "성수동 청년 마을활동가 양성 지원사업",
+        "금호동 어르신 건강 걷기 모임",
+        "옥수동 마을 도서관",
+    ):
+        body = reg.project_body(title_ko=title)
+        response = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
+        assert response.status_code == 201, response.text
+        created.append(response.json())
+    first, second, _third = created
+    exported = (await client.get("/v1/exports/projects.csv")).content.decode("utf-8-sig")
+    rows = {r["code"]: r for r in csv.DictReader(io.StringIO(exported))}
+    assert rows[first["code"]]["version"] == "1"
+
+    # Someone edits the second project through the API after the export was taken: its row is stale.
+    patched = await client.patch(
+        f"/v1/projects/{second['id']}",
+        json={"status": "active"},
+        headers={**reg.OFFICER, "If-Match": 'W/"1"'},
+    )
+    assert patched.status_code == 200, patched.text
+    return created, rows
+
+
+async def _step_valid_rows_only(
+    client: Any, reg: Any, rows_out: list[dict[str, str]], created: list[dict[str, Any]]
+) -> None:
+    first, second, third = created
+    # valid_rows_only: the fresh rows update or register, the stale row is reported and left alone.
+    applied = await upload(
+        client, reg.OFFICER, _as_csv(rows_out), name="edited.csv", key="edit-2", valid_rows_only="true"
+    )
+    assert applied.status_code == 201, applied.text
+    report = applied.json()
+    assert (report["imported"], report["updated"], report["unchanged"]) == (1, 1, 1)
+    assert {(p["row"], p["action"]) for p in report["projects"]} == {
+        (2, "updated"),
+        (4, "unchanged"),
+        (5, "created"),
+    }
+    assert [e["row"] for e in report["errors"]] == [3]
+
+    one = (await client.get(f"/v1/projects/{first['id']}")).json()
+    assert one["title_ko"] == "성수동 청년 마을활동가 양성 사업 (확대)" and one["status"] == "active"
+    assert one["version"] == 2
+    by_source = {line["source"]: line["amount_krw"] for line in one["funding_lines"]}
+    assert by_source == {"smg_grant": 120_000_000, "borough": 50_000_000}
+    assert one["total_krw"] == 170_000_000
+    history = (await client.get(f"/v1/projects/{first['id']}/history", headers=reg.OFFICER)).json()
+    assert {"title_ko", "status"} <= set(history["items"][0]["changes"])
+    stale = (await client.get(f"/v1/projects/{second['id']}")).json()
+    assert stale["title_ko"] == second["title_ko"] and stale["status"] == "active"
+    untouched = (await client.get(f"/v1/projects/{third['id']}")).json()
+    assert untouched["version"] == 1 and untouched["title_ko"] == "옥수동 마을 도서관"
+
+
+async def _step_stale_again_and_code_rules(
+    client: Any,
+    reg: Any,
+    rows: dict[str, dict[str, str]],
+    edited: list[dict[str, str]],
+    third: dict[str, Any],
+) -> None:
+    # The first row again: now stale (the project moved to version 2); the third still current.
+    stale_again = await upload(client, reg.OFFICER, _as_csv([edited[0]]), name="e.csv", key="edit-5")
+    assert stale_again.status_code == 422 and "row 2: version" in stale_again.text
+    again_rows = [dict(rows[third["code"]], version="1")]
+    again = await upload(client, reg.OFFICER, _as_csv(again_rows), name="again.csv", key="edit-3")
+    assert again.status_code == 201, again.text
+    assert (again.json()["updated"], again.json()["unchanged"]) == (0, 1)
+    assert (await client.get(f"/v1/projects/{third['id']}")).json()["version"] == 1
+
+    # A code that exists without a version, a version for an unknown code, another borough's project.
+    existing_no_version = dict(rows[third["code"]], version="")
+    unknown = dict(rows[third["code"]], code="CG-11200-99999", version="3")
+    other = await upload(
+        client, reg.OTHER_OFFICER, _as_csv([dict(rows[third["code"]], version="1")]), name="o.csv", key="o"
+    )
+    assert other.status_code == 422
+    mixed = await upload(
+        client, reg.OFFICER, _as_csv([existing_no_version, unknown]), name="m.csv", key="edit-4"
+    )
+    assert mixed.status_code == 422
+    assert [e["field"] for e in mixed.json()["errors"]] == ["row 2: code", "row 3: version"]
+    # A version no project reaches (400 digits overflowed float → int into a 500): a row error.
+    huge = await upload(
+        client, reg.OFFICER, _as_csv([dict(rows[third["code"]], version="9" * 400)]), name="h.csv", key="h"
+    )
+    assert huge.status_code == 422, huge.text
+    assert [e["field"] for e in huge.json()["errors"]] == ["row 2: version"]
 
 
 async def test_reimport_keeps_allocation_money_and_refuses_amounts_below_it(reg: Any, fresh_db: Any) -> None:

@@ -49,106 +49,122 @@ async def test_plan_adoption_and_allocation_are_applied_once(
 ) -> None:
     url = await fresh_db(db_backend)
     async with reg.api(url) as client:
-        app = client.app
         existing = (await client.post("/v1/projects", json=reg.project_body(), headers=reg.OFFICER)).json()
-        plan = adopted(
-            [
-                item(
-                    "item-resident",
-                    "사근동 주민 공유정원 가꾸기",
-                    "resident",
-                    title_en="Sageun shared garden",
-                ),
-                item("item-civic", "응봉동 청년 마을 미디어", "civic_group", policy_field="마을공동체"),
-                item(
-                    "item-linked",
-                    "이미 등록된 사업의 연속",
-                    "department",
-                    linked_project_ids=[existing["id"]],
-                ),
-            ]
-        )
-        first = await reg.deliver(app, plan, subject=plan.plan_id)
-        await reg.deliver(app, plan, subject=plan.plan_id, event=first)  # the same event again (inbox)
-        await reg.deliver(app, plan, subject=plan.plan_id)  # re-published under a new event id (design)
-        projects = await _projects(client)
-        assert set(projects) == {existing["id"], "item-resident", "item-civic"}
-        resident = projects["item-resident"]
-        assert resident["origin"] == "resident" and resident["sgg_code"] == "11200"
-        assert resident["code"] == plan_item_code("11200", "item-resident")
-        assert resident["start_date"] == "2026-01-01" and resident["status"] == "planned"
-        assert resident["partners"] == [{"name": "성수마을넷", "kind": "resident_group", "role": "partner"}]
-        assert projects["item-civic"]["policy_field"] == "community"
-        history = (await client.get(f"/v1/projects/{resident['id']}/history", headers=reg.ADMIN)).json()[
-            "items"
-        ]
-        assert [(h["action"], h["actor"]) for h in history] == [("registered", "system:planning")]
-        registered = [e["data"]["plan_item_id"] for e in await reg.outbox_rows(app, "project.registered")]
-        assert sorted(p for p in registered if p) == ["item-civic", "item-resident"]
+        await _step_plan_adopted_once(client, reg, existing)
+        allocation = _allocation(existing["id"])
+        await _step_allocation_applied_once(client, reg, allocation, existing)
+        await _step_later_adoption_attaches_the_kept_line(client, reg, allocation)
 
-        allocation = AllocationFinalized(
-            allocation_id="alloc-1",
-            cycle_id="cycle-2026",
-            sgg_code="11200",
-            fiscal_year=2026,
-            method="election:mes",
-            total_krw=180_000_000,
-            lines=[
-                AllocationLine(
-                    request_id="req-1",
-                    plan_item_id="item-resident",
-                    source="smg_grant",
-                    amount_krw=40_000_000,
-                ),
-                AllocationLine(
-                    request_id="req-2", plan_item_id="item-resident", source="borough", amount_krw=10_000_000
-                ),
-                AllocationLine(
-                    request_id="req-3",
-                    plan_item_id="item-unknown",
-                    linked_project_ids=["nope", existing["id"]],
-                    source="borough",
-                    amount_krw=30_000_000,
-                ),
-                AllocationLine(
-                    request_id="req-4", plan_item_id="item-later", source="smg_grant", amount_krw=100_000_000
-                ),
-            ],
-        )
-        event = await reg.deliver(app, allocation, subject=allocation.allocation_id)
-        await reg.deliver(app, allocation, subject=allocation.allocation_id, event=event)
-        await reg.deliver(app, allocation, subject=allocation.allocation_id)
-        projects = await _projects(client)
-        resident = projects["item-resident"]
-        assert [
-            (f["source"], f["fiscal_year"], f["amount_krw"], f["allocation_id"], f["request_id"])
-            for f in resident["funding_lines"]
-        ] == [
-            ("borough", 2026, 10_000_000, "alloc-1", "req-2"),
-            ("smg_grant", 2026, 40_000_000, "alloc-1", "req-1"),
-        ]
-        assert resident["total_krw"] == 50_000_000 and resident["has_smg_grant"] is True
-        assert resident["budget_line_ids"] == ["alloc-1/req-1", "alloc-1/req-2"]
-        linked = projects[existing["id"]]
-        assert linked["total_krw"] == 150_000_000 + 30_000_000 and linked["version"] == 2
-        updates = [e["data"] for e in await reg.outbox_rows(app, "project.updated")]
-        assert sorted(u["project_id"] for u in updates) == sorted([resident["id"], existing["id"]])
 
-        # The line for a plan item whose adoption arrives later is kept, then attached exactly once.
-        later = adopted(
-            [item("item-later", "송정동 마을 축제", "civic_group")], plan_id="plan-2026-supplement"
-        )
-        await reg.deliver(app, later, subject=later.plan_id)
-        await reg.deliver(app, allocation, subject=allocation.allocation_id)
-        projects = await _projects(client)
-        assert [(f["request_id"], f["amount_krw"]) for f in projects["item-later"]["funding_lines"]] == [
-            ("req-4", 100_000_000)
+async def _step_plan_adopted_once(client: Any, reg: Any, existing: dict[str, Any]) -> None:
+    app = client.app
+    plan = adopted(
+        [
+            item(
+                "item-resident",
+                "사근동 주민 공유정원 가꾸기",
+                "resident",
+                title_en="Sageun shared garden",
+            ),
+            item("item-civic", "응봉동 청년 마을 미디어", "civic_group", policy_field="마을공동체"),
+            item(
+                "item-linked",
+                "이미 등록된 사업의 연속",
+                "department",
+                linked_project_ids=[existing["id"]],
+            ),
         ]
-        assert projects["item-later"]["has_smg_grant"] is True
+    )
+    first = await reg.deliver(app, plan, subject=plan.plan_id)
+    await reg.deliver(app, plan, subject=plan.plan_id, event=first)  # the same event again (inbox)
+    await reg.deliver(app, plan, subject=plan.plan_id)  # re-published under a new event id (design)
+    projects = await _projects(client)
+    assert set(projects) == {existing["id"], "item-resident", "item-civic"}
+    resident = projects["item-resident"]
+    assert resident["origin"] == "resident" and resident["sgg_code"] == "11200"
+    assert resident["code"] == plan_item_code("11200", "item-resident")
+    assert resident["start_date"] == "2026-01-01" and resident["status"] == "planned"
+    assert resident["partners"] == [{"name": "성수마을넷", "kind": "resident_group", "role": "partner"}]
+    assert projects["item-civic"]["policy_field"] == "community"
+    history = (await client.get(f"/v1/projects/{resident['id']}/history", headers=reg.ADMIN)).json()["items"]
+    assert [(h["action"], h["actor"]) for h in history] == [("registered", "system:planning")]
+    registered = [e["data"]["plan_item_id"] for e in await reg.outbox_rows(app, "project.registered")]
+    assert sorted(p for p in registered if p) == ["item-civic", "item-resident"]
 
-        stats = (await client.get("/v1/stats/summary")).json()
-        assert stats["project_count"] == 4
-        assert stats["total_krw"] == 180_000_000 + 50_000_000 + 100_000_000  # item-civic has no money yet
+
+def _allocation(existing_id: str) -> AllocationFinalized:
+    return AllocationFinalized(
+        allocation_id="alloc-1",
+        cycle_id="cycle-2026",
+        sgg_code="11200",
+        fiscal_year=2026,
+        method="election:mes",
+        total_krw=180_000_000,
+        lines=[
+            AllocationLine(
+                request_id="req-1",
+                plan_item_id="item-resident",
+                source="smg_grant",
+                amount_krw=40_000_000,
+            ),
+            AllocationLine(
+                request_id="req-2", plan_item_id="item-resident", source="borough", amount_krw=10_000_000
+            ),
+            AllocationLine(
+                request_id="req-3",
+                plan_item_id="item-unknown",
+                linked_project_ids=["nope", existing_id],
+                source="borough",
+                amount_krw=30_000_000,
+            ),
+            AllocationLine(
+                request_id="req-4", plan_item_id="item-later", source="smg_grant", amount_krw=100_000_000
+            ),
+        ],
+    )
+
+
+async def _step_allocation_applied_once(
+    client: Any, reg: Any, allocation: AllocationFinalized, existing: dict[str, Any]
+) -> None:
+    app = client.app
+    event = await reg.deliver(app, allocation, subject=allocation.allocation_id)
+    await reg.deliver(app, allocation, subject=allocation.allocation_id, event=event)
+    await reg.deliver(app, allocation, subject=allocation.allocation_id)
+    projects = await _projects(client)
+    resident = projects["item-resident"]
+    assert [
+        (f["source"], f["fiscal_year"], f["amount_krw"], f["allocation_id"], f["request_id"])
+        for f in resident["funding_lines"]
+    ] == [
+        ("borough", 2026, 10_000_000, "alloc-1", "req-2"),
+        ("smg_grant", 2026, 40_000_000, "alloc-1", "req-1"),
+    ]
+    assert resident["total_krw"] == 50_000_000 and resident["has_smg_grant"] is True
+    assert resident["budget_line_ids"] == ["alloc-1/req-1", "alloc-1/req-2"]
+    linked = projects[existing["id"]]
+    assert linked["total_krw"] == 150_000_000 + 30_000_000 and linked["version"] == 2
+    updates = [e["data"] for e in await reg.outbox_rows(app, "project.updated")]
+    assert sorted(u["project_id"] for u in updates) == sorted([resident["id"], existing["id"]])
+
+
+async def _step_later_adoption_attaches_the_kept_line(
+    client: Any, reg: Any, allocation: AllocationFinalized
+) -> None:
+    app = client.app
+    # The line for a plan item whose adoption arrives later is kept, then attached exactly once.
+    later = adopted([item("item-later", "송정동 마을 축제", "civic_group")], plan_id="plan-2026-supplement")
+    await reg.deliver(app, later, subject=later.plan_id)
+    await reg.deliver(app, allocation, subject=allocation.allocation_id)
+    projects = await _projects(client)
+    assert [(f["request_id"], f["amount_krw"]) for f in projects["item-later"]["funding_lines"]] == [
+        ("req-4", 100_000_000)
+    ]
+    assert projects["item-later"]["has_smg_grant"] is True
+
+    stats = (await client.get("/v1/stats/summary")).json()
+    assert stats["project_count"] == 4
+    assert stats["total_krw"] == 180_000_000 + 50_000_000 + 100_000_000  # item-civic has no money yet
 
 
 async def test_contract_violation_goes_to_dead_letters(reg: Any, fresh_db: Any) -> None:
