@@ -14,7 +14,6 @@ from tests.architecture import shape
 
 # Not split yet (path → lines when allowed). Split them and delete the entry; never raise a count.
 ALLOWED_LONG_FILES: dict[str, int] = {
-    "services/registry/src/cg_registry/projects/service.py": 1013,  # list pages as JSON moved to json_pages.py
     "services/planning/src/cg_planning/plans/service.py": 1103,  # +2: guard messages translated (msg)
     "services/budget/src/cg_budget/elections/service.py": 978,
     "services/budget/src/cg_budget/allocation/_mes.py": 932,

@@ -1,5 +1,5 @@
 """Registry list pages as JSON bytes: on PostgreSQL built by the database in one statement, elsewhere
-serialised from :func:`cg_registry.projects.service.list_projects`; cached per registry version."""
+serialised from :func:`cg_registry.projects.listing.list_projects`; cached per registry version."""
 
 from __future__ import annotations
 
@@ -19,17 +19,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cg_registry.projects.listing import (
+    ProjectFilters,
+    apply_filters,
+    check_period,
+    list_projects,
+    page_rows_statement,
+)
 from cg_registry.projects.models import (
     Project,
 )
-from cg_registry.projects.service import (
-    _LIST_COLUMNS,
-    ProjectFilters,
-    _check_period,
-    _page_rows_statement,
-    apply_filters,
-    list_projects,
-)
+from cg_registry.projects.reading import LIST_COLUMNS
 from cg_registry.readpool import run_read
 from cg_registry.state import VersionedCache, current_version
 from cg_shared.http import (
@@ -128,7 +128,7 @@ def _list_shape(filters: ProjectFilters, page: PageParams) -> tuple[Select[Any],
     if stmt is None:
         # The value filters as apply_filters writes them, with parameters; the rest by apply_filters.
         rows = apply_filters(
-            select(*_LIST_COLUMNS), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS))
+            select(*LIST_COLUMNS), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS))
         )
         for name in bound:
             value: Any = bindparam(f"f_{name}")
@@ -150,12 +150,12 @@ async def _page_json_postgresql(session: AsyncSession, *, filters: ProjectFilter
     """One list page as the bytes of ``Page[ProjectRead]``, built by PostgreSQL in one statement (plus the
     index lookup of a Hangul search): the same items, values and order as :func:`list_projects`."""
     if filters.q:
-        rows_stmt = await _page_rows_statement(session, filters=filters, page=page)
+        rows_stmt = await page_rows_statement(session, filters=filters, page=page)
         if rows_stmt is None:
             return b'{"items":[],"next_cursor":null}'
         stmt, params = _page_json_statement(rows_stmt, page.limit), dict[str, Any]()
     else:
-        _check_period(filters)
+        check_period(filters)
         stmt, params = _list_shape(filters, page)
     count, last_code, body = (await session.execute(stmt, params)).one()
     cursor = json.dumps(encode_cursor([last_code])) if count > page.limit else "null"
