@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_registry.domain import FundingSource, is_public_led, search_bigrams_for, search_text_for
-from cg_registry.duplicates.scoring import title_key
-from cg_registry.projects import progress
+from cg_registry.projects import mapping, progress
 from cg_registry.projects.models import (
     FundingLine,
     Project,
@@ -22,42 +21,17 @@ from cg_registry.projects.schemas import (
 from cg_shared.audit import record_audit
 from cg_shared.auth import Principal, Role, ensure_borough, ensure_role
 from cg_shared.db import utcnow
+from cg_shared.events.envelope import make_event
 from cg_shared.events.registry import (
-    FundingLineData,
     ProjectRegistered,
     ProjectSnapshot,
     ProjectUpdated,
 )
 from cg_shared.messaging import add_to_outbox
+from cg_shared.messaging.outbox import _WAKE_FLAG as _OUTBOX_WAKE_FLAG
+from cg_shared.tracing import current_request_id
 
 Actor: TypeAlias = Principal | str  # a signed-in person, or "system:<service>" for event-driven writes
-
-# Fields a change is recorded for (history, audit, ProjectUpdated.changed_fields).
-TRACKED_FIELDS = (
-    "code",
-    "title_ko",
-    "title_en",
-    "summary_ko",
-    "summary_en",
-    "sgg_code",
-    "lead_department",
-    "partners",
-    "origin",
-    "policy_field",
-    "target_groups",
-    "start_date",
-    "end_date",
-    "status",
-    "plan_item_id",
-    "funding_lines",
-    "declared_total_krw",
-    "total_krw",
-    "public_led",
-    "iap2_level",
-    "tokenism_risk",
-    "parent_id",
-    "progress_pct",
-)
 
 
 def actor_name(actor: Actor) -> str:
@@ -66,32 +40,14 @@ def actor_name(actor: Actor) -> str:
 
 def apply_money(project: Project, lines: Sequence[FundingLine]) -> None:
     """Maintain the per-project totals statistics aggregate (never computed at read time)."""
-    by_source = dict.fromkeys(FundingSource, 0)
-    for line in lines:
-        by_source[FundingSource(line.source)] += line.amount_krw
-    project.smg_grant_krw = by_source[FundingSource.SMG_GRANT]
-    project.borough_krw = by_source[FundingSource.BOROUGH]
-    project.national_krw = by_source[FundingSource.NATIONAL]
-    project.private_krw = by_source[FundingSource.PRIVATE]
-    project.has_smg_grant = project.smg_grant_krw > 0
-    project.total_krw = max(project.declared_total_krw or 0, sum(by_source.values()))
+    for name, value in mapping.money(map(mapping.line_dict, lines), project.declared_total_krw).items():
+        setattr(project, name, value)
 
 
 def apply_derived(project: Project) -> None:
-    project.public_led = is_public_led(project.origin, project.partners or [])
-    text = search_text_for(
-        code=project.code,
-        title_ko=project.title_ko,
-        title_en=project.title_en,
-        lead_department=project.lead_department,
-        partners=project.partners or [],
-    )
-    if project.search_text != text:  # an unchanged value must not fire the SQLite FTS update trigger
-        project.search_text = text
-        project.search_bigrams = search_bigrams_for(text)
-    key = title_key(project.title_ko)
-    if project.dup_key != key:
-        project.dup_key = key
+    for name, value in mapping.derived(mapping.row_of(project)).items():
+        if getattr(project, name) != value:  # an unchanged value must not fire the SQLite FTS update trigger
+            setattr(project, name, value)
 
 
 def snapshot(
@@ -100,49 +56,61 @@ def snapshot(
     cls: type[ProjectSnapshot] = ProjectRegistered,
     **extra: Any,
 ) -> ProjectSnapshot:
-    return cls(
-        project_id=project.id,
-        code=project.code,
-        title_ko=project.title_ko,
-        title_en=project.title_en,
-        sgg_code=project.sgg_code,
-        policy_field=project.policy_field,
-        origin=project.origin,
-        status=project.status,
-        lead_department=project.lead_department,
-        partner_organisations=[str(p.get("name", "")) for p in project.partners or []],
-        target_groups=list(project.target_groups or []),
-        start_date=project.start_date,
-        end_date=project.end_date,
-        total_krw=project.total_krw,
-        funding_lines=[
-            FundingLineData(source=line.source, fiscal_year=line.fiscal_year, amount_krw=line.amount_krw)
-            for line in lines
-        ],
-        plan_item_id=project.plan_item_id,
-        parent_id=project.parent_id,
-        progress_pct=project.progress_pct,
-        version=project.version,
-        **extra,
-    )
-
-
-def comparable(read: ProjectRead) -> dict[str, Any]:
-    data = read.model_dump(mode="json")
-    data["funding_lines"] = [{k: v for k, v in line.items() if k != "id"} for line in data["funding_lines"]]
-    data["iap2_level"] = data["assessment"]["iap2_level"]
-    data["tokenism_risk"] = data["assessment"]["tokenism_risk"]
-    return data
+    return mapping.snapshot_of(mapping.row_of(project), lines, cls, **extra)
 
 
 def diff(before: ProjectRead | None, after: ProjectRead) -> dict[str, dict[str, Any]]:
-    new = comparable(after)
-    if before is None:
-        return {name: {"before": None, "after": new[name]} for name in TRACKED_FIELDS}
-    old = comparable(before)
+    old = None if before is None else before.model_dump(mode="json")
+    return mapping.changes(old, after.model_dump(mode="json"))
+
+
+def history_row(
+    row: Mapping[str, Any], *, actor: Actor, action: str, changes: dict[str, Any]
+) -> dict[str, Any]:
+    """A ``project_history`` row for Core inserts (:func:`add_history`'s)."""
     return {
-        name: {"before": old[name], "after": new[name]} for name in TRACKED_FIELDS if old[name] != new[name]
+        "project_id": row["id"],
+        "version": row["version"],
+        "at": row["updated_at"],
+        "actor": actor_name(actor),
+        "action": action,
+        "changes": changes,
     }
+
+
+def audit_row(actor: Actor, action: str, row: Mapping[str, Any], *, after: dict[str, Any]) -> dict[str, Any]:
+    """The ``audit_log`` row of a registration for Core inserts (:func:`cg_shared.audit.record_audit`'s)."""
+    return {
+        "at": row["updated_at"],
+        "actor": actor_name(actor),
+        "actor_role": actor.role.value if isinstance(actor, Principal) else None,
+        "sgg_code": row["sgg_code"],
+        "action": action,
+        "entity_type": "project",
+        "entity_id": row["id"],
+        "before": None,
+        "after": after,
+        "request_id": current_request_id(),
+    }
+
+
+def outbox_row(payload: ProjectSnapshot, *, subject: str, at: datetime) -> dict[str, Any]:
+    """An ``outbox`` row of an event, for Core inserts (:func:`cg_shared.messaging.add_to_outbox`'s)."""
+    event = make_event(payload, subject=subject)
+    return {
+        "event_id": event.id,
+        "event_type": event.type,
+        "topic": payload.topic,
+        "key": subject,
+        "payload": event.to_json().decode(),
+        "created_at": at,
+        "attempts": 0,
+    }
+
+
+def outbox_written(session: AsyncSession) -> None:
+    """Outbox rows written with Core: wake the relay when the transaction commits (as add_to_outbox does)."""
+    session.info[_OUTBOX_WAKE_FLAG] = True
 
 
 def add_history(

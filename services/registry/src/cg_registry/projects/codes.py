@@ -58,6 +58,37 @@ async def next_code(session: AsyncSession, sgg_code: str | None) -> str:
             return code
 
 
+_NEXT_CODE_AND_LINE_IDS_SQL = text(
+    "UPDATE code_counters SET last_value = last_value + 1 WHERE prefix = :prefix "
+    "RETURNING last_value, EXISTS (SELECT 1 FROM projects WHERE code = :prefix || '-' || "
+    "CASE WHEN last_value < 100000 THEN lpad(last_value::text, 5, '0') ELSE last_value::text END) AS taken, "
+    "ARRAY(SELECT nextval(pg_get_serial_sequence('funding_lines', 'id')) FROM generate_series(1, :lines)) "
+    "AS line_ids"
+)
+_LINE_IDS_SQL = text(
+    "SELECT ARRAY(SELECT nextval(pg_get_serial_sequence('funding_lines', 'id')) FROM generate_series(1, :lines))"
+)
+
+
+async def reserve(
+    session: AsyncSession, sgg_code: str | None, code: str | None, lines: int
+) -> tuple[str, list[int] | None]:
+    """A registration's code (``code``, or the next one) and, on PostgreSQL, the ids of its ``lines``
+    funding lines — together in one round trip (None on SQLite: the lines get theirs when inserted)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return code or await next_code(session, sgg_code), None
+    if code is not None:
+        ids = list(await session.scalar(_LINE_IDS_SQL, {"lines": lines}) or []) if lines else []
+        return code, ids
+    prefix = code_prefix(sgg_code)
+    while True:
+        row = (await session.execute(_NEXT_CODE_AND_LINE_IDS_SQL, {"prefix": prefix, "lines": lines})).first()
+        if row is None:  # a prefix without its counter row: next_code starts it
+            return await reserve(session, sgg_code, await next_code(session, sgg_code), lines)
+        if not row.taken:  # else an import already used the number's code: take the next
+            return f"{prefix}-{row.last_value:05d}", list(row.line_ids)
+
+
 async def allocate_codes(session: AsyncSession, prefix: str, count: int, taken: set[str]) -> list[str]:
     """Reserve ``count`` fresh codes under ``prefix`` with one counter update (skipping taken numbers)."""
     codes: list[str] = []

@@ -9,18 +9,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_registry.duplicates import service as duplicates
-from cg_registry.projects import progress
+from cg_registry.projects import dupcheck, progress
 from cg_registry.projects.changes import (
-    TRACKED_FIELDS,
     add_history,
     apply_derived,
     apply_money,
-    comparable,
     ensure_may_write,
     publish_update,
     roll_up,
 )
+from cg_registry.projects.mapping import TRACKED_FIELDS, comparable
 from cg_registry.projects.models import (
     FundingLine,
     Project,
@@ -117,7 +115,7 @@ async def update_project(
         for parent_id in {old_parent, project.parent_id} - {None}:
             await roll_up(session, str(parent_id), actor=principal)
     if sent & {"title_ko", "policy_field", "start_date", "end_date", "partners", "target_groups"}:
-        await duplicates.check_projects(session, [project.id])
+        await dupcheck.queue(session, project.id)
     return after
 
 
@@ -142,7 +140,7 @@ async def delete_project(
         action="deleted",
         changes={
             name: {"before": value, "after": None}
-            for name, value in comparable(before).items()
+            for name, value in comparable(before.model_dump(mode="json")).items()
             if name in TRACKED_FIELDS
         },
     )

@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_registry.domain import FundingSource
 from cg_registry.projects import search
+from cg_registry.projects.mapping import read_dict
 from cg_registry.projects.models import (
     FundingLine,
     Project,
 )
-from cg_registry.projects.reading import LIST_COLUMNS, line_dicts_by_project, row_to_read_dict
+from cg_registry.projects.reading import LIST_COLUMNS, line_dicts_by_project
 from cg_registry.projects.schemas import (
     ProjectRead,
 )
@@ -169,7 +170,7 @@ async def list_projects(
     # One pydantic-core validation of the whole page (the same checks ProjectRead applies field by field).
     return _PAGE_OF_PROJECTS.model_validate(
         {
-            "items": [row_to_read_dict(row, lines.get(row["id"], [])) for row in rows],
+            "items": [read_dict(row, lines.get(row["id"], [])) for row in rows],
             "next_cursor": encode_cursor([rows[-1]["code"]]) if more and rows else None,
         }
     )

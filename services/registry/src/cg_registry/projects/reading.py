@@ -15,16 +15,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cg_registry.projects import mapping
 from cg_registry.projects.models import (
     FundingLine,
     Project,
     ProjectHistory,
 )
 from cg_registry.projects.schemas import (
-    AssessmentSummary,
-    FundingLineRead,
     HistoryEntry,
-    Partner,
     ProjectRead,
 )
 from cg_shared.http import (
@@ -51,43 +49,7 @@ async def lines_by_project(session: AsyncSession, project_ids: Sequence[str]) ->
 
 
 def to_read(project: Project, lines: Sequence[FundingLine]) -> ProjectRead:
-    lines = sorted(lines, key=lambda line: (line.fiscal_year, line.source, line.id or 0))
-    return ProjectRead(
-        id=project.id,
-        code=project.code,
-        title_ko=project.title_ko,
-        title_en=project.title_en,
-        summary_ko=project.summary_ko,
-        summary_en=project.summary_en,
-        sgg_code=project.sgg_code,
-        city_wide=project.sgg_code is None,
-        lead_department=project.lead_department,
-        partners=[Partner.model_validate(p) for p in project.partners or []],
-        origin=project.origin,
-        policy_field=project.policy_field,
-        target_groups=list(project.target_groups or []),
-        start_date=project.start_date,
-        end_date=project.end_date,
-        status=project.status,
-        plan_item_id=project.plan_item_id,
-        budget_line_ids=sorted({line.budget_line_id for line in lines if line.budget_line_id}),
-        funding_lines=[FundingLineRead.model_validate(line) for line in lines],
-        declared_total_krw=project.declared_total_krw,
-        total_krw=project.total_krw,
-        smg_grant_krw=project.smg_grant_krw,
-        has_smg_grant=project.has_smg_grant,
-        public_led=project.public_led,
-        assessment=AssessmentSummary(
-            iap2_level=project.iap2_level,
-            tokenism_risk=project.tokenism_risk,
-            assessed_at=project.assessed_at,
-        ),
-        version=project.version,
-        created_at=project.created_at,
-        updated_at=project.updated_at,
-        parent_id=project.parent_id,
-        progress_pct=project.progress_pct,
-    )
+    return mapping.read_model(mapping.row_of(project), lines)
 
 
 async def load(session: AsyncSession, project_id: str, *, for_update: bool = False) -> Project:
@@ -145,26 +107,6 @@ async def line_dicts_by_project(
         line = dict(row)
         result[line.pop("project_id")].append(line)
     return result
-
-
-def row_to_read_dict(row: Any, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """The :class:`ProjectRead` fields of a project row (same values as :func:`to_read`)."""
-    item = dict(row)
-    for name in ("borough_krw", "national_krw", "private_krw", "iap2_level", "tokenism_risk", "assessed_at"):
-        item.pop(name, None)
-    item.pop("created_by", None)
-    item.pop("updated_by", None)
-    item["city_wide"] = row["sgg_code"] is None
-    item["partners"] = row["partners"] or []
-    item["target_groups"] = row["target_groups"] or []
-    item["budget_line_ids"] = sorted({line["budget_line_id"] for line in lines if line["budget_line_id"]})
-    item["funding_lines"] = lines
-    item["assessment"] = {
-        "iap2_level": row["iap2_level"],
-        "tokenism_risk": row["tokenism_risk"],
-        "assessed_at": row["assessed_at"],
-    }
-    return item
 
 
 async def history(*, session: AsyncSession, project_id: str, page: PageParams) -> Page[HistoryEntry]:

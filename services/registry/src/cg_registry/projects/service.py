@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from cg_registry.projects.bulk import bulk_create
 from cg_registry.projects.changes import (
-    TRACKED_FIELDS,
     Actor,
     actor_name,
     apply_derived,
@@ -28,6 +27,7 @@ from cg_registry.projects.changes import (
 from cg_registry.projects.codes import code_prefix, next_code
 from cg_registry.projects.editing import delete_project, update_project
 from cg_registry.projects.listing import ProjectFilters, apply_filters, list_projects
+from cg_registry.projects.mapping import TRACKED_FIELDS
 from cg_registry.projects.reading import get, history, lines_by_project, load, read, to_read
 from cg_registry.projects.registration import create_project, register
 
