@@ -52,6 +52,8 @@ async def update_project(
     project_in: ProjectUpdate,
     if_match: str | None,
 ) -> ProjectRead:
+    if "parent_id" in project_in.model_fields_set and project_in.parent_id is not None:
+        await progress.lock_tree(session)  # before the row lock: see progress.lock_tree
     project = await load(session, project_id, for_update=True)
     ensure_may_write(principal, project.sgg_code)
     check_if_match(if_match, project.version)

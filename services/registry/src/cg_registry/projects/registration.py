@@ -86,6 +86,7 @@ async def _check_new(session: AsyncSession, data: ProjectCreate, code: str | Non
     """What a registration is refused for: an unknown borough, a bad parent, a taken code or plan item."""
     ensure_known_borough(data.sgg_code, field="body.sgg_code")
     if data.parent_id is not None:
+        await progress.lock_tree(session)
         await progress.check_parent(
             session, project_id=None, sgg_code=data.sgg_code, parent_id=data.parent_id
         )
