@@ -66,6 +66,7 @@ async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.
     headers = {code: auth("borough_officer", code) for code in boroughs}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    done = [0]
     started = time.perf_counter()
     measure_from = started + args.warmup
     stop_at = measure_from + args.duration
@@ -87,6 +88,7 @@ async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.
             t0 = time.perf_counter()
             resp = await client.post("/v1/projects", json=body, headers=headers[sgg])
             t1 = time.perf_counter()
+            done[0] += 1
             if t1 >= measure_from and t1 < stop_at:
                 latencies.append((t1 - t0) * 1000)
                 statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
@@ -101,10 +103,13 @@ async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "n": len(latencies),
+        "sent": done[0],
     }
 
 
 async def main() -> int:
+    from bench.rest.run import tree_cpu_s  # here: run.py imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1126,30000", help="registry sizes (projects), comma-separated")
     parser.add_argument("--rounds", type=int, default=2)
@@ -156,7 +161,11 @@ async def main() -> int:
                         seconds=args.warmup + args.duration,
                         name=f"post-{scale}",
                     )
+                cpu0 = tree_cpu_s(registry.proc.pid if registry.proc is not None else None)
                 result = await post_load(registry.base_url, titles, args)
+                # CPU of the registry process per answered POST (warm-up included, as the CPU is).
+                cpu = tree_cpu_s(registry.proc.pid if registry.proc is not None else None) - cpu0
+                result["cpu_ms"] = cpu * 1000 / max(result["sent"], 1)
                 if spy is not None:
                     await asyncio.to_thread(spy[0].wait, 30)
                     print(f"\nprofile of the registry under POST load at {scale:,} projects (py-spy):")
@@ -166,7 +175,8 @@ async def main() -> int:
                         print(f"  {own:5.1f}% self ({incl:5.1f}% incl)  {frame}")
                 results.setdefault(scale, []).append(result)
                 note(
-                    f"rest-post scale {scale:,} round {r + 1}: {result['rps']:.1f} POST/s, p99 {result['p99_ms']:.0f} ms"
+                    f"rest-post scale {scale:,} round {r + 1}: {result['rps']:.1f} POST/s, p99 {result['p99_ms']:.0f} ms, "
+                    f"registry CPU {result['cpu_ms']:.1f} ms/POST"
                 )
             registry.stop()
     print(f"\nmachine: {machine_summary()}")
@@ -183,12 +193,22 @@ async def main() -> int:
                 f"{rps:.1f}",
                 f"{median([r['p50_ms'] for r in runs]):.1f}",
                 f"{median([r['p99_ms'] for r in runs]):.1f}",
+                f"{median([r['cpu_ms'] for r in runs]):.1f}",
                 f"{rps / base:.2f}x",
             ]
         )
     print_table(
         f"POST /v1/projects, {args.connections} closed-loop clients, {args.warmup:.0f}+{args.duration:.0f} s per round",
-        ["projects", "largest borough", "POST/s per round", "POST/s", "p50 ms", "p99 ms", "vs smallest"],
+        [
+            "projects",
+            "largest borough",
+            "POST/s per round",
+            "POST/s",
+            "p50 ms",
+            "p99 ms",
+            "registry CPU ms/POST",
+            "vs smallest",
+        ],
         rows,
     )
     last = scales[-1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cg_registry.duplicates.service import scan_database
+from cg_registry.projects.dupcheck import check_all_pending
 
 PARTNER = {"name": "서울마을지원센터", "kind": "civic_group", "role": "operator"}
 
@@ -90,6 +91,8 @@ async def test_city_wide_copy_and_stream_mixes_are_reported_per_borough_and_city
         assert [c["project_id"] for c in from_same["candidates"]] == [same_b["id"]]
         assert from_same["candidates"][0]["double_funded"] is False
 
+        # The reports read the recorded pairs: the registrations' checks run after them (queued).
+        assert await check_all_pending(client.app.state.sessions) == 6  # type: ignore[attr-defined]
         seongdong = (await client.get(f"/v1/boroughs/{reg.SGG}/funding-overlaps")).json()
         assert seongdong["project_count"] == 3 and seongdong["pair_count"] == 2
         assert seongdong["city_level_pair_count"] == 1 and seongdong["double_funded_pair_count"] == 1

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cg_registry.duplicates import service as duplicates
 from cg_registry.projects.models import DuplicateCheck
+from cg_registry.state import mark_changed
 from cg_shared.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ async def check_pending(sessions: async_sessionmaker[AsyncSession], *, limit: in
     """Check one batch of queued projects in one transaction; returns how many were taken."""
     async with sessions() as session, session.begin():
         ids = await _claim(session, limit)
-        if ids:
-            await duplicates.check_projects(session, ids)
+        # New pairs change derived figures (overlap money): readers' caches must see a new version.
+        if ids and await duplicates.check_projects(session, ids):
+            mark_changed(session)
     return len(ids)
 
 
