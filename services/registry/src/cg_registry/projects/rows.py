@@ -73,6 +73,8 @@ async def insert_rows(session: AsyncSession, rows: Rows) -> None:
         if len(_STATEMENTS) < _MAX_STATEMENTS:
             _STATEMENTS[shape] = sql
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    await raw.driver_connection.execute(sql, *_arguments(rows))  # type: ignore[union-attr]
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    if not driver.is_in_transaction():  # SQLAlchemy begins on its first statement: never autocommit
+        await connection.exec_driver_sql("SELECT 1")
+    await driver.execute(sql, *_arguments(rows))
     mark_changed(session)
