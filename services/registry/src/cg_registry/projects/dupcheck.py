@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 200
 POLL_INTERVAL_S = 0.25
+# Each queued project is looked up by its similar titles (pg_trgm), never by reading its whole area: a
+# batch of registrations is no import, and the lookup's cost does not grow with the borough.
+_NEVER = BATCH + 1
 
 _CLAIM_SQL = text(
     "DELETE FROM duplicate_checks WHERE project_id IN (SELECT project_id FROM duplicate_checks "
@@ -70,7 +73,7 @@ async def check_pending(sessions: async_sessionmaker[AsyncSession], *, limit: in
     async with sessions() as session, session.begin():
         ids = await _claim(session, limit)
         # New pairs change derived figures (overlap money): readers' caches must see a new version.
-        if ids and await duplicates.check_projects(session, ids):
+        if ids and await duplicates.check_projects(session, ids, area_read_from=_NEVER):
             mark_changed(session)
     return len(ids)
 
