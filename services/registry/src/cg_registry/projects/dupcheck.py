@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cg_registry.duplicates import service as duplicates
 from cg_registry.projects.models import DuplicateCheck
 from cg_registry.state import mark_changed
-from cg_shared.db import utcnow
+from cg_shared.db import is_schema_missing, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +96,9 @@ async def run_checker(app: FastAPI) -> None:
             taken = await check_pending(sessions)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.warning("duplicate check round failed; retrying", exc_info=True)
+        except Exception as exc:
+            if not is_schema_missing(exc):  # an unmigrated database says so on /readyz already
+                log.warning("duplicate check round failed; retrying", exc_info=True)
             taken = 0
         if taken < BATCH:
             await asyncio.sleep(POLL_INTERVAL_S)
