@@ -1,7 +1,7 @@
 """Inserting a write's prepared rows in as few round trips as the database allows.
 
-PostgreSQL: every row of every table in **one** statement (data-modifying CTEs), sent through the
-session's asyncpg connection — no SQLAlchemy statement to build, compile and cache-key per request (that
+PostgreSQL: every row of every table in **one** statement (data-modifying CTEs), sent as driver SQL on
+the session's connection — no SQLAlchemy statement to build, compile and cache-key per request (that
 cost more CPU than the database's own work for a registration). The statement text depends only on
 which tables, which columns and how many rows, so asyncpg prepares it once per shape. SQLite: one Core
 insert per table. Either way the write is the session's transaction's, and the registry's change marker
@@ -72,9 +72,8 @@ async def insert_rows(session: AsyncSession, rows: Rows) -> None:
         sql = _statement(rows)
         if len(_STATEMENTS) < _MAX_STATEMENTS:
             _STATEMENTS[shape] = sql
+    # As driver SQL: no statement to compile, yet in the session's transaction (begun if need be) and
+    # seen by the engine's events (its CLIENT span in the request's trace).
     connection = await session.connection()
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    if not driver.is_in_transaction():  # SQLAlchemy begins on its first statement: never autocommit
-        await connection.exec_driver_sql("SELECT 1")
-    await driver.execute(sql, *_arguments(rows))
+    await connection.exec_driver_sql(sql, tuple(_arguments(rows)))
     mark_changed(session)
