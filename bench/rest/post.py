@@ -61,11 +61,28 @@ async def titles_by_borough(url: str) -> dict[str, list[str]]:
     return found
 
 
+async def checks_drained(url: str) -> bool:
+    """Wait until no duplicate check is queued; False when the registry has no queue (checks inline)."""
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        if await conn.fetchval("SELECT to_regclass('duplicate_checks')") is None:
+            return False
+
+        async def queued() -> int:
+            return int(await conn.fetchval("SELECT count(*) FROM duplicate_checks"))
+
+        await poll_until(queued, lambda n: n == 0, timeout_s=120, interval_s=0.05, what="checks drained")
+        return True
+    finally:
+        await conn.close()
+
+
 async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.Namespace) -> dict[str, Any]:
     boroughs = sorted(titles)
     headers = {code: auth("borough_officer", code) for code in boroughs}
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    done = [0]
     started = time.perf_counter()
     measure_from = started + args.warmup
     stop_at = measure_from + args.duration
@@ -87,6 +104,7 @@ async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.
             t0 = time.perf_counter()
             resp = await client.post("/v1/projects", json=body, headers=headers[sgg])
             t1 = time.perf_counter()
+            done[0] += 1
             if t1 >= measure_from and t1 < stop_at:
                 latencies.append((t1 - t0) * 1000)
                 statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
@@ -101,10 +119,13 @@ async def post_load(base_url: str, titles: dict[str, list[str]], args: argparse.
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "n": len(latencies),
+        "sent": done[0],
     }
 
 
 async def main() -> int:
+    from bench.rest.run import tree_cpu_s  # here: run.py imports this module
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1126,30000", help="registry sizes (projects), comma-separated")
     parser.add_argument("--rounds", type=int, default=2)
@@ -156,7 +177,16 @@ async def main() -> int:
                         seconds=args.warmup + args.duration,
                         name=f"post-{scale}",
                     )
+                cpu0 = tree_cpu_s(registry.proc.pid if registry.proc is not None else None)
                 result = await post_load(registry.base_url, titles, args)
+                # The duplicate checks run after the POSTs (queued): their CPU counts too, so the window
+                # ends when the registry's checker has worked the queue off.
+                drain_from = time.perf_counter()
+                queued = await checks_drained(url)
+                result["checks_drain_s"] = time.perf_counter() - drain_from if queued else 0.0
+                # CPU of the registry process per answered POST (warm-up and queued checks included).
+                cpu = tree_cpu_s(registry.proc.pid if registry.proc is not None else None) - cpu0
+                result["cpu_ms"] = cpu * 1000 / max(result["sent"], 1)
                 if spy is not None:
                     await asyncio.to_thread(spy[0].wait, 30)
                     print(f"\nprofile of the registry under POST load at {scale:,} projects (py-spy):")
@@ -166,7 +196,8 @@ async def main() -> int:
                         print(f"  {own:5.1f}% self ({incl:5.1f}% incl)  {frame}")
                 results.setdefault(scale, []).append(result)
                 note(
-                    f"rest-post scale {scale:,} round {r + 1}: {result['rps']:.1f} POST/s, p99 {result['p99_ms']:.0f} ms"
+                    f"rest-post scale {scale:,} round {r + 1}: {result['rps']:.1f} POST/s, p99 {result['p99_ms']:.0f} ms, "
+                    f"registry CPU {result['cpu_ms']:.1f} ms/POST, checks drained {result['checks_drain_s']:.2f} s after"
                 )
             registry.stop()
     print(f"\nmachine: {machine_summary()}")
@@ -183,12 +214,22 @@ async def main() -> int:
                 f"{rps:.1f}",
                 f"{median([r['p50_ms'] for r in runs]):.1f}",
                 f"{median([r['p99_ms'] for r in runs]):.1f}",
+                f"{median([r['cpu_ms'] for r in runs]):.1f}",
                 f"{rps / base:.2f}x",
             ]
         )
     print_table(
         f"POST /v1/projects, {args.connections} closed-loop clients, {args.warmup:.0f}+{args.duration:.0f} s per round",
-        ["projects", "largest borough", "POST/s per round", "POST/s", "p50 ms", "p99 ms", "vs smallest"],
+        [
+            "projects",
+            "largest borough",
+            "POST/s per round",
+            "POST/s",
+            "p50 ms",
+            "p99 ms",
+            "registry CPU ms/POST",
+            "vs smallest",
+        ],
         rows,
     )
     last = scales[-1]

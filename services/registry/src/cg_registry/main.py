@@ -11,6 +11,7 @@ from cg_registry.consumers import handlers
 from cg_registry.duplicates.router import router as duplicates_router
 from cg_registry.exports.router import router as exports_router
 from cg_registry.imports.router import router as imports_router
+from cg_registry.projects.dupcheck import run_checker
 from cg_registry.projects.router import router as projects_router
 from cg_registry.settings import RegistrySettings, get_settings
 from cg_registry.stats.router import router as stats_router
@@ -49,6 +50,7 @@ def create_app(settings: RegistrySettings | None = None) -> FastAPI:
             exports_router,
         ],
         handlers=handlers,
+        background=[run_checker],
         openapi_tags=TAGS,
         write_roles=WRITE_ROLES,
     )

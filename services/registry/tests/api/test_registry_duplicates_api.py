@@ -6,6 +6,7 @@ from typing import Any
 
 from cg_registry.duplicates.models import DuplicatePair
 from cg_registry.duplicates.service import scan_database
+from cg_registry.projects.dupcheck import check_all_pending
 from cg_registry.seed.loader import seed_database
 
 SHARED = {"name": "옥수마을넷", "kind": "civic_group", "role": "operator"}
@@ -72,7 +73,10 @@ async def test_planted_pair_found_both_ways_with_reasons(reg: Any, fresh_db: Any
         assert other_borough["id"] not in {c["project_id"] for c in from_a["candidates"]}
         assert missing.status_code == 404
 
-        # Raised once, when the second project was registered; edits and scans do not repeat it.
+        # The check runs after the registrations (the registry's checker works its queue off); the pair
+        # is raised once, by the second project's check; edits and scans do not repeat it.
+        assert await reg.outbox_rows(client.app, "duplicate_suspected") == []
+        assert await check_all_pending(client.app.state.sessions) == 4  # type: ignore[attr-defined]
         first = await reg.outbox_rows(client.app, "duplicate_suspected")
         assert [{e["data"]["project_id"], e["data"]["candidate_id"]} for e in first] == [{a["id"], b["id"]}]
         assert any(r.startswith("shared_partners") for r in first[0]["data"]["reasons"])
@@ -82,6 +86,7 @@ async def test_planted_pair_found_both_ways_with_reasons(reg: Any, fresh_db: Any
             headers={**reg.OFFICER, "If-Match": 'W/"1"'},
         )
         assert patched.status_code == 200
+        assert await check_all_pending(client.app.state.sessions) == 1  # type: ignore[attr-defined]
         summary = await scan_database(url)
         assert summary.suspected_pairs == 1 and summary.new_pairs == 0
         assert len(await reg.outbox_rows(client.app, "duplicate_suspected")) == 1
@@ -124,7 +129,7 @@ async def test_full_scan_of_the_seed_finds_the_planted_clusters(reg: Any, fresh_
 async def test_registration_check_finds_what_scoring_the_whole_borough_finds(
     reg: Any, fresh_db: Any, db_backend: str
 ) -> None:
-    # The check on POST retrieves only trigram-similar titles of the borough (SQL blocking); on the seed,
+    # The check after a POST retrieves only trigram-similar titles of the borough (SQL blocking); on the seed,
     # with re-registrations of seeded titles, it must record exactly the pairs that scoring the new
     # project against every project of its borough finds.
     import random
@@ -181,6 +186,7 @@ async def test_registration_check_finds_what_scoring_the_whole_borough_finds(
             response = await client.post("/v1/projects", json=body, headers=auth("borough_officer", sgg))
             assert response.status_code == 201, response.text
             created.append(response.json())
+        assert await check_all_pending(client.app.state.sessions) == 30  # type: ignore[attr-defined]
         async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
             recorded = {
                 (r.project_a, r.project_b)

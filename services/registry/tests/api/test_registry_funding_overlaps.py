@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cg_registry.duplicates.service import scan_database
+from cg_registry.projects.dupcheck import check_all_pending
 
 PARTNER = {"name": "서울마을지원센터", "kind": "civic_group", "role": "operator"}
 
@@ -119,6 +120,8 @@ async def _step_candidates(client: Any, made: dict[str, dict[str, Any]]) -> None
 
 async def _step_seongdong_report(client: Any, reg: Any, made: dict[str, dict[str, Any]]) -> dict[str, Any]:
     city, copy = made["city"], made["copy"]
+    # The reports read the recorded pairs: the registrations' checks run after them (queued).
+    assert await check_all_pending(client.app.state.sessions) == 6
     seongdong = (await client.get(f"/v1/boroughs/{reg.SGG}/funding-overlaps")).json()
     assert seongdong["project_count"] == 3 and seongdong["pair_count"] == 2
     assert seongdong["city_level_pair_count"] == 1 and seongdong["double_funded_pair_count"] == 1

@@ -99,6 +99,20 @@ async def add_all_to_outbox(
     return cloud_events
 
 
+def outbox_values(
+    session: AsyncSession, payload: EventPayload, *, subject: str, at: Any = None
+) -> dict[str, Any]:
+    """The ``outbox`` row of one event (keyed by ``subject``, on the payload's topic) for a caller that
+    inserts it together with its other rows in one Core statement (a registration's single CTE): the row
+    ``add_to_outbox`` would write, and the relay is woken when ``session``'s transaction commits. The
+    caller inserts it in that transaction."""
+    session.info[_WAKE_FLAG] = True
+    values: dict[str, Any] = _row(
+        make_event(payload, subject=subject), topic=payload.topic, key=subject, now=at or utcnow(), orm=False
+    )
+    return values
+
+
 def _row(cloud_event: CloudEvent, *, topic: str, key: str | None, now: Any, orm: bool) -> Any:
     values = {
         "event_id": cloud_event.id,

@@ -297,8 +297,18 @@ async def _similar_projects(session: AsyncSession, sgg_code: str | None, project
     return _dup_projects(rows)
 
 
-async def check_projects(session: AsyncSession, project_ids: Iterable[str], *, emit: bool = True) -> int:
-    """Score freshly written projects against their areas and record suspected pairs (in-transaction)."""
+async def check_projects(
+    session: AsyncSession,
+    project_ids: Iterable[str],
+    *,
+    emit: bool = True,
+    area_read_from: int = AREA_READ_FROM,
+) -> int:
+    """Score freshly written projects against their areas and record suspected pairs (in-transaction).
+
+    From ``area_read_from`` projects of one area the whole area is read once instead of the similar
+    titles of each (imports); the registration checker keeps to the per-project lookups, whose cost does
+    not grow with the borough."""
     ids = set(project_ids)
     if not ids:
         return 0
@@ -309,7 +319,7 @@ async def check_projects(session: AsyncSession, project_ids: Iterable[str], *, e
     postgresql = session.get_bind().dialect.name == "postgresql"
     matches: list[Match] = []
     for area, subjects in by_area.items():
-        if len(subjects) >= AREA_READ_FROM or (postgresql and not await _pg_trgm(session)):
+        if len(subjects) >= area_read_from or (postgresql and not await _pg_trgm(session)):
             peers = await load_dup_projects(session, sgg_code=area, with_city=True)
             for subject in (p for p in peers if p.id in ids):
                 matches.extend(rank_candidates(subject, peers, min_score=SUSPECT_THRESHOLD))

@@ -79,7 +79,7 @@ async def register_adopted_items(session: AsyncSession, payload: PlanAdopted) ->
         ):
             continue  # the item continues a project the registry already knows
         data = _project_from_item(payload, item)
-        project, _ = await projects.create_project(
+        project = await projects.create_project(
             session,
             actor=PLANNING_ACTOR,
             data=data,

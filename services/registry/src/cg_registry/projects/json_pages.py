@@ -1,12 +1,13 @@
 """Registry list pages as JSON bytes: on PostgreSQL built by the database in one statement, elsewhere
-serialised from :func:`cg_registry.projects.service.list_projects`; cached per registry version."""
+serialised from :func:`cg_registry.projects.listing.list_projects`; cached per registry version."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, get_args
 
 from sqlalchemy import (
     Select,
@@ -19,17 +20,18 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from cg_registry.projects.listing import (
+    ProjectFilters,
+    apply_filters,
+    check_period,
+    list_projects,
+    page_rows_statement,
+)
 from cg_registry.projects.models import (
     Project,
 )
-from cg_registry.projects.service import (
-    _LIST_COLUMNS,
-    ProjectFilters,
-    _check_period,
-    _page_rows_statement,
-    apply_filters,
-    list_projects,
-)
+from cg_registry.projects.reading import LIST_COLUMNS
+from cg_registry.projects.schemas import ProjectRead
 from cg_registry.readpool import run_read
 from cg_registry.state import VersionedCache, current_version
 from cg_shared.http import (
@@ -51,27 +53,40 @@ def _utc_text(column: str) -> str:
     )
 
 
-# One list item as JSON, built by PostgreSQL from a row of the page (alias ``page``): the ProjectRead
-# fields in their order, funding lines and budget line ids from correlated subqueries (index on
-# funding_lines.project_id), compact (row_to_json), strings sorted by code point (COLLATE "C") as
-# Python sorts them. The rows were validated when they were written; nothing is re-validated here.
-_ITEM_JSON = f"""(SELECT row_to_json(r)::text FROM (SELECT
-  page.id, page.code, page.title_ko, page.title_en, page.summary_ko, page.summary_en, page.sgg_code,
-  page.sgg_code IS NULL AS city_wide, page.lead_department, coalesce(page.partners, '[]'::json) AS partners,
-  page.origin, page.policy_field, coalesce(page.target_groups, '[]'::json) AS target_groups,
-  page.start_date, page.end_date, page.status, page.plan_item_id,
-  to_json(ARRAY(SELECT DISTINCT fb.budget_line_id COLLATE "C" FROM funding_lines fb
-                WHERE fb.project_id = page.id AND fb.budget_line_id IS NOT NULL ORDER BY 1)) AS budget_line_ids,
-  (SELECT coalesce('[' || string_agg(row_to_json(l)::text, ',' ORDER BY l.fiscal_year, l.source COLLATE "C", l.id)
-                   || ']', '[]')::json
+# Read-model fields that are not a column of the same name, as SQL over a row of the page (``page``).
+_SPECIAL_SQL = {
+    "city_wide": "page.sgg_code IS NULL",
+    "partners": "coalesce(page.partners, '[]'::json)",
+    "target_groups": "coalesce(page.target_groups, '[]'::json)",
+    "budget_line_ids": """to_json(ARRAY(SELECT DISTINCT fb.budget_line_id COLLATE "C" FROM funding_lines fb
+                WHERE fb.project_id = page.id AND fb.budget_line_id IS NOT NULL ORDER BY 1))""",
+    "funding_lines": """(SELECT coalesce('[' || string_agg(row_to_json(l)::text, ',' ORDER BY l.fiscal_year,
+                   l.source COLLATE "C", l.id) || ']', '[]')::json
      FROM (SELECT fl.id, fl.source, fl.fiscal_year, fl.amount_krw, fl.budget_line_id, fl.allocation_id,
-                  fl.request_id FROM funding_lines fl WHERE fl.project_id = page.id) l) AS funding_lines,
-  page.declared_total_krw, page.total_krw, page.smg_grant_krw, page.has_smg_grant, page.public_led,
-  (SELECT row_to_json(a) FROM (SELECT page.iap2_level AS iap2_level, page.tokenism_risk AS tokenism_risk,
-                                      {_utc_text("page.assessed_at")} AS assessed_at) a) AS assessment,
-  page.version, {_utc_text("page.created_at")} AS created_at, {_utc_text("page.updated_at")} AS updated_at,
-  page.parent_id, page.progress_pct
-) r)"""  # noqa: S608 (constant SQL: no input reaches this text)
+                  fl.request_id FROM funding_lines fl WHERE fl.project_id = page.id) l)""",
+    "assessment": f"""(SELECT row_to_json(a) FROM (SELECT page.iap2_level AS iap2_level,
+     page.tokenism_risk AS tokenism_risk, {_utc_text("page.assessed_at")} AS assessed_at) a)""",  # noqa: S608 (constant SQL)
+}
+
+
+def _field_sql(name: str, annotation: Any) -> str:
+    if name in _SPECIAL_SQL:
+        return f"{_SPECIAL_SQL[name]} AS {name}"
+    if annotation is datetime or datetime in get_args(annotation):
+        return f"{_utc_text(f'page.{name}')} AS {name}"
+    return f"page.{name}"
+
+
+# One list item as JSON, built by PostgreSQL from a row of the page (alias ``page``): the ProjectRead
+# fields in their order (a column of the same name unless named above), funding lines and budget line
+# ids from correlated subqueries (index on funding_lines.project_id), compact (row_to_json), strings
+# sorted by code point (COLLATE "C") as Python sorts them. The rows were validated when they were
+# written; nothing is re-validated here.
+_ITEM_JSON = (
+    "(SELECT row_to_json(r)::text FROM (SELECT\n  "  # noqa: S608 (field names of ProjectRead)
+    + ",\n  ".join(_field_sql(name, f.annotation) for name, f in ProjectRead.model_fields.items())
+    + "\n) r)"
+)
 
 
 def _page_json_statement(rows_stmt: Select[Any], limit: int) -> Select[Any]:
@@ -128,7 +143,7 @@ def _list_shape(filters: ProjectFilters, page: PageParams) -> tuple[Select[Any],
     if stmt is None:
         # The value filters as apply_filters writes them, with parameters; the rest by apply_filters.
         rows = apply_filters(
-            select(*_LIST_COLUMNS), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS))
+            select(*LIST_COLUMNS), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS))
         )
         for name in bound:
             value: Any = bindparam(f"f_{name}")
@@ -150,12 +165,12 @@ async def _page_json_postgresql(session: AsyncSession, *, filters: ProjectFilter
     """One list page as the bytes of ``Page[ProjectRead]``, built by PostgreSQL in one statement (plus the
     index lookup of a Hangul search): the same items, values and order as :func:`list_projects`."""
     if filters.q:
-        rows_stmt = await _page_rows_statement(session, filters=filters, page=page)
+        rows_stmt = await page_rows_statement(session, filters=filters, page=page)
         if rows_stmt is None:
             return b'{"items":[],"next_cursor":null}'
         stmt, params = _page_json_statement(rows_stmt, page.limit), dict[str, Any]()
     else:
-        _check_period(filters)
+        check_period(filters)
         stmt, params = _list_shape(filters, page)
     count, last_code, body = (await session.execute(stmt, params)).one()
     cursor = json.dumps(encode_cursor([last_code])) if count > page.limit else "null"

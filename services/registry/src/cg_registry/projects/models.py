@@ -197,3 +197,13 @@ class UnmatchedAllocationLine(Base):
     fiscal_year: Mapped[int] = mapped_column(Integer)
     amount_krw: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class DuplicateCheck(Base):
+    """A project whose duplicate check is pending: queued in the transaction that registers or edits it,
+    taken off by the registry's checker (``projects.dupcheck``), which records pairs and raises events."""
+
+    __tablename__ = "duplicate_checks"
+
+    project_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

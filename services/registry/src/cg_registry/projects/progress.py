@@ -12,7 +12,7 @@ rolls it up to the ancestors (``service.roll_up``).
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cg_registry.domain import ProjectStatus
@@ -54,28 +54,51 @@ def _refuse(message: str) -> Unprocessable:
     return Unprocessable(message, errors=[FieldError(field="body.parent_id", message=message)])
 
 
+# Key of the transaction-level advisory lock that serialises changes of the project tree (PostgreSQL).
+TREE_LOCK_KEY = 0x63677472  # "cgtr"
+
+
+async def lock_tree(session: AsyncSession) -> None:
+    """Serialise this transaction's change of a parent against every other one until it commits.
+
+    Taken before any project row is locked. Without it two re-parentings (A under B, B under A) each
+    checked the chain without seeing the other's uncommitted change: both passed, and each then waited
+    for the other's row (progress roll-up) — a deadlock, or with another lock order a stored loop. Under
+    the lock the second one reads the chain after the first committed and is refused."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TREE_LOCK_KEY})
+
+
+async def _parent_of(session: AsyncSession, project_id: str) -> tuple[str | None, str | None] | None:
+    """(sgg_code, parent_id) as committed now — a column read, never the session's cached objects."""
+    row = (
+        await session.execute(select(Project.sgg_code, Project.parent_id).where(Project.id == project_id))
+    ).first()
+    return None if row is None else (row.sgg_code, row.parent_id)
+
+
 async def check_parent(
     session: AsyncSession, *, project_id: str | None, sgg_code: str | None, parent_id: str
 ) -> None:
-    """``parent_id`` may be the parent of a project (``project_id`` None: one being registered)."""
+    """``parent_id`` may be the parent of a project (``project_id`` None: one being registered).
+
+    The caller holds :func:`lock_tree`, so the chain read here cannot change before it commits."""
     if parent_id == project_id:
         raise _refuse(msg("a project cannot be its own parent"))
-    parent = await session.get(Project, parent_id)
+    parent = await _parent_of(session, parent_id)
     if parent is None:
         raise _refuse(msg("no project with id {project_id}", project_id=parent_id))
-    if parent.sgg_code is not None and parent.sgg_code != sgg_code:
+    if parent[0] is not None and parent[0] != sgg_code:
         raise _refuse(msg("the parent must be a project of the same borough or a city-wide one"))
-    depth, current = 1, parent
-    while current.parent_id is not None:
-        if current.parent_id == project_id:
+    depth, above = 1, parent[1]
+    while above is not None:
+        if above == project_id:
             raise _refuse(msg("the parent is a descendant of this project (a loop)"))
         depth += 1
         if depth >= MAX_DEPTH:
             raise _refuse(msg("projects nest at most {depth} levels deep", depth=MAX_DEPTH))
-        found = await session.get(Project, current.parent_id)
-        if found is None:
-            break
-        current = found
+        found = await _parent_of(session, above)
+        above = None if found is None else found[1]
     if project_id is not None:
         below = await _height(session, project_id)
         if depth + below > MAX_DEPTH:
