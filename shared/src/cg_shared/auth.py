@@ -144,6 +144,9 @@ def mint_dev_token(
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
+# Where the request guards leave the principal of a write's token they verified (request.state).
+VERIFIED_PRINCIPAL = "cg_verified_principal"
+
 _bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT (see README: cg-dev-token)")
 
 
@@ -153,6 +156,9 @@ async def optional_principal(
 ) -> Principal | None:
     if credentials is None:
         return None
+    verified = getattr(request.state, VERIFIED_PRINCIPAL, None)
+    if isinstance(verified, Principal):  # this request's token, already verified by the request guards
+        return verified
     verifier: TokenVerifier = request.app.state.verifier
     return await verifier.verify(credentials.credentials)
 

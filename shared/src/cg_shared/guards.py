@@ -32,7 +32,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cg_shared.auth import Principal, Role
+from cg_shared.auth import VERIFIED_PRINCIPAL, Principal, Role
 from cg_shared.http import (
     FieldError,
     Forbidden,
@@ -172,6 +172,9 @@ class RequestGuardMiddleware:
         caller: Principal | Problem | None = None
         if method in WRITES:
             caller = await self._principal(scope, headers.get(b"authorization"))
+            if isinstance(caller, Principal):
+                # The route's CurrentPrincipal reads it (request.state): one token verification per request.
+                scope.setdefault("state", {})[VERIFIED_PRINCIPAL] = caller
         if self.enabled and method in WRITES:
             upload = self._is_upload(scope)
             sub = caller.sub if isinstance(caller, Principal) else None
