@@ -8,92 +8,49 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import (
-    Select,
-    String,
-    bindparam,
-    func,
-    literal_column,
-    select,
-)
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import Select, String, Text, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from cg_registry.projects.models import (
-    Project,
-)
+from cg_registry import readpool
+from cg_registry.projects import search
+from cg_registry.projects.models import Project
 from cg_registry.projects.service import (
-    _LIST_COLUMNS,
+    SEARCH_MATCH_CAP,
     ProjectFilters,
     _check_period,
-    _page_rows_statement,
     apply_filters,
     list_projects,
 )
-from cg_registry.readpool import run_read
 from cg_registry.state import VersionedCache, current_version
-from cg_shared.http import (
-    PageParams,
-    encode_cursor,
-)
+from cg_shared.http import PageParams, encode_cursor
 
 # Public list pages as JSON, valid while the registry version is unchanged (every write bumps it):
 # repeated pages cost one one-row read instead of two queries and the response build.
 _page_cache = VersionedCache(max_entries=512)
 
-
-def _utc_text(column: str) -> str:
-    """SQL for a timestamptz as pydantic writes a UTC datetime: seconds, ``.ffffff`` only when non-zero, ``Z``."""
-    return (
-        f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-        f"extract(microseconds FROM {column})::bigint % 1000000 = 0 THEN '' ELSE "
-        f"to_char({column} AT TIME ZONE 'UTC', '.US') END || 'Z'"
-    )
+# Each project's list item as JSON text, kept by PostgreSQL triggers (migration 0x_regread_item_json): a
+# page is the concatenation of its rows' texts — no per-row JSON building, no funding-line lookups.
+_ITEM = literal_column("projects.item_json", Text).label("item_json")
+_DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
+_EMPTY_PAGE = b'{"items":[],"next_cursor":null}'
 
 
-# One list item as JSON, built by PostgreSQL from a row of the page (alias ``page``): the ProjectRead
-# fields in their order, funding lines and budget line ids from correlated subqueries (index on
-# funding_lines.project_id), compact (row_to_json), strings sorted by code point (COLLATE "C") as
-# Python sorts them. The rows were validated when they were written; nothing is re-validated here.
-_ITEM_JSON = f"""(SELECT row_to_json(r)::text FROM (SELECT
-  page.id, page.code, page.title_ko, page.title_en, page.summary_ko, page.summary_en, page.sgg_code,
-  page.sgg_code IS NULL AS city_wide, page.lead_department, coalesce(page.partners, '[]'::json) AS partners,
-  page.origin, page.policy_field, coalesce(page.target_groups, '[]'::json) AS target_groups,
-  page.start_date, page.end_date, page.status, page.plan_item_id,
-  to_json(ARRAY(SELECT DISTINCT fb.budget_line_id COLLATE "C" FROM funding_lines fb
-                WHERE fb.project_id = page.id AND fb.budget_line_id IS NOT NULL ORDER BY 1)) AS budget_line_ids,
-  (SELECT coalesce('[' || string_agg(row_to_json(l)::text, ',' ORDER BY l.fiscal_year, l.source COLLATE "C", l.id)
-                   || ']', '[]')::json
-     FROM (SELECT fl.id, fl.source, fl.fiscal_year, fl.amount_krw, fl.budget_line_id, fl.allocation_id,
-                  fl.request_id FROM funding_lines fl WHERE fl.project_id = page.id) l) AS funding_lines,
-  page.declared_total_krw, page.total_krw, page.smg_grant_krw, page.has_smg_grant, page.public_led,
-  (SELECT row_to_json(a) FROM (SELECT page.iap2_level AS iap2_level, page.tokenism_risk AS tokenism_risk,
-                                      {_utc_text("page.assessed_at")} AS assessed_at) a) AS assessment,
-  page.version, {_utc_text("page.created_at")} AS created_at, {_utc_text("page.updated_at")} AS updated_at,
-  page.parent_id, page.progress_pct
-) r)"""  # noqa: S608 (constant SQL: no input reaches this text)
+@dataclasses.dataclass(frozen=True)
+class _Compiled:
+    """A statement as asyncpg SQL ($n parameters) and where each parameter's value comes from."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: dict[str, Any]
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        return [values[name] if name in values else self.constants[name] for name in self.names]
 
 
-def _page_json_statement(rows_stmt: Select[Any], limit: int) -> Select[Any]:
-    """Wrap a page's rows statement (limit + 1 rows) into the one statement returning
-    (rows found, code of the page's last row when the page is full, the items as JSON text)."""
-    rows = rows_stmt.subquery("page")
-    items = (
-        select(
-            rows.c.code,
-            func.row_number().over(order_by=rows.c.code).label("rn"),
-            literal_column(_ITEM_JSON).label("item"),
-        )
-        .select_from(rows)
-        .subquery("t")
-    )
-    return select(
-        func.count(),
-        func.max(items.c.code).filter(items.c.rn == limit),
-        func.string_agg(items.c.item, aggregate_order_by(literal_column("','"), items.c.rn)).filter(
-            items.c.rn <= limit
-        ),
-    )
+def _compile(stmt: Select[Any]) -> _Compiled:
+    compiled = stmt.compile(dialect=_DIALECT)
+    return _Compiled(compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params))
 
 
 # Filters compared as values (bound parameters) and how each is "set" (the rules of apply_filters).
@@ -110,56 +67,97 @@ _BOUND_FILTERS: dict[str, Callable[[Any], bool]] = {
     "active_from": _not_none,
     "active_to": _not_none,
 }
-# Statements of list pages without text search, by shape (which filters, cursor or not, page size), with
-# the filter values as bound parameters: building the SQLAlchemy statement per request cost ~16 % of an
-# uncached list request's CPU (bench/rest profile). The shapes are few; the dict is bounded anyway.
-_SHAPES: dict[tuple[Any, ...], Select[Any]] = {}
+# Statements by shape (which filters, cursor or not, page size — and for a search, the shape of its
+# words), with the values as bound parameters, compiled once: building and compiling the SQLAlchemy
+# statement per request cost ~16 % of an uncached list request's CPU (bench/rest profile), and a new
+# statement text per search word was built and prepared per request. Bounded anyway.
+_SHAPES: dict[tuple[Any, ...], _Compiled] = {}
 _MAX_SHAPES = 1024
 
 
-def _list_shape(filters: ProjectFilters, page: PageParams) -> tuple[Select[Any], dict[str, Any]]:
+def _filtered(columns: Any, filters: ProjectFilters, bound: tuple[str, ...], cursor: bool) -> Select[Any]:
+    """``apply_filters`` with the value filters (and the cursor) as named parameters."""
+    rows = apply_filters(select(*columns), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS)))
+    for name in bound:
+        value: Any = bindparam(f"f_{name}")
+        if name == "active_from":
+            rows = rows.where((Project.end_date.is_(None)) | (Project.end_date >= value))
+        elif name == "active_to":
+            rows = rows.where((Project.start_date.is_(None)) | (Project.start_date <= value))
+        else:
+            rows = rows.where(getattr(Project, name) == value)
+    if cursor:
+        rows = rows.where(Project.code > bindparam("f_cursor", type_=String()))
+    return rows
+
+
+def _search_statement(rows: Select[Any], q: str, page: PageParams, *, walk: bool) -> Select[Any]:
+    """A page of a text search. The walk: the code index in order, filtered by the words (``rows``). For
+    Hangul (``walk`` False) the matches are collected through the search indexes first, with their count
+    (see ``service._search_ids_by_index``): above SEARCH_MATCH_CAP the walk is the faster plan."""
+    text_rows = search.postgresql_text_filter(rows, q)
+    if walk:
+        return text_rows.order_by(Project.code).limit(page.limit + 1)
+    matches = (
+        text_rows.with_only_columns(Project.id, Project.code)
+        .limit(SEARCH_MATCH_CAP + 1)
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+    ranked = select(matches.c.id, matches.c.code).order_by(matches.c.code).limit(page.limit + 1).subquery()
+    matched = select(func.count()).select_from(matches).scalar_subquery().label("matched")
+    return (
+        select(Project.code, _ITEM, matched)
+        .select_from(ranked)
+        .join(Project, Project.id == ranked.c.id)
+        .order_by(ranked.c.code)
+    )
+
+
+def _statement(filters: ProjectFilters, page: PageParams, *, walk: bool) -> tuple[_Compiled, dict[str, Any]]:
     bound = tuple(name for name, is_set in _BOUND_FILTERS.items() if is_set(getattr(filters, name)))
     key: tuple[Any, ...] = (bound, filters.city_wide, filters.has_smg_grant, filters.tokenism_risk)
     key += (filters.source, bool(page.cursor), page.limit)
-    params: dict[str, Any] = {f"f_{name}": getattr(filters, name) for name in bound}
+    values: dict[str, Any] = {f"f_{name}": getattr(filters, name) for name in bound}
     if page.cursor:
-        params["f_cursor"] = str(page.cursor[0])
-    stmt = _SHAPES.get(key)
-    if stmt is None:
-        # The value filters as apply_filters writes them, with parameters; the rest by apply_filters.
-        rows = apply_filters(
-            select(*_LIST_COLUMNS), dataclasses.replace(filters, **dict.fromkeys(_BOUND_FILTERS))
-        )
-        for name in bound:
-            value: Any = bindparam(f"f_{name}")
-            if name == "active_from":
-                rows = rows.where((Project.end_date.is_(None)) | (Project.end_date >= value))
-            elif name == "active_to":
-                rows = rows.where((Project.start_date.is_(None)) | (Project.start_date <= value))
-            else:
-                rows = rows.where(getattr(Project, name) == value)
-        if page.cursor:
-            rows = rows.where(Project.code > bindparam("f_cursor", type_=String()))
-        stmt = _page_json_statement(rows.order_by(Project.code).limit(page.limit + 1), page.limit)
+        values["f_cursor"] = str(page.cursor[0])
+    q = filters.q or ""
+    if q:
+        key += (walk, search.postgresql_text_shape(q))
+        values.update(search.postgresql_text_values(q))
+    compiled = _SHAPES.get(key)
+    if compiled is None:
+        stmt = _filtered((Project.code, _ITEM), filters, bound, bool(page.cursor))
+        if q:
+            stmt = _search_statement(stmt, q, page, walk=walk)
+        else:
+            stmt = stmt.order_by(Project.code).limit(page.limit + 1)
+        compiled = _compile(stmt)
         if len(_SHAPES) < _MAX_SHAPES:
-            _SHAPES[key] = stmt
-    return stmt, params
+            _SHAPES[key] = compiled
+    return compiled, values
 
 
-async def _page_json_postgresql(session: AsyncSession, *, filters: ProjectFilters, page: PageParams) -> bytes:
-    """One list page as the bytes of ``Page[ProjectRead]``, built by PostgreSQL in one statement (plus the
-    index lookup of a Hangul search): the same items, values and order as :func:`list_projects`."""
-    if filters.q:
-        rows_stmt = await _page_rows_statement(session, filters=filters, page=page)
-        if rows_stmt is None:
-            return b'{"items":[],"next_cursor":null}'
-        stmt, params = _page_json_statement(rows_stmt, page.limit), dict[str, Any]()
-    else:
-        _check_period(filters)
-        stmt, params = _list_shape(filters, page)
-    count, last_code, body = (await session.execute(stmt, params)).one()
-    cursor = json.dumps(encode_cursor([last_code])) if count > page.limit else "null"
-    return f'{{"items":[{body or ""}],"next_cursor":{cursor}}}'.encode()
+async def page_json_postgresql(engine: AsyncEngine, *, filters: ProjectFilters, page: PageParams) -> bytes:
+    """One list page as the bytes of ``Page[ProjectRead]``: the stored items of the page's rows, read in one
+    statement on the read pool (a Hangul search whose words match more than SEARCH_MATCH_CAP projects
+    takes a second, the walk). The same items, values and order as :func:`list_projects`."""
+    _check_period(filters)
+    q = filters.q or ""
+    walk = not (q and search.has_hangul(q))
+    compiled, values = _statement(filters, page, walk=walk)
+    rows = await readpool.fetch(engine, compiled.sql, compiled.args(values), custom_plans=bool(q))
+    if not walk and rows and rows[0]["matched"] > SEARCH_MATCH_CAP:
+        compiled, values = _statement(filters, page, walk=True)
+        rows = await readpool.fetch(engine, compiled.sql, compiled.args(values), custom_plans=True)
+    if not rows:
+        return _EMPTY_PAGE
+    more = len(rows) > page.limit
+    items = rows[: page.limit]
+    cursor = json.dumps(encode_cursor([items[-1]["code"]])) if more else "null"
+    return (
+        '{"items":[' + ",".join(row["item_json"] for row in items) + '],"next_cursor":' + cursor + "}"
+    ).encode()
 
 
 async def list_projects_json(
@@ -179,9 +177,7 @@ async def list_projects_json(
     if cached is not None:
         return cached
     if engine.dialect.name == "postgresql":
-        body = await run_read(
-            engine, lambda session: _page_json_postgresql(session, filters=filters, page=page)
-        )
+        body = await page_json_postgresql(engine, filters=filters, page=page)
     else:
         async with sessions() as session:
             body = (
