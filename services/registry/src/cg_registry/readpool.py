@@ -32,6 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from cg_registry.state import CONNECTION_LOST, unavailable
 
 _MAX_OVERFLOW = 2
+# A connection PostgreSQL closed while it sat in the pool: the statement fails with one of these (asyncpg
+# may also find its protocol in an unexpected state when the server's termination notice arrived idle).
+_RETRY = (*CONNECTION_LOST, asyncpg.exceptions.InternalClientError)
 
 
 class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -106,7 +109,7 @@ async def fetch(
         try:
             rows: list[asyncpg.Record] = await pool.fetch(sql, *args)
             return rows
-        except CONNECTION_LOST as exc:
+        except _RETRY as exc:
             pool.expire_connections()
             if attempt == 1:
                 raise unavailable(exc) from exc

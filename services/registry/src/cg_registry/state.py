@@ -192,6 +192,11 @@ class VersionedCache:
         held[1].move_to_end(key)
         return held[1][key]
 
+    def holds(self, engine: AsyncEngine, key: Hashable) -> bool:
+        """Whether ``key`` has an entry of any version (else no marker read can make :meth:`get` find it)."""
+        held = self._by_engine.get(engine.sync_engine)
+        return held is not None and key in held[1]
+
     def put(self, engine: AsyncEngine, version: int | None, key: Hashable, value: Any) -> None:
         if version is None:
             return

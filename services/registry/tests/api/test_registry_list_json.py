@@ -25,7 +25,7 @@ def _canonical(body: bytes | str) -> str:
 
 async def _both(app: Any, filters: service.ProjectFilters, limit: int, cursor: str | None) -> tuple[str, str]:
     page = PageParams(limit=limit, cursor=decode_cursor(cursor))
-    built = await json_pages.page_json_postgresql(app.state.engine, filters=filters, page=page)
+    built, _ = await json_pages.page_json_postgresql(app.state.engine, filters=filters, page=page)
     async with app.state.sessions() as session:
         validated = await service.list_projects(session=session, filters=filters, page=page)
     return _canonical(built), _canonical(validated.model_dump_json())

@@ -22,7 +22,7 @@ from cg_registry.projects.service import (
     apply_filters,
     list_projects,
 )
-from cg_registry.state import VersionedCache, current_version
+from cg_registry.state import STATE_ID, RegistryState, VersionedCache, current_version
 from cg_shared.http import PageParams, encode_cursor
 
 # Public list pages as JSON, valid while the registry version is unchanged (every write bumps it):
@@ -32,6 +32,13 @@ _page_cache = VersionedCache(max_entries=512)
 # Each project's list item as JSON text, kept by PostgreSQL triggers (migration 0x_regread_item_json): a
 # page is the concatenation of its rows' texts — no per-row JSON building, no funding-line lookups.
 _ITEM = literal_column("projects.item_json", Text).label("item_json")
+# The change marker (cg_registry.state) read by the page's own statement: the version its rows are of.
+_VERSION = (
+    select(RegistryState.version)
+    .where(RegistryState.id == STATE_ID)
+    .scalar_subquery()
+    .label("registry_version")
+)
 _DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _EMPTY_PAGE = b'{"items":[],"next_cursor":null}'
 
@@ -107,7 +114,7 @@ def _search_statement(rows: Select[Any], q: str, page: PageParams, *, walk: bool
     ranked = select(matches.c.id, matches.c.code).order_by(matches.c.code).limit(page.limit + 1).subquery()
     matched = select(func.count()).select_from(matches).scalar_subquery().label("matched")
     return (
-        select(Project.code, _ITEM, matched)
+        select(Project.code, _ITEM, _VERSION, matched)
         .select_from(ranked)
         .join(Project, Project.id == ranked.c.id)
         .order_by(ranked.c.code)
@@ -127,7 +134,7 @@ def _statement(filters: ProjectFilters, page: PageParams, *, walk: bool) -> tupl
         values.update(search.postgresql_text_values(q))
     compiled = _SHAPES.get(key)
     if compiled is None:
-        stmt = _filtered((Project.code, _ITEM), filters, bound, bool(page.cursor))
+        stmt = _filtered((Project.code, _ITEM, _VERSION), filters, bound, bool(page.cursor))
         if q:
             stmt = _search_statement(stmt, q, page, walk=walk)
         else:
@@ -138,10 +145,13 @@ def _statement(filters: ProjectFilters, page: PageParams, *, walk: bool) -> tupl
     return compiled, values
 
 
-async def page_json_postgresql(engine: AsyncEngine, *, filters: ProjectFilters, page: PageParams) -> bytes:
-    """One list page as the bytes of ``Page[ProjectRead]``: the stored items of the page's rows, read in one
-    statement on the read pool (a Hangul search whose words match more than SEARCH_MATCH_CAP projects
-    takes a second, the walk). The same items, values and order as :func:`list_projects`."""
+async def page_json_postgresql(
+    engine: AsyncEngine, *, filters: ProjectFilters, page: PageParams
+) -> tuple[bytes, int | None]:
+    """One list page as the bytes of ``Page[ProjectRead]`` and the registry version it is of (None when not
+    known): the stored items of the page's rows, read in one statement on the read pool (a Hangul search
+    whose words match more than SEARCH_MATCH_CAP projects takes a second, the walk; the page may then be
+    newer than the version, never older). The same items, values and order as :func:`list_projects`."""
     _check_period(filters)
     q = filters.q or ""
     walk = not (q and search.has_hangul(q))
@@ -151,13 +161,13 @@ async def page_json_postgresql(engine: AsyncEngine, *, filters: ProjectFilters, 
         compiled, values = _statement(filters, page, walk=True)
         rows = await readpool.fetch(engine, compiled.sql, compiled.args(values), custom_plans=True)
     if not rows:
-        return _EMPTY_PAGE
+        return _EMPTY_PAGE, None  # no row to carry the marker: not cached
     more = len(rows) > page.limit
     items = rows[: page.limit]
     cursor = json.dumps(encode_cursor([items[-1]["code"]])) if more else "null"
-    return (
-        '{"items":[' + ",".join(row["item_json"] for row in items) + '],"next_cursor":' + cursor + "}"
-    ).encode()
+    body = '{"items":[' + ",".join(row["item_json"] for row in items) + '],"next_cursor":' + cursor + "}"
+    version = rows[0]["registry_version"]
+    return body.encode(), None if version is None else int(version)
 
 
 async def list_projects_json(
@@ -169,15 +179,21 @@ async def list_projects_json(
 ) -> bytes:
     """:func:`list_projects` serialised, from the per-version cache when the same page was asked before
     (then without a session: only the shared marker read)."""
+    key = (filters, page.limit, json.dumps(page.cursor, default=str))
+    if engine.dialect.name == "postgresql" and not _page_cache.holds(engine, key):
+        # A page never asked before cannot be in the cache whatever the marker says: no marker read. The
+        # page's statement reads the marker itself, in the same snapshot as its rows (one round trip).
+        body, version = await page_json_postgresql(engine, filters=filters, page=page)
+        _page_cache.put(engine, version, key, body)
+        return body
     # The marker is read before the page: a write committing in between makes the cached page newer
     # than its version, never older.
     version = await current_version(engine)
-    key = (filters, page.limit, json.dumps(page.cursor, default=str))
     cached: bytes | None = _page_cache.get(engine, version, key)
     if cached is not None:
         return cached
     if engine.dialect.name == "postgresql":
-        body = await page_json_postgresql(engine, filters=filters, page=page)
+        body, _ = await page_json_postgresql(engine, filters=filters, page=page)
     else:
         async with sessions() as session:
             body = (
