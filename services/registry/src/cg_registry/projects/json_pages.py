@@ -164,10 +164,10 @@ async def page_json_postgresql(
         return _EMPTY_PAGE, None  # no row to carry the marker: not cached
     more = len(rows) > page.limit
     items = rows[: page.limit]
-    cursor = json.dumps(encode_cursor([items[-1]["code"]])) if more else "null"
-    body = '{"items":[' + ",".join(row["item_json"] for row in items) + '],"next_cursor":' + cursor + "}"
+    cursor = json.dumps(encode_cursor([items[-1]["code"]])).encode() if more else b"null"
+    body = b'{"items":[' + b",".join(row["item_json"] for row in items) + b'],"next_cursor":' + cursor + b"}"
     version = rows[0]["registry_version"]
-    return body.encode(), None if version is None else int(version)
+    return body, None if version is None else int(version)
 
 
 async def list_projects_json(
