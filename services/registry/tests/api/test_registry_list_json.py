@@ -171,6 +171,19 @@ async def test_stored_items_follow_every_write(reg: Any, fresh_db: Any) -> None:
             ids.append(created.json()["id"])
         assert await _all_pages_equal(app) == 9
 
+        async def found(q: str) -> int:
+            answer = await client.get("/v1/projects", params={"q": q, "limit": 4})
+            assert answer.status_code == 200, answer.text
+            return len(answer.json()["items"]) + (await _count_more(answer.json()["next_cursor"], q))
+
+        async def _count_more(cursor: str | None, q: str) -> int:
+            if cursor is None:
+                return 0
+            answer = await client.get("/v1/projects", params={"q": q, "limit": 4, "cursor": cursor})
+            return len(answer.json()["items"]) + await _count_more(answer.json()["next_cursor"], q)
+
+        assert (await found("마을"), await found("바뀐")) == (9, 0)  # the search's match list is cached
+
         async def etag(project_id: str) -> str:
             return (await client.get(f"/v1/projects/{project_id}")).headers["ETag"]
 
@@ -228,6 +241,9 @@ async def test_stored_items_follow_every_write(reg: Any, fresh_db: Any) -> None:
         )
         assert deleted.status_code == 204, deleted.text
         assert await _all_pages_equal(app) == 9
+        # The cached match lists and pages are of the registry version before the writes: not served.
+        # (마을 is in the partners too: the renamed project lost it, the child has it, one was deleted)
+        assert (await found("마을"), await found("바뀐")) == (8, 1)
         async with app.state.engine.connect() as conn:
             allocated = await conn.scalar(
                 text("SELECT item_json FROM projects WHERE id = :id"), {"id": ids[4]}
