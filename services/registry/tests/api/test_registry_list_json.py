@@ -158,8 +158,6 @@ async def _all_pages_equal(app: Any) -> int:
 
 
 async def test_stored_items_follow_every_write(reg: Any, fresh_db: Any) -> None:
-    from cg_shared.events.budget import AllocationFinalized, AllocationLine
-
     url = await fresh_db("postgresql")
     async with reg.api(url) as client:
         app = client.app  # type: ignore[attr-defined]
@@ -210,20 +208,7 @@ async def test_stored_items_follow_every_write(reg: Any, fresh_db: Any) -> None:
         )
         assert assessed.status_code == 201, assessed.text
         # A budget allocation adds a line to the project whose plan item it names (event consumer).
-        allocation = AllocationFinalized(
-            allocation_id="alloc-1",
-            cycle_id="cycle-2026",
-            sgg_code=reg.SGG,
-            fiscal_year=2026,
-            method="election:mes",
-            total_krw=20_000_000,
-            lines=[
-                AllocationLine(
-                    request_id="req-1", plan_item_id="item-4", source="borough", amount_krw=20_000_000
-                )
-            ],
-        )
-        await reg.deliver(app, allocation, subject=allocation.allocation_id)
+        await reg.deliver_allocation(app, plan_item_id="item-4", amount_krw=20_000_000)
         # A milestone (progress) and a child project (the parent's progress rolls up).
         milestone = await client.post(
             f"/v1/projects/{ids[5]}/milestones",
