@@ -1,5 +1,6 @@
 """PostgreSQL: every project keeps its public list item as JSON text (``projects.item_json``), maintained
-by triggers, so an uncached list page is a concatenation of stored texts (issue 19).
+by triggers, so an uncached list page is a concatenation of stored texts (issue 19). Both databases: an
+index on funding_lines (project_id, source) for the list's funding-source filter.
 
 The item is exactly what ``ProjectRead`` serialises to (fields in order, compact, timestamps in pydantic's
 UTC format); ``test_registry_list_json.py`` compares the two after every kind of write. What feeds it:
@@ -108,6 +109,8 @@ _TRIGGERS = (
 
 
 def upgrade() -> None:
+    # Both databases: the list filter on funding source probes it per project (models.FundingLine).
+    op.create_index("ix_funding_lines_project_id_source", "funding_lines", ["project_id", "source"])
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("ALTER TABLE projects ADD COLUMN item_json text")
@@ -121,6 +124,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_funding_lines_project_id_source", table_name="funding_lines")
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP TRIGGER registry_item_json_lines_delete ON funding_lines")
