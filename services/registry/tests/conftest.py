@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from cg_registry.main import create_app
 from cg_registry.seed.loader import seed_database
 from cg_registry.settings import RegistrySettings
+from cg_shared.events.envelope import CloudEvent
 from cg_shared.testing.helpers import auth, migrate
 from cg_shared.testing.kit import app_client
 
@@ -134,3 +135,30 @@ def project_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+async def deliver_allocation(
+    app: FastAPI,
+    *,
+    plan_item_id: str,
+    amount_krw: int,
+    allocation_id: str = "alloc-1",
+    request_id: str = "req-1",
+) -> CloudEvent:
+    """A finalised 2026 borough allocation of one line naming ``plan_item_id`` (the registry adds a line)."""
+    from cg_shared.events.budget import AllocationFinalized, AllocationLine
+
+    allocation = AllocationFinalized(
+        allocation_id=allocation_id,
+        cycle_id="cycle-2026",
+        sgg_code=SGG,
+        fiscal_year=2026,
+        method="election:mes",
+        total_krw=amount_krw,
+        lines=[
+            AllocationLine(
+                request_id=request_id, plan_item_id=plan_item_id, source="borough", amount_krw=amount_krw
+            )
+        ],
+    )
+    return await deliver(app, allocation, subject=allocation_id)

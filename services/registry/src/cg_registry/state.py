@@ -52,7 +52,7 @@ def mark_changed(session: AsyncSession | Session) -> None:
 _VERSION_QUERY = select(RegistryState.version).where(RegistryState.id == STATE_ID)
 _VERSION_SQL = "SELECT version FROM registry_state WHERE id = $1"
 # What a lost connection looks like on the raw asyncpg path (SQLAlchemy is not there to wrap it).
-_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+CONNECTION_LOST: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.InterfaceError,
     asyncpg.PostgresConnectionError,
@@ -61,7 +61,7 @@ _CONNECTION_LOST: tuple[type[BaseException], ...] = (
 )
 
 
-def _unavailable(exc: BaseException) -> ServiceUnavailable:
+def unavailable(exc: BaseException) -> ServiceUnavailable:
     problem = ServiceUnavailable("the database is briefly unavailable; retry", headers={"Retry-After": "1"})
     problem.__cause__ = exc
     return problem
@@ -141,10 +141,10 @@ class _MarkerReader:
                         # A single statement outside any transaction (no BEGIN/ROLLBACK round trips),
                         # its prepared statement cached by asyncpg.
                         value = await driver.fetchval(_VERSION_SQL, STATE_ID)
-                    except _CONNECTION_LOST as exc:
+                    except CONNECTION_LOST as exc:
                         await connection.invalidate()
                         if fresh:
-                            self._fail(batch, _unavailable(exc))
+                            self._fail(batch, unavailable(exc))
                         else:
                             retry = batch  # the held connection died meanwhile: once more on a new one
                         break
@@ -191,6 +191,11 @@ class VersionedCache:
             return None
         held[1].move_to_end(key)
         return held[1][key]
+
+    def holds(self, engine: AsyncEngine, key: Hashable) -> bool:
+        """Whether ``key`` has an entry of any version (else no marker read can make :meth:`get` find it)."""
+        held = self._by_engine.get(engine.sync_engine)
+        return held is not None and key in held[1]
 
     def put(self, engine: AsyncEngine, version: int | None, key: Hashable, value: Any) -> None:
         if version is None:

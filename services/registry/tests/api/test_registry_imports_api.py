@@ -389,8 +389,6 @@ async def _step_stale_again_and_code_rules(
 async def test_reimport_keeps_allocation_money_and_refuses_amounts_below_it(reg: Any, fresh_db: Any) -> None:
     import csv
 
-    from cg_shared.events.budget import AllocationFinalized, AllocationLine
-
     url = await fresh_db("postgresql")
     async with reg.api(url) as client:
         body = reg.project_body(
@@ -400,20 +398,7 @@ async def test_reimport_keeps_allocation_money_and_refuses_amounts_below_it(reg:
         created = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
         assert created.status_code == 201, created.text
         project = created.json()
-        allocation = AllocationFinalized(
-            allocation_id="alloc-1",
-            cycle_id="cycle-2026",
-            sgg_code=reg.SGG,
-            fiscal_year=2026,
-            method="election:mes",
-            total_krw=20_000_000,
-            lines=[
-                AllocationLine(
-                    request_id="req-1", plan_item_id="item-kitchen", source="borough", amount_krw=20_000_000
-                )
-            ],
-        )
-        await reg.deliver(client.app, allocation, subject=allocation.allocation_id)
+        await reg.deliver_allocation(client.app, plan_item_id="item-kitchen", amount_krw=20_000_000)
         exported = (await client.get("/v1/exports/projects.csv")).content.decode("utf-8-sig")
         (row,) = list(csv.DictReader(io.StringIO(exported)))
         assert row["borough_krw"] == "50000000" and row["version"] == "2"

@@ -1,4 +1,7 @@
-"""The list page PostgreSQL builds as JSON equals the pydantic page (same items, values, key order, cursor)."""
+"""The list page served from the items PostgreSQL stores as JSON (``projects.item_json``, kept by triggers)
+equals the pydantic page (same items, values, key order, cursor) — on the seed, and after every kind of
+write that feeds an item (registration, updates of the project and of its funding lines, assessments,
+budget allocations, milestones, children, deletion)."""
 
 from __future__ import annotations
 
@@ -22,8 +25,8 @@ def _canonical(body: bytes | str) -> str:
 
 async def _both(app: Any, filters: service.ProjectFilters, limit: int, cursor: str | None) -> tuple[str, str]:
     page = PageParams(limit=limit, cursor=decode_cursor(cursor))
+    built, _ = await json_pages.page_json_postgresql(app.state.engine, filters=filters, page=page)
     async with app.state.sessions() as session:
-        built = await json_pages._page_json_postgresql(session, filters=filters, page=page)
         validated = await service.list_projects(session=session, filters=filters, page=page)
     return _canonical(built), _canonical(validated.model_dump_json())
 
@@ -43,6 +46,8 @@ CASES = [
     service.ProjectFilters(q="마을공동체 지원"),
     service.ProjectFilters(q="village"),
     service.ProjectFilters(q="없는낱말없는"),
+    service.ProjectFilters(q="서울 마을", sgg_code="11680"),
+    service.ProjectFilters(q="50%_\\"),
 ]
 
 
@@ -136,3 +141,107 @@ async def test_session_requests_survive_dropped_pooled_connections(reg: Any, see
         again = await client.get(f"/v1/projects/{project['id']}")
         assert again.status_code == 200, again.text
         assert again.json()["id"] == project["id"]
+
+
+async def _all_pages_equal(app: Any) -> int:
+    """Every project's stored item equals its pydantic item (all pages of the whole registry)."""
+    cursor: str | None = None
+    seen = 0
+    while True:
+        built, validated = await _both(app, service.ProjectFilters(), 7, cursor)
+        assert built == validated
+        page = json.loads(built)
+        seen += len(page["items"])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return seen
+
+
+async def test_stored_items_follow_every_write(reg: Any, fresh_db: Any) -> None:
+    url = await fresh_db("postgresql")
+    async with reg.api(url) as client:
+        app = client.app  # type: ignore[attr-defined]
+        ids = []
+        for n in range(9):
+            body = reg.project_body(title_ko=f"마을 사업 {n}", plan_item_id=f"item-{n}")
+            created = await client.post("/v1/projects", json=body, headers=reg.OFFICER)
+            assert created.status_code == 201, created.text
+            ids.append(created.json()["id"])
+        assert await _all_pages_equal(app) == 9
+
+        async def found(q: str) -> int:
+            answer = await client.get("/v1/projects", params={"q": q, "limit": 4})
+            assert answer.status_code == 200, answer.text
+            return len(answer.json()["items"]) + (await _count_more(answer.json()["next_cursor"], q))
+
+        async def _count_more(cursor: str | None, q: str) -> int:
+            if cursor is None:
+                return 0
+            answer = await client.get("/v1/projects", params={"q": q, "limit": 4, "cursor": cursor})
+            return len(answer.json()["items"]) + await _count_more(answer.json()["next_cursor"], q)
+
+        assert (await found("마을"), await found("바뀐")) == (9, 0)  # the search's match list is cached
+
+        async def etag(project_id: str) -> str:
+            return (await client.get(f"/v1/projects/{project_id}")).headers["ETag"]
+
+        async def patch(project_id: str, body: dict[str, Any]) -> None:
+            headers = {**reg.OFFICER, "If-Match": await etag(project_id)}
+            answer = await client.patch(f"/v1/projects/{project_id}", json=body, headers=headers)
+            assert answer.status_code == 200, answer.text
+
+        # The project's own fields, then its funding lines replaced, removed, and added again.
+        await patch(ids[0], {"title_ko": "바뀐 제목", "partners": [], "status": "active", "end_date": None})
+        lines = [
+            {"source": "national", "fiscal_year": 2026, "amount_krw": 7, "budget_line_id": "Z-9"},
+            {"source": "national", "fiscal_year": 2024, "amount_krw": 5, "budget_line_id": "a-1"},
+        ]
+        await patch(ids[1], {"funding_lines": lines})
+        await patch(ids[2], {"funding_lines": []})
+        await patch(ids[2], {"funding_lines": lines[:1], "total_krw": 900_000_000})
+        assert await _all_pages_equal(app) == 9
+        # An assessment (denormalised into the project row).
+        assessed = await client.post(
+            f"/v1/projects/{ids[3]}/assessments",
+            json={"iap2_level": 4, "arnstein_rung": 6, "scores": _SCORES},
+            headers=reg.OFFICER,
+        )
+        assert assessed.status_code == 201, assessed.text
+        # A budget allocation adds a line to the project whose plan item it names (event consumer).
+        await reg.deliver_allocation(app, plan_item_id="item-4", amount_krw=20_000_000)
+        # A milestone (progress) and a child project (the parent's progress rolls up).
+        milestone = await client.post(
+            f"/v1/projects/{ids[5]}/milestones",
+            json={"title_ko": "1단계", "progress_pct": 40},
+            headers={**reg.OFFICER, "If-Match": await etag(ids[5])},
+        )
+        assert milestone.status_code == 201, milestone.text
+        child = await client.post(
+            "/v1/projects", json=reg.project_body(title_ko="하위 사업", parent_id=ids[6]), headers=reg.OFFICER
+        )
+        assert child.status_code == 201, child.text
+        # A deletion leaves no item behind.
+        deleted = await client.delete(
+            f"/v1/projects/{ids[7]}", headers={**reg.OFFICER, "If-Match": await etag(ids[7])}
+        )
+        assert deleted.status_code == 204, deleted.text
+        assert await _all_pages_equal(app) == 9
+        # The cached match lists and pages are of the registry version before the writes: not served.
+        # (마을 is in the partners too: the renamed project lost it, the child has it, one was deleted)
+        assert (await found("마을"), await found("바뀐")) == (8, 1)
+        async with app.state.engine.connect() as conn:
+            allocated = await conn.scalar(
+                text("SELECT item_json FROM projects WHERE id = :id"), {"id": ids[4]}
+            )
+            missing = await conn.scalar(text("SELECT count(*) FROM projects WHERE item_json IS NULL"))
+        assert '"allocation_id":"alloc-1"' in allocated and missing == 0
+
+
+_SCORES = {
+    "decision_power": 3,
+    "starting_conditions": 2,
+    "institutional_design": 3,
+    "facilitative_leadership": 2,
+    "process": 2,
+    "feedback": 1,
+}

@@ -21,6 +21,7 @@ SEARCH_OBJECTS = (
     "ix_projects_search_text_trgm",
     "ix_projects_search_bigrams",
     "ix_projects_dup_key_trgm",
+    "item_json",  # PostgreSQL's stored list items (migration 0010_registry_item_json), kept by triggers
 )
 
 

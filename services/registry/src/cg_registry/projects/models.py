@@ -153,6 +153,9 @@ class FundingLine(Base):
             "project_id",
             postgresql_include=["source", "amount_krw"],
         ),
+        # The list filter "has a line from source X" (an EXISTS per project while walking the code index):
+        # answered from this index alone instead of reading the project's lines (10-20 ms a page at 100k).
+        Index("ix_funding_lines_project_id_source", "project_id", "source"),
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, String, and_, bindparam, column, or_, text
+from sqlalchemy import Select, String, Text, and_, bindparam, column, or_, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +65,7 @@ def _like_condition(term: str, *, postgres: bool) -> Any:
     # pattern on its own. A cached generic plan for "LIKE $1" picks the trigram bitmap scan, which
     # for a two-syllable word (no trigram to look up) reads the whole index — 100x slower than
     # walking the code index.
+    # (The read pool binds them instead, planning each execution: see postgresql_text_filter.)
     pattern = bindparam(None, _like_pattern(term), type_=String(), literal_execute=True)
     like = Project.search_text.like(pattern, escape="\\")
     if postgres and len(term) == 2 and _HANGUL.search(term):
@@ -112,3 +113,58 @@ async def apply_text_filter(session: AsyncSession, stmt: Select[Any], q: str) ->
             )
         stmt = stmt.where(conditions[0] if len(conditions) == 1 else or_(*conditions))
     return stmt
+
+
+# --- PostgreSQL read pool: the same conditions with named, bound patterns -----------------------------
+# cg_registry.readpool's search connections plan every execution with its values (plan_cache_mode =
+# force_custom_plan), so binding the patterns keeps the per-word plans of the rendered ones while the
+# statement text depends only on the *shape* of q: compiled and prepared once per shape, not per word.
+
+
+def _is_bigram(term: str) -> bool:
+    return len(term) == 2 and _HANGUL.search(term) is not None
+
+
+def _conditions(q: str) -> list[list[list[tuple[str, str]]]]:
+    """Per word of ``q``: its OR-ed conditions (each alternative; a compound also as two parts), each a
+    list of AND-ed (parameter key, term) — the structure :func:`apply_text_filter` builds."""
+    result = []
+    for i, term in enumerate(words(q)):
+        conditions: list[list[tuple[str, str]]] = []
+        for j, alt in enumerate(hangul.expand(term)):
+            conditions.append([(f"w{i}_{j}", alt)])
+            conditions.extend(
+                [(f"w{i}_{j}_{k}h", head), (f"w{i}_{j}_{k}t", tail)]
+                for k, (head, tail) in enumerate(hangul.splits(alt))
+            )
+        result.append(conditions)
+    return result
+
+
+def _bound_like(key: str, term: str) -> Any:
+    like = Project.search_text.like(bindparam(f"{key}_like", type_=String()), escape="\\")
+    if _is_bigram(term):
+        return and_(Project.search_bigrams.contains(bindparam(f"{key}_bigram", type_=ARRAY(Text()))), like)
+    return like
+
+
+def postgresql_text_filter(stmt: Select[Any], q: str) -> Select[Any]:
+    """:func:`apply_text_filter` on PostgreSQL with named parameters (values: :func:`postgresql_text_values`)."""
+    for conditions in _conditions(q):
+        stmt = stmt.where(or_(*(and_(*(_bound_like(key, term) for key, term in c)) for c in conditions)))
+    return stmt
+
+
+def postgresql_text_values(q: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for conditions in _conditions(q):
+        for key, term in (pair for c in conditions for pair in c):
+            values[f"{key}_like"] = _like_pattern(term)
+            if _is_bigram(term):
+                values[f"{key}_bigram"] = [term]
+    return values
+
+
+def postgresql_text_shape(q: str) -> tuple[Any, ...]:
+    """What decides the SQL of :func:`postgresql_text_filter` (not the words themselves)."""
+    return tuple(tuple(tuple((k, _is_bigram(t)) for k, t in c) for c in cs) for cs in _conditions(q))

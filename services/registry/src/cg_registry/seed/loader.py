@@ -166,10 +166,38 @@ def _history_rows(data: SeedData) -> list[dict[str, Any]]:
 
 def _prepare_after_projects(data: SeedData) -> list[tuple[Table, tuple[list[str], list[tuple[Any, ...]]]]]:
     return [
-        (_table(FundingLine), _records(_table(FundingLine), data.funding_lines)),
         (_table(Assessment), _records(_table(Assessment), data.assessments)),
         (_table(ProjectHistory), _records(_table(ProjectHistory), _history_rows(data))),
     ]
+
+
+# The list items as JSON (migration 0010_registry_item_json): its triggers rebuild an item per row and per
+# funding-line statement, which for a COPY of 100,000 projects means a correlated lookup each. The load
+# disables them and builds every item once from one aggregation of the lines (the triggers' own view and
+# function, so the text is the same), before the projects' indexes exist (no index maintenance).
+_ITEM_TRIGGERS = (
+    ("projects", "registry_item_json_row"),
+    ("funding_lines", "registry_item_json_lines_insert"),
+    ("funding_lines", "registry_item_json_lines_update"),
+    ("funding_lines", "registry_item_json_lines_delete"),
+)
+_FILL_ITEM_JSON = (
+    "UPDATE projects p SET item_json = registry_item_json(p, v.lines, v.budget_line_ids) "
+    "FROM registry_item_lines v WHERE v.project_id = p.id",
+    "UPDATE projects p SET item_json = registry_item_json(p, NULL, NULL) WHERE p.item_json IS NULL",
+)
+
+
+async def _item_triggers(session: AsyncSession, action: str) -> bool:
+    """ENABLE or DISABLE the item JSON triggers; False when the schema predates them."""
+    found = await session.scalar(
+        text("SELECT count(*) FROM pg_trigger WHERE tgname = 'registry_item_json_row'")
+    )
+    if not found:
+        return False
+    for table, trigger in _ITEM_TRIGGERS:
+        await session.execute(text(f"ALTER TABLE {table} {action} TRIGGER {trigger}"))
+    return True
 
 
 async def _load_postgresql(session: AsyncSession, data: SeedData) -> None:
@@ -177,13 +205,19 @@ async def _load_postgresql(session: AsyncSession, data: SeedData) -> None:
     records of the other tables (a thread: the event loop only waits for the server meanwhile)."""
     await session.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))  # sort-based builds
     set_aside = await _set_aside_indexes(session)
+    items = await _item_triggers(session, "DISABLE")
     await _copy(session, _table(Project), data.projects)
+    await _bulk(session, _table(FundingLine), data.funding_lines)
+    if items:
+        await _execute_all(session, list(_FILL_ITEM_JSON))
     _, prepared = await asyncio.gather(
         _execute_all(session, set_aside.projects), asyncio.to_thread(_prepare_after_projects, data)
     )
     for table, records in prepared:
         await _copy_records(session, table, records)
     await _execute_all(session, set_aside.rest)
+    if items:
+        await _item_triggers(session, "ENABLE")
 
 
 def _registered_events(data: SeedData) -> list[tuple[ProjectRegistered, str]]:
