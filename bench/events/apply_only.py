@@ -37,7 +37,7 @@ async def main() -> int:
     from cg_planning.settings import PlanningSettings
     from cg_shared.db import create_engine, make_sessionmaker
     from cg_shared.messaging import EventConsumer
-    from cg_shared.messaging.consumer import freeze_startup_heap
+    from cg_shared.messaging.heap import freeze_startup_heap
     from cg_shared.testing.helpers import migrate
 
     offsets = count()

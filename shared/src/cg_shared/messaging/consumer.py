@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import logging
 import time
@@ -36,6 +35,7 @@ from cg_shared.db import utcnow
 from cg_shared.events.envelope import CloudEvent, EventPayload
 from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.handlers import HandlerMap, Subscription
+from cg_shared.messaging.heap import freeze_startup_heap
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
 from cg_shared.messaging.writer import add_raw_to_outbox
 from cg_shared.settings import ServiceSettings
@@ -139,24 +139,6 @@ def _really_cancelled() -> bool:
     """Whether the running task itself is being cancelled (not a CancelledError leaking from a library)."""
     task = asyncio.current_task()
     return task is None or task.cancelling() > 0
-
-
-_heap_frozen = False
-
-
-def freeze_startup_heap() -> None:
-    """Move everything alive now (modules, the app, mappers, validators: the service's startup heap) out
-    of the garbage collector's sight, once per process, before consuming.
-
-    Decoding a batch allocates enough to trigger collections often, and every full collection walked
-    that whole long-lived heap again, which showed in profiles as time in whatever line allocated
-    (issue 19: most of the "decode" cost). Frozen objects are still freed by reference counting;
-    only cycles among them are no longer collected, and startup objects live as long as the process."""
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 class EventConsumer:
