@@ -14,6 +14,7 @@ retries the same message instead of dead-lettering it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import logging
@@ -343,8 +344,9 @@ class EventConsumer:
         for item in decoded:
             if item.error is not None or not item.subs:
                 await self._apply_decoded(item)
-        for name, outcome in applied:
-            CONSUMED.labels(name, outcome).inc()
+        # One counter update per (handler, outcome), not one per event: labels() is a locked lookup.
+        for (name, outcome), n in collections.Counter(applied).items():
+            CONSUMED.labels(name, outcome).inc(n)
         self.processed += len(applicable)
 
     async def _apply_together(self, items: list[_Decoded]) -> list[tuple[str, str]]:
