@@ -10,11 +10,13 @@ unchanged, since they only read the value; outside CloudEvents SDKs read only th
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from cg_shared.clock import now_utc
 from cg_shared.tracing import current_traceparent
@@ -84,6 +86,52 @@ class CloudEvent(BaseModel):
     @classmethod
     def from_json(cls, raw: bytes | str) -> CloudEvent:
         return cls.model_validate_json(raw)
+
+
+@functools.cache
+def _typed_envelope(payload_type: type[EventPayload]) -> type[CloudEvent]:
+    """The CloudEvent of one registered type, its ``data`` field being the typed payload model."""
+    literal: Any = Literal[payload_type.event_type]  # the discriminator of EventDecoder's union
+    return create_model(
+        f"{payload_type.__name__}Event",
+        __base__=CloudEvent,
+        type=(literal, ...),
+        data=(payload_type, ...),
+    )
+
+
+class EventDecoder:
+    """Decodes a record value into its CloudEvent and typed payload in one pass (issue 19).
+
+    One discriminated union over the given event types, validated straight from the bytes with
+    ``validate_json``: pydantic-core parses and validates envelope and payload together in Rust,
+    without first building the ``data`` dict and then validating that dict a second time. The event
+    returned is the envelope of its type — a :class:`CloudEvent` whose attributes are checked exactly
+    as :meth:`CloudEvent.from_json` checks them, but whose ``data`` is the payload model itself (the
+    same object as the payload returned with it; ``model_dump(mode="json")`` gives the same dict,
+    ``to_json`` the same JSON but without the payload's null fields).
+    :meth:`decode` returns ``None`` for anything that does not validate this way (another type, bad
+    envelope, bad payload): the caller then decodes it the generic way, which names the reason.
+    """
+
+    def __init__(self, event_types: Iterable[str]) -> None:
+        models = [_typed_envelope(EVENT_TYPES[name]) for name in sorted(set(event_types))]
+        self._adapter: TypeAdapter[CloudEvent] | None = None
+        if len(models) == 1:
+            self._adapter = TypeAdapter(models[0])
+        elif models:
+            union: Any = Union[tuple(models)]  # noqa: UP007 - built at run time from a tuple
+            self._adapter = TypeAdapter(Annotated[union, Field(discriminator="type")])
+
+    def decode(self, raw: bytes) -> tuple[CloudEvent, EventPayload] | None:
+        if self._adapter is None:
+            return None
+        try:
+            event = self._adapter.validate_json(raw)
+        except ValueError:  # pydantic's ValidationError is a ValueError
+            return None
+        payload: EventPayload = event.data  # type: ignore[assignment]
+        return event, payload
 
 
 def make_event(payload: EventPayload, *, subject: str, event_id: str | None = None) -> CloudEvent:

@@ -14,6 +14,7 @@ retries the same message instead of dead-lettering it.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import logging
@@ -35,6 +36,7 @@ from cg_shared.db import utcnow
 from cg_shared.events.envelope import CloudEvent, EventPayload
 from cg_shared.messaging.broker import bounded
 from cg_shared.messaging.handlers import HandlerMap, Subscription
+from cg_shared.messaging.heap import freeze_startup_heap
 from cg_shared.messaging.tables import DeadLetter, InboxMessage
 from cg_shared.messaging.writer import add_raw_to_outbox
 from cg_shared.settings import ServiceSettings
@@ -181,6 +183,7 @@ class EventConsumer:
             return
         with contextlib.suppress(Exception):
             await bounded(self.warm_up(), 10)
+        freeze_startup_heap()
         backoff = 0.5
         while not self._stopping.is_set():
             consumer = self._consumer_factory(**self._consumer_kwargs)
@@ -292,6 +295,11 @@ class EventConsumer:
 
     def _decode(self, record: ConsumerRecord[Any, Any]) -> _Decoded:
         """Parse one record; returns what to apply, or why it cannot be applied."""
+        fast = self.handlers.decode(record.value or b"")
+        if fast is not None:
+            return _Decoded(record, fast[0], fast[1], fast[2], None)
+        # Not a valid event of a subscribed type: the generic two-step decoding says which (an ignored
+        # type, an undecodable envelope, an invalid payload) with the reason the dead letter records.
         try:
             cloud_event = CloudEvent.from_json(record.value or b"")
         except (ValidationError, ValueError) as exc:
@@ -336,8 +344,9 @@ class EventConsumer:
         for item in decoded:
             if item.error is not None or not item.subs:
                 await self._apply_decoded(item)
-        for name, outcome in applied:
-            CONSUMED.labels(name, outcome).inc()
+        # One counter update per (handler, outcome), not one per event: labels() is a locked lookup.
+        for (name, outcome), n in collections.Counter(applied).items():
+            CONSUMED.labels(name, outcome).inc(n)
         self.processed += len(applicable)
 
     async def _apply_together(self, items: list[_Decoded]) -> list[tuple[str, str]]:

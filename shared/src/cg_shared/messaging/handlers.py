@@ -8,7 +8,7 @@ from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cg_shared.events.envelope import EVENT_TYPES, CloudEvent, EventPayload
+from cg_shared.events.envelope import EVENT_TYPES, CloudEvent, EventDecoder, EventPayload
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -49,6 +49,7 @@ class HandlerMap:
     subscriptions: list[Subscription] = field(default_factory=list)
     _by_type: dict[str, list[Subscription]] = field(default_factory=dict, init=False, repr=False)
     _index_of: list[Subscription] = field(default_factory=list, init=False, repr=False)
+    _decoder: EventDecoder = field(default_factory=lambda: EventDecoder(()), init=False, repr=False)
 
     def on(self, payload_type: type[P], *, name: str | None = None) -> Callable[[Handler[P]], Handler[P]]:
         """Register ``func(session, event, payload)`` for every event of ``payload_type``."""
@@ -83,14 +84,30 @@ class HandlerMap:
 
         return register
 
-    def for_type(self, event_type: str) -> list[Subscription]:
-        # Asked once per consumed record: an index by type, rebuilt when a subscription was added.
+    def _reindex(self) -> None:
+        # Asked once per consumed record: an index by type (and the one-pass decoder of exactly the
+        # subscribed types), rebuilt when a subscription was added.
         if len(self._index_of) != len(self.subscriptions):
             index: dict[str, list[Subscription]] = {}
             for sub in self.subscriptions:
                 index.setdefault(sub.event_type, []).append(sub)
             self._by_type, self._index_of = index, list(self.subscriptions)
+            self._decoder = EventDecoder(index)
+
+    def for_type(self, event_type: str) -> list[Subscription]:
+        self._reindex()
         return self._by_type.get(event_type, [])
+
+    def decode(self, raw: bytes) -> tuple[CloudEvent, EventPayload, list[Subscription]] | None:
+        """A record value of a subscribed type with a valid envelope and payload, decoded in one pass
+        (:class:`EventDecoder`) with its subscriptions; ``None`` for anything else, which the consumer
+        then decodes the generic way (to ignore it or to name why it is dead-lettered)."""
+        self._reindex()
+        decoded = self._decoder.decode(raw)
+        if decoded is None:
+            return None
+        event, payload = decoded
+        return event, payload, self._by_type[event.type]
 
     def topics(self) -> set[str]:
         return {EVENT_TYPES[s.event_type].topic for s in self.subscriptions}
