@@ -271,6 +271,17 @@ async def propagation(
             )
 
         await poll_until(arrived, lambda n: n == len(ids), timeout_s=120, interval_s=0.1, what="all events")
+
+        async def unmarked() -> int:
+            # The relay marks rows published after the broker's acknowledgement, and a fast consumer can
+            # apply an event before that: wait for the marks before reading the stage stamps.
+            return int(
+                await reg.fetchval(
+                    "SELECT count(*) FROM outbox WHERE key = ANY($1) AND published_at IS NULL", ids
+                )
+            )
+
+        await poll_until(unmarked, lambda n: n == 0, timeout_s=30, interval_s=0.05, what="relay marks")
         created = dict(await reg.fetch("SELECT id, created_at FROM projects WHERE id = ANY($1)", ids))
         applied = dict(
             await plan.fetch(
