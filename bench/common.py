@@ -275,7 +275,7 @@ class Bench:
             {
                 "CG_DATABASE_URL": database_url,
                 "CG_KAFKA_BOOTSTRAP_SERVERS": self.broker_bootstrap or "127.0.0.1:1",
-                "CG_LOG_LEVEL": "WARNING",
+                "CG_LOG_LEVEL": os.environ.get("CG_BENCH_LOG_LEVEL", "WARNING"),
                 "CG_LOG_JSON": "false",
                 "CG_DATA_DIR": str(self.workdir / "var"),
                 **({"CG_KAFKA_IDEMPOTENCE": "false"} if self.broker_kind == "tansu" else {}),
