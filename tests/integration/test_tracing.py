@@ -90,8 +90,13 @@ async def test_one_trace_spans_a_registry_post_and_plannings_consumer(
     assert created.headers["traceparent"].split("-")[1] == trace_id
     in_trace = [s for s in finished if trace_of(s) == trace_id]
     kinds = {(s.kind, s.name.split(" ")[0]) for s in in_trace}
-    # HTTP, the INSERTs of the request's transaction, the relay's publish, planning's consumer.
-    assert (SpanKind.CLIENT, "INSERT") in kinds
+    # HTTP, the request's transaction writing the project (since issue 19 one statement of data-modifying
+    # CTEs, "WITH … INSERT INTO projects …"), the relay's publish, planning's consumer. (A bare INSERT span
+    # is in the trace only when the relay's checkpoint upsert runs under this trace: not always.)
+    statements = [
+        str((s.attributes or {}).get("db.query.text", "")) for s in in_trace if s.kind is SpanKind.CLIENT
+    ]
+    assert any('INSERT INTO "projects"' in statement for statement in statements), kinds
     producers = [s for s in in_trace if s.kind is SpanKind.PRODUCER]
     assert [p.name for p in producers] == [f"publish {topics.REGISTRY_PROJECT}"]
     # Planning's consumer continues the trace: a CONSUMER span per event whose parent is inside the HTTP

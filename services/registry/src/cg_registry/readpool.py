@@ -120,7 +120,7 @@ async def fetch(
             rows: list[asyncpg.Record] = await pool.fetch(sql, *args)
             return rows
         except _RETRY as exc:
-            pool.expire_connections()
+            await pool.expire_connections()
             if attempt == 1:
                 raise unavailable(exc) from exc
     raise AssertionError("unreachable")
