@@ -33,18 +33,18 @@ def test_cycle_detector_sees_function_level_imports(tmp_path, monkeypatch) -> No
     assert shape.cycles("pkg") == [["pkg.a", "pkg.b"]]
 
 
+def _check_ratchet(long: dict[str, int], allowed: dict[str, int], what: str, limit: int) -> None:
+    """Nothing over ``limit`` outside ``allowed``; allowed entries may only shrink and must go when fixed."""
+    new = {name: n for name, n in long.items() if name not in allowed}
+    grown = {name: (n, allowed[name]) for name, n in long.items() if name in allowed and n > allowed[name]}
+    stale = sorted(set(allowed) - set(long))
+    assert not new, f"{what} over {limit} lines (split them): {new}"
+    assert not grown, f"allow-listed {what} grew (now, allowed): {grown}"
+    assert not stale, f"{what} no longer over {limit} lines, drop them from the allow-list: {stale}"
+
+
 def test_no_source_file_over_the_limit() -> None:
-    long = shape.long_files()
-    new = {path: n for path, n in long.items() if path not in ALLOWED_LONG_FILES}
-    grown = {
-        path: (n, ALLOWED_LONG_FILES[path])
-        for path, n in long.items()
-        if path in ALLOWED_LONG_FILES and n > ALLOWED_LONG_FILES[path]
-    }
-    stale = sorted(set(ALLOWED_LONG_FILES) - set(long))
-    assert not new, f"files over {shape.MAX_FILE_LINES} lines (split them): {new}"
-    assert not grown, f"allow-listed files grew (now, allowed): {grown}"
-    assert not stale, f"no longer over {shape.MAX_FILE_LINES} lines, drop from ALLOWED_LONG_FILES: {stale}"
+    _check_ratchet(shape.long_files(), ALLOWED_LONG_FILES, "files", shape.MAX_FILE_LINES)
 
 
 # Functions still over the limit (qualified name → lines when allowed); the list may only shrink.
@@ -53,16 +53,4 @@ ALLOWED_LONG_FUNCTIONS: dict[str, int] = {}
 
 def test_no_function_over_the_limit() -> None:
     """Functions (sources, tests and migrations of services/ and shared/) of at most 80 lines."""
-    long = shape.long_functions()
-    new = {name: n for name, n in long.items() if name not in ALLOWED_LONG_FUNCTIONS}
-    grown = {
-        name: (n, ALLOWED_LONG_FUNCTIONS[name])
-        for name, n in long.items()
-        if name in ALLOWED_LONG_FUNCTIONS and n > ALLOWED_LONG_FUNCTIONS[name]
-    }
-    stale = sorted(set(ALLOWED_LONG_FUNCTIONS) - set(long))
-    assert not new, f"functions over {shape.MAX_FUNCTION_LINES} lines (split them): {new}"
-    assert not grown, f"allow-listed functions grew (now, allowed): {grown}"
-    assert not stale, (
-        f"no longer over {shape.MAX_FUNCTION_LINES} lines, drop from ALLOWED_LONG_FUNCTIONS: {stale}"
-    )
+    _check_ratchet(shape.long_functions(), ALLOWED_LONG_FUNCTIONS, "functions", shape.MAX_FUNCTION_LINES)
